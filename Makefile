@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: GPL-2.0
+# execban - build, test and demo. Everything is built into $(OUT) (ignored by git).
+#
+#   make            BPF object + skeleton, the CLI (build/execban), the module for each test kernel
+#   make deps       install build/test dependencies from Debian's archive (idempotent)
+#   make check      deps + build + host unit tests + VM tests on both test kernels
+#   make demo       boot the test VM, load policy/example.policy, show a denied exec and its event
+#   make vm-shell   interactive guest (KERNEL=6.1|6.12)
+#   make install    DESTDIR-aware install for a real workstation
+#   V=1             show the commands
+
+OUT        ?= build
+KERNELS    ?= 6.1 6.12
+KERNEL     ?= 6.1
+PREFIX     ?= /usr
+DESTDIR    ?=
+
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuserspace -I$(OUT)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
+              -Iinclude -I$(OUT)
+LDLIBS     := -lbpf -lelf -lz -lcrypto
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli
+
+CLI_SRCS  := $(wildcard userspace/*.c)
+CLI_OBJS  := $(patsubst userspace/%.c,$(OUT)/cli/%.o,$(CLI_SRCS))
+BPF_SRCS  := bpf/execban.bpf.c
+BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/execban.h
+
+all: cli kmod
+
+cli: $(OUT)/execban $(OUT)/tests/tryexec
+
+$(OUT)/.dir:
+	$(Q)mkdir -p $(OUT)/cli $(OUT)/tests $(OUT)/unit && touch $@
+
+# vmlinux.h from the oldest kernel we target: CO-RE relocates fields, not hook argument lists.
+$(OUT)/vmlinux.h: scripts/vmlinux.sh | $(OUT)/.dir
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file "$$(scripts/vmlinux.sh 6.1)" format c > $@
+
+$(OUT)/execban.bpf.o: $(BPF_SRCS) $(BPF_HDRS) $(OUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUT)/execban.skel.h: $(OUT)/execban.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name execban_bpf > $@
+
+$(OUT)/cli/%.o: userspace/%.c $(wildcard userspace/*.h) include/execban.h $(OUT)/execban.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/execban: $(CLI_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/tests/tryexec: tests/helpers/tryexec.c | $(OUT)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# The kernel module, once per test kernel, with BTF matching that kernel.
+kmod:
+	$(Q)for k in $(KERNELS); do scripts/kmod-build.sh $$k || exit 1; done
+
+# ---- tests ----
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
+
+$(OUT)/unit/%: tests/unit/%.c userspace/policy.c userspace/policy.h include/execban.h | $(OUT)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		$< userspace/policy.c -o $@
+
+unit: $(UNIT_TESTS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)tests/run --kernels "$(KERNELS)"
+
+vmtest: all
+	$(Q)tests/run --kernels "$(KERNELS)" --vm-only
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/vm/run --kernel $(KERNEL) -- tests/demo.sh
+
+vm-shell: all
+	$(Q)tests/vm/run --kernel $(KERNEL) --interactive -- bash -i
+
+install: cli
+	install -D -m 0755 $(OUT)/execban $(DESTDIR)$(PREFIX)/sbin/execban
+	install -D -m 0644 $(OUT)/execban.bpf.o $(DESTDIR)$(PREFIX)/lib/execban/execban.bpf.o
+	install -d -m 0755 $(DESTDIR)/etc/execban/policy.d
+	install -D -m 0644 policy/example.policy $(DESTDIR)$(PREFIX)/share/doc/execban/example.policy
+	@for ko in $(OUT)/kmod/*/execban.ko; do \
+		[ -f "$$ko" ] || continue; rel=$$(basename $$(dirname $$ko)); \
+		echo install -D -m 0644 $$ko $(DESTDIR)/lib/modules/$$rel/extra/execban.ko; \
+		install -D -m 0644 $$ko $(DESTDIR)/lib/modules/$$rel/extra/execban.ko; \
+	done
+
+clean:
+	rm -rf $(OUT)

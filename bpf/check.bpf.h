@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * check.bpf.h - "is this file banned?", shared by every enforcement hook that may sleep.
+ *
+ *   size prefilter -> digest (inode cache, else hash) -> consistent policy lookup -> event.
+ */
+#ifndef EXECBAN_CHECK_BPF_H
+#define EXECBAN_CHECK_BPF_H
+
+#define S_IFMT		00170000
+#define S_IFREG		0100000
+#define FMODE_WRITE	0x2
+#define EPERM		1
+#define HASH_ALGO_SHA256 4	/* enum hash_algo, include/uapi/linux/hash_info.h */
+
+/* Set by the loader before load. */
+const volatile bool use_kmod_hash = false;	/* execban.ko's kfunc is present */
+
+/* execban.ko (kmod/hash.c); absent module: the guarded calls are dead code to the verifier. */
+extern int execban_file_sha256(struct file *file, __u8 *digest, __u32 digest__sz) __ksym __weak;
+
+/* Inode timestamps moved across releases; CO-RE flavours for each layout. */
+struct inode___v611 {	/* 6.11+: split seconds/nanoseconds */
+	time64_t i_ctime_sec;
+	__u32 i_ctime_nsec;
+	time64_t i_mtime_sec;
+	__u32 i_mtime_nsec;
+} __attribute__((preserve_access_index));
+
+struct inode___v66 {	/* 6.6 - 6.10 */
+	struct timespec64 __i_ctime;
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+
+struct inode___v61 {	/* up to 6.5 */
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+static __always_inline void inode_stamp(struct inode *inode, struct execban_inode_cache *s)
+{
+	struct inode___v611 *n = (void *)inode;
+	struct inode___v66 *m = (void *)inode;
+	struct inode___v61 *o = (void *)inode;
+
+	if (bpf_core_field_exists(n->i_ctime_sec)) {
+		s->ctime_sec = BPF_CORE_READ(n, i_ctime_sec);
+		s->ctime_nsec = BPF_CORE_READ(n, i_ctime_nsec);
+		s->mtime_sec = BPF_CORE_READ(n, i_mtime_sec);
+		s->mtime_nsec = BPF_CORE_READ(n, i_mtime_nsec);
+	} else if (bpf_core_field_exists(m->__i_ctime)) {
+		s->ctime_sec = BPF_CORE_READ(m, __i_ctime.tv_sec);
+		s->ctime_nsec = BPF_CORE_READ(m, __i_ctime.tv_nsec);
+		s->mtime_sec = BPF_CORE_READ(m, __i_mtime.tv_sec);
+		s->mtime_nsec = BPF_CORE_READ(m, __i_mtime.tv_nsec);
+	} else {
+		s->ctime_sec = BPF_CORE_READ(o, i_ctime.tv_sec);
+		s->ctime_nsec = BPF_CORE_READ(o, i_ctime.tv_nsec);
+		s->mtime_sec = BPF_CORE_READ(o, i_mtime.tv_sec);
+		s->mtime_nsec = BPF_CORE_READ(o, i_mtime.tv_nsec);
+	}
+	/* Bit 0 is the "queried" flag, not part of the count. */
+	s->i_version = BPF_CORE_READ(inode, i_version.counter) >> 1;
+	s->size = BPF_CORE_READ(inode, i_size);
+}
+
+static __always_inline bool stamp_eq(const struct execban_inode_cache *a,
+				     const struct execban_inode_cache *b)
+{
+	return a->i_version == b->i_version && a->size == b->size &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
+	       a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
+}
+
+static __always_inline int hash_file(struct file *file, __u8 *digest)
+{
+	long ret;
+
+	if (use_kmod_hash)
+		return execban_file_sha256(file, digest, EXECBAN_SHA256_LEN);
+
+	ret = bpf_ima_file_hash(file, digest, EXECBAN_SHA256_LEN);
+	if (ret < 0)
+		return ret;
+	/* IMA hashes with its configured algorithm (ima_hash=); only SHA-256 can match a rule. */
+	return ret == HASH_ALGO_SHA256 ? 0 : -22;
+}
+
+/*
+ * The file's SHA-256, from the inode cache when the cached entry was computed from the same
+ * inode state (i_version, size, mtime, ctime), otherwise computed now. A cached entry is also
+ * dropped whenever the file is opened for writing or truncated (execban.bpf.c), which covers
+ * changes that land within one tick of the coarse timestamps.
+ */
+static __always_inline int file_digest(struct file *file, struct inode *inode,
+				       struct execban_sha256_key *k, __u32 *evflags)
+{
+	struct execban_inode_cache now = {}, *c;
+	int ret;
+
+	inode_stamp(inode, &now);
+	c = bpf_inode_storage_get(&inode_cache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (c && c->valid && stamp_eq(c, &now)) {
+		__builtin_memcpy(k->b, c->sha256, EXECBAN_SHA256_LEN);
+		*evflags |= EXECBAN_EVF_CACHED;
+		stat_inc(EXECBAN_STAT_CACHE_HITS);
+		return 0;
+	}
+
+	ret = hash_file(file, k->b);
+	stat_inc(EXECBAN_STAT_HASHES);
+	if (ret)
+		return ret;
+
+	/*
+	 * Cache only while nobody can write: a writer racing the hash could change bytes
+	 * within one timestamp tick. Exec'd files have writes denied (ETXTBSY) already.
+	 */
+	if (c && BPF_CORE_READ(inode, i_writecount.counter) <= 0) {
+		c->valid = 0;
+		__builtin_memcpy(c->sha256, k->b, EXECBAN_SHA256_LEN);
+		c->i_version = now.i_version;
+		c->size = now.size;
+		c->mtime_sec = now.mtime_sec;
+		c->mtime_nsec = now.mtime_nsec;
+		c->ctime_sec = now.ctime_sec;
+		c->ctime_nsec = now.ctime_nsec;
+		c->valid = 1;
+	}
+	return 0;
+}
+
+/* What a hook knows about the access being checked. */
+struct access {
+	struct file *file;
+	const char *filename;	/* as asked for, or NULL */
+	__u16 action;		/* enum execban_action */
+};
+
+static __always_inline void emit_event(const struct access *a, struct inode *inode,
+				       const struct execban_sha256_key *k, const struct verdict *v,
+				       __u16 verdict, __u32 evflags)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct execban_policy_info *info;
+	struct execban_reason *reason;
+	struct execban_event *e;
+	__u64 *seqp, seq = 0, ugid;
+	__u32 zero = 0;
+	long n;
+
+	seqp = bpf_map_lookup_elem(&event_seq, &zero);
+	if (seqp)
+		seq = __sync_fetch_and_add(seqp, 1) + 1;
+
+	/* Reserved after the hashing, so a slow hash never holds back other CPUs' events. */
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(EXECBAN_STAT_EVENTS_LOST);
+		return;
+	}
+
+	e->hdr.type = EXECBAN_EV_DECISION;
+	e->hdr.version = EXECBAN_EVENT_VERSION;
+	e->hdr.size = sizeof(*e);
+	e->hdr.boot_ns = bpf_ktime_get_boot_ns();
+	e->hdr.seq = seq;
+	e->hdr.cpu = bpf_get_smp_processor_id();
+	e->hdr.pad = 0;
+
+	e->action = a->action;
+	e->verdict = verdict;
+	e->flags = evflags;
+	e->rule_id = v->matched ? v->rule.rule_id : EXECBAN_NO_REASON;
+	e->ident_kind = v->matched ? v->rule.ident_kind : 0;
+	e->pad0 = 0;
+	e->policy_gen = v->gen;
+	info = policy_info_of(v->gen);
+	e->policy_version = info ? info->version : 0;
+	if (info)
+		__builtin_memcpy(e->policy_digest, info->digest, EXECBAN_SHA256_LEN);
+	else
+		__builtin_memset(e->policy_digest, 0, EXECBAN_SHA256_LEN);
+	e->label[0] = 0;
+	e->reason[0] = 0;
+	if (v->matched) {
+		__builtin_memcpy(e->label, v->rule.label, EXECBAN_LABEL_LEN);
+		reason = lookup_reason(v->gen, v->rule.reason_id);
+		if (reason)
+			bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), reason->text);
+	}
+
+	ugid = bpf_get_current_uid_gid();
+	e->pid = (__u32)bpf_get_current_pid_tgid();
+	e->tgid = bpf_get_current_pid_tgid() >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	e->euid = BPF_CORE_READ(task, cred, euid.val);
+	e->loginuid = BPF_CORE_READ(task, loginuid.val);
+	e->sessionid = BPF_CORE_READ(task, sessionid);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
+
+	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->size = BPF_CORE_READ(inode, i_size);
+	if (evflags & EXECBAN_EVF_HASH_ERROR)
+		__builtin_memset(e->sha256, 0, EXECBAN_SHA256_LEN);
+	else
+		__builtin_memcpy(e->sha256, k->b, EXECBAN_SHA256_LEN);
+
+	e->filename[0] = 0;
+	if (a->filename)
+		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), a->filename);
+	n = bpf_d_path(&a->file->f_path, e->path, sizeof(e->path));
+	if (n < 0) {
+		e->path[0] = 0;
+		e->flags |= EXECBAN_EVF_PATH_TRUNC;
+	}
+	e->exe[0] = 0;
+
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * Decide an access to a file. Returns 0 (allow) or -EPERM (deny). Only for hooks that may
+ * sleep (hashing reads the file).
+ */
+static __always_inline int check_access(const struct access *a)
+{
+	struct execban_sha256_key k = {};
+	struct verdict v = {};
+	struct inode *inode;
+	__u32 evflags = 0;
+	__u16 verdict;
+	__u64 size;
+
+	if (!a->file)
+		return 0;
+	inode = a->file->f_inode;
+	/* Only regular files hold banned bytes; exec and mmap of anything else is not ours. */
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG)
+		return 0;
+
+	stat_inc(EXECBAN_STAT_CHECKS);
+	size = inode->i_size;
+	if (!size_may_match(size)) {
+		stat_inc(EXECBAN_STAT_SIZE_SKIPS);
+		return 0;
+	}
+
+	if (file_digest(a->file, inode, &k, &evflags)) {
+		/*
+		 * Fail closed: a file that could be banned (its size is) and whose bytes we
+		 * cannot read is refused. A ban that a read error turns off is no ban.
+		 */
+		stat_inc(EXECBAN_STAT_HASH_ERRORS);
+		v.gen = policy_gen();
+		emit_event(a, inode, &k, &v, EXECBAN_VERDICT_DENIED,
+			   evflags | EXECBAN_EVF_HASH_ERROR);
+		return -EPERM;
+	}
+
+	policy_match(&k, &v);
+	if (v.exhausted) {
+		/* The policy kept switching under us: refuse rather than guess. */
+		emit_event(a, inode, &k, &v, EXECBAN_VERDICT_DENIED,
+			   evflags | EXECBAN_EVF_GEN_EXHAUSTED);
+		return -EPERM;
+	}
+	if (!v.matched)
+		return 0;
+
+	if (v.mode == EXECBAN_MODE_AUDIT || v.rule.action == EXECBAN_RULE_AUDIT) {
+		stat_inc(EXECBAN_STAT_AUDITED);
+		verdict = EXECBAN_VERDICT_AUDITED;
+	} else {
+		stat_inc(EXECBAN_STAT_DENIED);
+		verdict = EXECBAN_VERDICT_DENIED;
+	}
+	emit_event(a, inode, &k, &v, verdict, evflags);
+	return verdict == EXECBAN_VERDICT_DENIED ? -EPERM : 0;
+}
+
+#endif /* EXECBAN_CHECK_BPF_H */

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * maps.bpf.h - every map of the execban BPF object.
+ *
+ * Policy maps come in two copies (_0, _1) selected by state.gen & 1; see execban.h and
+ * policy.bpf.h. Sizes marked "set by the loader" are fixed when the maps are first pinned.
+ */
+#ifndef EXECBAN_MAPS_BPF_H
+#define EXECBAN_MAPS_BPF_H
+
+struct execban_sha256_key {
+	__u8 b[EXECBAN_SHA256_LEN];
+};
+
+/*
+ * Banned digests -> rule. Full: the loader's update fails and the load is refused before the
+ * switch, so the previous policy stays in force. Not preallocated: memory follows the rules.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EXECBAN_DEFAULT_MAX_RULES);	/* set by the loader */
+	__type(key, struct execban_sha256_key);
+	__type(value, struct execban_rule);
+} banned_sha256_0 SEC(".maps"), banned_sha256_1 SEC(".maps");
+
+/* Sizes of banned files -> number of rules with that size (the prefilter). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EXECBAN_DEFAULT_MAX_RULES);	/* set by the loader */
+	__type(key, __u64);
+	__type(value, __u32);
+} banned_sizes_0 SEC(".maps"), banned_sizes_1 SEC(".maps");
+
+/* Rule reasons, deduplicated; execban_rule.reason_id indexes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EXECBAN_MAX_REASONS);
+	__type(key, __u32);
+	__type(value, struct execban_reason);
+} reasons_0 SEC(".maps"), reasons_1 SEC(".maps");
+
+/* One entry per policy copy: its mode, flags, name, version and digest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EXECBAN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct execban_policy_info);
+} policy_info SEC(".maps");
+
+/* The generation counter that selects the active copy. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct execban_state);
+} state SEC(".maps");
+
+/* Counters (enum execban_stat), per CPU, updated atomically (sleepable programs share a CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EXECBAN_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Per-CPU event sequence numbers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} event_seq SEC(".maps");
+
+/* Decisions for responders. Full: the event is counted as lost, the verdict stands. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, EXECBAN_DEFAULT_RINGBUF);	/* set by the loader */
+} events SEC(".maps");
+
+/* Per-inode digest cache; see check.bpf.h for when an entry is trusted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct execban_inode_cache);
+} inode_cache SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+#endif /* EXECBAN_MAPS_BPF_H */

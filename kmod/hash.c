@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execban kernel module: SHA-256 of a whole file with the kernel crypto API.
+ *
+ * One "sha256" shash transform is allocated at module init and shared by all
+ * callers: an unkeyed shash tfm holds no per-request state (that lives in the
+ * descriptor on each caller's stack), so concurrent hashing needs no lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/hash.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/kmod.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "hash.h"
+
+/* Bytes per kernel_read(); the buffer is allocated per call, not kept. */
+#define EXECBAN_HASH_CHUNK	(64 * 1024)
+
+static struct crypto_shash *execban_sha256_tfm;
+
+/**
+ * execban_hash_init() - allocate the SHA-256 transform
+ *
+ * sha256-generic is built into Debian's kernels (IMA needs it), so the crypto
+ * API never loads the SSSE3/AVX2/SHA-NI driver on its own: ask for the module
+ * first. Failing that (module missing, CPU without SSSE3) is not an error; the
+ * driver in use is logged either way.
+ *
+ * Return: 0, or the -errno of crypto_alloc_shash().
+ */
+int execban_hash_init(void)
+{
+	struct crypto_shash *tfm;
+
+	if (request_module("sha256_ssse3"))
+		pr_debug("sha256_ssse3 not loaded, using what the crypto API has\n");
+
+	tfm = crypto_alloc_shash("sha256", 0, 0);
+	if (IS_ERR(tfm)) {
+		pr_err("cannot allocate a sha256 transform: %ld\n", PTR_ERR(tfm));
+		return PTR_ERR(tfm);
+	}
+	execban_sha256_tfm = tfm;
+	pr_info("sha256 driver: %s\n", crypto_shash_driver_name(tfm));
+	return 0;
+}
+
+/**
+ * execban_hash_exit() - free the SHA-256 transform
+ *
+ * Only called once no BPF program can call into the module any more (a loaded
+ * program that uses a kfunc holds a reference on the module).
+ */
+void execban_hash_exit(void)
+{
+	crypto_free_shash(execban_sha256_tfm);
+	execban_sha256_tfm = NULL;
+}
+
+/**
+ * execban_hash_file() - SHA-256 of a file's content, offset 0 to end of file
+ * @file: a regular file opened for reading (the caller checks)
+ * @digest: SHA256_DIGEST_SIZE bytes, written only on success
+ *
+ * Reads with kernel_read() at a local offset, so @file->f_pos is neither used
+ * nor moved. Reads go on until one returns 0 (end of file): a file that
+ * changes size meanwhile is hashed as read, not cut at its size at the start.
+ * kernel_read() goes through rw_verify_area(), so the read is subject to
+ * security_file_permission() and fanotify permission events like any other.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -ENOMEM; -EINTR if a fatal signal is pending between two chunks;
+ * the -errno of a failed read or of the crypto API.
+ */
+int execban_hash_file(struct file *file, u8 *digest)
+{
+	SHASH_DESC_ON_STACK(desc, execban_sha256_tfm);
+	loff_t pos = 0;
+	ssize_t len;
+	void *buf;
+	int err;
+
+	might_sleep();
+
+	buf = kvmalloc(EXECBAN_HASH_CHUNK, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	desc->tfm = execban_sha256_tfm;
+	err = crypto_shash_init(desc);
+	if (err)
+		goto out_free_buf;
+
+	for (;;) {
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			goto out_zero_desc;
+		}
+		len = kernel_read(file, buf, EXECBAN_HASH_CHUNK, &pos);
+		if (len < 0) {
+			err = len;
+			goto out_zero_desc;
+		}
+		if (len == 0)
+			break;
+		err = crypto_shash_update(desc, buf, len);
+		if (err)
+			goto out_zero_desc;
+		cond_resched();
+	}
+	err = crypto_shash_final(desc, digest);
+
+out_zero_desc:
+	shash_desc_zero(desc);
+out_free_buf:
+	kvfree(buf);
+	return err;
+}

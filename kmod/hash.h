@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * execban kernel module: SHA-256 of a whole file with the kernel crypto API.
+ */
+#ifndef EXECBAN_HASH_H
+#define EXECBAN_HASH_H
+
+#include <linux/types.h>
+
+struct file;
+
+int execban_hash_init(void);
+void execban_hash_exit(void);
+int execban_hash_file(struct file *file, u8 *digest);
+
+#endif /* EXECBAN_HASH_H */

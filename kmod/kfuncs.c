@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execban kernel module: the kfuncs BPF LSM programs call.
+ *
+ * The set is registered once, for BPF_PROG_TYPE_LSM only: on 6.1 LSM and
+ * tracing programs share one kfunc table, and a second registration WARNs,
+ * fails with -EINVAL and drops the first.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/sha2.h>
+#include <linux/bpf.h>
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#include <linux/build_bug.h>
+#include <linux/fs.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/version.h>
+
+#include "execban_kmod.h"
+#include "hash.h"
+#include "kfuncs.h"
+
+static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
+
+/* What these annotations (6.2+, 6.9+) expand to, for 6.1's headers. */
+#ifndef __bpf_kfunc
+#define __bpf_kfunc __used noinline
+#endif
+#ifndef BTF_KFUNCS_START
+#define BTF_KFUNCS_START(name) BTF_SET8_START(name)
+#define BTF_KFUNCS_END(name) BTF_SET8_END(name)
+#endif
+
+/*
+ * KF_TRUSTED_ARGS changed meaning in 6.2. On 6.1 it demands a referenced
+ * pointer and so refuses bprm->file, the very argument this kfunc is for. From
+ * 6.2 it demands a pointer the verifier trusts (LSM hook arguments, and
+ * bprm->file) and refuses ones loaded through arbitrary fields, which could be
+ * stale. No header macro marks the change, hence the version test.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define EXECBAN_KF_FILE_ARG	KF_TRUSTED_ARGS
+#else
+#define EXECBAN_KF_FILE_ARG	0
+#endif
+
+/**
+ * execban_file_sha256() - SHA-256 of the whole content of an open file
+ * @file: the file, e.g. bprm->file in lsm.s/bprm_check_security
+ * @digest: buffer for the digest; the verifier checks it has @digest__sz bytes
+ * @digest__sz: size of @digest, at least EXECBAN_SHA256_SIZE (32)
+ *
+ * Hashes @file from offset 0 to end of file without using or moving its file
+ * position. If the file changes size meanwhile, the digest covers what the
+ * reads returned up to end of file. A file being executed cannot be opened for
+ * writing (deny_write_access()), so for bprm->file the digest is of what runs.
+ * Only the first 32 bytes of @digest are written.
+ *
+ * On 6.1 the verifier accepts any struct file pointer here, so the arguments
+ * are checked: NULL, non-regular files (which exec refuses anyway, and whose
+ * reads could block or never end) and files not opened for reading are
+ * refused.
+ *
+ * Context: sleepable BPF LSM programs (lsm.s/...) only: KF_SLEEPABLE.
+ * Return: 0 with the digest in @digest. On error the first
+ * min(@digest__sz, 32) bytes of @digest are zeroed and the result is
+ * -EINVAL for a NULL or non-regular @file or a short @digest; -EBADF if @file
+ * was not opened for reading; -EINTR if a fatal signal is pending; -ENOMEM;
+ * or the -errno of the failed read (-EINVAL from a file whose open has not
+ * completed, as in lsm/file_open).
+ */
+__bpf_kfunc int execban_file_sha256(struct file *file, u8 *digest, u32 digest__sz)
+{
+	int err;
+
+	if (!digest)
+		return -EINVAL;
+
+	if (!file || digest__sz < EXECBAN_SHA256_SIZE ||
+	    !S_ISREG(file_inode(file)->i_mode))
+		err = -EINVAL;
+	else if (!(file->f_mode & FMODE_READ))
+		err = -EBADF;
+	else
+		err = execban_hash_file(file, digest);
+
+	if (err)
+		memset(digest, 0, min_t(u32, digest__sz, EXECBAN_SHA256_SIZE));
+	return err;
+}
+
+/**
+ * execban_kmod_abi_version() - the kfunc ABI this module implements
+ *
+ * A loader compares this with the EXECBAN_KMOD_ABI it was built with before it
+ * loads programs that call the module's other kfuncs.
+ *
+ * Context: any BPF LSM program.
+ * Return: EXECBAN_KMOD_ABI.
+ */
+__bpf_kfunc u32 execban_kmod_abi_version(void)
+{
+	return EXECBAN_KMOD_ABI;
+}
+
+BTF_KFUNCS_START(execban_kfunc_ids)
+BTF_ID_FLAGS(func, execban_file_sha256, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_kmod_abi_version)
+BTF_KFUNCS_END(execban_kfunc_ids)
+
+static const struct btf_kfunc_id_set execban_kfunc_set = {
+	.owner = THIS_MODULE,
+	.set = &execban_kfunc_ids,
+};
+
+/**
+ * execban_kfuncs_register() - make the kfuncs callable from BPF LSM programs
+ *
+ * There is no unregistration: the kfuncs go away with the module's BTF, and a
+ * loaded program that uses one keeps the module from being removed.
+ *
+ * Return: 0 or the -errno of register_btf_kfunc_id_set(). Beware that 6.1
+ * returns 0 when the module has no usable BTF (it only logs "missing module
+ * BTF"): a loader must check that the kfuncs are really there.
+ */
+int execban_kfuncs_register(void)
+{
+	int err;
+
+	err = register_btf_kfunc_id_set(BPF_PROG_TYPE_LSM, &execban_kfunc_set);
+	if (err)
+		pr_err("cannot register kfuncs for BPF LSM programs: %d\n", err);
+	return err;
+}

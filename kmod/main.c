@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execban kernel module: gives execban's BPF LSM programs, as kfuncs, what
+ * BPF cannot do by itself on Debian 12's kernels (6.1 and 6.12):
+ *
+ * - execban_file_sha256(): SHA-256 of a whole file (hash.c, kfuncs.c);
+ * - execban_kmod_abi_version(): lets the loader check it speaks our ABI.
+ *
+ * The module has no other interface: no device, no sysfs knob, no parameter.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include "execban_kmod.h"
+#include "hash.h"
+#include "kfuncs.h"
+
+static int __init execban_init(void)
+{
+	int err;
+
+	err = execban_hash_init();
+	if (err)
+		return err;
+
+	/* Last: from here on BPF programs can call the kfuncs. */
+	err = execban_kfuncs_register();
+	if (err)
+		goto err_hash_exit;
+
+	pr_info("kfunc ABI %d ready\n", EXECBAN_KMOD_ABI);
+	return 0;
+
+err_hash_exit:
+	execban_hash_exit();
+	return err;
+}
+
+static void __exit execban_exit(void)
+{
+	execban_hash_exit();
+}
+
+module_init(execban_init);
+module_exit(execban_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("execban: kfuncs for the execban BPF LSM (whole-file SHA-256)");

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install everything execban's build, tests and demo need, from Debian's archive only.
+# Idempotent: installs only what is missing, and is silent when nothing is.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+pkgs=(
+	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool dwarves pkg-config
+	kmod cpio busybox-static qemu-system-x86 xz-utils zstd python3 openssl
+	libsystemd-dev bc flex bison libssl-dev
+)
+
+missing=()
+need() {
+	dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qx installed || missing+=("$1")
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: run as root (make deps) to install build dependencies" >&2
+	exit 1
+fi
+
+for p in "${pkgs[@]}"; do need "$p"; done
+updated=
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	apt-get update -qq
+	updated=1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Headers of each test kernel build the module for it.
+missing=()
+for k in 6.1 6.12; do
+	rel=$("$top/scripts/kernels.sh" version "$k")
+	need "linux-headers-$rel"
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	[ -n "$updated" ] || apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Print the path of an ELF vmlinux (with its .BTF and .BTF_ids sections) for a test kernel,
+# extracted once from Debian's bzImage into the cache:
+#   scripts/vmlinux.sh 6.1|6.12
+# It is the base BTF for vmlinux.h and for the module's BTF (pahole --btf_base, resolve_btfids).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tree=$("$top/scripts/kernels.sh" dir "$1")
+rel=$(basename "$tree")
+out=$tree/vmlinux
+if [ ! -s "$out" ]; then
+	vmlinuz=$tree/boot/vmlinuz-$rel
+	# The payload is xz (6.1) or zstd (6.12): find a stream's magic, decompress from there.
+	for m in 'xz:\xfd7zXZ\x00' 'zstd:\x28\xb5\x2f\xfd'; do
+		tool=${m%%:*}
+		off=$(LC_ALL=C grep -obUaP "${m#*:}" "$vmlinuz" | head -1 | cut -d: -f1 || true)
+		[ -n "$off" ] || continue
+		tail -c +$((off + 1)) "$vmlinuz" | "$tool" -dc 2>/dev/null >"$out.tmp" || true
+		readelf -S "$out.tmp" 2>/dev/null | grep -q '\.BTF ' && break
+	done
+	if ! readelf -S "$out.tmp" 2>/dev/null | grep -q '\.BTF '; then
+		rm -f "$out.tmp"
+		echo "vmlinux.sh: extracted payload of $vmlinuz has no .BTF section" >&2
+		exit 1
+	fi
+	mv "$out.tmp" "$out"
+fi
+echo "$out"

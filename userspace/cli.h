@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cli.h - shared declarations of the execban CLI: verbs, exit codes, helpers.
+ */
+#ifndef EXECBAN_CLI_H
+#define EXECBAN_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "execban.h"
+
+/* Exit codes, documented in docs/execban.8.md. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* bad policy, banned file found, check failed */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_SYSTEM = 3,	/* the kernel or system refused (no bpf LSM, not root, ...) */
+};
+
+/* One entry per pinned object under EXECBAN_PIN_DIR. */
+enum pinned_map {
+	PM_SHA256_0, PM_SHA256_1, PM_SIZES_0, PM_SIZES_1, PM_REASONS_0, PM_REASONS_1,
+	PM_POLICY_INFO, PM_STATE, PM_STATS, PM_EVENT_SEQ, PM_EVENTS, PM_INODE_CACHE,
+	PM_COUNT,
+};
+
+extern const char *const pinned_map_names[PM_COUNT];
+
+int cmd_load(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
+
+/* util.c */
+__attribute__((format(printf, 1, 2))) void err(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
+void hex_encode(const uint8_t *b, size_t n, char *out);
+int sha256_fd(int fd, uint8_t out[EXECBAN_SHA256_LEN], uint64_t *size);
+int pin_path(char *buf, size_t len, const char *name);
+int open_pinned_map(enum pinned_map m);
+bool want_help(int argc, char **argv);
+void json_str(const char *s);
+
+/* lsm.c */
+int require_bpf_lsm(void);
+
+#endif /* EXECBAN_CLI_H */

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * events.c - execban events: read decisions from the pinned ring buffer.
+ *
+ * Consuming is destructive (a BPF ring buffer has one reader position): run one consumer
+ * per machine (the daemon, or a responder's "execban events --follow").
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "events.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static const char *const action_names[] = {
+	[EXECBAN_ACT_EXEC] = "exec", [EXECBAN_ACT_MMAP] = "mmap",
+	[EXECBAN_ACT_MPROTECT] = "mprotect", [EXECBAN_ACT_RENAME] = "rename",
+	[EXECBAN_ACT_LINK] = "link", [EXECBAN_ACT_CHMOD] = "chmod",
+	[EXECBAN_ACT_MODULE] = "module", [EXECBAN_ACT_INSTALL] = "install",
+	[EXECBAN_ACT_TAMPER] = "tamper", [EXECBAN_ACT_OPEN] = "open",
+};
+
+const char *event_action_name(unsigned int a)
+{
+	if (a < sizeof(action_names) / sizeof(action_names[0]) && action_names[a])
+		return action_names[a];
+	return "unknown";
+}
+
+const char *event_verdict_name(unsigned int v)
+{
+	return v == EXECBAN_VERDICT_DENIED ? "denied" :
+	       v == EXECBAN_VERDICT_AUDITED ? "audited" : "unknown";
+}
+
+static const char *ident_name(unsigned int k)
+{
+	switch (k) {
+	case EXECBAN_IDENT_SHA256: return "sha256";
+	case EXECBAN_IDENT_SIGNER_SKID: return "signer-skid";
+	case EXECBAN_IDENT_SIGNER_ISSUER_SERIAL: return "signer-issuer-serial";
+	case EXECBAN_IDENT_SIGNER_CERT_SHA256: return "signer-cert-sha256";
+	case EXECBAN_IDENT_IMA_KEYID: return "ima-keyid";
+	default: return "";
+	}
+}
+
+/* CLOCK_REALTIME - CLOCK_BOOTTIME, to turn the event's boot time into wall-clock time. */
+static int64_t wall_offset_ns(void)
+{
+	struct timespec r, b;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	return ((int64_t)r.tv_sec - b.tv_sec) * 1000000000LL + (r.tv_nsec - b.tv_nsec);
+}
+
+static void boot_id(char out[40])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	out[0] = 0;
+	if (f) {
+		if (fgets(out, 40, f))
+			out[strcspn(out, "\n")] = 0;
+		fclose(f);
+	}
+}
+
+void event_format_time(uint64_t wall_ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(wall_ns / 1000000000ULL);
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09lluZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned long long)(wall_ns % 1000000000ULL));
+}
+
+/* Copy a fixed-size kernel string, guaranteeing termination. */
+#define KSTR(dst, src) do { \
+	memcpy(dst, src, sizeof(dst) - 1); dst[sizeof(dst) - 1] = 0; \
+} while (0)
+
+void event_print(const struct execban_event *e, bool json, int64_t offset_ns,
+		 const char *bootid)
+{
+	char time_s[48], sha[65], digest[65], comm[EXECBAN_COMM_LEN + 1],
+	     pcomm[EXECBAN_COMM_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+	static char path[EXECBAN_PATH_LEN + 1], filename[EXECBAN_FILENAME_LEN + 1],
+		    reason[EXECBAN_REASON_LEN + 1];
+	uint64_t wall = e->hdr.boot_ns + (uint64_t)offset_ns;
+
+	event_format_time(wall, time_s, sizeof(time_s));
+	hex_encode(e->sha256, EXECBAN_SHA256_LEN, sha);
+	hex_encode(e->policy_digest, EXECBAN_SHA256_LEN, digest);
+	KSTR(comm, e->comm);
+	KSTR(pcomm, e->pcomm);
+	KSTR(label, e->label);
+	KSTR(path, e->path);
+	KSTR(filename, e->filename);
+	KSTR(reason, e->reason);
+	if (e->flags & EXECBAN_EVF_HASH_ERROR)
+		strcpy(sha, "");
+
+	if (!json) {
+		printf("%s %s %s pid=%u ppid=%u uid=%u comm=%s path=%s sha256=%s rule=%s%s%s%s\n",
+		       time_s, event_action_name(e->action), event_verdict_name(e->verdict),
+		       e->tgid, e->ppid, e->uid, comm, path[0] ? path : "?", sha[0] ? sha : "-",
+		       label[0] ? label : "-", reason[0] ? " reason=\"" : "", reason,
+		       reason[0] ? "\"" : "");
+		return;
+	}
+	printf("{\"schema\":%d,\"time\":\"%s\",\"time_ns\":%llu,\"boot_id\":\"%s\","
+	       "\"cpu\":%u,\"seq\":%llu,\"action\":\"%s\",\"verdict\":\"%s\",",
+	       EXECBAN_JSON_SCHEMA, time_s, (unsigned long long)wall, bootid, e->hdr.cpu,
+	       (unsigned long long)e->hdr.seq, event_action_name(e->action),
+	       event_verdict_name(e->verdict));
+	printf("\"pid\":%u,\"tid\":%u,\"ppid\":%u,\"uid\":%u,\"euid\":%u,\"gid\":%u,"
+	       "\"loginuid\":%d,\"sessionid\":%d,\"cgroup_id\":%llu,\"comm\":",
+	       e->tgid, e->pid, e->ppid, e->uid, e->euid, e->gid, (int)e->loginuid,
+	       (int)e->sessionid, (unsigned long long)e->cgroup_id);
+	json_str(comm);
+	fputs(",\"parent_comm\":", stdout);
+	json_str(pcomm);
+	fputs(",\"path\":", stdout);
+	json_str(path);
+	fputs(",\"filename\":", stdout);
+	json_str(filename);
+	printf(",\"dev\":\"%u:%u\",\"ino\":%llu,\"size\":%llu,\"sha256\":\"%s\",\"rule\":",
+	       major((dev_t)e->dev), minor((dev_t)e->dev), (unsigned long long)e->ino,
+	       (unsigned long long)e->size, sha);
+	json_str(label);
+	if (e->rule_id != EXECBAN_NO_REASON)
+		printf(",\"rule_id\":%u", e->rule_id);
+	else
+		fputs(",\"rule_id\":null", stdout);
+	fputs(",\"reason\":", stdout);
+	json_str(reason);
+	printf(",\"identity\":\"%s\",\"policy_version\":%llu,\"policy_digest\":\"%s\","
+	       "\"policy_generation\":%llu,\"cached\":%s,\"hash_error\":%s,\"path_truncated\":%s}\n",
+	       ident_name(e->ident_kind), (unsigned long long)e->policy_version, digest,
+	       (unsigned long long)e->policy_gen,
+	       e->flags & EXECBAN_EVF_CACHED ? "true" : "false",
+	       e->flags & EXECBAN_EVF_HASH_ERROR ? "true" : "false",
+	       e->flags & EXECBAN_EVF_PATH_TRUNC ? "true" : "false");
+}
+
+struct consumer {
+	bool json;
+	int action;	/* 0: any */
+	int verdict;	/* 0: any */
+	int64_t offset_ns;
+	char bootid[40];
+	unsigned long n;
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct consumer *c = ctx;
+	const struct execban_event *e = data;
+
+	if (len < sizeof(struct execban_event_hdr))
+		return 0;
+	if (e->hdr.type != EXECBAN_EV_DECISION || len < sizeof(*e)) {
+		fprintf(stderr, "execban: skipping an event of unknown type %u (version %u, %zu "
+			"bytes): is this CLI older than the loaded programs?\n", e->hdr.type,
+			e->hdr.version, len);
+		return 0;
+	}
+	if ((c->action && e->action != c->action) || (c->verdict && e->verdict != c->verdict))
+		return 0;
+	event_print(e, c->json, c->offset_ns, c->bootid);
+	fflush(stdout);
+	c->n++;
+	return 0;
+}
+
+static int parse_name(const char *s, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static void usage_events(void)
+{
+	puts("usage: execban events [--follow] [--json] [--action A] [--verdict V]\n"
+	     "\n"
+	     "Print denial and audit events, oldest first, and remove them from the kernel's\n"
+	     "buffer. Without --follow, print what is buffered and exit.\n"
+	     "\n"
+	     "  --follow     keep waiting for new events (until SIGINT/SIGTERM)\n"
+	     "  --json       one JSON object per line (schema in docs/events.md)\n"
+	     "  --action A   only exec, mmap, mprotect, rename, link, chmod, module, install,\n"
+	     "               tamper or open\n"
+	     "  --verdict V  only denied or audited\n"
+	     "\n"
+	     "exit: 0 ok, 2 usage, 3 execban not loaded or buffer unreadable");
+}
+
+int cmd_events(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "action", required_argument, NULL, 'a' },
+		{ "verdict", required_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static const char *const verdicts[] = { NULL, "denied", "audited" };
+	struct consumer c = { 0 };
+	struct ring_buffer *rb;
+	bool follow = false;
+	int fd, opt, ret = 0;
+
+	while ((opt = getopt_long(argc, argv, "fjh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			follow = true;
+			break;
+		case 'j':
+			c.json = true;
+			break;
+		case 'a':
+			c.action = parse_name(optarg, action_names,
+					      sizeof(action_names) / sizeof(action_names[0]));
+			if (c.action <= 0) {
+				err("--action: unknown action '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			c.verdict = parse_name(optarg, verdicts, 3);
+			if (c.verdict <= 0) {
+				err("--verdict: expected denied or audited");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage_events();
+			return EXIT_OK;
+		default:
+			usage_events();
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage_events();
+		return EXIT_USAGE;
+	}
+	fd = open_pinned_map(PM_EVENTS);
+	if (fd < 0) {
+		err("cannot open the event buffer %s/events: %s", EXECBAN_PIN_DIR, strerror(-fd));
+		fprintf(stderr, "hint: is execban loaded? ('execban status')\n");
+		return EXIT_SYSTEM;
+	}
+	c.offset_ns = wall_offset_ns();
+	boot_id(c.bootid);
+	rb = ring_buffer__new(fd, on_event, &c, NULL);
+	if (!rb) {
+		err("cannot map the event buffer: %s", strerror(errno));
+		close(fd);
+		return EXIT_SYSTEM;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (follow) {
+		while (!stop) {
+			ret = ring_buffer__poll(rb, 500);
+			if (ret < 0 && ret != -EINTR) {
+				err("reading events: %s", strerror(-ret));
+				break;
+			}
+		}
+	} else {
+		ret = ring_buffer__consume(rb);
+	}
+	ring_buffer__free(rb);
+	close(fd);
+	return ret < 0 && ret != -EINTR ? EXIT_SYSTEM : EXIT_OK;
+}

@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * load.c - execban load / unload: put a compiled policy into the kernel, atomically.
+ *
+ * Order (enforcement never starts empty, and a failure never leaves a partial policy):
+ *   1. parse and compile every policy file; any error stops here, nothing touched;
+ *   2. refuse if the bpf LSM is not active;
+ *   3. take the load lock (flock on the pin directory);
+ *   4. reuse the pinned maps, or create, initialise and pin them (first load);
+ *   5. write the policy into the inactive copy of the policy maps;
+ *   6. switch: state.gen += 1 (one map update; see execban.h);
+ *   7. attach and pin any program not attached yet.
+ * A kill at any point before 6 leaves the previous policy in force; after 6, the new one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+#include <openssl/evp.h>
+
+#include "cli.h"
+#include "policy.h"
+#include "execban.skel.h"
+
+#define BATCH 8192
+
+struct compiled {
+	struct execban_sha256_key { uint8_t b[EXECBAN_SHA256_LEN]; } *keys;
+	struct execban_rule *rules;
+	uint64_t *sizes;
+	uint32_t *size_counts;
+	size_t n_rules, n_sizes;
+	struct execban_policy_info info;
+	struct policy pol;
+};
+
+static void compiled_free(struct compiled *c)
+{
+	free(c->keys);
+	free(c->rules);
+	free(c->sizes);
+	free(c->size_counts);
+	policy_free(&c->pol);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* SHA-256 over a canonical form of everything the kernel enforces. */
+static void policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LEN])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	const struct policy *p = &c->pol;
+	size_t i;
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, "execban-policy-1", 17);
+	EVP_DigestUpdate(ctx, c->info.name, sizeof(c->info.name));
+	EVP_DigestUpdate(ctx, &c->info.version, sizeof(c->info.version));
+	EVP_DigestUpdate(ctx, &c->info.mode, sizeof(c->info.mode));
+	for (i = 0; i < c->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		uint64_t size = r->has_size ? r->size : UINT64_MAX;
+		const char *reason = r->reason_id == EXECBAN_NO_REASON ? "" :
+				     p->reasons[r->reason_id];
+
+		EVP_DigestUpdate(ctx, r->sha256, sizeof(r->sha256));
+		EVP_DigestUpdate(ctx, &size, sizeof(size));
+		EVP_DigestUpdate(ctx, &r->action, sizeof(r->action));
+		EVP_DigestUpdate(ctx, r->label, sizeof(r->label));
+		EVP_DigestUpdate(ctx, reason, strlen(reason) + 1);
+	}
+	EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+}
+
+/* Parse and compile the policy files into map-ready arrays. Errors are reported. */
+static int compile(struct compiled *c, char **files, int n_files, size_t max_rules)
+{
+	struct policy *p = &c->pol;
+	bool all_sized = true;
+	size_t i, j;
+	int ret = 0, r;
+
+	memset(c, 0, sizeof(*c));
+	policy_init(p);
+	p->max_rules = max_rules;
+	for (i = 0; i < (size_t)n_files; i++) {
+		r = policy_parse_file(p, files[i]);
+		if (r && !ret)
+			ret = r;
+	}
+	if (ret)
+		return ret;
+	ret = policy_finish(p);
+	if (ret)
+		return ret;
+
+	c->n_rules = p->n_rules;
+	c->keys = calloc(c->n_rules, sizeof(*c->keys));
+	c->rules = calloc(c->n_rules, sizeof(*c->rules));
+	c->sizes = calloc(c->n_rules, sizeof(*c->sizes));
+	c->size_counts = calloc(c->n_rules, sizeof(*c->size_counts));
+	if (!c->keys || !c->rules || !c->sizes || !c->size_counts)
+		return -ENOMEM;
+	for (i = 0; i < c->n_rules; i++) {
+		const struct policy_rule *pr = &p->rules[i];
+		struct execban_rule *kr = &c->rules[i];
+
+		memcpy(c->keys[i].b, pr->sha256, sizeof(pr->sha256));
+		kr->rule_id = (uint32_t)i;
+		kr->action = pr->action;
+		kr->ident_kind = pr->ident_kind;
+		kr->reason_id = pr->reason_id;
+		memcpy(kr->label, pr->label, sizeof(kr->label));
+		if (pr->has_size)
+			c->sizes[c->n_sizes++] = pr->size;
+		else
+			all_sized = false;
+	}
+	qsort(c->sizes, c->n_sizes, sizeof(*c->sizes), cmp_u64);
+	for (i = 0, j = 0; i < c->n_sizes; i++) {
+		if (j && c->sizes[j - 1] == c->sizes[i]) {
+			c->size_counts[j - 1]++;
+			continue;
+		}
+		c->sizes[j] = c->sizes[i];
+		c->size_counts[j++] = 1;
+	}
+	c->n_sizes = j;
+
+	c->info.version = p->version;
+	c->info.mode = p->mode;
+	c->info.flags = all_sized ? EXECBAN_POLICY_SIZE_FILTER : 0;
+	c->info.n_rules = (uint32_t)c->n_rules;
+	c->info.n_sizes = (uint32_t)c->n_sizes;
+	c->info.n_reasons = (uint32_t)p->n_reasons;
+	memcpy(c->info.name, p->name, sizeof(c->info.name));
+	policy_digest(c, c->info.digest);
+	return 0;
+}
+
+/* Empty a hash map (the inactive copy: nobody reads it). */
+static int clear_hash(int fd, size_t key_size, size_t value_size)
+{
+	char *keys = malloc(BATCH * key_size), *vals = malloc(BATCH * value_size);
+	uint64_t in = 0, out = 0;	/* opaque batch cursors, large enough for any key */
+	bool first = true;
+	__u32 count;
+	int ret = 0;
+
+	if (!keys || !vals) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		count = BATCH;
+		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out, keys, vals,
+						      &count, NULL);
+		first = false;
+		if (ret == -ENOENT) {
+			ret = 0;
+			break;
+		}
+		if (ret)
+			break;
+		in = out;
+	}
+out:
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+static int update_batched(int fd, const void *keys, size_t key_size, const void *vals,
+			  size_t value_size, size_t n)
+{
+	size_t done = 0;
+	__u32 count;
+	int ret;
+
+	while (done < n) {
+		count = (__u32)(n - done < BATCH ? n - done : BATCH);
+		ret = bpf_map_update_batch(fd, (const char *)keys + done * key_size,
+					   (const char *)vals + done * value_size, &count, NULL);
+		if (ret)
+			return ret;
+		done += count;
+	}
+	return 0;
+}
+
+static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_out)
+{
+	struct execban_state st;
+	struct execban_policy_info info = c->info;
+	struct execban_reason reason;
+	uint32_t zero = 0, slot, i;
+	struct timespec now;
+	int ret;
+
+	if (bpf_map_lookup_elem(fd[PM_STATE], &zero, &st))
+		return -errno;
+	slot = (uint32_t)((st.gen + 1) & 1);
+
+	ret = clear_hash(fd[PM_SHA256_0 + slot], sizeof(*c->keys), sizeof(*c->rules));
+	if (!ret)
+		ret = clear_hash(fd[PM_SIZES_0 + slot], sizeof(uint64_t), sizeof(uint32_t));
+	if (ret) {
+		err("cannot clear the inactive policy maps: %s", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < c->pol.n_reasons; i++) {
+		memset(&reason, 0, sizeof(reason));
+		strncpy(reason.text, c->pol.reasons[i], sizeof(reason.text) - 1);
+		if (bpf_map_update_elem(fd[PM_REASONS_0 + slot], &i, &reason, BPF_ANY))
+			return -errno;
+	}
+	ret = update_batched(fd[PM_SHA256_0 + slot], c->keys, sizeof(*c->keys), c->rules,
+			     sizeof(*c->rules), c->n_rules);
+	if (ret) {
+		err("cannot store %zu rules: %s%s", c->n_rules, strerror(-ret),
+		    ret == -E2BIG || ret == -ENOSPC ?
+		    " (the rule maps are full: unload and load with a larger --max-rules)" : "");
+		return ret;
+	}
+	ret = update_batched(fd[PM_SIZES_0 + slot], c->sizes, sizeof(*c->sizes), c->size_counts,
+			     sizeof(*c->size_counts), c->n_sizes);
+	if (ret) {
+		err("cannot store the banned sizes: %s", strerror(-ret));
+		return ret;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	info.loaded_at_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	if (bpf_map_update_elem(fd[PM_POLICY_INFO], &slot, &info, BPF_ANY))
+		return -errno;
+
+	/* Test hook for the kill-during-load tests: stop here, before the switch. */
+	if (getenv("EXECBAN_TEST_STOP_BEFORE_SWITCH")) {
+		fprintf(stderr, "execban: test: stopping before the switch\n");
+		pause();
+	}
+
+	/* The switch. Everything the new policy needs is in place before this store. */
+	st.gen++;
+	if (bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_EXIST))
+		return -errno;
+	*gen_out = st.gen;
+	return 0;
+}
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static int ensure_pin_dir(void)
+{
+	struct statfs fs;
+
+	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC) {
+		err("/sys/fs/bpf is not a bpf filesystem");
+		fprintf(stderr, "hint: mount -t bpf bpf /sys/fs/bpf\n");
+		return -ENOENT;
+	}
+	if (mkdir(EXECBAN_PIN_DIR, 0700) && errno != EEXIST) {
+		err("cannot create %s: %s", EXECBAN_PIN_DIR, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Serialise loads and unloads: one writer of the policy maps at a time. */
+static int lock_pin_dir(void)
+{
+	int fd = open(EXECBAN_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		err("cannot lock %s: %s", EXECBAN_PIN_DIR, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Is execban.ko loaded with working kfuncs? Says so when it is loaded but unusable. */
+static bool kmod_hash_available(void)
+{
+	struct btf *vmlinux, *mod;
+	bool ok = false;
+
+	if (!path_exists("/sys/module/execban"))
+		return false;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		goto out_unusable;
+	mod = btf__load_module_btf("execban", vmlinux);
+	if (mod) {
+		ok = btf__find_by_name_kind(mod, "execban_file_sha256", BTF_KIND_FUNC) > 0;
+		btf__free(mod);
+	}
+	btf__free(vmlinux);
+	if (ok)
+		return true;
+out_unusable:
+	warn("execban.ko is loaded but its kfuncs are not available (module BTF does not match "
+	     "this kernel?); hashing with bpf_ima_file_hash instead");
+	return false;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !getenv("EXECBAN_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+struct load_opts {
+	size_t max_rules;
+	uint32_t ringbuf;
+};
+
+/*
+ * Open the BPF object with every map either reused from its pin or created; fd[] receives
+ * the map fds. Programs are loaded but not attached.
+ */
+static int open_object(struct execban_bpf **skelp, int *fd, const struct load_opts *o,
+		       bool *created)
+{
+	struct execban_bpf *skel;
+	struct bpf_map *map;
+	int i, pinned = 0, ret, pfd;
+	char path[256];
+
+	skel = execban_bpf__open();
+	if (!skel) {
+		ret = -errno;
+		err("cannot open the BPF object: %s", strerror(errno));
+		return ret;
+	}
+	for (i = 0; i < PM_COUNT; i++) {
+		pin_path(path, sizeof(path), pinned_map_names[i]);
+		pinned += path_exists(path);
+	}
+	if (pinned && pinned != PM_COUNT) {
+		err("%d of %d execban maps are pinned in %s: a previous load was interrupted "
+		    "before it finished; run 'execban unload' and load again", pinned, PM_COUNT,
+		    EXECBAN_PIN_DIR);
+		ret = -EUCLEAN;
+		goto err_destroy;
+	}
+	*created = !pinned;
+	for (i = 0; i < PM_COUNT; i++) {
+		map = bpf_object__find_map_by_name(skel->obj, pinned_map_names[i]);
+		if (!map) {
+			err("BPF object has no map %s", pinned_map_names[i]);
+			ret = -ENOENT;
+			goto err_destroy;
+		}
+		if (*created) {
+			if ((i >= PM_SHA256_0 && i <= PM_SIZES_1) &&
+			    bpf_map__set_max_entries(map, (__u32)o->max_rules)) {
+				ret = -EINVAL;
+				goto err_destroy;
+			}
+			if (i == PM_EVENTS && bpf_map__set_max_entries(map, o->ringbuf)) {
+				err("bad ring buffer size %u (a power of two, >= page size)",
+				    o->ringbuf);
+				ret = -EINVAL;
+				goto err_destroy;
+			}
+			continue;
+		}
+		pfd = open_pinned_map(i);
+		if (pfd < 0) {
+			ret = pfd;
+			err("cannot open pinned map %s: %s", pinned_map_names[i], strerror(-pfd));
+			goto err_destroy;
+		}
+		ret = bpf_map__reuse_fd(map, pfd);
+		close(pfd);
+		if (ret) {
+			err("cannot reuse pinned map %s: %s", pinned_map_names[i], strerror(-ret));
+			goto err_destroy;
+		}
+	}
+	skel->rodata->use_kmod_hash = kmod_hash_available();
+
+	ret = execban_bpf__load(skel);
+	if (ret) {
+		err("the kernel refused the BPF programs: %s%s", strerror(-ret),
+		    *created ? "" : " (maps pinned by an incompatible execban? run 'execban unload')");
+		goto err_destroy;
+	}
+	for (i = 0; i < PM_COUNT; i++)
+		fd[i] = bpf_map__fd(bpf_object__find_map_by_name(skel->obj, pinned_map_names[i]));
+	*skelp = skel;
+	return 0;
+
+err_destroy:
+	execban_bpf__destroy(skel);
+	return ret;
+}
+
+static int init_and_pin_maps(struct execban_bpf *skel, const int *fd)
+{
+	struct execban_state st = { .gen = 0, .maps_abi = EXECBAN_MAPS_ABI };
+	uint32_t zero = 0;
+	char path[256];
+	int i, ret;
+
+	if (bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_ANY))
+		return -errno;
+	for (i = 0; i < PM_COUNT; i++) {
+		pin_path(path, sizeof(path), pinned_map_names[i]);
+		ret = bpf_map__pin(bpf_object__find_map_by_name(skel->obj, pinned_map_names[i]),
+				   path);
+		if (ret) {
+			err("cannot pin %s: %s", path, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int check_abi(const int *fd)
+{
+	struct execban_state st;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(fd[PM_STATE], &zero, &st))
+		return -errno;
+	if (st.maps_abi != EXECBAN_MAPS_ABI) {
+		err("the pinned maps have layout %u, this execban writes layout %u: run "
+		    "'execban unload' (briefly lifts the ban) and load again", st.maps_abi,
+		    EXECBAN_MAPS_ABI);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Attach and pin every program whose link is not pinned yet. Returns how many it attached. */
+static int attach_missing(struct execban_bpf *skel)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	char path[256], name[128];
+	int n = 0, ret;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		snprintf(name, sizeof(name), "link_%s", bpf_program__name(prog));
+		pin_path(path, sizeof(path), name);
+		if (path_exists(path))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			ret = -errno;
+			err("cannot attach %s: %s", bpf_program__name(prog), strerror(errno));
+			return ret;
+		}
+		ret = bpf_link__pin(link, path);
+		bpf_link__destroy(link);	/* the pin holds it now */
+		if (ret) {
+			err("cannot pin %s: %s", path, strerror(-ret));
+			return ret;
+		}
+		n++;
+	}
+	return n;
+}
+
+static void usage_load(void)
+{
+	puts("usage: execban load [--max-rules N] [--ringbuf-size BYTES] POLICY...\n"
+	     "\n"
+	     "Compile the policy files and enforce them, replacing the loaded policy in one step.\n"
+	     "Nothing changes if any file has an error. Enforcement outlives this command: the\n"
+	     "programs and maps are pinned under " EXECBAN_PIN_DIR ".\n"
+	     "\n"
+	     "  --max-rules N        capacity of the rule maps, fixed at the first load\n"
+	     "                       (default 1048576)\n"
+	     "  --ringbuf-size BYTES event ring buffer size, fixed at the first load (default 4 MiB)\n"
+	     "\n"
+	     "exit: 0 loaded, 1 policy error, 2 usage, 3 the system refused");
+}
+
+int cmd_load(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "max-rules", required_argument, NULL, 'm' },
+		{ "ringbuf-size", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct load_opts o = { EXECBAN_DEFAULT_MAX_RULES, EXECBAN_DEFAULT_RINGBUF };
+	struct execban_bpf *skel = NULL;
+	struct compiled c;
+	int fd[PM_COUNT], lock_fd = -1, ret, opt, attached;
+	bool created = false;
+	uint64_t gen = 0;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			errno = 0;
+			o.max_rules = strtoul(optarg, &end, 10);
+			if (errno || *end || !o.max_rules || o.max_rules > (1U << 26)) {
+				err("--max-rules: expected 1 to %u", 1U << 26);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			errno = 0;
+			o.ringbuf = (uint32_t)strtoul(optarg, &end, 0);
+			if (errno || *end || o.ringbuf < 4096 || (o.ringbuf & (o.ringbuf - 1))) {
+				err("--ringbuf-size: expected a power of two >= 4096");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage_load();
+			return EXIT_OK;
+		default:
+			usage_load();
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		usage_load();
+		return EXIT_USAGE;
+	}
+
+	ret = compile(&c, argv + optind, argc - optind, o.max_rules);
+	if (ret) {
+		fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
+		compiled_free(&c);
+		return ret == -EINVAL || ret == -ENOENT || ret == -EISDIR ? EXIT_FAIL : EXIT_SYSTEM;
+	}
+	libbpf_set_print(libbpf_print);
+	if (require_bpf_lsm() || ensure_pin_dir()) {
+		ret = EXIT_SYSTEM;
+		goto out;
+	}
+	lock_fd = lock_pin_dir();
+	if (lock_fd < 0) {
+		ret = EXIT_SYSTEM;
+		goto out;
+	}
+	ret = open_object(&skel, fd, &o, &created);
+	if (!ret)
+		ret = created ? init_and_pin_maps(skel, fd) : check_abi(fd);
+	if (!ret)
+		ret = write_policy(fd, &c, &gen);
+	if (ret) {
+		fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
+		ret = EXIT_SYSTEM;
+		goto out;
+	}
+	attached = attach_missing(skel);
+	if (attached < 0) {
+		fprintf(stderr, "execban: the policy is stored but not every hook is attached; "
+				"run 'execban load' again\n");
+		ret = EXIT_SYSTEM;
+		goto out;
+	}
+	{
+		char hex[2 * EXECBAN_SHA256_LEN + 1];
+
+		hex_encode(c.info.digest, EXECBAN_SHA256_LEN, hex);
+		printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s)\n",
+		       c.n_rules, c.n_rules == 1 ? "" : "s", c.pol.name[0] ? " of " : "",
+		       c.pol.name, (unsigned long long)gen, hex,
+		       c.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
+		       skel->rodata->use_kmod_hash ? ", hashing with execban.ko" : "");
+		if (!(c.info.flags & EXECBAN_POLICY_SIZE_FILTER))
+			warn("some rules have no size=: every exec is hashed (once per file "
+			     "change); 'execban hash FILE' prints rules with sizes");
+	}
+	ret = EXIT_OK;
+out:
+	execban_bpf__destroy(skel);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	compiled_free(&c);
+	return ret;
+}
+
+int cmd_unload(int argc, char **argv)
+{
+	char path[256];
+	int lock_fd, failed = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (want_help(argc, argv) || argc > 1) {
+		puts("usage: execban unload\n\nDetach every execban program and remove its pinned "
+		     "maps: every ban is lifted.\n\nexit: 0 unloaded (or nothing loaded), 3 error");
+		return argc > 1 && !want_help(argc, argv) ? EXIT_USAGE : EXIT_OK;
+	}
+	if (!path_exists(EXECBAN_PIN_DIR)) {
+		printf("execban: not loaded\n");
+		return EXIT_OK;
+	}
+	lock_fd = lock_pin_dir();
+	if (lock_fd < 0)
+		return EXIT_SYSTEM;
+	/* Links first: enforcement stops before its maps go away. */
+	for (int pass = 0; pass < 2; pass++) {
+		d = opendir(EXECBAN_PIN_DIR);
+		if (!d) {
+			err("cannot read %s: %s", EXECBAN_PIN_DIR, strerror(errno));
+			close(lock_fd);
+			return EXIT_SYSTEM;
+		}
+		while ((de = readdir(d))) {
+			bool is_link = !strncmp(de->d_name, "link_", 5);
+
+			if (de->d_name[0] == '.' || is_link != (pass == 0))
+				continue;
+			pin_path(path, sizeof(path), de->d_name);
+			if (unlink(path)) {
+				err("cannot remove %s: %s", path, strerror(errno));
+				failed++;
+			}
+		}
+		closedir(d);
+	}
+	close(lock_fd);
+	if (failed)
+		return EXIT_SYSTEM;
+	if (rmdir(EXECBAN_PIN_DIR) && errno != ENOENT) {
+		err("cannot remove %s: %s", EXECBAN_PIN_DIR, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	printf("execban: unloaded: no ban is enforced\n");
+	return EXIT_OK;
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - the execban command: dispatch to one verb per file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} verbs[] = {
+	{ "load", cmd_load, "compile policy files and enforce them (atomic replace)" },
+	{ "unload", cmd_unload, "detach everything: lift every ban" },
+	{ "status", cmd_status, "is the ban enforced, by which policy; counters" },
+	{ "events", cmd_events, "print denial/audit events (--follow, --json)" },
+	{ "check", cmd_check, "validate policy files without loading" },
+	{ "hash", cmd_hash, "print a file's identity as a ready rule" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fputs("usage: execban VERB [ARGS]   (execban VERB --help for details)\n\n", out);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].help);
+	fputs("\nexit codes: 0 ok, 1 failure (bad policy, check failed), 2 usage, "
+	      "3 system refused\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "execban: unknown verb '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

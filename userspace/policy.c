@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * policy.c - parse the ban policy language (docs/execban.policy.5.md).
+ *
+ * One rule or directive per line; '#' starts a comment outside quotes:
+ *
+ *   name "gc-ban-2023"
+ *   version 7
+ *   mode enforce|audit
+ *   deny  sha256=<64 hex> [size=<bytes>] [label=<word>] [reason="<text>"]
+ *   audit sha256=<64 hex> ...
+ *
+ * Errors never stop at the first one: every bad line is reported as file:line, then the whole
+ * policy is refused. Nothing here touches the kernel.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#define POLICY_MAX_FILE_SIZE	(256U << 20)
+
+void policy_init(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->mode = EXECBAN_MODE_ENFORCE;
+	p->max_rules = EXECBAN_DEFAULT_MAX_RULES;
+}
+
+void policy_free(struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_reasons; i++)
+		free(p->reasons[i]);
+	for (i = 0; i < p->n_files; i++)
+		free(p->files[i]);
+	free(p->reasons);
+	free(p->files);
+	free(p->rules);
+	memset(p, 0, sizeof(*p));
+}
+
+__attribute__((format(printf, 5, 6)))
+static void diag(struct policy *p, const char *file, unsigned int line, bool error,
+		 const char *fmt, ...)
+{
+	FILE *out = p->diag ? p->diag : stderr;
+	va_list ap;
+
+	if (error) {
+		if (++p->n_errors > POLICY_MAX_ERRORS)
+			return;
+	} else {
+		p->n_warnings++;
+	}
+	if (line)
+		fprintf(out, "%s:%u: %s: ", file, line, error ? "error" : "warning");
+	else
+		fprintf(out, "%s: %s: ", file, error ? "error" : "warning");
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int policy_parse_hex(const char *s, size_t len, uint8_t *out, size_t out_len)
+{
+	size_t i = 0, n = 0;
+	int hi, lo;
+
+	while (i < len) {
+		if (n == out_len)
+			return -E2BIG;
+		if (n && s[i] == ':') {
+			i++;
+			if (i == len)
+				return -EINVAL;
+		}
+		if (i + 2 > len)
+			return -EINVAL;
+		hi = hexval(s[i]);
+		lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	return n == out_len ? 0 : -ERANGE;
+}
+
+/* A token of a line: a bare word, or key="quoted text" with \" and \\ escapes. */
+struct tok {
+	const char *key;	/* up to '=' (or the whole bare word) */
+	size_t key_len;
+	const char *val;	/* after '=', unquoted form in buf when quoted */
+	size_t val_len;
+	bool has_val;
+	bool quoted;
+	char buf[POLICY_MAX_LINE];
+};
+
+struct line_ctx {
+	struct policy *p;
+	const char *file;
+	unsigned int line;
+	const char *s, *end;
+};
+
+/* Returns 1 with a token, 0 at end of line (or comment), -1 on error (reported). */
+static int next_tok(struct line_ctx *c, struct tok *t)
+{
+	const char *s = c->s;
+	size_t n = 0;
+
+	while (s < c->end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s == c->end || *s == '#') {
+		c->s = c->end;
+		return 0;
+	}
+	memset(t, 0, offsetof(struct tok, buf));
+	t->key = s;
+	if (*s == '"') {
+		/* A bare quoted word: a directive's argument. */
+		t->key_len = 0;
+		t->has_val = true;
+	} else {
+		while (s < c->end && *s != ' ' && *s != '\t' && *s != '=' && *s != '#' && *s != '"')
+			s++;
+		t->key_len = (size_t)(s - t->key);
+		if (s < c->end && *s == '"') {
+			diag(c->p, c->file, c->line, true, "unexpected '\"' in '%.*s'",
+			     (int)t->key_len + 1, t->key);
+			return -1;
+		}
+		if (s < c->end && *s == '=') {
+			t->has_val = true;
+			s++;
+		}
+	}
+	if (!t->has_val) {
+		c->s = s;
+		return 1;
+	}
+	if (s < c->end && *s == '"') {
+		t->quoted = true;
+		s++;
+		while (s < c->end && *s != '"') {
+			if (*s == '\\') {
+				s++;
+				if (s == c->end || (*s != '"' && *s != '\\')) {
+					diag(c->p, c->file, c->line, true,
+					     "bad escape in quoted text (only \\\" and \\\\ are allowed)");
+					return -1;
+				}
+			}
+			t->buf[n++] = *s++;
+		}
+		if (s == c->end) {
+			diag(c->p, c->file, c->line, true, "unterminated quote");
+			return -1;
+		}
+		s++;
+		if (s < c->end && *s != ' ' && *s != '\t' && *s != '#') {
+			diag(c->p, c->file, c->line, true, "expected a space after the closing quote");
+			return -1;
+		}
+		t->buf[n] = 0;
+		t->val = t->buf;
+		t->val_len = n;
+	} else {
+		t->val = s;
+		while (s < c->end && *s != ' ' && *s != '\t' && *s != '#') {
+			if (*s == '"') {
+				diag(c->p, c->file, c->line, true,
+				     "unexpected '\"' inside '%.*s' (quote the whole value)",
+				     (int)t->key_len, t->key);
+				return -1;
+			}
+			s++;
+		}
+		t->val_len = (size_t)(s - t->val);
+	}
+	c->s = s;
+	return 1;
+}
+
+static bool tok_is(const struct tok *t, const char *word)
+{
+	return t->key_len == strlen(word) && !memcmp(t->key, word, t->key_len);
+}
+
+static int intern_reason(struct policy *p, const char *text, size_t len, uint32_t *id)
+{
+	size_t i;
+	char *s;
+
+	for (i = 0; i < p->n_reasons; i++) {
+		if (strlen(p->reasons[i]) == len && !memcmp(p->reasons[i], text, len)) {
+			*id = (uint32_t)i;
+			return 0;
+		}
+	}
+	if (p->n_reasons == EXECBAN_MAX_REASONS)
+		return -ENOSPC;
+	if (p->n_reasons == p->cap_reasons) {
+		size_t cap = p->cap_reasons ? p->cap_reasons * 2 : 16;
+		char **r = realloc(p->reasons, cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		p->reasons = r;
+		p->cap_reasons = cap;
+	}
+	s = strndup(text, len);
+	if (!s)
+		return -ENOMEM;
+	p->reasons[p->n_reasons] = s;
+	*id = (uint32_t)p->n_reasons++;
+	return 0;
+}
+
+static const char *intern_file(struct policy *p, const char *file)
+{
+	char **f;
+
+	if (p->n_files && !strcmp(p->files[p->n_files - 1], file))
+		return p->files[p->n_files - 1];
+	f = realloc(p->files, (p->n_files + 1) * sizeof(*f));
+	if (!f)
+		return NULL;
+	p->files = f;
+	f[p->n_files] = strdup(file);
+	if (!f[p->n_files])
+		return NULL;
+	return f[p->n_files++];
+}
+
+static int add_rule(struct policy *p, const struct policy_rule *r)
+{
+	if (p->n_rules == p->cap_rules) {
+		size_t cap = p->cap_rules ? p->cap_rules * 2 : 64;
+		struct policy_rule *n = realloc(p->rules, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		p->rules = n;
+		p->cap_rules = cap;
+	}
+	p->rules[p->n_rules++] = *r;
+	return 0;
+}
+
+static bool label_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || n >= EXECBAN_LABEL_LEN)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._:+-", s[i]))
+			return false;
+	return true;
+}
+
+static bool text_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int parse_u64(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (!n || n > 20)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+#define ERR(...) do { diag(c->p, c->file, c->line, true, __VA_ARGS__); return -1; } while (0)
+
+static int parse_rule(struct line_ctx *c, uint16_t action)
+{
+	struct policy *p = c->p;
+	struct policy_rule r = { .action = action, .reason_id = EXECBAN_NO_REASON };
+	bool seen_label = false, seen_reason = false;
+	struct tok t;
+	int ret, err;
+
+	while ((ret = next_tok(c, &t)) > 0) {
+		if (!t.has_val)
+			ERR("unexpected '%.*s': rule options are key=value", (int)t.key_len, t.key);
+		if (tok_is(&t, "sha256")) {
+			if (r.ident_kind)
+				ERR("a rule has exactly one identity; write a second rule");
+			err = policy_parse_hex(t.val, t.val_len, r.sha256, sizeof(r.sha256));
+			if (err)
+				ERR("sha256=%.*s: expected 64 hex digits (32 bytes, ':' between bytes allowed)",
+				    (int)(t.val_len > 80 ? 80 : t.val_len), t.val);
+			r.ident_kind = EXECBAN_IDENT_SHA256;
+		} else if (tok_is(&t, "size")) {
+			if (r.has_size)
+				ERR("size= given twice");
+			if (parse_u64(t.val, t.val_len, &r.size))
+				ERR("size=%.*s: expected a file size in bytes", (int)t.val_len, t.val);
+			r.has_size = true;
+		} else if (tok_is(&t, "label")) {
+			if (seen_label)
+				ERR("label= given twice");
+			if (!label_ok(t.val, t.val_len))
+				ERR("label=%.*s: expected 1 to %d of A-Z a-z 0-9 . _ : + -",
+				    (int)(t.val_len > 80 ? 80 : t.val_len), t.val,
+				    EXECBAN_LABEL_LEN - 1);
+			memcpy(r.label, t.val, t.val_len);
+			seen_label = true;
+		} else if (tok_is(&t, "reason")) {
+			if (seen_reason)
+				ERR("reason= given twice");
+			if (!t.quoted)
+				ERR("reason= must be quoted: reason=\"...\"");
+			if (t.val_len >= EXECBAN_REASON_LEN)
+				ERR("reason is %zu bytes; at most %d", t.val_len, EXECBAN_REASON_LEN - 1);
+			if (!text_ok(t.val, t.val_len))
+				ERR("reason holds a control character");
+			err = intern_reason(p, t.val, t.val_len, &r.reason_id);
+			if (err == -ENOSPC)
+				ERR("more than %d distinct reasons", EXECBAN_MAX_REASONS);
+			if (err)
+				return err;
+			seen_reason = true;
+		} else if (tok_is(&t, "signer") || tok_is(&t, "signer-skid") ||
+			   tok_is(&t, "signer-issuer-serial") || tok_is(&t, "signer-cert-sha256") ||
+			   tok_is(&t, "ima-keyid")) {
+			ERR("'%.*s=' rules are not supported by this version of execban",
+			    (int)t.key_len, t.key);
+		} else {
+			ERR("unknown rule option '%.*s' (expected sha256=, size=, label=, reason=)",
+			    (int)(t.key_len > 80 ? 80 : t.key_len), t.key);
+		}
+	}
+	if (ret < 0)
+		return -1;
+	if (!r.ident_kind)
+		ERR("rule has no identity (expected sha256=<64 hex digits>)");
+	r.file = intern_file(p, c->file);
+	if (!r.file)
+		return -ENOMEM;
+	r.line = c->line;
+	return add_rule(p, &r);
+}
+
+static int expect_end(struct line_ctx *c, const char *what)
+{
+	struct tok t;
+	int ret = next_tok(c, &t);
+
+	if (ret > 0)
+		ERR("unexpected '%.*s' after %s", (int)(t.key_len ? t.key_len : t.val_len),
+		    t.key_len ? t.key : t.val, what);
+	return ret < 0 ? -1 : 0;
+}
+
+static int parse_line(struct line_ctx *c)
+{
+	struct policy *p = c->p;
+	struct tok t;
+	int ret;
+
+	ret = next_tok(c, &t);
+	if (ret <= 0)
+		return ret;
+	if (t.has_val && !t.key_len)
+		ERR("a line starts with a keyword, not a quoted string");
+	if (tok_is(&t, "deny") && !t.has_val)
+		return parse_rule(c, EXECBAN_RULE_DENY);
+	if (tok_is(&t, "audit") && !t.has_val)
+		return parse_rule(c, EXECBAN_RULE_AUDIT);
+	if (tok_is(&t, "mode") && !t.has_val) {
+		ret = next_tok(c, &t);
+		if (ret < 0)
+			return -1;
+		if (ret == 0 || t.has_val)
+			ERR("expected 'mode enforce' or 'mode audit'");
+		if (tok_is(&t, "enforce"))
+			p->mode = EXECBAN_MODE_ENFORCE;
+		else if (tok_is(&t, "audit"))
+			p->mode = EXECBAN_MODE_AUDIT;
+		else
+			ERR("unknown mode '%.*s' (expected enforce or audit)", (int)t.key_len, t.key);
+		return expect_end(c, "the mode");
+	}
+	if (tok_is(&t, "name") && !t.has_val) {
+		ret = next_tok(c, &t);
+		if (ret < 0)
+			return -1;
+		if (ret == 0 || !t.quoted || t.key_len)
+			ERR("expected name \"<policy id>\"");
+		if (!t.val_len || t.val_len >= EXECBAN_NAME_LEN || !text_ok(t.val, t.val_len))
+			ERR("policy name must be 1 to %d printable bytes", EXECBAN_NAME_LEN - 1);
+		memset(p->name, 0, sizeof(p->name));
+		memcpy(p->name, t.val, t.val_len);
+		return expect_end(c, "the name");
+	}
+	if (tok_is(&t, "version") && !t.has_val) {
+		ret = next_tok(c, &t);
+		if (ret < 0)
+			return -1;
+		if (ret == 0 || t.has_val || parse_u64(t.key, t.key_len, &p->version))
+			ERR("expected version <non-negative integer>");
+		return expect_end(c, "the version");
+	}
+	ERR("unknown keyword '%.*s' (expected deny, audit, mode, name or version)",
+	    (int)(t.key_len > 80 ? 80 : t.key_len), t.key_len ? t.key : t.val);
+}
+
+#undef ERR
+
+int policy_parse_buffer(struct policy *p, const char *file, const char *buf, size_t len)
+{
+	const char *s = buf, *end = buf + len, *eol;
+	unsigned int errors_before = p->n_errors;
+	struct line_ctx c = { .p = p, .file = file };
+	int ret;
+
+	while (s < end) {
+		eol = memchr(s, '\n', (size_t)(end - s));
+		if (!eol)
+			eol = end;
+		c.line++;
+		c.s = s;
+		c.end = eol;
+		if (c.end > c.s && c.end[-1] == '\r')
+			c.end--;
+		if ((size_t)(c.end - c.s) > POLICY_MAX_LINE) {
+			diag(p, file, c.line, true, "line is longer than %d bytes", POLICY_MAX_LINE);
+		} else if (memchr(c.s, 0, (size_t)(c.end - c.s))) {
+			diag(p, file, c.line, true, "NUL byte: this is not a policy text file");
+		} else {
+			ret = parse_line(&c);
+			if (ret < -1)
+				return ret;
+		}
+		if (p->n_errors > POLICY_MAX_ERRORS) {
+			diag(p, file, 0, false, "too many errors, stopped reading");
+			break;
+		}
+		s = eol + 1;
+	}
+	return p->n_errors > errors_before ? -EINVAL : 0;
+}
+
+int policy_parse_file(struct policy *p, const char *path)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		diag(p, path, 0, true, "cannot open: %s", strerror(errno));
+		return ret;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		diag(p, path, 0, true, "not a regular file");
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size > POLICY_MAX_FILE_SIZE) {
+		ret = -EFBIG;
+		diag(p, path, 0, true, "larger than %u MiB", POLICY_MAX_FILE_SIZE >> 20);
+		goto out_close;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			diag(p, path, 0, true, "read: %s", strerror(errno));
+			goto out_free;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	ret = policy_parse_buffer(p, path, buf, got);
+out_free:
+	free(buf);
+out_close:
+	close(fd);
+	return ret;
+}
+
+static int cmp_rule(const void *a, const void *b)
+{
+	const struct policy_rule *x = a, *y = b;
+	int d = memcmp(x->sha256, y->sha256, sizeof(x->sha256));
+
+	if (d)
+		return d;
+	/* Deny (1) before audit (2), then order of appearance. */
+	if (x->action != y->action)
+		return x->action < y->action ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+int policy_finish(struct policy *p)
+{
+	const char *first = p->n_files ? p->files[0] : "policy";
+	size_t i, out;
+
+	if (p->n_errors)
+		return -EINVAL;
+	if (!p->n_rules) {
+		/* An empty ban list loaded by mistake (a truncated file) would lift every ban. */
+		diag(p, first, 0, true,
+		     "no rules: refusing an empty policy (to lift every ban, run 'execban unload')");
+		return -EINVAL;
+	}
+
+	qsort(p->rules, p->n_rules, sizeof(*p->rules), cmp_rule);
+	for (i = 1, out = 1; i < p->n_rules; i++) {
+		struct policy_rule *keep = &p->rules[out - 1], *r = &p->rules[i];
+
+		if (memcmp(keep->sha256, r->sha256, sizeof(r->sha256))) {
+			p->rules[out++] = *r;
+			continue;
+		}
+		if (keep->action != r->action)
+			diag(p, r->file, r->line, false,
+			     "audit rule for a digest also denied at %s:%u: deny wins",
+			     keep->file, keep->line);
+		else
+			diag(p, r->file, r->line, false, "duplicate of the rule at %s:%u (ignored)",
+			     keep->file, keep->line);
+		if (r->has_size && keep->has_size && r->size != keep->size) {
+			diag(p, r->file, r->line, true,
+			     "same digest as %s:%u but a different size= (%llu vs %llu)",
+			     keep->file, keep->line, (unsigned long long)r->size,
+			     (unsigned long long)keep->size);
+		} else if (r->has_size && !keep->has_size) {
+			keep->size = r->size;
+			keep->has_size = true;
+		}
+	}
+	p->n_rules = out;
+	if (p->n_rules > p->max_rules) {
+		diag(p, first, 0, true, "%zu rules: more than the maximum of %zu (see --max-rules)",
+		     p->n_rules, p->max_rules);
+		return -EINVAL;
+	}
+	return p->n_errors ? -EINVAL : 0;
+}

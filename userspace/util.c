@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * util.c - small helpers shared by the CLI verbs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <openssl/evp.h>
+
+#include "cli.h"
+
+const char *const pinned_map_names[PM_COUNT] = {
+	[PM_SHA256_0] = "banned_sha256_0",
+	[PM_SHA256_1] = "banned_sha256_1",
+	[PM_SIZES_0] = "banned_sizes_0",
+	[PM_SIZES_1] = "banned_sizes_1",
+	[PM_REASONS_0] = "reasons_0",
+	[PM_REASONS_1] = "reasons_1",
+	[PM_POLICY_INFO] = "policy_info",
+	[PM_STATE] = "state",
+	[PM_STATS] = "stats",
+	[PM_EVENT_SEQ] = "event_seq",
+	[PM_EVENTS] = "events",
+	[PM_INODE_CACHE] = "inode_cache",
+};
+
+void err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("execban: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("execban: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void hex_encode(const uint8_t *b, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+/* SHA-256 of a whole file from offset 0, as the kernel computes it at exec. */
+int sha256_fd(int fd, uint8_t out[EXECBAN_SHA256_LEN], uint64_t *size)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	static uint8_t buf[1 << 16];
+	uint64_t total = 0;
+	off_t off = 0;
+	ssize_t n;
+	int ret = 0;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		n = pread(fd, buf, sizeof(buf), off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (!n)
+			break;
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		off += n;
+		total += (uint64_t)n;
+	}
+	EVP_DigestFinal_ex(ctx, out, NULL);
+	if (size)
+		*size = total;
+out:
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+int pin_path(char *buf, size_t len, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", EXECBAN_PIN_DIR, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* fd of a pinned map, or -errno. */
+int open_pinned_map(enum pinned_map m)
+{
+	char path[256];
+	int fd;
+
+	if (pin_path(path, sizeof(path), pinned_map_names[m]))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+bool want_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
+}
+
+/* Print s as a JSON string (with quotes), escaping what JSON requires. */
+void json_str(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	putchar('"');
+	for (; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", stdout); break;
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+		}
+	}
+	putchar('"');
+}
