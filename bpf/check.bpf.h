@@ -13,6 +13,19 @@
 #define EPERM		1
 #define HASH_ALGO_SHA256 4	/* enum hash_algo, include/uapi/linux/hash_info.h */
 
+/*
+ * The verifier (6.12) requires an LSM program's return value to be provably in [-4095, 0].
+ * Left alone, clang folds "denied ? -EPERM : 0" into -(x & 1), whose range it cannot bound:
+ * hide each constant behind an empty asm so every path returns a plain constant.
+ */
+static __always_inline int deny_ret(void)
+{
+	int r = -EPERM;
+
+	asm volatile("" : "+r"(r));
+	return r;
+}
+
 /* Set by the loader before load. */
 const volatile bool use_kmod_hash = false;	/* execban.ko's kfunc is present */
 
@@ -260,7 +273,7 @@ static __always_inline int check_access(const struct access *a)
 		v.gen = policy_gen();
 		emit_event(a, inode, &k, &v, EXECBAN_VERDICT_DENIED,
 			   evflags | EXECBAN_EVF_HASH_ERROR);
-		return -EPERM;
+		return deny_ret();
 	}
 
 	policy_match(&k, &v);
@@ -268,7 +281,7 @@ static __always_inline int check_access(const struct access *a)
 		/* The policy kept switching under us: refuse rather than guess. */
 		emit_event(a, inode, &k, &v, EXECBAN_VERDICT_DENIED,
 			   evflags | EXECBAN_EVF_GEN_EXHAUSTED);
-		return -EPERM;
+		return deny_ret();
 	}
 	if (!v.matched)
 		return 0;
@@ -281,7 +294,9 @@ static __always_inline int check_access(const struct access *a)
 		verdict = EXECBAN_VERDICT_DENIED;
 	}
 	emit_event(a, inode, &k, &v, verdict, evflags);
-	return verdict == EXECBAN_VERDICT_DENIED ? -EPERM : 0;
+	if (verdict == EXECBAN_VERDICT_DENIED)
+		return deny_ret();
+	return 0;
 }
 
 #endif /* EXECBAN_CHECK_BPF_H */

@@ -51,6 +51,6 @@ int BPF_PROG(execban_path_truncate, const struct path *path, int ret)
 {
 	if (ret)
 		return ret;
-	bpf_inode_storage_delete(&inode_cache, BPF_CORE_READ(path, dentry, d_inode));
+	bpf_inode_storage_delete(&inode_cache, path->dentry->d_inode);
 	return 0;
 }

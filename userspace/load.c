@@ -609,7 +609,7 @@ out:
 int cmd_unload(int argc, char **argv)
 {
 	char path[256];
-	int lock_fd, failed = 0;
+	int lock_fd, link_fd, failed = 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -639,10 +639,20 @@ int cmd_unload(int argc, char **argv)
 			if (de->d_name[0] == '.' || is_link != (pass == 0))
 				continue;
 			pin_path(path, sizeof(path), de->d_name);
+			/*
+			 * Hold the link while removing its pin: the pin's reference is dropped
+			 * from a workqueue on newer kernels, so the detach would land after we
+			 * return. Closing the last fd detaches synchronously.
+			 */
+			link_fd = is_link ? bpf_obj_get(path) : -1;
+			if (link_fd >= 0)
+				bpf_link_detach(link_fd);	/* where the kernel supports it */
 			if (unlink(path)) {
 				err("cannot remove %s: %s", path, strerror(errno));
 				failed++;
 			}
+			if (link_fd >= 0)
+				close(link_fd);
 		}
 		closedir(d);
 	}

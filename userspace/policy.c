@@ -453,6 +453,10 @@ int policy_parse_buffer(struct policy *p, const char *file, const char *buf, siz
 	struct line_ctx c = { .p = p, .file = file };
 	int ret;
 
+	/* Remember the file even if it holds no rule, for "no rules" errors. */
+	if (!intern_file(p, file))
+		return -ENOMEM;
+
 	while (s < end) {
 		eol = memchr(s, '\n', (size_t)(end - s));
 		if (!eol)
