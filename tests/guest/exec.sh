@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The first vertical slice, in the VM: SHA-256 bans at exec, events, replace, unload, bad
+# policies. Runs as root in the guest: tests/vm/run --kernel K -- tests/guest/exec.sh
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+W=$(mktemp -d /tmp/execban-exec.XXXXXX)
+mkdir -p "$W/bin" "$W/other"
+"$EB" unload >/dev/null 2>&1
+
+# A system binary banned by its bytes: factor. Its copies under any name must be refused.
+SYS=/usr/bin/factor
+cp "$SYS" "$W/banned"
+cp /usr/bin/true "$W/sibling"		# unbanned, same folder
+unique_copy /bin/cat "$W/interp" interp	# a banned interpreter
+printf '#!%s\nhello from script\n' "$W/interp" >"$W/script"
+chmod 755 "$W/script"
+unique_copy /bin/cat "$W/interp-ok" interp-ok
+printf '#!%s\nhello\n' "$W/interp-ok" >"$W/script-ok"
+chmod 755 "$W/script-ok"
+
+POL=$W/ban.policy
+{
+	echo "# test policy"
+	echo 'name "exec-test"'
+	echo "version 3"
+	"$EB" hash "$W/banned" | sed 's/label=banned/label=factor reason="banned in test"/'
+	"$EB" hash "$W/interp" | sed 's/label=interp/label=bad-interp/'
+} >"$POL"
+
+out=$("$EB" load "$POL" 2>&1)
+check "load succeeds" [ $? = 0 ]
+check "load reports the rule count" grep -q "loaded 2 rules of exec-test" <<<"$out"
+
+expect_exec "banned copy of a system binary is refused (EPERM)" "exec-error EPERM" "$W/banned" 6
+expect_exec "the system binary itself (same bytes) is refused" "exec-error EPERM" "$SYS" 6
+expect_exec "unbanned sibling runs" "exit 0" "$W/sibling"
+cp "$W/banned" "$W/other/copied"
+expect_exec "a copy is refused" "exec-error EPERM" "$W/other/copied"
+mv "$W/other/copied" "$W/other/renamed"
+expect_exec "a renamed file is refused" "exec-error EPERM" "$W/other/renamed"
+ln "$W/banned" "$W/other/hardlink"
+expect_exec "a hard link is refused" "exec-error EPERM" "$W/other/hardlink"
+ln -s "$W/banned" "$W/other/symlink"
+expect_exec "a symlink is refused" "exec-error EPERM" "$W/other/symlink"
+cp "$W/banned" "$W/bin/innocent-name"
+PATH="$W/bin:$PATH" expect_exec "a PATH lookup is refused" "exec-error EPERM" innocent-name
+expect_exec "a script whose interpreter is banned is refused" "exec-error EPERM" "$W/script"
+expect_exec "a script with an unbanned interpreter runs" "exit 0" "$W/script-ok"
+expect_fd_exec "fexecve of the banned file is refused" "exec-error EPERM" "$W/banned"
+
+# Events: every denial above, with the right fields.
+EV=$W/events.json
+drain_events "$EV"
+sha=$(sha256 "$W/banned")
+isha=$(sha256 "$W/interp")
+check "event for the banned copy: sha256, path, label, reason" event_has "$EV" \
+	"e['action']=='exec' and e['verdict']=='denied' and e['sha256']=='$sha' and e['path']=='$W/banned' and e['rule']=='factor' and e['reason']=='banned in test'"
+check "event for the symlink names the real file and the requested name" event_has "$EV" \
+	"e['path']=='$W/banned' and e['filename']=='$W/other/symlink'"
+check "event for the hard link carries its own path" event_has "$EV" \
+	"e['path']=='$W/other/hardlink' and e['sha256']=='$sha'"
+check "event for the banned interpreter" event_has "$EV" \
+	"e['path']=='$W/interp' and e['sha256']=='$isha' and e['rule']=='bad-interp' and e['filename']=='$W/script'"
+check "event process fields (pid, ppid, uid, comm)" event_has "$EV" \
+	"e['comm']=='tryexec' and e['uid']==0 and e['pid']>1 and e['ppid']>1 and e['pid']!=e['ppid']"
+check "event policy fields (version, digest)" event_has "$EV" \
+	"e['policy_version']==3 and len(e['policy_digest'])==64 and e['identity']=='sha256'"
+n=$(grep -c '"verdict":"denied"' "$EV")
+check "one event per denial (9)" [ "$n" = 9 ]
+check "no event for allowed execs" bash -c "! grep -q '\"path\":\"$W/sibling\"' '$EV'"
+
+# The cache: an allowed, cached file rewritten in place into banned bytes is refused next.
+cp /usr/bin/true "$W/changing"
+expect_exec "file runs before it changes" "exit 0" "$W/changing"
+expect_exec "file runs again (cached digest)" "exit 0" "$W/changing"
+cat "$W/banned" >"$W/changing"
+expect_exec "the same inode rewritten with banned bytes is refused" "exec-error EPERM" "$W/changing"
+truncate -s 0 "$W/changing"; cat /usr/bin/true >"$W/changing"
+expect_exec "and runs again once rewritten back" "exit 0" "$W/changing"
+
+# Bad policies: clear error naming file:line, nothing loaded, the old policy still enforced.
+digest_before=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["digest"])')
+bad_policy() { # NAME WANT-IN-STDERR CONTENT
+	local f=$W/bad.policy err rc
+	printf '%b' "$3" >"$f"
+	err=$("$EB" load "$f" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc = 1 ] && grep -q -- "$2" <<<"$err" && grep -q "policy in force is unchanged" <<<"$err"; then
+		ok "bad policy refused: $1"
+	else
+		not_ok "bad policy refused: $1" "rc=$rc" "stderr: $err"
+	fi
+	expect_exec "after bad policy ($1): ban still enforced" "exec-error EPERM" "$W/banned"
+}
+bad_policy "short digest" "bad.policy:2: error: sha256=abc: expected 64 hex" "# c\ndeny sha256=abc\n"
+bad_policy "non-hex digest" "bad.policy:1: error: sha256=" "deny sha256=$(printf 'z%.0s' $(seq 64))\n"
+bad_policy "unknown keyword" "bad.policy:3: error: unknown keyword 'allow'" "deny sha256=$sha\n\nallow sha256=$sha\n"
+bad_policy "unterminated quote" "bad.policy:1: error: unterminated quote" "deny sha256=$sha reason=\"oops\n"
+bad_policy "empty file" "bad.policy: error: no rules" ""
+head -c 3000000 /dev/urandom >"$W/random.bin"
+cp "$W/random.bin" "$W/bad.policy"
+"$EB" load "$W/bad.policy" >/dev/null 2>"$W/err"; rc=$?
+check "megabytes of random bytes refused with line numbers" \
+	bash -c "[ $rc = 1 ] && grep -aq 'bad.policy:[0-9]*: error' '$W/err'"
+expect_exec "after random bytes: ban still enforced" "exec-error EPERM" "$W/banned"
+err=$("$EB" load "$W/does-not-exist.policy" 2>&1 >/dev/null); rc=$?
+check "a missing file is refused" bash -c "[ $rc = 1 ] && grep -q 'does-not-exist.policy: error: cannot open' <<<'$err'"
+digest_after=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["digest"])')
+check "the policy in force is unchanged (same digest)" [ "$digest_before" = "$digest_after" ]
+
+# Replace: a new policy that no longer bans factor but bans the sibling.
+"$EB" hash "$W/sibling" >"$W/new.policy"
+out=$("$EB" load "$W/new.policy" 2>&1)
+check "replacing the policy succeeds" [ $? = 0 ]
+expect_exec "after replace: the newly banned file is refused" "exec-error EPERM" "$W/sibling"
+expect_exec "after replace: the unbanned file runs" "exit 0" "$W/banned" 6
+check "status reports enforcing with 1 rule" bash -c "'$EB' status --json | grep -q '\"enforcing\":true' && '$EB' status --json | grep -q '\"rules\":1,'"
+
+# The bpf LSM check: the CLI refuses where bpf is not an active LSM.
+echo -n "capability,apparmor" >"$W/lsm"
+if mount --bind "$W/lsm" /sys/kernel/security/lsm; then
+	"$EB" load "$POL" >/dev/null 2>"$W/err"; rc=$?
+	umount /sys/kernel/security/lsm
+	check "load refuses without the bpf LSM, with a hint" \
+		bash -c "[ $rc = 3 ] && grep -q 'bpf LSM is not active' '$W/err' && grep -q 'lsm=' '$W/err'"
+else
+	not_ok "load refuses without the bpf LSM" "cannot bind-mount a fake LSM list"
+fi
+
+# Unload restores exec.
+"$EB" unload >/dev/null
+check "unload succeeds and removes the pins" [ ! -e /sys/fs/bpf/execban ]
+expect_exec "after unload: the banned file runs" "exit 0" "$W/sibling"
+expect_exec "after unload: the previously banned system binary runs" "exit 0" "$SYS" 6
+
+rm -rf "$W"
+finish
