@@ -83,8 +83,13 @@ struct execban_rule {
 	__u16 action;			/* enum execban_rule_action */
 	__u16 ident_kind;		/* enum execban_ident_kind */
 	__u32 reason_id;		/* key in reasons_{0,1}, or EXECBAN_NO_REASON */
-	__u32 pad;
+	__u32 flags;			/* enum execban_rule_flags */
+	__u64 size;			/* the banned file's size, if EXECBAN_RULE_HAS_SIZE */
 	char label[EXECBAN_LABEL_LEN];
+};
+
+enum execban_rule_flags {
+	EXECBAN_RULE_HAS_SIZE = 1U << 0,
 };
 #define EXECBAN_NO_REASON	0xffffffffU
 
@@ -220,7 +225,7 @@ struct execban_event {
 	char exe[EXECBAN_PATH_LEN];		/* full path of the acting process's executable */
 };
 
-_Static_assert(sizeof(struct execban_rule) == 48, "execban_rule layout");
+_Static_assert(sizeof(struct execban_rule) == 56, "execban_rule layout");
 _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info layout");
 _Static_assert(sizeof(struct execban_state) == 16, "execban_state layout");
 _Static_assert(sizeof(struct execban_inode_cache) == 80, "execban_inode_cache layout");

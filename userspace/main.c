@@ -17,6 +17,8 @@ static const struct verb {
 	{ "status", cmd_status, "is the ban enforced, by which policy; counters" },
 	{ "events", cmd_events, "print denial/audit events (--follow, --json)" },
 	{ "check", cmd_check, "validate policy files without loading" },
+	{ "show", cmd_show, "print the enforced policy, read back from the kernel" },
+	{ "diff", cmd_diff, "what loading a policy would add, remove and change" },
 	{ "hash", cmd_hash, "print a file's identity as a ready rule" },
 };
 

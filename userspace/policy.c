@@ -9,6 +9,7 @@
  *   mode enforce|audit
  *   deny  sha256=<64 hex> [size=<bytes>] [label=<word>] [reason="<text>"]
  *   audit sha256=<64 hex> ...
+ *   include <path or glob>          (relative to the including file; matches in sorted order)
  *
  * Errors never stop at the first one: every bad line is reported as file:line, then the whole
  * policy is refused. Nothing here touches the kernel.
@@ -16,6 +17,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +56,9 @@ static void diag(struct policy *p, const char *file, unsigned int line, bool err
 		 const char *fmt, ...)
 {
 	FILE *out = p->diag ? p->diag : stderr;
+	char msg[512];
 	va_list ap;
+	size_t i;
 
 	if (error) {
 		if (++p->n_errors > POLICY_MAX_ERRORS)
@@ -65,9 +71,13 @@ static void diag(struct policy *p, const char *file, unsigned int line, bool err
 	else
 		fprintf(out, "%s: %s: ", file, error ? "error" : "warning");
 	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', out);
+	/* Quoted input may be binary: keep the terminal readable. */
+	for (i = 0; msg[i]; i++)
+		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] == 0x7f)
+			msg[i] = '?';
+	fprintf(out, "%s\n", msg);
 }
 
 static int hexval(char c)
@@ -308,6 +318,9 @@ static int parse_u64(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
+static int policy_parse_file_at(struct policy *p, const char *path, const char *from,
+				unsigned int from_line);
+
 #define ERR(...) do { diag(c->p, c->file, c->line, true, __VA_ARGS__); return -1; } while (0)
 
 static int parse_rule(struct line_ctx *c, uint16_t action)
@@ -391,6 +404,72 @@ static int expect_end(struct line_ctx *c, const char *what)
 	return ret < 0 ? -1 : 0;
 }
 
+/* A folder that does not exist matches nothing; one that cannot be read is an error. */
+static int glob_err(const char *path, int e)
+{
+	(void)path;
+	return e != ENOENT && e != ENOTDIR;
+}
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* include <path-or-glob>: relative to the including file's folder, matches in sorted order. */
+static int parse_include(struct line_ctx *c)
+{
+	struct policy *p = c->p;
+	char arg[PATH_MAX], pattern[PATH_MAX], dir[PATH_MAX];
+	glob_t g;
+	struct tok t;
+	size_t i;
+	int ret, r;
+
+	ret = next_tok(c, &t);
+	if (ret < 0)
+		return -1;
+	if (ret == 0 || (t.has_val && t.key_len) || (!t.has_val && !t.key_len))
+		ERR("expected include <path or glob>");
+	if (t.has_val)		/* include "path with spaces" */
+		snprintf(arg, sizeof(arg), "%.*s", (int)t.val_len, t.val);
+	else
+		snprintf(arg, sizeof(arg), "%.*s", (int)t.key_len, t.key);
+	if (expect_end(c, "the include path"))
+		return -1;
+	if (p->no_include)
+		ERR("include is not allowed here");
+	if (arg[0] == '/') {
+		snprintf(pattern, sizeof(pattern), "%s", arg);
+	} else {
+		snprintf(dir, sizeof(dir), "%s", c->file);
+		if ((size_t)snprintf(pattern, sizeof(pattern), "%s/%s", dirname(dir), arg) >=
+		    sizeof(pattern))
+			ERR("include %s: path too long", arg);
+	}
+	r = glob(pattern, 0, glob_err, &g);
+	if (r == GLOB_NOMATCH) {
+		globfree(&g);
+		if (has_glob(arg)) {
+			diag(p, c->file, c->line, false, "include %s matches no file", arg);
+			return 0;
+		}
+		ERR("include %s: no such file", arg);
+	}
+	if (r) {
+		globfree(&g);
+		ERR("include %s: cannot read the folder", arg);
+	}
+	ret = 0;
+	for (i = 0; i < g.gl_pathc; i++) {
+		r = policy_parse_file_at(p, g.gl_pathv[i], c->file, c->line);
+		if (r < -1 && r != -EINVAL && !ret)
+			ret = r;
+	}
+	globfree(&g);
+	return ret == -ENOMEM ? -ENOMEM : 0;
+}
+
 static int parse_line(struct line_ctx *c)
 {
 	struct policy *p = c->p;
@@ -440,7 +519,9 @@ static int parse_line(struct line_ctx *c)
 			ERR("expected version <non-negative integer>");
 		return expect_end(c, "the version");
 	}
-	ERR("unknown keyword '%.*s' (expected deny, audit, mode, name or version)",
+	if (tok_is(&t, "include") && !t.has_val)
+		return parse_include(c);
+	ERR("unknown keyword '%.*s' (expected deny, audit, include, mode, name or version)",
 	    (int)(t.key_len > 80 ? 80 : t.key_len), t.key_len ? t.key : t.val);
 }
 
@@ -484,8 +565,11 @@ int policy_parse_buffer(struct policy *p, const char *file, const char *buf, siz
 	return p->n_errors > errors_before ? -EINVAL : 0;
 }
 
-int policy_parse_file(struct policy *p, const char *path)
+static int policy_parse_file_at(struct policy *p, const char *path, const char *from,
+				unsigned int from_line)
 {
+	char real[PATH_MAX];
+	int i;
 	struct stat st;
 	char *buf = NULL;
 	size_t got = 0;
@@ -495,8 +579,26 @@ int policy_parse_file(struct policy *p, const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		diag(p, path, 0, true, "cannot open: %s", strerror(errno));
+		if (from)
+			diag(p, from, from_line, true, "include %s: %s", path, strerror(errno));
+		else
+			diag(p, path, 0, true, "cannot open: %s", strerror(errno));
 		return ret;
+	}
+	if (!realpath(path, real))
+		snprintf(real, sizeof(real), "%s", path);
+	for (i = 0; i < p->depth; i++) {
+		if (!strcmp(p->stack[i], real)) {
+			diag(p, from, from_line, true, "include cycle: %s includes itself%s",
+			     path, i + 1 < p->depth ? " through other files" : "");
+			close(fd);
+			return -ELOOP;
+		}
+	}
+	if (p->depth == POLICY_MAX_DEPTH) {
+		diag(p, from, from_line, true, "includes nested deeper than %d", POLICY_MAX_DEPTH);
+		close(fd);
+		return -ELOOP;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
@@ -526,12 +628,24 @@ int policy_parse_file(struct policy *p, const char *path)
 			break;
 		got += (size_t)n;
 	}
+	p->stack[p->depth] = strdup(real);
+	if (!p->stack[p->depth]) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	p->depth++;
 	ret = policy_parse_buffer(p, path, buf, got);
+	free(p->stack[--p->depth]);
 out_free:
 	free(buf);
 out_close:
 	close(fd);
 	return ret;
+}
+
+int policy_parse_file(struct policy *p, const char *path)
+{
+	return policy_parse_file_at(p, path, NULL, 0);
 }
 
 static int cmp_rule(const void *a, const void *b)

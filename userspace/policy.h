@@ -17,6 +17,7 @@
 
 #define POLICY_MAX_LINE		4096	/* bytes per line, newline excluded */
 #define POLICY_MAX_ERRORS	50	/* reported before giving up on a file */
+#define POLICY_MAX_DEPTH	16	/* nested includes */
 
 struct policy_rule {
 	uint8_t sha256[EXECBAN_SHA256_LEN];
@@ -41,6 +42,10 @@ struct policy {
 	uint64_t version;
 	uint32_t mode;			/* enum execban_mode */
 	size_t max_rules;		/* refuse policies with more rules than this */
+	/* Files being read, outermost first (real paths), to refuse include cycles. */
+	char *stack[POLICY_MAX_DEPTH];
+	int depth;
+	bool no_include;		/* refuse "include" (the fuzz harness reads no files) */
 	/* Diagnostics: "file:line: error: ..." lines go here (stderr if NULL). */
 	FILE *diag;
 	unsigned int n_errors, n_warnings;
@@ -56,7 +61,10 @@ void policy_free(struct policy *p);
  */
 int policy_parse_buffer(struct policy *p, const char *file, const char *buf, size_t len);
 
-/* Read and parse a file. Returns 0, -EINVAL (errors reported) or -errno (I/O, also reported). */
+/*
+ * Read and parse a file, and the files it includes. Returns 0, -EINVAL (errors reported) or
+ * -errno (I/O, also reported).
+ */
 int policy_parse_file(struct policy *p, const char *path);
 
 /*

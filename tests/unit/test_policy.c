@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "policy.h"
 
@@ -223,6 +225,104 @@ static void test_limits(void)
 	}
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static int parse_files(struct result *r, const char *path)
+{
+	FILE *f = open_memstream(&r->diag, &r->diag_len);
+
+	policy_init(&r->p);
+	r->p.diag = f;
+	r->parse = policy_parse_file(&r->p, path);
+	r->finish = r->parse ? r->parse : policy_finish(&r->p);
+	fclose(f);
+	return r->finish;
+}
+
+static void test_include(void)
+{
+	char dir[] = "/tmp/execban-unit.XXXXXX", path[512], sub[512];
+	struct result r;
+
+	if (!mkdtemp(dir)) {
+		check("include: temp dir", 0, NULL);
+		return;
+	}
+	snprintf(sub, sizeof(sub), "%s/policy.d", dir);
+	mkdir(sub, 0700);
+	write_file(dir, "main.policy", "name \"main\"\ninclude policy.d/*.policy\n");
+	write_file(sub, "20-b.policy", "deny sha256=" H64B " label=b\n");
+	write_file(sub, "10-a.policy", "deny sha256=" H64 " label=a\nversion 1\n");
+	write_file(sub, "30-c.policy", "version 2\n");
+	write_file(sub, "ignored.txt", "garbage\n");
+	snprintf(path, sizeof(path), "%s/main.policy", dir);
+	parse_files(&r, path);
+	check("include a glob relative to the including file", r.finish == 0 &&
+	      r.p.n_rules == 2, &r);
+	check("included files are read in sorted order", r.p.version == 2 &&
+	      strstr(r.p.rules[0].file, "10-a.policy") && strstr(r.p.rules[1].file, "20-b"), &r);
+	done(&r);
+
+	write_file(dir, "cycle-a.policy", "deny sha256=" H64 "\ninclude cycle-b.policy\n");
+	write_file(dir, "cycle-b.policy", "include cycle-a.policy\n");
+	snprintf(path, sizeof(path), "%s/cycle-a.policy", dir);
+	parse_files(&r, path);
+	check("include cycles are an error at the including line", r.finish != 0 &&
+	      strstr(r.diag, "cycle-b.policy:1: error: include cycle"), &r);
+	done(&r);
+
+	write_file(dir, "missing.policy", "deny sha256=" H64 "\n\ninclude nothere.policy\n");
+	snprintf(path, sizeof(path), "%s/missing.policy", dir);
+	parse_files(&r, path);
+	check("a missing include is an error", r.finish != 0 &&
+	      strstr(r.diag, "missing.policy:3: error: include nothere.policy"), &r);
+	done(&r);
+
+	write_file(dir, "bad-inc.policy", "include policy.d/*.policy\n");
+	write_file(sub, "40-bad.policy", "deny sha256=" H64 "\nbogus line\n");
+	snprintf(path, sizeof(path), "%s/bad-inc.policy", dir);
+	parse_files(&r, path);
+	check("an error inside an included file names that file and line", r.finish != 0 &&
+	      strstr(r.diag, "40-bad.policy:2: error: unknown keyword"), &r);
+	done(&r);
+
+	write_file(dir, "empty-glob.policy", "deny sha256=" H64 "\ninclude none.d/*.policy\n");
+	snprintf(path, sizeof(path), "%s/empty-glob.policy", dir);
+	parse_files(&r, path);
+	check("a glob matching nothing only warns", r.finish == 0 &&
+	      strstr(r.diag, "warning: include none.d/*.policy matches no file"), &r);
+	done(&r);
+
+	{
+		static const char t[] = "include x.policy\n";
+
+		policy_init(&r.p);
+		r.diag = NULL;
+		{
+			FILE *f = open_memstream(&r.diag, &r.diag_len);
+
+			r.p.diag = f;
+			r.p.no_include = true;
+			r.parse = policy_parse_buffer(&r.p, "t.policy", t, sizeof(t) - 1);
+			fclose(f);
+		}
+		check("include can be refused (fuzzing)", r.parse == -EINVAL, &r);
+		done(&r);
+	}
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	if (system(path))
+		check("include: cleanup", 0, NULL);
+}
+
 int main(void)
 {
 	test_valid();
@@ -230,6 +330,7 @@ int main(void)
 	test_errors();
 	test_duplicates();
 	test_limits();
+	test_include();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

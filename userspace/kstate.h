@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kstate.h - read the policy the kernel enforces, back from the pinned maps.
+ */
+#ifndef EXECBAN_KSTATE_H
+#define EXECBAN_KSTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compile.h"
+#include "execban.h"
+
+struct kpolicy {
+	uint64_t gen;
+	struct execban_policy_info info;
+	struct sha256_key *keys;	/* sorted by rule_id */
+	struct execban_rule *rules;
+	size_t n_rules;
+	struct execban_reason *reasons;	/* info.n_reasons entries */
+};
+
+/* Read the active policy consistently (retries if a load switches it meanwhile). 0 or -errno. */
+int kpolicy_read(struct kpolicy *k);
+void kpolicy_free(struct kpolicy *k);
+
+#endif /* EXECBAN_KSTATE_H */

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * show.c - execban show (the enforced policy, read back from the kernel maps) and
+ * execban diff (what loading a policy would change).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "compile.h"
+#include "kstate.h"
+
+static const char *action_word(unsigned int a)
+{
+	return a == EXECBAN_RULE_AUDIT ? "audit" : "deny";
+}
+
+static void print_quoted(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+/* One rule in policy syntax, so that "execban show" output loads again. */
+static void print_rule(const struct sha256_key *k, const struct execban_rule *r,
+		       const char *reason)
+{
+	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+
+	hex_encode(k->b, EXECBAN_SHA256_LEN, hex);
+	memcpy(label, r->label, EXECBAN_LABEL_LEN);
+	label[EXECBAN_LABEL_LEN] = 0;
+	printf("%s sha256=%s", action_word(r->action), hex);
+	if (r->flags & EXECBAN_RULE_HAS_SIZE)
+		printf(" size=%llu", (unsigned long long)r->size);
+	if (label[0])
+		printf(" label=%s", label);
+	if (reason && reason[0]) {
+		fputs(" reason=", stdout);
+		print_quoted(reason);
+	}
+	putchar('\n');
+}
+
+static const char *kreason(const struct kpolicy *k, uint32_t id)
+{
+	if (id == EXECBAN_NO_REASON || id >= k->info.n_reasons)
+		return "";
+	k->reasons[id].text[EXECBAN_REASON_LEN - 1] = 0;
+	return k->reasons[id].text;
+}
+
+static int read_kernel(struct kpolicy *k)
+{
+	int ret = kpolicy_read(k);
+
+	if (ret) {
+		err("cannot read the loaded policy from %s: %s", EXECBAN_PIN_DIR, strerror(-ret));
+		fprintf(stderr, "hint: is execban loaded? ('execban status')\n");
+	}
+	return ret;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	bool json = argc == 2 && !strcmp(argv[1], "--json");
+	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+	struct kpolicy k;
+	size_t i;
+
+	if (want_help(argc, argv) || argc > 2 || (argc == 2 && !json)) {
+		puts("usage: execban show [--json]\n\nPrint the policy the kernel enforces, read back "
+		     "from its maps, in policy syntax\n(loadable again) or as JSON.\n\n"
+		     "exit: 0 ok, 2 usage, 3 not loaded");
+		return want_help(argc, argv) ? EXIT_OK : EXIT_USAGE;
+	}
+	if (read_kernel(&k))
+		return EXIT_SYSTEM;
+	k.info.name[EXECBAN_NAME_LEN - 1] = 0;
+	hex_encode(k.info.digest, EXECBAN_SHA256_LEN, hex);
+	if (json) {
+		printf("{\"generation\":%llu,\"name\":", (unsigned long long)k.gen);
+		json_str(k.info.name);
+		printf(",\"version\":%llu,\"mode\":\"%s\",\"digest\":\"%s\",\"rules\":[",
+		       (unsigned long long)k.info.version,
+		       k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce", hex);
+		for (i = 0; i < k.n_rules; i++) {
+			const struct execban_rule *r = &k.rules[i];
+
+			hex_encode(k.keys[i].b, EXECBAN_SHA256_LEN, hex);
+			memcpy(label, r->label, EXECBAN_LABEL_LEN);
+			label[EXECBAN_LABEL_LEN] = 0;
+			printf("%s{\"id\":%u,\"action\":\"%s\",\"identity\":\"sha256\","
+			       "\"sha256\":\"%s\",", i ? "," : "", r->rule_id,
+			       action_word(r->action), hex);
+			if (r->flags & EXECBAN_RULE_HAS_SIZE)
+				printf("\"size\":%llu,", (unsigned long long)r->size);
+			else
+				fputs("\"size\":null,", stdout);
+			fputs("\"label\":", stdout);
+			json_str(label);
+			fputs(",\"reason\":", stdout);
+			json_str(kreason(&k, r->reason_id));
+			putchar('}');
+		}
+		puts("]}");
+	} else {
+		printf("# execban show: the policy enforced by the kernel (generation %llu)\n"
+		       "# digest %s, %zu rules\n", (unsigned long long)k.gen, hex, k.n_rules);
+		if (k.info.name[0]) {
+			fputs("name ", stdout);
+			print_quoted(k.info.name);
+			putchar('\n');
+		}
+		printf("version %llu\nmode %s\n", (unsigned long long)k.info.version,
+		       k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
+		for (i = 0; i < k.n_rules; i++)
+			print_rule(&k.keys[i], &k.rules[i], kreason(&k, k.rules[i].reason_id));
+	}
+	kpolicy_free(&k);
+	return EXIT_OK;
+}
+
+static int cmp_key_idx(const void *a, const void *b, void *arg)
+{
+	const struct sha256_key *keys = arg;
+
+	return memcmp(keys[*(const size_t *)a].b, keys[*(const size_t *)b].b, EXECBAN_SHA256_LEN);
+}
+
+static bool same_rule(const struct execban_rule *a, const char *ra, const struct execban_rule *b,
+		      const char *rb)
+{
+	return a->action == b->action && a->flags == b->flags &&
+	       (!(a->flags & EXECBAN_RULE_HAS_SIZE) || a->size == b->size) &&
+	       !strncmp(a->label, b->label, EXECBAN_LABEL_LEN) && !strcmp(ra, rb);
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	struct compiled c;
+	struct kpolicy k;
+	size_t i = 0, j = 0, *order, added = 0, removed = 0, changed = 0;
+	int ret;
+
+	if (want_help(argc, argv) || argc < 2) {
+		puts("usage: execban diff POLICY...\n\nShow what loading POLICY would change against "
+		     "the policy the kernel enforces:\n  + rule   added\n  - rule   removed\n"
+		     "  ~ rule   changed (the new form is shown)\n\n"
+		     "exit: 0 no change, 1 changes, 2 usage, 3 error");
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (compile(&c, argv + 1, argc - 1, EXECBAN_DEFAULT_MAX_RULES << 6)) {
+		compiled_free(&c);
+		return EXIT_SYSTEM;
+	}
+	if (read_kernel(&k)) {
+		compiled_free(&c);
+		return EXIT_SYSTEM;
+	}
+	order = malloc((k.n_rules + 1) * sizeof(*order));
+	if (!order) {
+		ret = EXIT_SYSTEM;
+		goto out;
+	}
+	for (i = 0; i < k.n_rules; i++)
+		order[i] = i;
+	qsort_r(order, k.n_rules, sizeof(*order), cmp_key_idx, k.keys);
+
+	if (strncmp(k.info.name, c.info.name, EXECBAN_NAME_LEN))
+		printf("~ name \"%.*s\" -> \"%s\"\n", EXECBAN_NAME_LEN, k.info.name, c.info.name);
+	if (k.info.version != c.info.version)
+		printf("~ version %llu -> %llu\n", (unsigned long long)k.info.version,
+		       (unsigned long long)c.info.version);
+	if (k.info.mode != c.info.mode)
+		printf("~ mode %s -> %s\n", k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
+		       c.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
+	/* Both sides sorted by digest: merge. */
+	for (i = 0, j = 0; i < k.n_rules || j < c.n_rules;) {
+		int d = i == k.n_rules ? 1 : j == c.n_rules ? -1 :
+			memcmp(k.keys[order[i]].b, c.keys[j].b, EXECBAN_SHA256_LEN);
+		const char *cr;
+
+		if (d < 0) {
+			fputs("- ", stdout);
+			print_rule(&k.keys[order[i]], &k.rules[order[i]],
+				   kreason(&k, k.rules[order[i]].reason_id));
+			removed++;
+			i++;
+			continue;
+		}
+		cr = c.rules[j].reason_id == EXECBAN_NO_REASON ? "" :
+		     c.pol.reasons[c.rules[j].reason_id];
+		if (d > 0) {
+			fputs("+ ", stdout);
+			print_rule(&c.keys[j], &c.rules[j], cr);
+			added++;
+		} else {
+			if (!same_rule(&k.rules[order[i]], kreason(&k, k.rules[order[i]].reason_id),
+				       &c.rules[j], cr)) {
+				fputs("~ ", stdout);
+				print_rule(&c.keys[j], &c.rules[j], cr);
+				changed++;
+			}
+			i++;
+		}
+		j++;
+	}
+	printf("# %zu added, %zu removed, %zu changed\n", added, removed, changed);
+	ret = added || removed || changed || memcmp(k.info.digest, c.info.digest,
+						    EXECBAN_SHA256_LEN) ? EXIT_FAIL : EXIT_OK;
+out:
+	free(order);
+	kpolicy_free(&k);
+	compiled_free(&c);
+	return ret;
+}
