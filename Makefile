@@ -42,7 +42,7 @@ BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/execban.h
 
 all: cli kmod
 
-cli: $(OUT)/execban $(OUT)/tests/tryexec
+cli: $(OUT)/execban $(OUT)/tests/tryexec $(OUT)/tests/execloop
 
 $(OUT)/.dir:
 	$(Q)mkdir -p $(OUT)/cli $(OUT)/tests $(OUT)/unit && touch $@
@@ -69,7 +69,7 @@ $(OUT)/execban: $(CLI_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(OUT)/tests/tryexec: tests/helpers/tryexec.c | $(OUT)/.dir
+$(OUT)/tests/%: tests/helpers/%.c | $(OUT)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 

@@ -7,6 +7,7 @@
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 EB=$top/build/execban
 TRYEXEC=$top/build/tests/tryexec
+TOP_EXECLOOP=$top/build/tests/execloop
 T_PASS=0
 T_FAIL=0
 SUITE=${SUITE:-$(basename "$0" .sh)}

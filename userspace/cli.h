@@ -28,6 +28,11 @@ enum pinned_map {
 
 extern const char *const pinned_map_names[PM_COUNT];
 
+/* The programs of bpf/execban.bpf.c; each is pinned as link_<name> once attached. */
+extern const char *const program_names[];
+extern const int n_programs;
+int count_attached(void);
+
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_events(int argc, char **argv);

@@ -370,6 +370,49 @@ static int attach_missing(struct execban_bpf *skel)
 	return n;
 }
 
+static void print_loaded(const struct compiled *c, uint64_t gen, const struct execban_bpf *skel)
+{
+	char hex[2 * EXECBAN_SHA256_LEN + 1];
+
+	hex_encode(c->info.digest, EXECBAN_SHA256_LEN, hex);
+	printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s)\n",
+	       c->n_rules, c->n_rules == 1 ? "" : "s", c->pol.name[0] ? " of " : "",
+	       c->pol.name, (unsigned long long)gen, hex,
+	       c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
+	       skel && skel->rodata->use_kmod_hash ? ", hashing with execban.ko" : "");
+	if (!(c->info.flags & EXECBAN_POLICY_SIZE_FILTER))
+		warn("some rules have no size=: every exec is hashed (once per file change); "
+		     "'execban hash FILE' prints rules with sizes");
+}
+
+static void close_maps(int *fd)
+{
+	int i;
+
+	for (i = 0; i < PM_COUNT; i++) {
+		if (fd[i] >= 0)
+			close(fd[i]);
+		fd[i] = -1;
+	}
+}
+
+static int open_pinned_maps(int *fd)
+{
+	int i;
+
+	for (i = 0; i < PM_COUNT; i++)
+		fd[i] = -1;
+	for (i = 0; i < PM_COUNT; i++) {
+		fd[i] = open_pinned_map(i);
+		if (fd[i] < 0) {
+			err("cannot open pinned map %s: %s", pinned_map_names[i], strerror(-fd[i]));
+			close_maps(fd);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
 static void usage_load(void)
 {
 	puts("usage: execban load [--max-rules N] [--ringbuf-size BYTES] POLICY...\n"
@@ -432,6 +475,8 @@ int cmd_load(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	for (opt = 0; opt < PM_COUNT; opt++)
+		fd[opt] = -1;
 	ret = compile(&c, argv + optind, argc - optind, o.max_rules);
 	if (ret) {
 		fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
@@ -446,6 +491,26 @@ int cmd_load(int argc, char **argv)
 	lock_fd = lock_pin_dir();
 	if (lock_fd < 0) {
 		ret = EXIT_SYSTEM;
+		goto out;
+	}
+	if (count_attached() == n_programs) {
+		/*
+		 * Already enforcing: only the maps change. No BPF object is opened, so a reload
+		 * costs map updates only, not a program verification.
+		 */
+		ret = open_pinned_maps(fd);
+		if (!ret)
+			ret = check_abi(fd);
+		if (!ret)
+			ret = write_policy(fd, &c, &gen);
+		close_maps(fd);
+		if (ret) {
+			fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
+			ret = EXIT_SYSTEM;
+			goto out;
+		}
+		print_loaded(&c, gen, NULL);
+		ret = EXIT_OK;
 		goto out;
 	}
 	ret = open_object(&skel, fd, &o, &created);
@@ -465,19 +530,7 @@ int cmd_load(int argc, char **argv)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	{
-		char hex[2 * EXECBAN_SHA256_LEN + 1];
-
-		hex_encode(c.info.digest, EXECBAN_SHA256_LEN, hex);
-		printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s)\n",
-		       c.n_rules, c.n_rules == 1 ? "" : "s", c.pol.name[0] ? " of " : "",
-		       c.pol.name, (unsigned long long)gen, hex,
-		       c.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
-		       skel->rodata->use_kmod_hash ? ", hashing with execban.ko" : "");
-		if (!(c.info.flags & EXECBAN_POLICY_SIZE_FILTER))
-			warn("some rules have no size=: every exec is hashed (once per file "
-			     "change); 'execban hash FILE' prints rules with sizes");
-	}
+	print_loaded(&c, gen, skel);
 	ret = EXIT_OK;
 out:
 	execban_bpf__destroy(skel);

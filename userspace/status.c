@@ -14,10 +14,6 @@
 
 #include "cli.h"
 
-static const char *const links[] = {
-	"link_execban_bprm_check_security", "link_execban_file_open", "link_execban_path_truncate",
-};
-
 static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_CHECKS] = "checks", [EXECBAN_STAT_SIZE_SKIPS] = "size_skips",
 	[EXECBAN_STAT_CACHE_HITS] = "cache_hits", [EXECBAN_STAT_HASHES] = "hashes",
@@ -41,7 +37,7 @@ static void read_lsms(char *buf, size_t len)
 
 int cmd_status(int argc, char **argv)
 {
-	char lsms[512], path[256], hex[65];
+	char lsms[512], hex[65];
 	struct execban_policy_info info;
 	struct execban_state st;
 	uint64_t counters[EXECBAN_STAT_MAX] = { 0 };
@@ -59,10 +55,7 @@ int cmd_status(int argc, char **argv)
 	}
 	uname(&u);
 	read_lsms(lsms, sizeof(lsms));
-	for (i = 0; i < (int)(sizeof(links) / sizeof(links[0])); i++) {
-		pin_path(path, sizeof(path), links[i]);
-		attached += stat(path, &sb) == 0;
-	}
+	attached = count_attached();
 	fd_state = open_pinned_map(PM_STATE);
 	fd_info = open_pinned_map(PM_POLICY_INFO);
 	fd_stats = open_pinned_map(PM_STATS);
@@ -94,8 +87,8 @@ int cmd_status(int argc, char **argv)
 		printf("{\"loaded\":true,\"enforcing\":%s,\"kernel\":\"%s\",\"lsm\":\"%s\","
 		       "\"hooks_attached\":%d,\"hooks_expected\":%d,\"generation\":%llu,"
 		       "\"policy\":{\"name\":",
-		       attached == 3 && info.mode == EXECBAN_MODE_ENFORCE ? "true" : "false",
-		       u.release, lsms, attached, 3, (unsigned long long)st.gen);
+		       attached == n_programs && info.mode == EXECBAN_MODE_ENFORCE ? "true" : "false",
+		       u.release, lsms, attached, n_programs, (unsigned long long)st.gen);
 		json_str(info.name);
 		printf(",\"version\":%llu,\"digest\":\"%s\",\"mode\":\"%s\",\"rules\":%u,"
 		       "\"sizes\":%u,\"size_filter\":%s},\"counters\":{",
@@ -108,11 +101,11 @@ int cmd_status(int argc, char **argv)
 				       (unsigned long long)counters[i]);
 		printf("},\"kmod\":%s}\n", stat("/sys/module/execban", &sb) ? "false" : "true");
 	} else {
-		printf("execban: %s\n", attached == 3 ? (info.mode == EXECBAN_MODE_AUDIT ?
+		printf("execban: %s\n", attached == n_programs ? (info.mode == EXECBAN_MODE_AUDIT ?
 		       "AUDIT MODE: recording, not denying" : "enforcing") :
 		       "NOT ENFORCING: hooks missing, run 'execban load' again");
 		printf("  kernel       %s, LSMs %s\n", u.release, lsms);
-		printf("  hooks        %d of 3 attached\n", attached);
+		printf("  hooks        %d of %d attached\n", attached, n_programs);
 		printf("  policy       %s%s%s version %llu, generation %llu\n",
 		       info.name[0] ? "\"" : "", info.name[0] ? info.name : "(unnamed)",
 		       info.name[0] ? "\"" : "", (unsigned long long)info.version,
@@ -127,5 +120,5 @@ int cmd_status(int argc, char **argv)
 				printf("  %-12.12s %llu\n", stat_names[i],
 				       (unsigned long long)counters[i]);
 	}
-	return attached == 3 ? EXIT_OK : EXIT_FAIL;
+	return attached == n_programs ? EXIT_OK : EXIT_FAIL;
 }

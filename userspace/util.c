@@ -28,6 +28,25 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_INODE_CACHE] = "inode_cache",
 };
 
+const char *const program_names[] = {
+	"execban_bprm_check_security", "execban_file_open", "execban_path_truncate",
+};
+const int n_programs = sizeof(program_names) / sizeof(program_names[0]);
+
+/* How many programs have their link pinned (attached and outliving any process). */
+int count_attached(void)
+{
+	char path[256], name[128];
+	int i, n = 0;
+
+	for (i = 0; i < n_programs; i++) {
+		snprintf(name, sizeof(name), "link_%s", program_names[i]);
+		if (!pin_path(path, sizeof(path), name) && !access(path, F_OK))
+			n++;
+	}
+	return n;
+}
+
 void err(const char *fmt, ...)
 {
 	va_list ap;

@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Policy administration in the VM: audit mode, show round trip, diff, include folders, atomic
+# replacement under an exec storm, a one-million-rule load.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+W=$(mktemp -d /tmp/execban-policy.XXXXXX)
+"$EB" unload >/dev/null 2>&1
+unique_copy /bin/true "$W/x" x		# banned in every policy below
+unique_copy /bin/true "$W/a" a
+unique_copy /bin/true "$W/b" b
+rule() { "$EB" hash "$1" | sed "s/label=[^ ]*/label=$2/"; }
+
+# ---- audit ----
+{ echo "mode audit"; rule "$W/x" xrule; } >"$W/audit.policy"
+"$EB" load "$W/audit.policy" >/dev/null 2>&1
+check "audit-mode policy loads" [ $? = 0 ]
+expect_exec "audit mode: a banned binary runs" "exit 0" "$W/x"
+drain_events "$W/ev"
+check "audit mode: its event says audited" event_has "$W/ev" \
+	"e['verdict']=='audited' and e['path']=='$W/x' and e['rule']=='xrule'"
+check "status says audit mode (not enforcing)" bash -c "'$EB' status --json | grep -q '\"enforcing\":false' && '$EB' status --json | grep -q '\"mode\":\"audit\"'"
+{ rule "$W/x" xrule; rule "$W/a" arule | sed 's/^deny/audit/'; } >"$W/mixed.policy"
+"$EB" load "$W/mixed.policy" >/dev/null 2>&1
+expect_exec "enforce mode: the deny rule denies" "exec-error EPERM" "$W/x"
+expect_exec "enforce mode: an audit rule lets it run" "exit 0" "$W/a"
+drain_events "$W/ev"
+check "audit rule event says audited, deny rule event denied" bash -c \
+	"grep -q '\"verdict\":\"audited\".*\"path\":\"$W/a\"' '$W/ev' && grep -q '\"verdict\":\"denied\".*\"path\":\"$W/x\"' '$W/ev'"
+
+# ---- show: read back from the kernel, loadable again, same digest ----
+{
+	echo 'name "round trip"'; echo "version 42"
+	rule "$W/x" xrule | sed 's/$/ reason="a \\"quoted\\" reason"/'
+	rule "$W/a" arule | sed 's/^deny/audit/'
+	echo "deny sha256=$(sha256 "$W/b")"	# no size
+} >"$W/rt.policy"
+"$EB" load "$W/rt.policy" >/dev/null 2>&1
+"$EB" show >"$W/shown.policy"
+check "show prints the loaded rules" bash -c "grep -c '^deny\|^audit' '$W/shown.policy' | grep -qx 3"
+check "show output is a valid policy" "$EB" check "$W/shown.policy"
+"$EB" diff "$W/shown.policy" >"$W/diff.out"
+check "diff of the shown policy: no change (exit 0)" [ $? = 0 ]
+d1=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["digest"])')
+"$EB" load "$W/shown.policy" >/dev/null 2>&1
+d2=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["digest"])')
+check "load -> show -> load keeps the same digest" [ "$d1" = "$d2" ]
+"$EB" show --json >"$W/show.json"
+check "show --json has the rules with sizes, labels and reasons" python3 -c "
+import json; s = json.load(open('$W/show.json'))
+r = {x['label']: x for x in s['rules']}
+assert s['name'] == 'round trip' and s['version'] == 42 and len(s['rules']) == 3
+assert r['xrule']['reason'] == 'a \"quoted\" reason' and r['xrule']['size'] == $(stat -c %s "$W/x")
+assert r['arule']['action'] == 'audit' and r[''.join([])]['size'] is None if '' in r else True
+"
+
+# ---- diff ----
+{ rule "$W/x" xrule; rule "$W/b" brule; } >"$W/next.policy"
+"$EB" diff "$W/next.policy" >"$W/diff.out"
+rc=$?
+check "diff reports changes (exit 1)" [ $rc = 1 ]
+check "diff shows removed and changed rules" bash -c \
+	"grep -q '^~ deny sha256=$(sha256 "$W/b") size=' '$W/diff.out' && grep -q '^- audit sha256=$(sha256 "$W/a")' '$W/diff.out' && grep -q '^~ deny sha256=$(sha256 "$W/x") size=[0-9]* label=xrule$' '$W/diff.out'"
+unique_copy /bin/true "$W/c" c
+rule "$W/c" crule >>"$W/next.policy"
+"$EB" diff "$W/next.policy" >"$W/diff.out"
+check "diff shows an added rule" grep -q "^+ deny sha256=$(sha256 "$W/c") size=[0-9]* label=crule$" "$W/diff.out"
+check "diff did not load anything" bash -c "'$EB' show | grep -q 'version 42'"
+
+# ---- include: a policy folder ----
+mkdir -p "$W/etc/policy.d"
+echo 'name "folder"' >"$W/etc/main.policy"
+echo "include policy.d/*.policy" >>"$W/etc/main.policy"
+rule "$W/a" from-10 >"$W/etc/policy.d/10-a.policy"
+{ rule "$W/b" from-20; echo "version 20"; } >"$W/etc/policy.d/20-b.policy"
+echo "version 30" >"$W/etc/policy.d/30-v.policy"
+"$EB" load "$W/etc/main.policy" >/dev/null 2>&1
+check "a policy folder loads through include" [ $? = 0 ]
+expect_exec "rule from the first included file is enforced" "exec-error EPERM" "$W/a"
+expect_exec "rule from the second included file is enforced" "exec-error EPERM" "$W/b"
+check "the last file in sorted order sets the version" bash -c "'$EB' show | grep -qx 'version 30'"
+
+# ---- atomic replacement: reload in a loop while another process execs x ----
+{ rule "$W/x" x; rule "$W/a" a; } >"$W/A.policy"
+{ rule "$W/x" x; rule "$W/b" b; echo "version 2"; } >"$W/B.policy"
+"$EB" load "$W/A.policy" >/dev/null
+(
+	n=0
+	while [ ! -e "$W/stop" ]; do
+		"$EB" load "$W/B.policy" >/dev/null 2>&1 || echo "load B failed" >>"$W/loaderr"
+		"$EB" load "$W/A.policy" >/dev/null 2>&1 || echo "load A failed" >>"$W/loaderr"
+		n=$((n + 2))
+	done
+	echo "$n" >"$W/reloads"
+) &
+loader=$!
+res=$("$TRYEXEC" /bin/true >/dev/null; "$TOP_EXECLOOP" "$W/x" 3000)
+touch "$W/stop"
+wait $loader
+reloads=$(cat "$W/reloads")
+echo "# atomic swap: $res while $reloads reloads"
+check "no escape while reloading: 3000 of 3000 execs denied" [ "$res" = "denied=3000 ran=0 other=0" ]
+check "the reload loop really ran concurrently (>= 10 reloads)" [ "$reloads" -ge 10 ]
+check "every reload succeeded" [ ! -e "$W/loaderr" ]
+retries=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["policy_switch_retries"])')
+echo "# policy switches that raced a lookup (and were retried): $retries"
+
+# ---- kill during load: SIGKILL before the switch leaves the old policy whole ----
+"$EB" load "$W/A.policy" >/dev/null
+gen_before=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
+EXECBAN_TEST_STOP_BEFORE_SWITCH=1 "$EB" load "$W/B.policy" >/dev/null 2>"$W/kill.err" &
+kpid=$!
+for _ in $(seq 100); do grep -q "stopping before the switch" "$W/kill.err" && break; sleep 0.1; done
+kill -KILL $kpid; wait $kpid 2>/dev/null
+gen_after=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
+check "killed load: the generation did not move" [ "$gen_before" = "$gen_after" ]
+expect_exec "killed load: the old policy's own rule is still enforced" "exec-error EPERM" "$W/a"
+expect_exec "killed load: the new policy's rule is not in force" "exit 0" "$W/b"
+"$EB" load "$W/B.policy" >/dev/null
+expect_exec "the next load after a kill works" "exec-error EPERM" "$W/b"
+
+# ---- one million rules ----
+python3 - "$W/x" >"$W/million.policy" <<'PY'
+import hashlib, os, sys
+out = sys.stdout
+out.write('name "million"\n')
+rnd = os.urandom(32 * 999999)
+for i in range(999999):
+    out.write("deny sha256=%s size=%d\n" % (rnd[32 * i:32 * i + 32].hex(), 1000 + i % 50000))
+data = open(sys.argv[1], "rb").read()
+out.write("deny sha256=%s size=%d label=x\n" % (hashlib.sha256(data).hexdigest(), len(data)))
+PY
+start=$(date +%s%N)
+"$EB" load "$W/million.policy" >"$W/million.out" 2>&1
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+echo "# 1,000,000 rules: load took ${ms} ms in this VM (TCG)"
+check "a 1,000,000-rule policy loads" [ $rc = 0 ]
+check "status counts 1,000,000 rules" bash -c "'$EB' status --json | grep -q '\"rules\":1000000,'"
+expect_exec "the rule among a million is enforced" "exec-error EPERM" "$W/x"
+expect_exec "a file outside the million runs" "exit 0" "$W/a"
+start=$(date +%s%N)
+"$EB" load "$W/A.policy" >/dev/null 2>&1
+ms=$((($(date +%s%N) - start) / 1000000))
+echo "# replacing 1,000,000 rules by 2 took ${ms} ms"
+expect_exec "after replacing the million: the small policy applies" "exec-error EPERM" "$W/a"
+
+rm -rf "$W"
+finish
