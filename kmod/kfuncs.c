@@ -25,9 +25,12 @@
 
 static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
 
-/* What these annotations (6.2+, 6.9+) expand to, for 6.1's headers. */
+/*
+ * 6.1's headers have neither annotation. There a kfunc only needs to stay an
+ * out-of-line function, which external linkage and noinline ensure.
+ */
 #ifndef __bpf_kfunc
-#define __bpf_kfunc __used noinline
+#define __bpf_kfunc noinline
 #endif
 #ifndef BTF_KFUNCS_START
 #define BTF_KFUNCS_START(name) BTF_SET8_START(name)
@@ -41,7 +44,7 @@ static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
  * bprm->file) and refuses ones loaded through arbitrary fields, which could be
  * stale. No header macro marks the change, hence the version test.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 #define EXECBAN_KF_FILE_ARG	KF_TRUSTED_ARGS
 #else
 #define EXECBAN_KF_FILE_ARG	0
