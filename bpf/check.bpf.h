@@ -106,19 +106,24 @@ static __always_inline int hash_file(struct file *file, __u8 *digest)
  * changes that land within one tick of the coarse timestamps.
  */
 static __always_inline int file_digest(struct file *file, struct inode *inode,
-				       struct execban_sha256_key *k, __u32 *evflags)
+				       struct execban_sha256_key *k, __u32 *evflags,
+				       const bool can_hash)
 {
 	struct execban_inode_cache now = {}, *c;
 	int ret;
 
 	inode_stamp(inode, &now);
-	c = bpf_inode_storage_get(&inode_cache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	c = bpf_inode_storage_get(&inode_cache, inode, 0,
+				  can_hash ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (c && c->valid && stamp_eq(c, &now)) {
 		__builtin_memcpy(k->b, c->sha256, EXECBAN_SHA256_LEN);
 		*evflags |= EXECBAN_EVF_CACHED;
 		stat_inc(EXECBAN_STAT_CACHE_HITS);
 		return 0;
 	}
+	/* Hooks that may not sleep cannot hash: only a cached digest can answer there. */
+	if (!can_hash)
+		return -61;	/* -ENODATA */
 
 	ret = hash_file(file, k->b);
 	stat_inc(EXECBAN_STAT_HASHES);
@@ -143,6 +148,87 @@ static __always_inline int file_digest(struct file *file, struct inode *inode,
 	return 0;
 }
 
+#define PATH_DEPTH	32	/* components reconstructed; deeper paths are marked truncated */
+
+/*
+ * The file's full path where bpf_d_path is not allowed (hooks that may not sleep): walk the
+ * dentries up to the mount's root, cross to the parent mount, up to the root of the mount
+ * tree. bpf_loop keeps the verifier's work linear in the depth.
+ */
+struct walk {
+	const unsigned char *names[PATH_DEPTH];
+	struct dentry *d;
+	struct mount *mnt;
+	char *buf;
+	__u32 n;
+	bool complete;
+	bool failed;
+};
+
+static long walk_up(__u32 i, struct walk *w)
+{
+	struct mount *mnt = w->mnt, *up;
+	struct dentry *d = w->d;
+	struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+	if (d == root || d == parent) {
+		up = BPF_CORE_READ(mnt, mnt_parent);
+		if (!up || up == mnt) {
+			w->complete = true;
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		return 0;
+	}
+	if (w->n >= PATH_DEPTH)
+		return 1;
+	w->names[w->n & (PATH_DEPTH - 1)] = BPF_CORE_READ(d, d_name.name);
+	w->n++;
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * Each component goes into its own fixed slot of the path buffer (root first), so no offset
+ * depends on the lengths before it: the verifier then needs no per-length state. The reader
+ * joins the slots (EXECBAN_EVF_PATH_SLOTS).
+ */
+static long write_down(__u32 i, struct walk *w)
+{
+	long len;
+
+	if (i >= w->n || i >= PATH_DEPTH)
+		return 1;
+	len = bpf_probe_read_kernel_str(w->buf + (i & (PATH_DEPTH - 1)) * EXECBAN_PATH_SLOT,
+					EXECBAN_PATH_SLOT,
+					w->names[(w->n - 1 - i) & (PATH_DEPTH - 1)]);
+	if (len <= 0 || len == EXECBAN_PATH_SLOT)
+		w->failed = true;	/* unreadable, or a name cut at the slot's end */
+	return 0;
+}
+
+/* Fills buf with path slots; returns false if the path was cut short. */
+static __always_inline bool path_walk(struct file *file, char *buf)
+{
+	struct vfsmount *vm = BPF_CORE_READ(file, f_path.mnt);
+	struct walk w = {
+		.d = BPF_CORE_READ(file, f_path.dentry),
+		.mnt = container_of(vm, struct mount, mnt),
+		.buf = buf,
+	};
+	__u32 i;
+
+	bpf_loop(PATH_DEPTH * 2, walk_up, &w, 0);
+	bpf_loop(PATH_DEPTH, write_down, &w, 0);
+	/* An empty slot ends the path: clear the one after the last component. */
+	i = w.n;
+	if (i < PATH_DEPTH)
+		buf[(i & (PATH_DEPTH - 1)) * EXECBAN_PATH_SLOT] = 0;
+	return w.complete && !w.failed;
+}
+
 /* What a hook knows about the access being checked. */
 struct access {
 	struct file *file;
@@ -152,7 +238,7 @@ struct access {
 
 static __always_inline void emit_event(const struct access *a, struct inode *inode,
 				       const struct execban_sha256_key *k, const struct verdict *v,
-				       __u16 verdict, __u32 evflags)
+				       __u16 verdict, __u32 evflags, const bool can_sleep)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct execban_policy_info *info;
@@ -227,21 +313,28 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	e->filename[0] = 0;
 	if (a->filename)
 		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), a->filename);
-	n = bpf_d_path(&a->file->f_path, e->path, sizeof(e->path));
-	if (n < 0) {
-		e->path[0] = 0;
-		e->flags |= EXECBAN_EVF_PATH_TRUNC;
+	/* bpf_d_path is allowed only in hooks that may sleep (its allowlist). */
+	if (can_sleep) {
+		n = bpf_d_path(&a->file->f_path, e->path, sizeof(e->path));
+		if (n < 0)
+			e->path[0] = 0;
+	} else {
+		e->flags |= EXECBAN_EVF_PATH_SLOTS;
+		n = path_walk(a->file, e->path) ? 0 : -1;
 	}
+	if (n < 0)
+		e->flags |= EXECBAN_EVF_PATH_TRUNC;
 	e->exe[0] = 0;
 
 	bpf_ringbuf_submit(e, 0);
 }
 
 /*
- * Decide an access to a file. Returns 0 (allow) or -EPERM (deny). Only for hooks that may
- * sleep (hashing reads the file).
+ * Decide an access to a file. Returns 0 (allow) or -EPERM (deny). can_hash (a constant) is
+ * true only in hooks that may sleep; elsewhere only a cached digest can be used, and a file
+ * that could be banned but has no cached digest is refused (fail closed).
  */
-static __always_inline int check_access(const struct access *a)
+static __always_inline int check_access(const struct access *a, const bool can_hash)
 {
 	struct execban_sha256_key k = {};
 	struct verdict v = {};
@@ -264,7 +357,7 @@ static __always_inline int check_access(const struct access *a)
 		return 0;
 	}
 
-	if (file_digest(a->file, inode, &k, &evflags)) {
+	if (file_digest(a->file, inode, &k, &evflags, can_hash)) {
 		/*
 		 * Fail closed: a file that could be banned (its size is) and whose bytes we
 		 * cannot read is refused. A ban that a read error turns off is no ban.
@@ -272,7 +365,7 @@ static __always_inline int check_access(const struct access *a)
 		stat_inc(EXECBAN_STAT_HASH_ERRORS);
 		v.gen = policy_gen();
 		emit_event(a, inode, &k, &v, EXECBAN_VERDICT_DENIED,
-			   evflags | EXECBAN_EVF_HASH_ERROR);
+			   evflags | EXECBAN_EVF_HASH_ERROR, can_hash);
 		return deny_ret();
 	}
 
@@ -280,7 +373,7 @@ static __always_inline int check_access(const struct access *a)
 	if (v.exhausted) {
 		/* The policy kept switching under us: refuse rather than guess. */
 		emit_event(a, inode, &k, &v, EXECBAN_VERDICT_DENIED,
-			   evflags | EXECBAN_EVF_GEN_EXHAUSTED);
+			   evflags | EXECBAN_EVF_GEN_EXHAUSTED, can_hash);
 		return deny_ret();
 	}
 	if (!v.matched)
@@ -293,10 +386,30 @@ static __always_inline int check_access(const struct access *a)
 		stat_inc(EXECBAN_STAT_DENIED);
 		verdict = EXECBAN_VERDICT_DENIED;
 	}
-	emit_event(a, inode, &k, &v, verdict, evflags);
+	emit_event(a, inode, &k, &v, verdict, evflags, can_hash);
 	if (verdict == EXECBAN_VERDICT_DENIED)
 		return deny_ret();
 	return 0;
+}
+
+
+/*
+ * Hash a file that could be banned and cache its digest, deciding nothing: done when a file
+ * is mapped without PROT_EXEC, so that a later mprotect(PROT_EXEC), which cannot hash, finds
+ * the digest in the cache.
+ */
+static __always_inline void prime_cache(struct file *file)
+{
+	struct execban_sha256_key k;
+	struct inode *inode;
+	__u32 evflags = 0;
+
+	if (!file)
+		return;
+	inode = file->f_inode;
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG || !size_may_match(inode->i_size))
+		return;
+	file_digest(file, inode, &k, &evflags, true);
 }
 
 #endif /* EXECBAN_CHECK_BPF_H */

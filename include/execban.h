@@ -28,6 +28,7 @@
 #define EXECBAN_REASON_LEN	128	/* rule reason, NUL-terminated */
 #define EXECBAN_NAME_LEN	64	/* policy name, NUL-terminated */
 #define EXECBAN_PATH_LEN	4096	/* full paths in events (PATH_MAX) */
+#define EXECBAN_PATH_SLOT	128	/* see EXECBAN_EVF_PATH_SLOTS */
 #define EXECBAN_FILENAME_LEN	256	/* the name exec was asked for (bprm->filename) */
 #define EXECBAN_COMM_LEN	16
 
@@ -176,6 +177,11 @@ enum execban_event_flags {
 	EXECBAN_EVF_PATH_TRUNC = 1U << 1,	/* path did not fit or could not be resolved */
 	EXECBAN_EVF_CACHED = 1U << 2,		/* digest came from the inode cache */
 	EXECBAN_EVF_GEN_EXHAUSTED = 1U << 3,	/* policy kept switching: failed closed */
+	/*
+	 * path holds the components in fixed slots of EXECBAN_PATH_SLOT bytes, root first,
+	 * ended by an empty slot (hooks where bpf_d_path is not allowed); readers join them.
+	 */
+	EXECBAN_EVF_PATH_SLOTS = 1U << 4,
 };
 
 /* Common header of every ring-buffer record. */
@@ -231,5 +237,6 @@ _Static_assert(sizeof(struct execban_state) == 16, "execban_state layout");
 _Static_assert(sizeof(struct execban_inode_cache) == 80, "execban_inode_cache layout");
 _Static_assert(sizeof(struct execban_event_hdr) == 32, "execban_event_hdr layout");
 _Static_assert(sizeof(struct execban_event) % 8 == 0, "execban_event alignment");
+_Static_assert(EXECBAN_PATH_LEN / EXECBAN_PATH_SLOT == 32, "path slots (PATH_DEPTH)");
 
 #endif /* EXECBAN_H */

@@ -100,6 +100,29 @@ void event_format_time(uint64_t wall_ns, char *buf, size_t len)
 	memcpy(dst, src, sizeof(dst) - 1); dst[sizeof(dst) - 1] = 0; \
 } while (0)
 
+/* EXECBAN_EVF_PATH_SLOTS: "/" + each non-empty slot, root first. */
+static void join_slots(const char *slots, char *out, size_t len)
+{
+	size_t n = 0, i, l;
+
+	out[0] = 0;
+	for (i = 0; i < EXECBAN_PATH_LEN / EXECBAN_PATH_SLOT; i++) {
+		const char *s = slots + i * EXECBAN_PATH_SLOT;
+
+		if (!s[0])
+			break;
+		l = strnlen(s, EXECBAN_PATH_SLOT);
+		if (n + l + 2 > len)
+			break;
+		out[n++] = '/';
+		memcpy(out + n, s, l);
+		n += l;
+		out[n] = 0;
+	}
+	if (!n)
+		snprintf(out, len, "/");
+}
+
 void event_print(const struct execban_event *e, bool json, int64_t offset_ns,
 		 const char *bootid)
 {
@@ -115,7 +138,10 @@ void event_print(const struct execban_event *e, bool json, int64_t offset_ns,
 	KSTR(comm, e->comm);
 	KSTR(pcomm, e->pcomm);
 	KSTR(label, e->label);
-	KSTR(path, e->path);
+	if (e->flags & EXECBAN_EVF_PATH_SLOTS)
+		join_slots(e->path, path, sizeof(path));
+	else
+		KSTR(path, e->path);
 	KSTR(filename, e->filename);
 	KSTR(reason, e->reason);
 	if (e->flags & EXECBAN_EVF_HASH_ERROR)

@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The bypass suite: every way to run banned bytes that execban covers so far, each expecting
+# denial and its event, each with a control showing the same technique works for an unbanned
+# file (so a pass proves the technique is blocked, not that the setup is broken).
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+W=$(mktemp -d /tmp/execban-bypass.XXXXXX)
+"$EB" unload >/dev/null 2>&1
+LDSO=$(readlink -f /lib64/ld-linux-x86-64.so.2)
+LIBZ=$(python3 -c 'import ctypes.util; print(ctypes.util.find_library("z"))')
+LIBZ=$(ldconfig -p | awk -v n="$LIBZ" '$1 == n && /x86-64/ {print $NF; exit}')
+
+unique_copy /bin/true "$W/banned" banned
+unique_copy /bin/true "$W/allowed" allowed
+unique_copy "$LIBZ" "$W/libbanned.so" libbanned
+unique_copy "$LIBZ" "$W/liballowed.so" liballowed
+KO=$top/build/kmod/$(uname -r)/execban.ko
+unique_copy "$KO" "$W/banned.ko" banned-ko
+{
+	"$EB" hash "$W/banned" "$W/libbanned.so" "$W/banned.ko"
+} >"$W/ban.policy"
+"$EB" load "$W/ban.policy" >/dev/null
+check "policy loads" [ $? = 0 ]
+
+# event_for ACTION PATH: a denied event of that action for that path arrived.
+event_for() {
+	drain_events "$W/ev.$1"
+	event_has "$W/ev.$1" "e['action']=='$1' and e['verdict']=='denied' and e['path']=='$2'"
+}
+
+# ---- exec paths ----
+expect_exec "execve absolute path" "exec-error EPERM" "$W/banned"
+(cd "$W" && expect_exec "execve relative path" "exec-error EPERM" ./banned)
+expect_fd_exec "fexecve / execveat(fd, \"\", AT_EMPTY_PATH)" "exec-error EPERM" "$W/banned"
+expect_fd_exec "control: fexecve of an allowed file" "exit 0" "$W/allowed"
+exec 7<"$W/banned"
+expect_exec "/proc/self/fd/N of the banned file" "exec-error EPERM" /proc/self/fd/7
+exec 7<&-
+check "exec events" event_for exec "$W/banned"
+
+# ---- fileless: memfd_create + write + fexecve ----
+memfd_run() {
+	python3 - "$1" <<'PY'
+import os, sys
+data = open(sys.argv[1], "rb").read()
+fd = os.memfd_create("innocent")
+os.write(fd, data)
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execve(fd, ["innocent"], os.environ)
+    except PermissionError:
+        os._exit(77)
+    os._exit(78)
+_, st = os.waitpid(pid, 0)
+print({0: "ran", 77: "EPERM"}.get(os.waitstatus_to_exitcode(st), "other"))
+PY
+}
+check "memfd_create + fexecve of banned bytes is refused" [ "$(memfd_run "$W/banned")" = EPERM ]
+check "control: memfd exec of allowed bytes runs" [ "$(memfd_run "$W/allowed")" = ran ]
+drain_events "$W/ev.memfd"
+check "memfd event names the memfd" event_has "$W/ev.memfd" \
+	"e['action']=='exec' and 'memfd:innocent' in e['path']"
+
+# ---- the dynamic loader run directly: exec sees only ld.so ----
+out=$("$LDSO" "$W/banned" 2>&1); rc=$?
+check "ld.so ./banned fails to map the banned file" bash -c "[ $rc != 0 ] && grep -qi 'map' <<<'$out'"
+"$LDSO" "$W/allowed"
+check "control: ld.so ./allowed runs" [ $? = 0 ]
+check "mmap event for ld.so ./banned" event_for mmap "$W/banned"
+
+# ---- dlopen and LD_PRELOAD ----
+dl() { python3 -c "import ctypes,sys
+try:
+    ctypes.CDLL(sys.argv[1]); print('loaded')
+except OSError as e:
+    # ld.so reports the refused PROT_EXEC mapping as a failed segment map
+    print('refused' if 'failed to map segment' in str(e) or 'not permitted' in str(e) else 'other: %s' % e)" "$1"; }
+check "dlopen of a banned library is refused" [ "$(dl "$W/libbanned.so")" = refused ]
+check "control: dlopen of an allowed library works" [ "$(dl "$W/liballowed.so")" = loaded ]
+check "mmap event for dlopen" event_for mmap "$W/libbanned.so"
+# ld.so may keep a read-only mapping of the headers; what matters is no executable one.
+n=$(LD_PRELOAD="$W/libbanned.so" cat /proc/self/maps 2>/dev/null | grep libbanned.so | grep -c ' ..x. ')
+check "LD_PRELOAD of a banned library: never mapped executable" [ "$n" = 0 ]
+n=$(LD_PRELOAD="$W/liballowed.so" cat /proc/self/maps 2>/dev/null | grep liballowed.so | grep -c ' ..x. ')
+check "control: LD_PRELOAD of an allowed library is mapped executable" [ "$n" -gt 0 ]
+
+# ---- mmap(PROT_READ) then mprotect(PROT_EXEC) ----
+mprot() { python3 - "$1" <<'PY'
+import ctypes, mmap, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+fd = os.open(sys.argv[1], os.O_RDONLY)
+p = libc.mmap(None, 4096, mmap.PROT_READ, mmap.MAP_PRIVATE, fd, 0)
+r = libc.mprotect(p, 4096, mmap.PROT_READ | mmap.PROT_EXEC)
+print("EPERM" if r and ctypes.get_errno() == 1 else "ok" if r == 0 else "errno %d" % ctypes.get_errno())
+PY
+}
+check "mprotect(PROT_EXEC) of a banned file's mapping is refused" [ "$(mprot "$W/banned")" = EPERM ]
+check "control: mprotect(PROT_EXEC) of an allowed file works" [ "$(mprot "$W/allowed")" = ok ]
+check "mprotect event" event_for mprotect "$W/banned"
+
+# ---- kernel modules: finit_module of a banned module file ----
+out=$(insmod "$W/banned.ko" 2>&1); rc=$?
+check "insmod of a banned module is refused" bash -c "[ $rc != 0 ] && grep -q 'not permitted' <<<'$out'"
+check "module event" event_for module "$W/banned.ko"
+if insmod "$KO" 2>/dev/null; then
+	ok "control: insmod of an allowed module works"
+	rmmod execban 2>/dev/null
+else
+	not_ok "control: insmod of an allowed module works"
+fi
+
+# ---- the same bytes on other filesystems and namespaces ----
+mkdir -p "$W/mnt"
+modprobe loop 2>/dev/null
+if truncate -s 16M "$W/ext4.img" && mkfs.ext4 -q -F "$W/ext4.img" 2>/dev/null &&
+   mount -o loop "$W/ext4.img" "$W/mnt" 2>/dev/null; then
+	cp "$W/banned" "$W/mnt/banned"
+	cp "$W/allowed" "$W/mnt/allowed"
+	expect_exec "loop-mounted ext4: banned is refused" "exec-error EPERM" "$W/mnt/banned"
+	expect_exec "control: loop-mounted ext4: allowed runs" "exit 0" "$W/mnt/allowed"
+	umount "$W/mnt"
+else
+	not_ok "loop-mounted ext4 set-up" "mkfs.ext4 or loop mount failed"
+fi
+cp "$W/banned" /usr/local/bin/execban-banned-copy	# the guest's overlayfs root
+expect_exec "overlayfs: banned is refused" "exec-error EPERM" /usr/local/bin/execban-banned-copy
+rm -f /usr/local/bin/execban-banned-copy
+got=$(unshare -m -U -r --fork "$TRYEXEC" "$W/banned" | tail -1)
+check "inside a user+mount namespace: refused" [ "$got" = "exec-error EPERM" ]
+got=$(unshare -m -U -r --fork "$TRYEXEC" "$W/allowed" | tail -1)
+check "control: inside a user+mount namespace: allowed runs" [ "$got" = "exit 0" ]
+mkdir -p "$W/root/bin" "$W/root/lib" "$W/root/lib64" "$W/root/usr"
+for d in bin lib lib64 usr; do mount --bind "/$d" "$W/root/$d"; done
+cp "$W/banned" "$W/root/banned"; cp "$W/allowed" "$W/root/allowed"
+got=$(chroot "$W/root" /banned 2>&1; echo "rc=$?")
+check "inside a chroot: refused" grep -q "rc=126" <<<"$got"
+got=$(chroot "$W/root" /allowed 2>&1; echo "rc=$?")
+check "control: inside a chroot: allowed runs" grep -q "rc=0" <<<"$got"
+for d in bin lib lib64 usr; do umount "$W/root/$d"; done
+
+"$EB" unload >/dev/null
+rm -rf "$W"
+finish
