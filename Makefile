@@ -73,9 +73,10 @@ $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-# The kernel module, once per test kernel, with BTF matching that kernel.
+# The kernel module, once per test kernel, with BTF matching that kernel; and its test probe.
 kmod:
 	$(Q)for k in $(KERNELS); do scripts/kmod-build.sh $$k || exit 1; done
+	$(Q)$(MAKE) --no-print-directory -C kmod/tests
 
 # ---- tests ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))

@@ -244,18 +244,23 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	struct execban_policy_info *info;
 	struct execban_reason *reason;
 	struct execban_event *e;
-	__u64 *seqp, seq = 0, ugid;
+	struct execban_event_seq *es;
+	struct file *exe;
+	__u64 seq = 0, ugid;
 	__u32 zero = 0;
 	long n;
 
-	seqp = bpf_map_lookup_elem(&event_seq, &zero);
-	if (seqp)
-		seq = __sync_fetch_and_add(seqp, 1) + 1;
+	es = bpf_map_lookup_elem(&event_seq, &zero);
+	if (es)
+		seq = __sync_fetch_and_add(&es->seq, 1) + 1;
 
 	/* Reserved after the hashing, so a slow hash never holds back other CPUs' events. */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
+		/* Counted twice: in total, and for the next event on this CPU to report. */
 		stat_inc(EXECBAN_STAT_EVENTS_LOST);
+		if (es)
+			__sync_fetch_and_add(&es->lost, 1);
 		return;
 	}
 
@@ -265,7 +270,7 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	e->hdr.boot_ns = bpf_ktime_get_boot_ns();
 	e->hdr.seq = seq;
 	e->hdr.cpu = bpf_get_smp_processor_id();
-	e->hdr.pad = 0;
+	e->hdr.lost_before = es ? (__u32)__sync_lock_test_and_set(&es->lost, 0) : 0;
 
 	e->action = a->action;
 	e->verdict = verdict;
@@ -324,7 +329,12 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	}
 	if (n < 0)
 		e->flags |= EXECBAN_EVF_PATH_TRUNC;
+	/* The acting process's executable: walked, since mm->exe_file is not a trusted pointer. */
 	e->exe[0] = 0;
+	e->flags |= EXECBAN_EVF_EXE_SLOTS;
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe || !path_walk(exe, e->exe))
+		e->flags |= EXECBAN_EVF_EXE_TRUNC;
 
 	bpf_ringbuf_submit(e, 0);
 }

@@ -65,12 +65,12 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* Per-CPU event sequence numbers. */
+/* Per-CPU event sequence numbers and drops not yet reported. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct execban_event_seq);
 } event_seq SEC(".maps");
 
 /* Decisions for responders. Full: the event is counted as lost, the verdict stands. */

@@ -120,6 +120,12 @@ struct execban_state {
 	__u32 pad;
 };
 
+/* Value of the per-CPU "event_seq" array. */
+struct execban_event_seq {
+	__u64 seq;			/* last sequence number handed out */
+	__u64 lost;			/* dropped since the last delivered event */
+};
+
 /* Indexes of the per-CPU "stats" array; values are __u64 counters. */
 enum execban_stat {
 	EXECBAN_STAT_CHECKS = 0,	/* files considered by any hook */
@@ -182,6 +188,8 @@ enum execban_event_flags {
 	 * ended by an empty slot (hooks where bpf_d_path is not allowed); readers join them.
 	 */
 	EXECBAN_EVF_PATH_SLOTS = 1U << 4,
+	EXECBAN_EVF_EXE_SLOTS = 1U << 5,	/* exe holds slots, as path does above */
+	EXECBAN_EVF_EXE_TRUNC = 1U << 6,	/* exe could not be resolved in full */
 };
 
 /* Common header of every ring-buffer record. */
@@ -192,7 +200,7 @@ struct execban_event_hdr {
 	__u64 boot_ns;			/* CLOCK_BOOTTIME when it happened */
 	__u64 seq;			/* per-CPU sequence number, from 1: a gap means loss */
 	__u32 cpu;
-	__u32 pad;
+	__u32 lost_before;		/* events dropped on this CPU since the last delivered one */
 };
 
 struct execban_event {

@@ -129,7 +129,7 @@ void event_print(const struct execban_event *e, bool json, int64_t offset_ns,
 	char time_s[48], sha[65], digest[65], comm[EXECBAN_COMM_LEN + 1],
 	     pcomm[EXECBAN_COMM_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
 	static char path[EXECBAN_PATH_LEN + 1], filename[EXECBAN_FILENAME_LEN + 1],
-		    reason[EXECBAN_REASON_LEN + 1];
+		    reason[EXECBAN_REASON_LEN + 1], exe[EXECBAN_PATH_LEN + 1];
 	uint64_t wall = e->hdr.boot_ns + (uint64_t)offset_ns;
 
 	event_format_time(wall, time_s, sizeof(time_s));
@@ -143,19 +143,26 @@ void event_print(const struct execban_event *e, bool json, int64_t offset_ns,
 	else
 		KSTR(path, e->path);
 	KSTR(filename, e->filename);
+	if (e->flags & EXECBAN_EVF_EXE_SLOTS)
+		join_slots(e->exe, exe, sizeof(exe));
+	else
+		KSTR(exe, e->exe);
+	if (e->flags & EXECBAN_EVF_EXE_TRUNC)
+		exe[0] = 0;
 	KSTR(reason, e->reason);
 	if (e->flags & EXECBAN_EVF_HASH_ERROR)
 		strcpy(sha, "");
 
 	if (!json) {
-		printf("%s %s %s pid=%u ppid=%u uid=%u comm=%s path=%s sha256=%s rule=%s%s%s%s\n",
+		printf("%s %s %s pid=%u ppid=%u uid=%u comm=%s exe=%s path=%s sha256=%s rule=%s%s%s%s\n",
 		       time_s, event_action_name(e->action), event_verdict_name(e->verdict),
-		       e->tgid, e->ppid, e->uid, comm, path[0] ? path : "?", sha[0] ? sha : "-",
+		       e->tgid, e->ppid, e->uid, comm, exe[0] ? exe : "?", path[0] ? path : "?",
+		       sha[0] ? sha : "-",
 		       label[0] ? label : "-", reason[0] ? " reason=\"" : "", reason,
 		       reason[0] ? "\"" : "");
 		return;
 	}
-	printf("{\"schema\":%d,\"time\":\"%s\",\"time_ns\":%llu,\"boot_id\":\"%s\","
+	printf("{\"schema\":%d,\"type\":\"decision\",\"time\":\"%s\",\"time_ns\":%llu,\"boot_id\":\"%s\","
 	       "\"cpu\":%u,\"seq\":%llu,\"action\":\"%s\",\"verdict\":\"%s\",",
 	       EXECBAN_JSON_SCHEMA, time_s, (unsigned long long)wall, bootid, e->hdr.cpu,
 	       (unsigned long long)e->hdr.seq, event_action_name(e->action),
@@ -167,6 +174,8 @@ void event_print(const struct execban_event *e, bool json, int64_t offset_ns,
 	json_str(comm);
 	fputs(",\"parent_comm\":", stdout);
 	json_str(pcomm);
+	fputs(",\"exe\":", stdout);
+	json_str(exe);
 	fputs(",\"path\":", stdout);
 	json_str(path);
 	fputs(",\"filename\":", stdout);
@@ -211,6 +220,16 @@ static int on_event(void *ctx, void *data, size_t len)
 			"bytes): is this CLI older than the loaded programs?\n", e->hdr.type,
 			e->hdr.version, len);
 		return 0;
+	}
+	/* The kernel tells each event how many were dropped on its CPU just before it. */
+	if (e->hdr.lost_before) {
+		if (c->json)
+			printf("{\"schema\":%d,\"type\":\"lost\",\"cpu\":%u,\"count\":%u,"
+			       "\"before_seq\":%llu}\n", EXECBAN_JSON_SCHEMA, e->hdr.cpu,
+			       e->hdr.lost_before, (unsigned long long)e->hdr.seq);
+		else
+			printf("LOST %u event(s) on cpu %u: the ring buffer was full (see "
+			       "'execban status')\n", e->hdr.lost_before, e->hdr.cpu);
 	}
 	if ((c->action && e->action != c->action) || (c->verdict && e->verdict != c->verdict))
 		return 0;

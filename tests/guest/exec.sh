@@ -65,6 +65,8 @@ check "event for the banned interpreter" event_has "$EV" \
 	"e['path']=='$W/interp' and e['sha256']=='$isha' and e['rule']=='bad-interp' and e['filename']=='$W/script'"
 check "event process fields (pid, ppid, uid, comm)" event_has "$EV" \
 	"e['comm']=='tryexec' and e['uid']==0 and e['pid']>1 and e['ppid']>1 and e['pid']!=e['ppid']"
+check "event names the acting process's executable" event_has "$EV" \
+	"e['exe']=='$TRYEXEC' and e['type']=='decision'"
 check "event policy fields (version, digest)" event_has "$EV" \
 	"e['policy_version']==3 and len(e['policy_digest'])==64 and e['identity']=='sha256'"
 n=$(grep -c '"verdict":"denied"' "$EV")
@@ -128,6 +130,20 @@ if mount --bind "$W/lsm" /sys/kernel/security/lsm; then
 else
 	not_ok "load refuses without the bpf LSM" "cannot bind-mount a fake LSM list"
 fi
+
+# Loss is evident: a tiny ring buffer (one event fits), five denials, nobody reading.
+"$EB" unload >/dev/null
+"$EB" load --ringbuf-size 16384 "$POL" >/dev/null 2>&1
+# One CPU, so the per-CPU sequence numbers show the gap to this reader.
+for _ in 1 2 3 4 5; do taskset -c 0 "$TRYEXEC" "$W/banned" >/dev/null; done
+drain_events "$W/ev1"
+taskset -c 0 "$TRYEXEC" "$W/banned" >/dev/null
+drain_events "$W/ev2"
+check "a full ring buffer never changes the verdict" bash -c "[ \"\$('$TRYEXEC' '$W/banned')\" = 'exec-error EPERM' ]"
+check "only the event that fitted was delivered" [ "$(grep -c '"type":"decision"' "$W/ev1")" = 1 ]
+check "the next event reveals the loss as a lost record (count 4)" \
+	grep -q '"type":"lost","cpu":0,"count":4,' "$W/ev2"
+check "status counts the lost events" bash -c "'$EB' status --json | grep -q '\"events_lost\":4'"
 
 # Unload restores exec.
 "$EB" unload >/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # execban.ko's kfuncs, end to end, inside a test VM (as root, in a throwaway guest):
-#   tests/vm/run --kernel 6.1 -- tests/kmod_hash.sh
+#   tests/vm/run --kernel 6.1 -- tests/guest/kmod_hash.sh
 # Built on the host first: scripts/kmod-build.sh 6.1 (or 6.12) and make -C kmod/tests.
 #
 # Loads the module for the running kernel, checks its BTF and kfuncs, runs the probe
@@ -12,14 +12,14 @@
 # Exit status: 0 all passed, 1 a check failed, 2 missing build outputs.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 rel=$(uname -r)
 ko=$top/build/kmod/$rel/execban.ko
 probe=$top/build/kmod/tests/hash_probe
 failed=0
 
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; failed=1; }
+ok() { echo "ok - kmod_hash: $*"; }
+bad() { echo "not ok - kmod_hash: $*"; failed=1; }
 
 for f in "$ko" "$probe"; do
 	if [ ! -e "$f" ]; then
