@@ -151,26 +151,31 @@ static __always_inline int file_digest(struct file *file, struct inode *inode,
 #define PATH_DEPTH	32	/* components reconstructed; deeper paths are marked truncated */
 
 /*
- * The file's full path where bpf_d_path is not allowed (hooks that may not sleep): walk the
- * dentries up to the mount's root, cross to the parent mount, up to the root of the mount
- * tree. bpf_loop keeps the verifier's work linear in the depth.
+ * The file's full path where bpf_d_path is not allowed (hooks that may not sleep, and the
+ * acting process's executable): walk the dentries up to the mount's root, cross to the parent
+ * mount, up to the root of the mount tree. Walked twice: once to count the components, once
+ * to write each into its fixed slot of the buffer (root first), so no offset depends on the
+ * lengths before it and nothing but a few pointers lives on the stack. The reader joins the
+ * slots (EXECBAN_EVF_PATH_SLOTS). bpf_loop keeps the verifier's work linear in the depth.
  */
 struct walk {
-	const unsigned char *names[PATH_DEPTH];
 	struct dentry *d;
 	struct mount *mnt;
-	char *buf;
-	__u32 n;
+	char *buf;		/* NULL: count only */
+	__u32 n;		/* components: counted, then the total */
+	__u32 k;		/* components written */
 	bool complete;
 	bool failed;
 };
 
-static long walk_up(__u32 i, struct walk *w)
+static long walk_step(__u32 i, struct walk *w)
 {
 	struct mount *mnt = w->mnt, *up;
 	struct dentry *d = w->d;
 	struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	__u32 slot;
+	long len;
 
 	if (d == root || d == parent) {
 		up = BPF_CORE_READ(mnt, mnt_parent);
@@ -182,30 +187,19 @@ static long walk_up(__u32 i, struct walk *w)
 		w->mnt = up;
 		return 0;
 	}
-	if (w->n >= PATH_DEPTH)
-		return 1;
-	w->names[w->n & (PATH_DEPTH - 1)] = BPF_CORE_READ(d, d_name.name);
-	w->n++;
+	if (!w->buf) {
+		w->n++;
+	} else {
+		if (w->k >= w->n)
+			return 1;
+		slot = (w->n - 1 - w->k) & (PATH_DEPTH - 1);
+		len = bpf_probe_read_kernel_str(w->buf + slot * EXECBAN_PATH_SLOT,
+						EXECBAN_PATH_SLOT, BPF_CORE_READ(d, d_name.name));
+		if (len <= 0 || len == EXECBAN_PATH_SLOT)
+			w->failed = true;	/* unreadable, or a name cut at the slot's end */
+		w->k++;
+	}
 	w->d = parent;
-	return 0;
-}
-
-/*
- * Each component goes into its own fixed slot of the path buffer (root first), so no offset
- * depends on the lengths before it: the verifier then needs no per-length state. The reader
- * joins the slots (EXECBAN_EVF_PATH_SLOTS).
- */
-static long write_down(__u32 i, struct walk *w)
-{
-	long len;
-
-	if (i >= w->n || i >= PATH_DEPTH)
-		return 1;
-	len = bpf_probe_read_kernel_str(w->buf + (i & (PATH_DEPTH - 1)) * EXECBAN_PATH_SLOT,
-					EXECBAN_PATH_SLOT,
-					w->names[(w->n - 1 - i) & (PATH_DEPTH - 1)]);
-	if (len <= 0 || len == EXECBAN_PATH_SLOT)
-		w->failed = true;	/* unreadable, or a name cut at the slot's end */
 	return 0;
 }
 
@@ -213,20 +207,23 @@ static long write_down(__u32 i, struct walk *w)
 static __always_inline bool path_walk(struct file *file, char *buf)
 {
 	struct vfsmount *vm = BPF_CORE_READ(file, f_path.mnt);
-	struct walk w = {
-		.d = BPF_CORE_READ(file, f_path.dentry),
-		.mnt = container_of(vm, struct mount, mnt),
-		.buf = buf,
-	};
-	__u32 i;
+	struct dentry *leaf = BPF_CORE_READ(file, f_path.dentry);
+	struct mount *mnt = container_of(vm, struct mount, mnt);
+	struct walk w = { .d = leaf, .mnt = mnt };
+	bool complete;
+	__u32 n;
 
-	bpf_loop(PATH_DEPTH * 2, walk_up, &w, 0);
-	bpf_loop(PATH_DEPTH, write_down, &w, 0);
+	bpf_loop(PATH_DEPTH * 2, walk_step, &w, 0);
+	complete = w.complete && w.n <= PATH_DEPTH;
+	n = w.n > PATH_DEPTH ? PATH_DEPTH : w.n;
+	w = (struct walk){ .d = leaf, .mnt = mnt, .buf = buf, .n = n };
+	bpf_loop(PATH_DEPTH * 2, walk_step, &w, 0);
 	/* An empty slot ends the path: clear the one after the last component. */
-	i = w.n;
-	if (i < PATH_DEPTH)
-		buf[(i & (PATH_DEPTH - 1)) * EXECBAN_PATH_SLOT] = 0;
-	return w.complete && !w.failed;
+	if (n > 0 && n < PATH_DEPTH)
+		buf[(n & (PATH_DEPTH - 1)) * EXECBAN_PATH_SLOT] = 0;
+	else if (n == 0)
+		buf[0] = 0;
+	return complete && !w.failed;
 }
 
 /* What a hook knows about the access being checked. */
