@@ -109,6 +109,14 @@ install: cli
 	install -D -m 0755 $(OUT)/execban $(DESTDIR)$(PREFIX)/sbin/execban
 	install -D -m 0644 $(OUT)/execban.bpf.o $(DESTDIR)$(PREFIX)/lib/execban/execban.bpf.o
 	install -d -m 0755 $(DESTDIR)/etc/execban/policy.d
+	[ -e $(DESTDIR)/etc/execban/execban.policy ] || \
+		install -D -m 0644 dist/execban.policy $(DESTDIR)/etc/execban/execban.policy
+	install -D -m 0644 dist/execban.service $(DESTDIR)/lib/systemd/system/execban.service
+	install -D -m 0644 dist/execban.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/execban
+	install -D -m 0644 docs/execban.8.md $(DESTDIR)$(PREFIX)/share/doc/execban/execban.8.md
+	install -D -m 0644 docs/execban.policy.5.md \
+		$(DESTDIR)$(PREFIX)/share/doc/execban/execban.policy.5.md
 	install -D -m 0644 policy/example.policy $(DESTDIR)$(PREFIX)/share/doc/execban/example.policy
 	@for ko in $(OUT)/kmod/*/execban.ko; do \
 		[ -f "$$ko" ] || continue; rel=$$(basename $$(dirname $$ko)); \
