@@ -86,7 +86,7 @@ void hex_encode(const uint8_t *b, size_t n, char *out)
 int sha256_fd(int fd, uint8_t out[EXECBAN_SHA256_LEN], uint64_t *size)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	static uint8_t buf[1 << 16];
+	static __thread uint8_t buf[1 << 16];	/* scan hashes in several threads */
 	uint64_t total = 0;
 	off_t off = 0;
 	ssize_t n;
