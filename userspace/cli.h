@@ -41,6 +41,7 @@ int cmd_check(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* util.c */
 __attribute__((format(printf, 1, 2))) void err(const char *fmt, ...);

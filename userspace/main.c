@@ -20,6 +20,7 @@ static const struct verb {
 	{ "show", cmd_show, "print the enforced policy, read back from the kernel" },
 	{ "diff", cmd_diff, "what loading a policy would add, remove and change" },
 	{ "hash", cmd_hash, "print a file's identity as a ready rule" },
+	{ "import", cmd_import, "rules from sha256sum output or a package's executables" },
 };
 
 static void usage(FILE *out)
