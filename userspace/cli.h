@@ -42,6 +42,7 @@ int cmd_hash(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* util.c */
 __attribute__((format(printf, 1, 2))) void err(const char *fmt, ...);

@@ -21,6 +21,7 @@ static const struct verb {
 	{ "diff", cmd_diff, "what loading a policy would add, remove and change" },
 	{ "hash", cmd_hash, "print a file's identity as a ready rule" },
 	{ "import", cmd_import, "rules from sha256sum output or a package's executables" },
+	{ "scan", cmd_scan, "find banned files on disk (exit 1 if any)" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scan.c - execban scan: find the files on disk that a policy bans.
+ *
+ * The main thread walks the trees (walk.c) and queues the regular files whose size is a banned
+ * size (every file when a rule has no size); worker threads hash them (sha256_fd, as the
+ * kernel hashes at exec) and print the banned ones.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "compile.h"
+#include "kstate.h"
+#include "walk.h"
+
+#define QUEUE_LEN	1024	/* paths waiting for a worker */
+#define MAX_JOBS	1024
+
+struct ban {
+	struct sha256_key key;
+	struct execban_rule rule;
+};
+
+struct scan {
+	/* the policy */
+	struct ban *bans;		/* sorted by key */
+	size_t n_bans;
+	uint64_t *sizes;		/* distinct banned sizes, sorted */
+	size_t n_sizes;
+	bool size_filter;		/* every rule has a size: other sizes are never hashed */
+	bool audit_mode;		/* the policy says mode audit: nothing is denied */
+	bool json;
+
+	/* the queue between the walk and the workers */
+	pthread_mutex_t qlock;
+	pthread_cond_t nonempty, nonfull, finished;
+	char *queue[QUEUE_LEN];
+	size_t q_head, q_len;
+	bool done;			/* the walk is over: workers exit once the queue is empty */
+	int n_running;
+
+	/* output: stdout lines, warnings and the progress line */
+	pthread_mutex_t olock;
+	bool progress;			/* stderr is a terminal */
+	bool progress_shown;
+	struct timespec last_progress;
+
+	atomic_ulong n_files, n_candidates, n_hashed, n_found, n_unreadable;
+	atomic_ullong bytes_hashed;
+};
+
+static int cmp_ban(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct sha256_key));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Take the rules (any order) into s: sorted by digest, and the distinct sizes. */
+static int set_bans(struct scan *s, const struct sha256_key *keys,
+		    const struct execban_rule *rules, size_t n, uint32_t mode)
+{
+	size_t i, j;
+
+	s->bans = calloc(n + 1, sizeof(*s->bans));
+	s->sizes = calloc(n + 1, sizeof(*s->sizes));
+	if (!s->bans || !s->sizes)
+		return -ENOMEM;
+	s->size_filter = n > 0;
+	for (i = 0; i < n; i++) {
+		s->bans[i].key = keys[i];
+		s->bans[i].rule = rules[i];
+		if (rules[i].flags & EXECBAN_RULE_HAS_SIZE)
+			s->sizes[s->n_sizes++] = rules[i].size;
+		else
+			s->size_filter = false;
+	}
+	s->n_bans = n;
+	qsort(s->bans, n, sizeof(*s->bans), cmp_ban);
+	qsort(s->sizes, s->n_sizes, sizeof(*s->sizes), cmp_u64);
+	for (i = 0, j = 0; i < s->n_sizes; i++)
+		if (!j || s->sizes[j - 1] != s->sizes[i])
+			s->sizes[j++] = s->sizes[i];
+	s->n_sizes = j;
+	s->audit_mode = mode == EXECBAN_MODE_AUDIT;
+	return 0;
+}
+
+/* The rules of policy files. 0 or an exit code. */
+static int load_files(struct scan *s, char **files, int n_files)
+{
+	struct compiled c;
+	int ret;
+
+	ret = compile(&c, files, n_files, (size_t)1 << 26);
+	if (!ret)
+		ret = set_bans(s, c.keys, c.rules, c.n_rules, c.info.mode);
+	compiled_free(&c);
+	if (ret == -ENOMEM)
+		err("out of memory");
+	else if (ret)
+		err("the policy has errors (above): nothing scanned");
+	return ret ? EXIT_SYSTEM : 0;
+}
+
+/* The rules the kernel enforces. 0 or an exit code. */
+static int load_kernel(struct scan *s)
+{
+	struct kpolicy k;
+	int ret;
+
+	ret = kpolicy_read(&k);
+	if (ret) {
+		err("cannot read the policy the kernel enforces (%s%s): pass the policy with "
+		    "--policy FILE", strerror(-ret),
+		    ret == -ENOENT ? ": none is loaded" :
+		    ret == -EPERM || ret == -EACCES ? ": not root?" : "");
+		return EXIT_SYSTEM;
+	}
+	if (!k.n_rules) {
+		kpolicy_free(&k);
+		err("the kernel enforces no rule: pass the policy with --policy FILE");
+		return EXIT_SYSTEM;
+	}
+	ret = set_bans(s, k.keys, k.rules, k.n_rules, k.info.mode);
+	kpolicy_free(&k);
+	if (ret) {
+		err("out of memory");
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+/* Under olock: erase the progress line before anything else is written. */
+static void clear_progress(struct scan *s)
+{
+	if (s->progress_shown) {
+		fputs("\r\033[K", stderr);
+		s->progress_shown = false;
+	}
+}
+
+/* At most 10 times a second, and only on a terminal. */
+static void progress(struct scan *s)
+{
+	struct timespec now;
+	long ms;
+
+	if (!s->progress)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - s->last_progress.tv_sec) * 1000 +
+	     (now.tv_nsec - s->last_progress.tv_nsec) / 1000000;
+	if (ms < 100)
+		return;
+	pthread_mutex_lock(&s->olock);
+	s->last_progress = now;
+	fprintf(stderr, "\rexecban scan: %lu files, %lu hashed (%llu MiB), %lu banned, "
+		"%lu unreadable\033[K", atomic_load(&s->n_files), atomic_load(&s->n_hashed),
+		atomic_load(&s->bytes_hashed) >> 20, atomic_load(&s->n_found),
+		atomic_load(&s->n_unreadable));
+	fflush(stderr);
+	s->progress_shown = true;
+	pthread_mutex_unlock(&s->olock);
+}
+
+static void unreadable(struct scan *s, const char *path, int e)
+{
+	atomic_fetch_add(&s->n_unreadable, 1);
+	pthread_mutex_lock(&s->olock);
+	clear_progress(s);
+	warn("%s: %s", path, strerror(e));
+	pthread_mutex_unlock(&s->olock);
+}
+
+static void report(struct scan *s, const char *path, const struct ban *b, uint64_t size,
+		   const struct stat *st)
+{
+	char hex[2 * EXECBAN_SHA256_LEN + 1];
+	const char *action;
+
+	hex_encode(b->key.b, sizeof(b->key.b), hex);
+	action = b->rule.action == EXECBAN_RULE_DENY && !s->audit_mode ? "deny" : "audit";
+	pthread_mutex_lock(&s->olock);
+	clear_progress(s);
+	if (s->json) {
+		fputs("{\"path\":", stdout);
+		json_str(path);
+		printf(",\"sha256\":\"%s\",\"size\":%llu,\"rule\":", hex, (unsigned long long)size);
+		json_str(b->rule.label);
+		printf(",\"action\":\"%s\",\"uid\":%u,\"mode\":\"%04o\"}\n", action,
+		       (unsigned int)st->st_uid, (unsigned int)(st->st_mode & 07777));
+	} else {
+		printf("BANNED %s sha256=%s rule=%s\n", path, hex,
+		       b->rule.label[0] ? b->rule.label : "-");
+	}
+	fflush(stdout);
+	pthread_mutex_unlock(&s->olock);
+}
+
+static void scan_file(struct scan *s, const char *path)
+{
+	int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	uint8_t digest[EXECBAN_SHA256_LEN];
+	struct stat st;
+	const struct ban *b;
+	uint64_t size;
+	int fd, ret;
+
+	fd = open(path, flags | O_NOATIME);	/* a scan should not touch every atime */
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, flags);
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ELOOP)	/* gone, or now a symlink: not a file */
+			unreadable(s, path, errno);
+		return;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	ret = sha256_fd(fd, digest, &size);
+	close(fd);
+	if (ret) {
+		unreadable(s, path, -ret);
+		return;
+	}
+	atomic_fetch_add(&s->n_hashed, 1);
+	atomic_fetch_add(&s->bytes_hashed, size);
+	b = bsearch(digest, s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
+	if (!b)
+		return;
+	atomic_fetch_add(&s->n_found, 1);
+	report(s, path, b, size, &st);
+}
+
+static void *worker(void *arg)
+{
+	struct scan *s = arg;
+	char *path;
+
+	for (;;) {
+		pthread_mutex_lock(&s->qlock);
+		while (!s->q_len && !s->done)
+			pthread_cond_wait(&s->nonempty, &s->qlock);
+		if (!s->q_len) {
+			s->n_running--;
+			pthread_cond_signal(&s->finished);
+			pthread_mutex_unlock(&s->qlock);
+			return NULL;
+		}
+		path = s->queue[s->q_head];
+		s->q_head = (s->q_head + 1) % QUEUE_LEN;
+		s->q_len--;
+		pthread_cond_signal(&s->nonfull);
+		pthread_mutex_unlock(&s->qlock);
+		scan_file(s, path);
+		free(path);
+	}
+}
+
+static void walk_error(const char *path, int e, void *arg)
+{
+	unreadable(arg, path, e);
+}
+
+static int visit(const struct walk_ent *e, void *arg)
+{
+	struct scan *s = arg;
+	uint64_t size = (uint64_t)e->st->st_size;
+	char *path;
+
+	atomic_fetch_add(&s->n_files, 1);
+	progress(s);
+	if (!S_ISREG(e->st->st_mode))
+		return 0;
+	if (s->size_filter && !bsearch(&size, s->sizes, s->n_sizes, sizeof(size), cmp_u64))
+		return 0;
+	path = strdup(e->path);
+	if (!path)
+		return -ENOMEM;
+	atomic_fetch_add(&s->n_candidates, 1);
+	pthread_mutex_lock(&s->qlock);
+	while (s->q_len == QUEUE_LEN)
+		pthread_cond_wait(&s->nonfull, &s->qlock);
+	s->queue[(s->q_head + s->q_len) % QUEUE_LEN] = path;
+	s->q_len++;
+	pthread_cond_signal(&s->nonempty);
+	pthread_mutex_unlock(&s->qlock);
+	return 0;
+}
+
+static void scan_usage(FILE *f)
+{
+	fputs("usage: execban scan [--policy P]... [--json] [--xdev|--all-mounts] [--jobs N] PATH...\n\n"
+	      "Find the files under PATH whose SHA-256 the policy bans, as the kernel would at exec.\n"
+	      "Only files whose size is a banned size are hashed when every rule has a size.\n\n"
+	      "  --policy P     policy file (repeatable); default: the policy the kernel enforces\n"
+	      "  --json         one object per banned file: path, sha256, size, rule (its label),\n"
+	      "                 action (deny, or audit for audit rules and mode audit policies),\n"
+	      "                 uid, mode (octal permission bits, as a string)\n"
+	      "  --xdev         stay on each PATH's filesystem (the default)\n"
+	      "  --all-mounts   enter every mounted filesystem (not proc, sysfs and the like)\n"
+	      "  --jobs N       hashing threads (default: online CPUs)\n\n"
+	      "Prints 'BANNED <path> sha256=<hex> rule=<label>' per banned file; symlinks are not\n"
+	      "followed; files that cannot be read are warned about and counted.\n\n"
+	      "exit: 0 nothing banned found, 1 banned files found, 2 usage, 3 error\n", f);
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "xdev", no_argument, NULL, 'x' },
+		{ "all-mounts", no_argument, NULL, 'a' },
+		{ "jobs", required_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned int walk_flags = WALK_XDEV;
+	struct scan s = { .json = false };
+	char **policies = NULL, *end;
+	int c, i, n_policies = 0, ret;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t *threads = NULL;
+	struct rlimit rl;
+	struct stat st;
+
+	optind = 1;
+	policies = calloc((size_t)argc, sizeof(*policies));
+	if (!policies)
+		return EXIT_SYSTEM;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policies[n_policies++] = optarg;
+			break;
+		case 'j':
+			s.json = true;
+			break;
+		case 'x':
+			walk_flags = WALK_XDEV;
+			break;
+		case 'a':
+			walk_flags = WALK_SKIP_PSEUDO;
+			break;
+		case 'J':
+			errno = 0;
+			jobs = strtol(optarg, &end, 10);
+			if (errno || *end || jobs < 1 || jobs > MAX_JOBS) {
+				err("--jobs %s: expected 1 to %d", optarg, MAX_JOBS);
+				free(policies);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			scan_usage(stdout);
+			free(policies);
+			return EXIT_OK;
+		default:
+			scan_usage(stderr);
+			free(policies);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		err("no PATH to scan");
+		scan_usage(stderr);
+		free(policies);
+		return EXIT_USAGE;
+	}
+	for (i = optind; i < argc; i++) {
+		if (stat(argv[i], &st)) {
+			err("%s: %s", argv[i], strerror(errno));
+			free(policies);
+			return EXIT_USAGE;
+		}
+	}
+	if (jobs < 1)
+		jobs = 1;
+
+	ret = n_policies ? load_files(&s, policies, n_policies) : load_kernel(&s);
+	free(policies);
+	if (ret)
+		goto out_free;
+
+	/* one descriptor per folder level: allow deep trees */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	pthread_mutex_init(&s.qlock, NULL);
+	pthread_mutex_init(&s.olock, NULL);
+	pthread_cond_init(&s.nonempty, NULL);
+	pthread_cond_init(&s.nonfull, NULL);
+	pthread_cond_init(&s.finished, NULL);
+	s.progress = isatty(STDERR_FILENO);
+	threads = calloc((size_t)jobs, sizeof(*threads));
+	if (!threads) {
+		err("out of memory");
+		ret = EXIT_SYSTEM;
+		goto out_free;
+	}
+	for (i = 0; i < jobs; i++) {
+		pthread_mutex_lock(&s.qlock);
+		s.n_running++;
+		pthread_mutex_unlock(&s.qlock);
+		c = pthread_create(&threads[i], NULL, worker, &s);
+		if (c) {
+			pthread_mutex_lock(&s.qlock);
+			s.n_running--;
+			pthread_mutex_unlock(&s.qlock);
+			err("starting hashing threads: %s", strerror(c));
+			ret = EXIT_SYSTEM;
+			break;
+		}
+	}
+	jobs = i;
+
+	for (i = optind; i < argc && !ret && jobs; i++) {
+		c = walk(argv[i], walk_flags, visit, walk_error, &s);
+		if (c == -ENOMEM) {
+			err("out of memory");
+			ret = EXIT_SYSTEM;
+		} else if (c) {
+			unreadable(&s, argv[i], -c);
+		}
+	}
+
+	/* the walk is over: let the workers drain the queue, showing progress meanwhile */
+	pthread_mutex_lock(&s.qlock);
+	s.done = true;
+	pthread_cond_broadcast(&s.nonempty);
+	while (s.n_running) {
+		struct timespec t;
+
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 100 * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s.finished, &s.qlock, &t);
+		pthread_mutex_unlock(&s.qlock);
+		progress(&s);
+		pthread_mutex_lock(&s.qlock);
+	}
+	pthread_mutex_unlock(&s.qlock);
+	for (i = 0; i < jobs; i++)
+		pthread_join(threads[i], NULL);
+
+	pthread_mutex_lock(&s.olock);
+	clear_progress(&s);
+	pthread_mutex_unlock(&s.olock);
+	if (s.progress)
+		fprintf(stderr, "execban scan: %lu files, %lu hashed, %lu banned, %lu unreadable\n",
+			atomic_load(&s.n_files), atomic_load(&s.n_hashed),
+			atomic_load(&s.n_found), atomic_load(&s.n_unreadable));
+	else if (atomic_load(&s.n_unreadable))
+		warn("%lu files or folders could not be read: the scan is incomplete",
+		     atomic_load(&s.n_unreadable));
+	if (fflush(stdout) || ferror(stdout)) {
+		err("writing the results: %s", strerror(errno));
+		ret = EXIT_SYSTEM;
+	}
+	if (!ret)
+		ret = atomic_load(&s.n_found) ? EXIT_FAIL : EXIT_OK;
+out_free:
+	free(threads);
+	free(s.bans);
+	free(s.sizes);
+	return ret;
+}
