@@ -336,6 +336,25 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	bpf_ringbuf_submit(e, 0);
 }
 
+static __always_inline void count_hit(struct execban_sha256_key *k)
+{
+	struct execban_rule_hits *h, first = { .hits = 1 };
+	__u64 now = bpf_ktime_get_boot_ns();
+
+	h = bpf_map_lookup_elem(&rule_hits, k);
+	if (!h) {
+		first.last_boot_ns = now;
+		if (!bpf_map_update_elem(&rule_hits, k, &first, BPF_NOEXIST))
+			return;
+		/* Another CPU created it first: count on its entry. */
+		h = bpf_map_lookup_elem(&rule_hits, k);
+		if (!h)
+			return;
+	}
+	__sync_fetch_and_add(&h->hits, 1);
+	h->last_boot_ns = now;
+}
+
 /*
  * Decide an access to a file. Returns 0 (allow) or -EPERM (deny). can_hash (a constant) is
  * true only in hooks that may sleep; elsewhere only a cached digest can be used, and a file
@@ -386,6 +405,7 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 	if (!v.matched)
 		return 0;
 
+	count_hit(&k);
 	if (v.mode == EXECBAN_MODE_AUDIT || v.rule.action == EXECBAN_RULE_AUDIT) {
 		stat_inc(EXECBAN_STAT_AUDITED);
 		verdict = EXECBAN_VERDICT_AUDITED;

@@ -79,6 +79,18 @@ struct {
 	__uint(max_entries, EXECBAN_DEFAULT_RINGBUF);	/* set by the loader */
 } events SEC(".maps");
 
+/*
+ * Matches per banned digest, so figures survive a full ring buffer and policy reloads. Full:
+ * a new digest's count is not recorded (the verdict and event are unaffected).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EXECBAN_DEFAULT_MAX_RULES);	/* set by the loader */
+	__type(key, struct execban_sha256_key);
+	__type(value, struct execban_rule_hits);
+} rule_hits SEC(".maps");
+
 /* Per-inode digest cache; see check.bpf.h for when an entry is trusted. */
 struct {
 	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);

@@ -126,6 +126,12 @@ struct execban_event_seq {
 	__u64 lost;			/* dropped since the last delivered event */
 };
 
+/* Value of rule_hits, keyed by the matched digest: survives reloads and lost events. */
+struct execban_rule_hits {
+	__u64 hits;			/* matches (denied or audited) */
+	__u64 last_boot_ns;		/* CLOCK_BOOTTIME of the last one */
+};
+
 /* Indexes of the per-CPU "stats" array; values are __u64 counters. */
 enum execban_stat {
 	EXECBAN_STAT_CHECKS = 0,	/* files considered by any hook */
@@ -242,6 +248,7 @@ struct execban_event {
 _Static_assert(sizeof(struct execban_rule) == 56, "execban_rule layout");
 _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info layout");
 _Static_assert(sizeof(struct execban_state) == 16, "execban_state layout");
+_Static_assert(sizeof(struct execban_rule_hits) == 16, "execban_rule_hits layout");
 _Static_assert(sizeof(struct execban_inode_cache) == 80, "execban_inode_cache layout");
 _Static_assert(sizeof(struct execban_event_hdr) == 32, "execban_event_hdr layout");
 _Static_assert(sizeof(struct execban_event) % 8 == 0, "execban_event alignment");

@@ -88,6 +88,40 @@ static int update_batched(int fd, const void *keys, size_t key_size, const void 
 	return 0;
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, EXECBAN_SHA256_LEN);
+}
+
+/*
+ * Forget hit counts of digests the new policy no longer bans (best effort). Collected first:
+ * deleting while walking a hash map restarts the walk.
+ */
+static void prune_hits(int fd, const struct compiled *c)
+{
+	struct sha256_key key, next, *gone = NULL, *tmp;
+	size_t n = 0, cap = 0, i;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (bsearch(&key, c->keys, c->n_rules, sizeof(*c->keys), cmp_key))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(gone, cap * sizeof(*gone));
+			if (!tmp)
+				break;
+			gone = tmp;
+		}
+		gone[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	free(gone);
+}
+
 static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_out)
 {
 	struct execban_state st;
@@ -144,6 +178,7 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	if (bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_EXIST))
 		return -errno;
 	*gen_out = st.gen;
+	prune_hits(fd[PM_RULE_HITS], c);
 	return 0;
 }
 
@@ -259,7 +294,7 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 			goto err_destroy;
 		}
 		if (*created) {
-			if ((i >= PM_SHA256_0 && i <= PM_SIZES_1) &&
+			if (((i >= PM_SHA256_0 && i <= PM_SIZES_1) || i == PM_RULE_HITS) &&
 			    bpf_map__set_max_entries(map, (__u32)o->max_rules)) {
 				ret = -EINVAL;
 				goto err_destroy;

@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * status.c - execban status: is the ban enforced, and by which policy.
+ * status.c - execban status: is the ban enforced, by which policy, and what has it done.
+ *
+ * --check turns the answer into an exit code for monitoring: 0 only when every hook is
+ * attached, the bpf LSM is active, the policy enforces (not audit mode) and no event was lost.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "compile.h"
+#include "events.h"
 
 static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_CHECKS] = "checks", [EXECBAN_STAT_SIZE_SKIPS] = "size_skips",
@@ -20,6 +27,12 @@ static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_DENIED] = "denied", [EXECBAN_STAT_AUDITED] = "audited",
 	[EXECBAN_STAT_HASH_ERRORS] = "hash_errors", [EXECBAN_STAT_EVENTS_LOST] = "events_lost",
 	[EXECBAN_STAT_GEN_RETRIES] = "policy_switch_retries",
+};
+
+struct hit {
+	struct sha256_key key;
+	struct execban_rule_hits h;
+	char label[EXECBAN_LABEL_LEN + 1];
 };
 
 static void read_lsms(char *buf, size_t len)
@@ -35,90 +48,233 @@ static void read_lsms(char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = 0;
 }
 
+static bool lsm_active(const char *lsms, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = lsms; (p = strstr(p, name)); p += n)
+		if ((p == lsms || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+static int cmp_hits(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	return x->h.hits < y->h.hits ? 1 : x->h.hits > y->h.hits ? -1 : 0;
+}
+
+/* Every digest that matched, with its label in the active policy (if still there). */
+static struct hit *read_hits(int fd_hits, int fd_rules, size_t *n_out)
+{
+	struct sha256_key key, next;
+	struct execban_rule rule;
+	struct hit *hits = NULL, *tmp;
+	size_t n = 0, cap = 0;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd_hits, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(hits, cap * sizeof(*hits));
+			if (!tmp)
+				break;
+			hits = tmp;
+		}
+		if (bpf_map_lookup_elem(fd_hits, &key, &hits[n].h))
+			continue;
+		hits[n].key = key;
+		hits[n].label[0] = 0;
+		if (fd_rules >= 0 && !bpf_map_lookup_elem(fd_rules, &key, &rule)) {
+			memcpy(hits[n].label, rule.label, EXECBAN_LABEL_LEN);
+			hits[n].label[EXECBAN_LABEL_LEN] = 0;
+		}
+		n++;
+	}
+	if (n)
+		qsort(hits, n, sizeof(*hits), cmp_hits);
+	*n_out = n;
+	return hits;
+}
+
+static uint64_t boot_to_wall(uint64_t boot_ns)
+{
+	struct timespec r, b;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	return boot_ns + (uint64_t)(((int64_t)r.tv_sec - b.tv_sec) * 1000000000LL +
+				    (r.tv_nsec - b.tv_nsec));
+}
+
+static void usage_status(void)
+{
+	puts("usage: execban status [--json] [--check]\n"
+	     "\n"
+	     "Show whether the ban is enforced: attached hooks, kernel and LSMs, the loaded\n"
+	     "policy (name, version, digest, rule counts), counters, and hits per rule.\n"
+	     "\n"
+	     "  --json   one JSON object\n"
+	     "  --check  print every reason enforcement is not complete; exit 1 if any\n"
+	     "\n"
+	     "exit: 0 enforcing (with --check: and nothing wrong), 1 not enforcing or a problem,\n"
+	     "      2 usage");
+}
+
 int cmd_status(int argc, char **argv)
 {
-	char lsms[512], hex[65];
+	char lsms[512], hex[65], when[48];
 	struct execban_policy_info info;
 	struct execban_state st;
 	uint64_t counters[EXECBAN_STAT_MAX] = { 0 };
-	int fd_state, fd_info, fd_stats, ncpu, i, c, attached = 0;
-	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	int fd[PM_COUNT], ncpu, i, c, attached, problems = 0;
+	bool json = false, check = false, loaded, kmod, bpf_lsm;
+	const char *problem[8];
+	struct hit *hits = NULL;
 	uint32_t zero = 0, slot;
+	size_t n_hits = 0, h;
 	struct utsname u;
 	struct stat sb;
 
-	if (want_help(argc, argv) || argc > 2 || (argc == 2 && !json)) {
-		puts("usage: execban status [--json]\n\nShow whether the ban is enforced: attached "
-		     "hooks, kernel and LSMs, the loaded policy, counters.\n\n"
-		     "exit: 0 enforcing, 1 not loaded or not fully attached, 2 usage");
-		return want_help(argc, argv) ? EXIT_OK : EXIT_USAGE;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--check")) {
+			check = true;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage_status();
+			return EXIT_OK;
+		} else {
+			usage_status();
+			return EXIT_USAGE;
+		}
 	}
 	uname(&u);
 	read_lsms(lsms, sizeof(lsms));
+	bpf_lsm = lsm_active(lsms, "bpf");
+	kmod = stat("/sys/module/execban", &sb) == 0;
 	attached = count_attached();
-	fd_state = open_pinned_map(PM_STATE);
-	fd_info = open_pinned_map(PM_POLICY_INFO);
-	fd_stats = open_pinned_map(PM_STATS);
-	if (fd_state < 0 || fd_info < 0 || bpf_map_lookup_elem(fd_state, &zero, &st)) {
-		if (json)
-			printf("{\"loaded\":false,\"kernel\":\"%s\",\"lsm\":\"%s\"}\n", u.release, lsms);
-		else
-			printf("execban: not loaded (kernel %s, LSMs %s)\n", u.release, lsms);
-		return EXIT_FAIL;
-	}
-	slot = st.gen & 1;
+	for (i = 0; i < PM_COUNT; i++)
+		fd[i] = open_pinned_map(i);
 	memset(&info, 0, sizeof(info));
-	bpf_map_lookup_elem(fd_info, &slot, &info);
-	ncpu = libbpf_num_possible_cpus();
-	if (fd_stats >= 0 && ncpu > 0) {
-		uint64_t vals[ncpu];
+	memset(&st, 0, sizeof(st));
+	loaded = fd[PM_STATE] >= 0 && fd[PM_POLICY_INFO] >= 0 &&
+		 !bpf_map_lookup_elem(fd[PM_STATE], &zero, &st);
+	if (loaded) {
+		slot = st.gen & 1;
+		bpf_map_lookup_elem(fd[PM_POLICY_INFO], &slot, &info);
+		info.name[EXECBAN_NAME_LEN - 1] = 0;
+		ncpu = libbpf_num_possible_cpus();
+		if (fd[PM_STATS] >= 0 && ncpu > 0) {
+			uint64_t *vals = calloc((size_t)ncpu, sizeof(*vals));
 
-		for (i = 0; i < EXECBAN_STAT_MAX; i++) {
-			uint32_t k = (uint32_t)i;
+			for (i = 0; vals && i < EXECBAN_STAT_MAX; i++) {
+				uint32_t k = (uint32_t)i;
 
-			if (bpf_map_lookup_elem(fd_stats, &k, vals))
-				continue;
-			for (c = 0; c < ncpu; c++)
-				counters[i] += vals[c];
+				if (bpf_map_lookup_elem(fd[PM_STATS], &k, vals))
+					continue;
+				for (c = 0; c < ncpu; c++)
+					counters[i] += vals[c];
+			}
+			free(vals);
 		}
+		if (fd[PM_RULE_HITS] >= 0)
+			hits = read_hits(fd[PM_RULE_HITS], fd[PM_SHA256_0 + slot], &n_hits);
 	}
+	for (i = 0; i < PM_COUNT; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+
+	if (!bpf_lsm)
+		problem[problems++] = "the bpf LSM is not active: nothing can be enforced";
+	if (!loaded)
+		problem[problems++] = "not loaded: no policy in the kernel";
+	else if (attached != n_programs)
+		problem[problems++] = "not every hook is attached: run 'execban load' again";
+	if (loaded && info.mode == EXECBAN_MODE_AUDIT)
+		problem[problems++] = "audit mode: banned files are recorded, not denied";
+	if (counters[EXECBAN_STAT_EVENTS_LOST])
+		problem[problems++] = "events were lost (ring buffer full): is an event consumer running?";
+
 	hex_encode(info.digest, EXECBAN_SHA256_LEN, hex);
 	if (json) {
-		printf("{\"loaded\":true,\"enforcing\":%s,\"kernel\":\"%s\",\"lsm\":\"%s\","
-		       "\"hooks_attached\":%d,\"hooks_expected\":%d,\"generation\":%llu,"
-		       "\"policy\":{\"name\":",
-		       attached == n_programs && info.mode == EXECBAN_MODE_ENFORCE ? "true" : "false",
-		       u.release, lsms, attached, n_programs, (unsigned long long)st.gen);
+		printf("{\"loaded\":%s,\"enforcing\":%s,\"kernel\":\"%s\",\"lsm\":",
+		       loaded ? "true" : "false",
+		       loaded && attached == n_programs && bpf_lsm &&
+		       info.mode == EXECBAN_MODE_ENFORCE ? "true" : "false", u.release);
+		json_str(lsms);
+		printf(",\"bpf_lsm\":%s,\"hooks_attached\":%d,\"hooks_expected\":%d,"
+		       "\"kmod\":%s,\"generation\":%llu,\"policy\":{\"name\":",
+		       bpf_lsm ? "true" : "false", attached, n_programs, kmod ? "true" : "false",
+		       (unsigned long long)st.gen);
 		json_str(info.name);
 		printf(",\"version\":%llu,\"digest\":\"%s\",\"mode\":\"%s\",\"rules\":%u,"
-		       "\"sizes\":%u,\"size_filter\":%s},\"counters\":{",
-		       (unsigned long long)info.version, hex,
+		       "\"rules_by_kind\":{\"sha256\":%u},\"sizes\":%u,\"size_filter\":%s},"
+		       "\"counters\":{", (unsigned long long)info.version, loaded ? hex : "",
 		       info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce", info.n_rules,
-		       info.n_sizes, info.flags & EXECBAN_POLICY_SIZE_FILTER ? "true" : "false");
+		       info.n_rules, info.n_sizes,
+		       info.flags & EXECBAN_POLICY_SIZE_FILTER ? "true" : "false");
 		for (i = 0, c = 0; i < EXECBAN_STAT_MAX; i++)
 			if (stat_names[i])
 				printf("%s\"%s\":%llu", c++ ? "," : "", stat_names[i],
 				       (unsigned long long)counters[i]);
-		printf("},\"kmod\":%s}\n", stat("/sys/module/execban", &sb) ? "false" : "true");
+		fputs("},\"rule_hits\":[", stdout);
+		for (h = 0; h < n_hits; h++) {
+			hex_encode(hits[h].key.b, EXECBAN_SHA256_LEN, hex);
+			event_format_time(boot_to_wall(hits[h].h.last_boot_ns), when, sizeof(when));
+			printf("%s{\"sha256\":\"%s\",\"rule\":", h ? "," : "", hex);
+			json_str(hits[h].label);
+			printf(",\"hits\":%llu,\"last_hit\":\"%s\"}",
+			       (unsigned long long)hits[h].h.hits, when);
+		}
+		fputs("],\"problems\":[", stdout);
+		for (i = 0; i < problems; i++) {
+			fputs(i ? "," : "", stdout);
+			json_str(problem[i]);
+		}
+		puts("]}");
 	} else {
-		printf("execban: %s\n", attached == n_programs ? (info.mode == EXECBAN_MODE_AUDIT ?
-		       "AUDIT MODE: recording, not denying" : "enforcing") :
-		       "NOT ENFORCING: hooks missing, run 'execban load' again");
+		printf("execban: %s\n", !loaded ? "NOT LOADED" : attached != n_programs ?
+		       "NOT ENFORCING: hooks missing, run 'execban load' again" :
+		       info.mode == EXECBAN_MODE_AUDIT ? "AUDIT MODE: recording, not denying" :
+		       !bpf_lsm ? "NOT ENFORCING: the bpf LSM is not active" : "enforcing");
 		printf("  kernel       %s, LSMs %s\n", u.release, lsms);
 		printf("  hooks        %d of %d attached\n", attached, n_programs);
-		printf("  policy       %s%s%s version %llu, generation %llu\n",
-		       info.name[0] ? "\"" : "", info.name[0] ? info.name : "(unnamed)",
-		       info.name[0] ? "\"" : "", (unsigned long long)info.version,
-		       (unsigned long long)st.gen);
-		printf("  digest       %s\n", hex);
-		printf("  rules        %u (%u distinct sizes, size filter %s)\n", info.n_rules,
-		       info.n_sizes, info.flags & EXECBAN_POLICY_SIZE_FILTER ? "on" : "off");
-		printf("  kmod         %s\n", stat("/sys/module/execban", &sb) ? "not loaded" :
-		       "loaded");
-		for (i = 0; i < EXECBAN_STAT_MAX; i++)
-			if (stat_names[i])
-				printf("  %-12.12s %llu\n", stat_names[i],
-				       (unsigned long long)counters[i]);
+		printf("  kmod         %s\n", kmod ? "execban.ko loaded" : "not loaded");
+		if (loaded) {
+			printf("  policy       %s%s%s version %llu, generation %llu\n",
+			       info.name[0] ? "\"" : "", info.name[0] ? info.name : "(unnamed)",
+			       info.name[0] ? "\"" : "", (unsigned long long)info.version,
+			       (unsigned long long)st.gen);
+			printf("  digest       %s\n", hex);
+			printf("  rules        %u sha256 (%u distinct sizes, size filter %s)\n",
+			       info.n_rules, info.n_sizes,
+			       info.flags & EXECBAN_POLICY_SIZE_FILTER ? "on" : "off");
+			for (i = 0; i < EXECBAN_STAT_MAX; i++)
+				if (stat_names[i])
+					printf("  %-22s %llu\n", stat_names[i],
+					       (unsigned long long)counters[i]);
+			if (n_hits)
+				printf("  rule hits (most first):\n");
+			for (h = 0; h < n_hits && h < 20; h++) {
+				hex_encode(hits[h].key.b, EXECBAN_SHA256_LEN, hex);
+				event_format_time(boot_to_wall(hits[h].h.last_boot_ns), when,
+						  sizeof(when));
+				printf("    %8llu  %-20s %.16s…  last %s\n",
+				       (unsigned long long)hits[h].h.hits,
+				       hits[h].label[0] ? hits[h].label : "(not in policy)", hex, when);
+			}
+		}
+		if (check)
+			for (i = 0; i < problems; i++)
+				printf("execban: check: %s\n", problem[i]);
 	}
-	return attached == n_programs ? EXIT_OK : EXIT_FAIL;
+	free(hits);
+	if (check)
+		return problems ? EXIT_FAIL : EXIT_OK;
+	return loaded && attached == n_programs ? EXIT_OK : EXIT_FAIL;
 }

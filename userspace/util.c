@@ -26,6 +26,7 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_EVENT_SEQ] = "event_seq",
 	[PM_EVENTS] = "events",
 	[PM_INODE_CACHE] = "inode_cache",
+	[PM_RULE_HITS] = "rule_hits",
 };
 
 const char *const program_names[] = {

@@ -73,6 +73,16 @@ n=$(grep -c '"verdict":"denied"' "$EV")
 check "one event per denial (9)" [ "$n" = 9 ]
 check "no event for allowed execs" bash -c "! grep -q '\"path\":\"$W/sibling\"' '$EV'"
 
+# Per-rule counters: kept in the kernel, whatever happens to events.
+check "status counts hits per rule (factor: 8 denials)" python3 -c "
+import json, subprocess
+s = json.loads(subprocess.run(['$EB', 'status', '--json'], capture_output=True).stdout)
+h = {x['rule']: x for x in s['rule_hits']}
+assert h['factor']['hits'] == 8 and h['factor']['sha256'] == '$sha', h
+assert h['bad-interp']['hits'] == 1 and h['factor']['last_hit'].endswith('Z')
+"
+check "status --check passes while fully enforcing" "$EB" status --check
+
 # The cache: an allowed, cached file rewritten in place into banned bytes is refused next.
 cp /usr/bin/true "$W/changing"
 expect_exec "file runs before it changes" "exit 0" "$W/changing"
@@ -144,6 +154,9 @@ check "only the event that fitted was delivered" [ "$(grep -c '"type":"decision"
 check "the next event reveals the loss as a lost record (count 4)" \
 	grep -q '"type":"lost","cpu":0,"count":4,' "$W/ev2"
 check "status counts the lost events" bash -c "'$EB' status --json | grep -q '\"events_lost\":4'"
+"$EB" status --check >"$W/check.out"; rc=$?
+check "status --check fails and says why after lost events" \
+	bash -c "[ $rc = 1 ] && grep -q 'check: events were lost' '$W/check.out'"
 
 # Unload restores exec.
 "$EB" unload >/dev/null

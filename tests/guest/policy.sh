@@ -20,6 +20,9 @@ expect_exec "audit mode: a banned binary runs" "exit 0" "$W/x"
 drain_events "$W/ev"
 check "audit mode: its event says audited" event_has "$W/ev" \
 	"e['verdict']=='audited' and e['path']=='$W/x' and e['rule']=='xrule'"
+"$EB" status --check >"$W/check.out"; rc=$?
+check "status --check fails in audit mode, saying so" \
+	bash -c "[ $rc = 1 ] && grep -q 'check: audit mode' '$W/check.out'"
 check "status says audit mode (not enforcing)" bash -c "'$EB' status --json | grep -q '\"enforcing\":false' && '$EB' status --json | grep -q '\"mode\":\"audit\"'"
 { rule "$W/x" xrule; rule "$W/a" arule | sed 's/^deny/audit/'; } >"$W/mixed.policy"
 "$EB" load "$W/mixed.policy" >/dev/null 2>&1
