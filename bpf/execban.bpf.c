@@ -11,8 +11,12 @@
  *   lsm/file_mprotect          making a file mapping executable: cannot sleep, so decides
  *                              from the cached digest; uncached and possibly banned: denied.
  *   lsm.s/kernel_read_file     finit_module() and kexec of a banned file: denied.
- *   lsm/file_open              drop the inode's cached digest when it is opened for writing.
+ *   lsm.s/file_open            an interpreter named by the policy (bash, python3, ...) opening
+ *                              a banned script to read it: denied. Opened for writing: drop
+ *                              the inode's cached digest.
  *   lsm/path_truncate          drop it on truncate(2) by path (no open involved).
+ *   lsm/bprm_committed_creds   remember in task storage whether the new program is one of the
+ *   lsm/task_alloc             policy's interpreters; children inherit it.
  *
  * Maps: maps.bpf.h. Consistent policy reads: policy.bpf.h. The check itself: check.bpf.h.
  * Every hook first returns an earlier LSM's refusal unchanged.
@@ -96,14 +100,74 @@ int BPF_PROG(execban_kernel_read_file, struct file *file, enum kernel_read_file_
 	return check_access(&a, true);
 }
 
-SEC("lsm/file_open")
-int BPF_PROG(execban_file_open, struct file *file, int ret)
+#define FMODE_READ	0x1
+#define FMODE_EXEC	0x20
+
+/* Is the current task running an interpreter named by the active policy? */
+static __always_inline bool current_is_interpreter(void)
 {
+	struct execban_interp_mark *m;
+	__u64 gen;
+
+	m = bpf_task_storage_get(&task_interp, bpf_get_current_task_btf(), 0, 0);
+	if (!m)
+		return false;
+	gen = policy_gen();
+	return m->gen[gen & 1] == gen;
+}
+
+/* After exec: remember whether the new program is a marked interpreter. */
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(execban_bprm_committed_creds, struct linux_binprm *bprm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct execban_interp_mark *m, *t;
+
+	m = bpf_inode_storage_get(&interpreters, bprm->file->f_inode, 0, 0);
+	if (!m) {
+		bpf_task_storage_delete(&task_interp, task);
+		return 0;
+	}
+	t = bpf_task_storage_get(&task_interp, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t)
+		*t = *m;
+	return 0;
+}
+
+/* Children and threads run the same program: they inherit the mark. */
+SEC("lsm/task_alloc")
+int BPF_PROG(execban_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	struct execban_interp_mark *m, *t;
+
 	if (ret)
 		return ret;
-	if (file->f_mode & FMODE_WRITE)
-		bpf_inode_storage_delete(&inode_cache, file->f_inode);
+	m = bpf_task_storage_get(&task_interp, bpf_get_current_task_btf(), 0, 0);
+	if (!m)
+		return 0;
+	t = bpf_task_storage_get(&task_interp, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t)
+		*t = *m;
 	return 0;
+}
+
+SEC("lsm.s/file_open")
+int BPF_PROG(execban_file_open, struct file *file, int ret)
+{
+	struct access a = { .file = file, .action = EXECBAN_ACT_OPEN };
+
+	if (ret)
+		return ret;
+	if (file->f_mode & FMODE_WRITE) {
+		bpf_inode_storage_delete(&inode_cache, file->f_inode);
+		return 0;
+	}
+	/* Exec's own open is judged in bprm_check_security; other readers are not ours. */
+	if ((file->f_mode & FMODE_EXEC) || !(file->f_mode & FMODE_READ))
+		return 0;
+	if (!current_is_interpreter())
+		return 0;
+	return check_access(&a, true);
 }
 
 SEC("lsm/path_truncate")

@@ -91,6 +91,26 @@ struct {
 	__type(value, struct execban_rule_hits);
 } rule_hits SEC(".maps");
 
+/* Interpreters named by the policy; see struct execban_interp_mark. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct execban_interp_mark);
+} interpreters SEC(".maps");
+
+/*
+ * The interpreter mark of the executable a task runs, copied at exec (bprm_committed_creds)
+ * and inherited at fork (task_alloc): file_open reads it through the current task, the one
+ * pointer every kernel lets it use.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct execban_interp_mark);
+} task_interp SEC(".maps");
+
 /* Per-inode digest cache; see check.bpf.h for when an entry is trusted. */
 struct {
 	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);

@@ -126,6 +126,16 @@ struct execban_event_seq {
 	__u64 lost;			/* dropped since the last delivered event */
 };
 
+/*
+ * Value of the interpreters inode-storage map, set by the loader through an fd of each
+ * interpreter named by the policy: gen[slot] is the generation of the policy that named it in
+ * that slot. A task whose executable's inode carries gen[g & 1] == g for the active g is an
+ * interpreter, and its opens of banned files (scripts read as data) are refused.
+ */
+struct execban_interp_mark {
+	__u64 gen[EXECBAN_SLOTS];
+};
+
 /* Value of rule_hits, keyed by the matched digest: survives reloads and lost events. */
 struct execban_rule_hits {
 	__u64 hits;			/* matches (denied or audited) */

@@ -50,6 +50,8 @@ static void policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_L
 		EVP_DigestUpdate(ctx, r->label, sizeof(r->label));
 		EVP_DigestUpdate(ctx, reason, strlen(reason) + 1);
 	}
+	for (i = 0; i < p->n_interps; i++)
+		EVP_DigestUpdate(ctx, p->interps[i].path, strlen(p->interps[i].path) + 1);
 	EVP_DigestFinal_ex(ctx, out, NULL);
 	EVP_MD_CTX_free(ctx);
 }

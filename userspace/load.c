@@ -122,6 +122,34 @@ static void prune_hits(int fd, const struct compiled *c)
 	free(gone);
 }
 
+/*
+ * Mark the policy's interpreters for generation gen in its slot (the inode-storage map is
+ * keyed by an fd of the file). A missing interpreter is only a warning: a fleet-wide policy
+ * names interpreters that some machines lack.
+ */
+static void mark_interpreters(int fd, const struct policy *p, uint32_t slot, uint64_t gen)
+{
+	struct execban_interp_mark m;
+	size_t i;
+	int f;
+
+	for (i = 0; i < p->n_interps; i++) {
+		f = open(p->interps[i].path, O_RDONLY | O_CLOEXEC);
+		if (f < 0) {
+			warn("%s:%u: interpreter %s: %s (skipped)", p->interps[i].file,
+			     p->interps[i].line, p->interps[i].path, strerror(errno));
+			continue;
+		}
+		if (bpf_map_lookup_elem(fd, &f, &m))
+			memset(&m, 0, sizeof(m));
+		m.gen[slot] = gen;
+		if (bpf_map_update_elem(fd, &f, &m, BPF_ANY))
+			warn("interpreter %s: cannot mark it: %s", p->interps[i].path,
+			     strerror(errno));
+		close(f);
+	}
+}
+
 static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_out)
 {
 	struct execban_state st;
@@ -166,6 +194,8 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	info.loaded_at_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 	if (bpf_map_update_elem(fd[PM_POLICY_INFO], &slot, &info, BPF_ANY))
 		return -errno;
+
+	mark_interpreters(fd[PM_INTERPRETERS], &c->pol, slot, st.gen + 1);
 
 	/* Test hook for the kill-during-load tests: stop here, before the switch. */
 	if (getenv("EXECBAN_TEST_STOP_BEFORE_SWITCH")) {

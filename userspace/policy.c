@@ -10,6 +10,7 @@
  *   deny  sha256=<64 hex> [size=<bytes>] [label=<word>] [reason="<text>"]
  *   audit sha256=<64 hex> ...
  *   include <path or glob>          (relative to the including file; matches in sorted order)
+ *   interpreter <absolute path>     (its opens of banned files are refused: scripts as data)
  *
  * Errors never stop at the first one: every bad line is reported as file:line, then the whole
  * policy is refused. Nothing here touches the kernel.
@@ -45,6 +46,9 @@ void policy_free(struct policy *p)
 		free(p->reasons[i]);
 	for (i = 0; i < p->n_files; i++)
 		free(p->files[i]);
+	for (i = 0; i < p->n_interps; i++)
+		free(p->interps[i].path);
+	free(p->interps);
 	free(p->reasons);
 	free(p->files);
 	free(p->rules);
@@ -470,6 +474,36 @@ static int parse_include(struct line_ctx *c)
 	return ret == -ENOMEM ? -ENOMEM : 0;
 }
 
+/* interpreter <absolute path>: resolved on the machine that loads the policy. */
+static int parse_interpreter(struct line_ctx *c)
+{
+	struct policy *p = c->p;
+	struct policy_interp *n;
+	const char *file;
+	struct tok t;
+	int ret;
+
+	ret = next_tok(c, &t);
+	if (ret < 0)
+		return -1;
+	if (ret == 0 || t.has_val || t.key_len == 0 || t.key[0] != '/')
+		ERR("expected interpreter <absolute path>, e.g. interpreter /usr/bin/python3");
+	if (expect_end(c, "the interpreter path"))
+		return -1;
+	file = intern_file(p, c->file);
+	n = realloc(p->interps, (p->n_interps + 1) * sizeof(*n));
+	if (!file || !n)
+		return -ENOMEM;
+	p->interps = n;
+	n[p->n_interps].path = strndup(t.key, t.key_len);
+	if (!n[p->n_interps].path)
+		return -ENOMEM;
+	n[p->n_interps].file = file;
+	n[p->n_interps].line = c->line;
+	p->n_interps++;
+	return 0;
+}
+
 static int parse_line(struct line_ctx *c)
 {
 	struct policy *p = c->p;
@@ -521,7 +555,9 @@ static int parse_line(struct line_ctx *c)
 	}
 	if (tok_is(&t, "include") && !t.has_val)
 		return parse_include(c);
-	ERR("unknown keyword '%.*s' (expected deny, audit, include, mode, name or version)",
+	if (tok_is(&t, "interpreter") && !t.has_val)
+		return parse_interpreter(c);
+	ERR("unknown keyword '%.*s' (expected deny, audit, include, interpreter, mode, name or version)",
 	    (int)(t.key_len > 80 ? 80 : t.key_len), t.key_len ? t.key : t.val);
 }
 

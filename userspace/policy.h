@@ -31,6 +31,12 @@ struct policy_rule {
 	unsigned int line;
 };
 
+struct policy_interp {
+	char *path;			/* as written */
+	const char *file;
+	unsigned int line;
+};
+
 struct policy {
 	struct policy_rule *rules;
 	size_t n_rules, cap_rules;
@@ -38,6 +44,8 @@ struct policy {
 	size_t n_reasons, cap_reasons;
 	char **files;			/* file names the rules point into */
 	size_t n_files;
+	struct policy_interp *interps;	/* "interpreter <path>" directives */
+	size_t n_interps;
 	char name[EXECBAN_NAME_LEN];
 	uint64_t version;
 	uint32_t mode;			/* enum execban_mode */

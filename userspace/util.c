@@ -27,11 +27,14 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_EVENTS] = "events",
 	[PM_INODE_CACHE] = "inode_cache",
 	[PM_RULE_HITS] = "rule_hits",
+	[PM_INTERPRETERS] = "interpreters",
+	[PM_TASK_INTERP] = "task_interp",
 };
 
 const char *const program_names[] = {
 	"execban_bprm_check_security", "execban_mmap_file", "execban_file_mprotect",
 	"execban_kernel_read_file", "execban_file_open", "execban_path_truncate",
+	"execban_bprm_committed_creds", "execban_task_alloc",
 };
 const int n_programs = sizeof(program_names) / sizeof(program_names[0]);
 

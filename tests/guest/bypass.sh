@@ -18,9 +18,19 @@ unique_copy "$LIBZ" "$W/libbanned.so" libbanned
 unique_copy "$LIBZ" "$W/liballowed.so" liballowed
 KO=$top/build/kmod/$(uname -r)/execban.ko
 unique_copy "$KO" "$W/banned.ko" banned-ko
+printf 'echo BANNED-SCRIPT-RAN\n' >"$W/banned.sh"
+printf 'print("BANNED-PY-RAN")\n' >"$W/banned.py"
+printf 'echo allowed-script-ran\n' >"$W/allowed.sh"
+"$EB" hash "$W/banned" "$W/libbanned.so" "$W/banned.ko" "$W/banned.sh" "$W/banned.py" \
+	>"$W/ban.policy"
+# Interpreters refuse to read banned files at all (even bash's own "exec 7<file"), so the
+# interpreter lines are loaded only for their own section below.
 {
-	"$EB" hash "$W/banned" "$W/libbanned.so" "$W/banned.ko"
-} >"$W/ban.policy"
+	cat "$W/ban.policy"
+	echo "interpreter $(readlink -f /bin/bash)"
+	echo "interpreter $(readlink -f "$(command -v python3)")"
+	echo "interpreter /usr/bin/no-such-interpreter"
+} >"$W/interp.policy"
 "$EB" load "$W/ban.policy" >/dev/null
 check "policy loads" [ $? = 0 ]
 
@@ -28,6 +38,11 @@ check "policy loads" [ $? = 0 ]
 event_for() {
 	drain_events "$W/ev.$1"
 	event_has "$W/ev.$1" "e['action']=='$1' and e['verdict']=='denied' and e['path']=='$2'"
+}
+
+event_has_open() {
+	drain_events "$W/ev.open"
+	event_has "$W/ev.open" "e['action']=='open' and e['verdict']=='denied' and e['path']=='$W/banned.sh' and e['exe']=='$(readlink -f /bin/bash)'"
 }
 
 # ---- exec paths ----
@@ -114,6 +129,31 @@ if insmod "$KO" 2>/dev/null; then
 else
 	not_ok "control: insmod of an allowed module works"
 fi
+
+# ---- interpreters reading a banned script as data ----
+"$EB" load "$W/interp.policy" >/dev/null 2>"$W/load.err"
+check "a policy with interpreters loads" [ $? = 0 ]
+check "a missing interpreter is a warning naming file:line" \
+	grep -q "interp.policy:[0-9]*: interpreter /usr/bin/no-such-interpreter: No such file" "$W/load.err"
+out=$(bash "$W/banned.sh" 2>&1); rc=$?
+check "bash banned.sh is refused" bash -c "[ $rc != 0 ] && ! grep -q BANNED-SCRIPT-RAN <<<'$out' && grep -q 'not permitted' <<<'$out'"
+python3 "$W/banned.py" >"$W/py.out" 2>&1; rc=$?
+check "python3 banned.py is refused" \
+	bash -c "[ $rc != 0 ] && ! grep -q BANNED-PY-RAN '$W/py.out' && grep -q 'Operation not permitted' '$W/py.out'"
+out=$(bash "$W/allowed.sh" 2>&1)
+check "control: bash allowed.sh runs" grep -q allowed-script-ran <<<"$out"
+check "other programs still read banned content (sha256sum)" bash -c "sha256sum '$W/banned.sh' >/dev/null"
+check "other programs still read banned content (cp to a quarantine)" cp "$W/banned.sh" "$W/quarantined.sh"
+check "open event names the script and the interpreter" event_has_open
+"$EB" hash "$W/banned.sh" >"$W/no-interp.policy"
+"$EB" load "$W/no-interp.policy" >/dev/null 2>&1
+out=$(bash "$W/banned.sh" 2>&1)
+check "a policy without the interpreter lines no longer refuses bash banned.sh" grep -q BANNED-SCRIPT-RAN <<<"$out"
+"$EB" load "$W/interp.policy" >/dev/null 2>&1
+out=$(bash -c "bash '$W/banned.sh'; (cat '$W/banned.sh' >/dev/null && echo child-cat-ok)" 2>&1)
+check "a bash started after the load, and its children, are interpreters" \
+	bash -c "! grep -q BANNED-SCRIPT-RAN <<<'$out' && grep -q child-cat-ok <<<'$out'"
+"$EB" load "$W/ban.policy" >/dev/null 2>&1
 
 # ---- the same bytes on other filesystems and namespaces ----
 mkdir -p "$W/mnt"
