@@ -22,7 +22,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuserspace -I$(OUT)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
               -Iinclude -I$(OUT)
-LDLIBS     := -lbpf -lelf -lz -lcrypto
+LDLIBS     := -lbpf -lelf -lz -lcrypto -lsystemd
 
 ifeq ($(V),1)
 Q =
@@ -112,6 +112,8 @@ install: cli
 	[ -e $(DESTDIR)/etc/execban/execban.policy ] || \
 		install -D -m 0644 dist/execban.policy $(DESTDIR)/etc/execban/execban.policy
 	install -D -m 0644 dist/execban.service $(DESTDIR)/lib/systemd/system/execban.service
+	install -D -m 0644 dist/execban-events.service \
+		$(DESTDIR)/lib/systemd/system/execban-events.service
 	install -D -m 0644 dist/execban.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/execban
 	install -D -m 0644 docs/execban.8.md $(DESTDIR)$(PREFIX)/share/doc/execban/execban.8.md

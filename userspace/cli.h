@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "execban.h"
 
@@ -36,6 +37,7 @@ int count_attached(void);
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
@@ -53,6 +55,7 @@ int pin_path(char *buf, size_t len, const char *name);
 int open_pinned_map(enum pinned_map m);
 bool want_help(int argc, char **argv);
 void json_str(const char *s);
+void json_fstr(FILE *out, const char *s);
 
 /* lsm.c */
 int require_bpf_lsm(void);

@@ -123,7 +123,7 @@ static void join_slots(const char *slots, char *out, size_t len)
 		snprintf(out, len, "/");
 }
 
-void event_print(const struct execban_event *e, bool json, int64_t offset_ns,
+void event_print(FILE *out, const struct execban_event *e, bool json, int64_t offset_ns,
 		 const char *bootid)
 {
 	char time_s[48], sha[65], digest[65], comm[EXECBAN_COMM_LEN + 1],
@@ -154,7 +154,7 @@ void event_print(const struct execban_event *e, bool json, int64_t offset_ns,
 		strcpy(sha, "");
 
 	if (!json) {
-		printf("%s %s %s pid=%u ppid=%u uid=%u comm=%s exe=%s path=%s sha256=%s rule=%s%s%s%s\n",
+		fprintf(out, "%s %s %s pid=%u ppid=%u uid=%u comm=%s exe=%s path=%s sha256=%s rule=%s%s%s%s\n",
 		       time_s, event_action_name(e->action), event_verdict_name(e->verdict),
 		       e->tgid, e->ppid, e->uid, comm, exe[0] ? exe : "?", path[0] ? path : "?",
 		       sha[0] ? sha : "-",
@@ -162,41 +162,63 @@ void event_print(const struct execban_event *e, bool json, int64_t offset_ns,
 		       reason[0] ? "\"" : "");
 		return;
 	}
-	printf("{\"schema\":%d,\"type\":\"decision\",\"time\":\"%s\",\"time_ns\":%llu,\"boot_id\":\"%s\","
+	fprintf(out, "{\"schema\":%d,\"type\":\"decision\",\"time\":\"%s\",\"time_ns\":%llu,\"boot_id\":\"%s\","
 	       "\"cpu\":%u,\"seq\":%llu,\"action\":\"%s\",\"verdict\":\"%s\",",
 	       EXECBAN_JSON_SCHEMA, time_s, (unsigned long long)wall, bootid, e->hdr.cpu,
 	       (unsigned long long)e->hdr.seq, event_action_name(e->action),
 	       event_verdict_name(e->verdict));
-	printf("\"pid\":%u,\"tid\":%u,\"ppid\":%u,\"uid\":%u,\"euid\":%u,\"gid\":%u,"
+	fprintf(out, "\"pid\":%u,\"tid\":%u,\"ppid\":%u,\"uid\":%u,\"euid\":%u,\"gid\":%u,"
 	       "\"loginuid\":%d,\"sessionid\":%d,\"cgroup_id\":%llu,\"comm\":",
 	       e->tgid, e->pid, e->ppid, e->uid, e->euid, e->gid, (int)e->loginuid,
 	       (int)e->sessionid, (unsigned long long)e->cgroup_id);
-	json_str(comm);
-	fputs(",\"parent_comm\":", stdout);
-	json_str(pcomm);
-	fputs(",\"exe\":", stdout);
-	json_str(exe);
-	fputs(",\"path\":", stdout);
-	json_str(path);
-	fputs(",\"filename\":", stdout);
-	json_str(filename);
-	printf(",\"dev\":\"%u:%u\",\"ino\":%llu,\"size\":%llu,\"sha256\":\"%s\",\"rule\":",
+	json_fstr(out, comm);
+	fputs(",\"parent_comm\":", out);
+	json_fstr(out, pcomm);
+	fputs(",\"exe\":", out);
+	json_fstr(out, exe);
+	fputs(",\"path\":", out);
+	json_fstr(out, path);
+	fputs(",\"filename\":", out);
+	json_fstr(out, filename);
+	fprintf(out, ",\"dev\":\"%u:%u\",\"ino\":%llu,\"size\":%llu,\"sha256\":\"%s\",\"rule\":",
 	       major((dev_t)e->dev), minor((dev_t)e->dev), (unsigned long long)e->ino,
 	       (unsigned long long)e->size, sha);
-	json_str(label);
+	json_fstr(out, label);
 	if (e->rule_id != EXECBAN_NO_REASON)
-		printf(",\"rule_id\":%u", e->rule_id);
+		fprintf(out, ",\"rule_id\":%u", e->rule_id);
 	else
-		fputs(",\"rule_id\":null", stdout);
-	fputs(",\"reason\":", stdout);
-	json_str(reason);
-	printf(",\"identity\":\"%s\",\"policy_version\":%llu,\"policy_digest\":\"%s\","
+		fputs(",\"rule_id\":null", out);
+	fputs(",\"reason\":", out);
+	json_fstr(out, reason);
+	fprintf(out, ",\"identity\":\"%s\",\"policy_version\":%llu,\"policy_digest\":\"%s\","
 	       "\"policy_generation\":%llu,\"cached\":%s,\"hash_error\":%s,\"path_truncated\":%s}\n",
 	       ident_name(e->ident_kind), (unsigned long long)e->policy_version, digest,
 	       (unsigned long long)e->policy_gen,
 	       e->flags & EXECBAN_EVF_CACHED ? "true" : "false",
 	       e->flags & EXECBAN_EVF_HASH_ERROR ? "true" : "false",
 	       e->flags & EXECBAN_EVF_PATH_TRUNC ? "true" : "false");
+}
+
+void event_print_lost(FILE *out, const struct execban_event *e, bool json)
+{
+	if (json)
+		fprintf(out, "{\"schema\":%d,\"type\":\"lost\",\"cpu\":%u,\"count\":%u,"
+			"\"before_seq\":%llu}\n", EXECBAN_JSON_SCHEMA, e->hdr.cpu, e->hdr.lost_before,
+			(unsigned long long)e->hdr.seq);
+	else
+		fprintf(out, "LOST %u event(s) on cpu %u: the ring buffer was full (see "
+			"'execban status')\n", e->hdr.lost_before, e->hdr.cpu);
+}
+
+/* Shared with the daemon. */
+int64_t event_wall_offset_ns(void)
+{
+	return wall_offset_ns();
+}
+
+void event_boot_id(char out[40])
+{
+	boot_id(out);
 }
 
 struct consumer {
@@ -222,18 +244,11 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	/* The kernel tells each event how many were dropped on its CPU just before it. */
-	if (e->hdr.lost_before) {
-		if (c->json)
-			printf("{\"schema\":%d,\"type\":\"lost\",\"cpu\":%u,\"count\":%u,"
-			       "\"before_seq\":%llu}\n", EXECBAN_JSON_SCHEMA, e->hdr.cpu,
-			       e->hdr.lost_before, (unsigned long long)e->hdr.seq);
-		else
-			printf("LOST %u event(s) on cpu %u: the ring buffer was full (see "
-			       "'execban status')\n", e->hdr.lost_before, e->hdr.cpu);
-	}
+	if (e->hdr.lost_before)
+		event_print_lost(stdout, e, c->json);
 	if ((c->action && e->action != c->action) || (c->verdict && e->verdict != c->verdict))
 		return 0;
-	event_print(e, c->json, c->offset_ns, c->bootid);
+	event_print(stdout, e, c->json, c->offset_ns, c->bootid);
 	fflush(stdout);
 	c->n++;
 	return 0;

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "execban.h"
 
@@ -16,6 +17,10 @@
 const char *event_action_name(unsigned int action);
 const char *event_verdict_name(unsigned int verdict);
 void event_format_time(uint64_t wall_ns, char *buf, size_t len);
-void event_print(const struct execban_event *e, bool json, int64_t offset_ns, const char *bootid);
+void event_print(FILE *out, const struct execban_event *e, bool json, int64_t offset_ns,
+		 const char *bootid);
+void event_print_lost(FILE *out, const struct execban_event *e, bool json);
+int64_t event_wall_offset_ns(void);
+void event_boot_id(char out[40]);
 
 #endif /* EXECBAN_EVENTS_H */

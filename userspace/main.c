@@ -16,6 +16,7 @@ static const struct verb {
 	{ "unload", cmd_unload, "detach everything: lift every ban" },
 	{ "status", cmd_status, "is the ban enforced, by which policy; counters" },
 	{ "events", cmd_events, "print denial/audit events (--follow, --json)" },
+	{ "daemon", cmd_daemon, "consume events into the journal/syslog and a JSON log" },
 	{ "check", cmd_check, "validate policy files without loading" },
 	{ "show", cmd_show, "print the enforced policy, read back from the kernel" },
 	{ "diff", cmd_diff, "what loading a policy would add, remove and change" },

@@ -152,24 +152,29 @@ bool want_help(int argc, char **argv)
 }
 
 /* Print s as a JSON string (with quotes), escaping what JSON requires. */
-void json_str(const char *s)
+void json_fstr(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	putchar('"');
+	fputc('"', out);
 	for (; *p; p++) {
 		switch (*p) {
-		case '"': fputs("\\\"", stdout); break;
-		case '\\': fputs("\\\\", stdout); break;
-		case '\n': fputs("\\n", stdout); break;
-		case '\r': fputs("\\r", stdout); break;
-		case '\t': fputs("\\t", stdout); break;
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
 		default:
 			if (*p < 0x20 || *p == 0x7f)
-				printf("\\u%04x", *p);
+				fprintf(out, "\\u%04x", *p);
 			else
-				putchar(*p);
+				fputc(*p, out);
 		}
 	}
-	putchar('"');
+	fputc('"', out);
+}
+
+void json_str(const char *s)
+{
+	json_fstr(stdout, s);
 }
