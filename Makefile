@@ -9,6 +9,7 @@
 #   make install    DESTDIR-aware install for a real workstation
 #   V=1             show the commands
 
+SHELL      := /bin/bash
 OUT        ?= build
 KERNELS    ?= 6.1 6.12
 KERNEL     ?= 6.1
@@ -33,7 +34,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli
+.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli fuzz fuzzers
 
 CLI_SRCS  := $(wildcard userspace/*.c)
 CLI_OBJS  := $(patsubst userspace/%.c,$(OUT)/cli/%.o,$(CLI_SRCS))
@@ -88,11 +89,34 @@ $(OUT)/unit/%: tests/unit/%.c userspace/policy.c userspace/policy.h include/exec
 
 unit: $(UNIT_TESTS)
 
+# Fuzzing (libFuzzer + ASan/UBSan, Debian's clang). make fuzz FUZZ_TIME=600 for a long run;
+# make check runs a short smoke of each harness.
+FUZZ_TIME  ?= 60
+FUZZERS    := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/*.c))
+
+$(OUT)/fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c userspace/policy.c userspace/policy.h | $(OUT)/.dir
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(OUT)/fuzz
+	$(Q)$(CLANG) -g -O1 -Iinclude -Iuserspace -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(filter %.c,$^) -o $@
+
+fuzzers: $(FUZZERS)
+
+fuzz: fuzzers
+	$(Q)for f in $(FUZZERS); do \
+		n=$$(basename $$f); corpus=tests/fuzz/corpus/$${n#fuzz_}; \
+		mkdir -p $(OUT)/fuzz/corpus-$$n; \
+		echo "== $$n for $(FUZZ_TIME)s"; \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(OUT)/fuzz/corpus-$$n $$corpus \
+			2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss|==|SUMMARY|.*ERROR)' ; \
+		[ $${PIPESTATUS[0]} = 0 ] || exit 1; \
+	done
+
 deps:
 	$(Q)scripts/deps.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)$(MAKE) --no-print-directory all unit fuzzers
 	$(Q)tests/run --kernels "$(KERNELS)"
 
 vmtest: all
