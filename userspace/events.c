@@ -225,6 +225,9 @@ struct consumer {
 	bool json;
 	int action;	/* 0: any */
 	int verdict;	/* 0: any */
+	const char *rule;	/* label, or NULL: any */
+	long long uid;		/* -1: any */
+	uint64_t since_ns;	/* wall clock; 0: any */
 	int64_t offset_ns;
 	char bootid[40];
 	unsigned long n;
@@ -248,10 +251,45 @@ static int on_event(void *ctx, void *data, size_t len)
 		event_print_lost(stdout, e, c->json);
 	if ((c->action && e->action != c->action) || (c->verdict && e->verdict != c->verdict))
 		return 0;
+	if (c->uid >= 0 && e->uid != (uint32_t)c->uid)
+		return 0;
+	if (c->rule && strncmp(e->label, c->rule, EXECBAN_LABEL_LEN))
+		return 0;
+	if (c->since_ns && e->hdr.boot_ns + (uint64_t)c->offset_ns < c->since_ns)
+		return 0;
 	event_print(stdout, e, c->json, c->offset_ns, c->bootid);
 	fflush(stdout);
 	c->n++;
 	return 0;
+}
+
+/*
+ * --since: a duration before now ("90s", "10m", "2h", "1d") or a UTC time
+ * ("2026-11-23T10:00:00Z", "2026-11-23 10:00:00"). Returns wall-clock ns, 0 on error.
+ */
+static uint64_t parse_since(const char *s)
+{
+	struct timespec now;
+	struct tm tm = { 0 };
+	unsigned long long n;
+	const char *end;
+	char unit;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (sscanf(s, "%llu%c", &n, &unit) == 2 && strlen(s) == strcspn(s, "smhd") + 1) {
+		unsigned long long mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 :
+					  86400;
+
+		if ((unsigned long long)now.tv_sec < n * mult)
+			return 0;
+		return ((unsigned long long)now.tv_sec - n * mult) * 1000000000ULL;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+	if (!end || (*end && strcmp(end, "Z")))
+		return 0;
+	return (uint64_t)timegm(&tm) * 1000000000ULL;
 }
 
 static int parse_name(const char *s, const char *const *names, int n)
@@ -266,7 +304,8 @@ static int parse_name(const char *s, const char *const *names, int n)
 
 static void usage_events(void)
 {
-	puts("usage: execban events [--follow] [--json] [--action A] [--verdict V]\n"
+	puts("usage: execban events [--follow] [--json] [--action A] [--verdict V] [--rule LABEL]\n"
+	     "                      [--uid UID] [--since WHEN]\n"
 	     "\n"
 	     "Print denial and audit events, oldest first, and remove them from the kernel's\n"
 	     "buffer. Without --follow, print what is buffered and exit.\n"
@@ -276,6 +315,10 @@ static void usage_events(void)
 	     "  --action A   only exec, mmap, mprotect, rename, link, chmod, module, install,\n"
 	     "               tamper or open\n"
 	     "  --verdict V  only denied or audited\n"
+	     "  --rule LABEL only events of the rule with this label\n"
+	     "  --uid UID    only events of processes with this real uid\n"
+	     "  --since WHEN only events after WHEN: 90s, 10m, 2h, 1d ago, or 2026-11-23T10:00:00Z\n"
+	     "Filtered-out events are consumed too.\n"
 	     "\n"
 	     "exit: 0 ok, 2 usage, 3 execban not loaded or buffer unreadable");
 }
@@ -287,14 +330,18 @@ int cmd_events(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "action", required_argument, NULL, 'a' },
 		{ "verdict", required_argument, NULL, 'v' },
+		{ "rule", required_argument, NULL, 'r' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "since", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	static const char *const verdicts[] = { NULL, "denied", "audited" };
-	struct consumer c = { 0 };
+	struct consumer c = { .uid = -1 };
 	struct ring_buffer *rb;
 	bool follow = false;
 	int fd, opt, ret = 0;
+	char *end;
 
 	while ((opt = getopt_long(argc, argv, "fjh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -316,6 +363,25 @@ int cmd_events(int argc, char **argv)
 			c.verdict = parse_name(optarg, verdicts, 3);
 			if (c.verdict <= 0) {
 				err("--verdict: expected denied or audited");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			c.rule = optarg;
+			break;
+		case 'u':
+			errno = 0;
+			c.uid = strtoll(optarg, &end, 10);
+			if (errno || *end || c.uid < 0 || c.uid > UINT32_MAX) {
+				err("--uid: expected a numeric user id");
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			c.since_ns = parse_since(optarg);
+			if (!c.since_ns) {
+				err("--since: expected a duration (90s, 10m, 2h, 1d) or a UTC time "
+				    "(2026-11-23T10:00:00Z)");
 				return EXIT_USAGE;
 			}
 			break;

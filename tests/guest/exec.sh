@@ -83,6 +83,26 @@ assert h['bad-interp']['hits'] == 1 and h['factor']['last_hit'].endswith('Z')
 "
 check "status --check passes while fully enforcing" "$EB" status --check
 
+# Event filters (each call consumes what it reads).
+chmod 755 "$W"
+drain_events "$W/ev.none"
+as_nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; }
+"$TRYEXEC" "$W/banned" >/dev/null
+as_nobody "$TRYEXEC" "$W/script" >/dev/null
+"$EB" events --json --uid 65534 >"$W/ev.uid"
+check "events --uid keeps only that user's events" bash -c \
+	"[ \$(grep -c decision '$W/ev.uid') = 1 ] && grep -q '\"uid\":65534,.*\"rule\":\"bad-interp\"' '$W/ev.uid'"
+"$TRYEXEC" "$W/banned" >/dev/null
+as_nobody "$TRYEXEC" "$W/script" >/dev/null
+"$EB" events --json --rule factor --since 10m >"$W/ev.rule"
+check "events --rule and --since keep only matching events" bash -c \
+	"[ \$(grep -c decision '$W/ev.rule') = 1 ] && grep -q '\"rule\":\"factor\"' '$W/ev.rule'"
+"$TRYEXEC" "$W/banned" >/dev/null
+"$EB" events --json --since 2099-01-01T00:00:00Z >"$W/ev.future"
+check "events --since a future time keeps nothing" [ ! -s "$W/ev.future" ]
+"$EB" events --since yesterday >/dev/null 2>&1
+check "events --since rejects a bad time (exit 2)" [ $? = 2 ]
+
 # The cache: an allowed, cached file rewritten in place into banned bytes is refused next.
 cp /usr/bin/true "$W/changing"
 expect_exec "file runs before it changes" "exit 0" "$W/changing"
