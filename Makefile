@@ -152,3 +152,22 @@ install: cli
 
 clean:
 	rm -rf $(OUT)
+
+# ---- benchmarks (issue 8): every configuration in one VM boot (TCG timings compare only
+# within a boot); figures in $(OUT)/bench/results.json, a markdown table on stdout ----
+BENCH_BINS := $(OUT)/bench/true $(OUT)/bench/execstorm $(OUT)/bench/mkcopies $(OUT)/bench/afalg
+
+$(OUT)/bench/true: bench/true.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -static -O2 $< -o $@
+
+$(OUT)/bench/%: bench/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@
+
+.PHONY: bench
+bench: cli $(BENCH_BINS)
+	$(Q)scripts/kmod-build.sh $(KERNEL) || echo "bench: no execban.ko for $(KERNEL): its figures are skipped"
+	$(Q)nproc >$(OUT)/bench/host-nproc.txt
+	$(Q)sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1 >$(OUT)/bench/host-cpu.txt
+	$(Q)tests/vm/run --kernel $(KERNEL) --timeout 3000 -- bench/run-in-vm.sh

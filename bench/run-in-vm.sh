@@ -1,0 +1,269 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# bench/run-in-vm.sh - execban's benchmarks, inside the test VM, every configuration in the same
+# boot (TCG timings are only comparable within one boot). Run by `make bench`:
+#   tests/vm/run --kernel 6.1 --timeout 3000 -- bench/run-in-vm.sh
+# Needs build/execban and build/bench/{true,execstorm,mkcopies,afalg} (built by `make bench`);
+# uses build/kmod/$(uname -r)/execban.ko when present. Raw samples go to build/bench/raw/,
+# figures to build/bench/results.json (bench/stats.py), and the markdown table to stdout.
+#
+# Knobs (environment): BENCH_ROUNDS (5) x BENCH_N (200) execs per exec-storm configuration,
+# BENCH_BIG (5) samples of the 50 MiB first exec, BENCH_LOAD (3) 1M-rule loads of each kind,
+# BENCH_EVENTS (3000) denials per event burst, BENCH_SKIP (words: storm big load events).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+EB=$top/build/execban
+B=$top/build/bench
+RAW=$B/raw
+ROUNDS=${BENCH_ROUNDS:-5}
+N=${BENCH_N:-200}
+BIG_SAMPLES=${BENCH_BIG:-5}
+LOAD_SAMPLES=${BENCH_LOAD:-3}
+EV_BURST=${BENCH_EVENTS:-3000}
+SKIP=" ${BENCH_SKIP:-} "
+KO=$top/build/kmod/$(uname -r)/execban.ko
+
+[ "${EXECBAN_VM:-}" = 1 ] || { echo "$0: runs inside the test VM (make bench)" >&2; exit 2; }
+for f in "$EB" "$B/true" "$B/execstorm" "$B/mkcopies" "$B/afalg"; do
+	[ -x "$f" ] || { echo "bench: $f missing: run make bench" >&2; exit 2; }
+done
+skip() { [[ "$SKIP" == *" $1 "* ]]; }
+log() { echo "# bench: $*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+now() { date +%s%N; }
+
+# Work files on a tmpfs of their own: no overlayfs or 9p in the exec path.
+W=/tmp/execban-bench
+mkdir -p "$W" && mount -t tmpfs -o size=1200m bench "$W" || die "cannot mount a tmpfs"
+rm -rf "$RAW" && mkdir -p "$RAW"
+"$EB" unload >/dev/null 2>&1
+
+kmod_in() { # load execban.ko (its kfuncs are used by the next fresh `execban load`)
+	insmod "$KO" || die "insmod $KO failed"
+}
+kmod_out() { # a module used by a program just destroyed is released ~0.5-1 s later
+	local i
+	for i in $(seq 50); do rmmod execban 2>/dev/null && return 0; sleep 0.2; done
+	die "rmmod execban failed"
+}
+have_kmod=0
+if [ -f "$KO" ]; then have_kmod=1; else log "no $KO: kmod configurations skipped"; fi
+load() { # POLICY: load (fresh or replace), checking it worked
+	"$EB" load "$1" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; die "load $1 failed"; }
+}
+unload() { "$EB" unload >/dev/null 2>&1; [ ! -e /sys/fs/bpf/execban ] || die "unload failed"; }
+
+# ---- the machine ----
+{
+	echo "kernel=$(uname -r)"
+	echo "nproc=$(nproc)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	echo "host_cpu=$(cat "$B/host-cpu.txt" 2>/dev/null)"
+	echo "host_nproc=$(cat "$B/host-nproc.txt" 2>/dev/null)"
+	echo "rounds=$ROUNDS"
+	echo "n=$N"
+} >"$RAW/info.txt"
+
+# The binary: bench/true (static) + 64 bytes of padding that mkcopies randomises per copy.
+cp "$B/true" "$W/true" && head -c 64 /dev/zero >>"$W/true" && chmod 755 "$W/true"
+S=$(stat -c %s "$W/true")
+BIGSIZE=$((50 * 1024 * 1024))
+cp "$B/true" "$W/big" && head -c $((BIGSIZE - $(stat -c %s "$B/true"))) /dev/urandom >>"$W/big"
+chmod 755 "$W/big"
+echo "true_size=$S" >>"$RAW/info.txt"
+echo "big_size=$BIGSIZE" >>"$RAW/info.txt"
+
+# Policies: 100,000 rules with random digests and random sizes, never S or BIGSIZE
+# (sizes.policy); the same plus one random digest at each of those sizes (banned.policy), so
+# those binaries must be hashed and are then allowed.
+python3 - "$S" "$BIGSIZE" "$W" <<'PY'
+import os, random, sys
+s, big, w = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+rnd = os.urandom(32 * 100000)
+lines = ['name "bench-100k"\n']
+for i in range(100000):
+    size = s
+    while size in (s, big):
+        size = random.randint(4096, 64 << 20)
+    lines.append("deny sha256=%s size=%d\n" % (rnd[32 * i:32 * i + 32].hex(), size))
+open(w + "/sizes.policy", "w").writelines(lines)
+lines.append("deny sha256=%s size=%d label=bench-size\n" % (os.urandom(32).hex(), s))
+lines.append("deny sha256=%s size=%d label=bench-big\n" % (os.urandom(32).hex(), big))
+open(w + "/banned.policy", "w").writelines(lines)
+PY
+[ -s "$W/banned.policy" ] || die "policy generation failed"
+"$EB" check "$W/banned.policy" >/dev/null || die "generated policy does not check"
+
+storm() { # NAME FILE-OR-PATTERN: N execs, samples appended to raw/storm.NAME
+	"$B/execstorm" "$W/s.out" "$N" "$1" || die "exec storm $2 failed (exec refused?)"
+	cat "$W/s.out" >>"$RAW/storm.$2"
+}
+copies() { rm -rf "$W/c" && mkdir "$W/c" && "$B/mkcopies" "$W/true" "$N" "$W/c/%d" || die mkcopies; }
+counter() { # NAME: one of execban's counters (status --json)
+	"$EB" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"
+}
+# storm_checked NAME FILE COUNTER: the storm, checking COUNTER grew by at least N (proof that
+# the configuration really took the path it is named after: cache hits, or hashes)
+storm_checked() {
+	local c0 c1
+	c0=$(counter "$3")
+	storm "$2" "$1"
+	c1=$(counter "$3")
+	[ $((c1 - c0)) -ge "$N" ] || die "$1: $3 grew by $((c1 - c0)), expected >= $N"
+}
+
+# ---- 1. exec storm: configurations interleaved round by round ----
+if ! skip storm; then
+	log "exec storm: $ROUNDS rounds x $N execs per configuration (binary $S bytes)"
+	"$B/execstorm" "$W/s.out" 20 "$W/true" || die "warm-up failed"
+	for r in $(seq "$ROUNDS"); do
+		t0=$(now)
+		unload
+		storm "$W/true" baseline
+		copies; storm "$W/c/%d" baseline_copies
+		load "$W/sizes.policy"
+		storm "$W/true" prefilter
+		load "$W/banned.policy"
+		"$B/execstorm" "$W/s.out" 1 "$W/true" || die "first exec of the banned-size file"
+		storm_checked cached "$W/true" cache_hits
+		copies; storm_checked cold "$W/c/%d" hashes
+		if [ $have_kmod = 1 ]; then
+			unload; kmod_in
+			load "$W/banned.policy"
+			grep -q "hashing with execban.ko" "$W/load.out" || die "load did not use execban.ko"
+			"$B/execstorm" "$W/s.out" 1 "$W/true" || die "first exec (kmod)"
+			storm_checked cached_kmod "$W/true" cache_hits
+			copies; storm_checked cold_kmod "$W/c/%d" hashes
+			unload; kmod_out
+		fi
+		rm -rf "$W/c"
+		log "round $r done in $((($(now) - t0) / 1000000)) ms"
+	done
+	"$EB" status --json >"$RAW/status-after-storm.json" 2>/dev/null
+fi
+
+# ---- 2. first exec of a 50 MiB banned-size binary vs AF_ALG ----
+bigexec() { # NAME: BIG_SAMPLES first execs of fresh copies
+	local i
+	for i in $(seq "$BIG_SAMPLES"); do
+		"$B/mkcopies" "$W/big" 1 "$W/bigcopy%d" || die mkcopies
+		"$B/execstorm" "$W/s.out" 1 "$W/bigcopy0" || die "big exec ($1) failed"
+		cat "$W/s.out" >>"$RAW/big.$1"
+		rm -f "$W/bigcopy0"
+	done
+}
+if ! skip big; then
+	log "50 MiB first exec, $BIG_SAMPLES samples per configuration; AF_ALG"
+	unload
+	bigexec unloaded
+	load "$W/banned.policy"
+	bigexec ima
+	unload
+	if [ $have_kmod = 1 ]; then
+		kmod_in; load "$W/banned.policy"; bigexec kmod; unload; kmod_out
+	fi
+	"$B/afalg" "$W/big" "$BIG_SAMPLES" >"$W/afalg.out" || die "AF_ALG failed"
+	want=$(sha256sum "$W/big" | cut -c1-64)
+	awk -v w="$want" '$2 != w { bad = 1 } END { exit bad }' "$W/afalg.out" ||
+		die "AF_ALG digest differs from sha256sum"
+	awk '{ print $1 }' "$W/afalg.out" >"$RAW/afalg"
+	grep -A4 '^name *: sha256$' /proc/crypto | sed -n 's/^driver *: /sha256_drivers=/p' |
+		paste -sd' ' >>"$RAW/info.txt"
+	rm -f "$W/big"
+fi
+
+# ---- 3. policy load: 1,000,000 rules ----
+kmem() { # memory in use: MemTotal - MemAvailable, bytes
+	awk '/^MemTotal:/ { t = $2 } /^MemAvailable:/ { a = $2 } END { print (t - a) * 1024 }' /proc/meminfo
+}
+kmem_kernel() { # unreclaimable kernel memory: SUnreclaim + VmallocUsed + Percpu, bytes
+	awk '/^(SUnreclaim|VmallocUsed|Percpu):/ { k += $2 } END { print k * 1024 }' /proc/meminfo
+}
+maps_json() { # every BPF map in the VM (execban's are the only ones): id, name, bytes_memlock
+	bpftool map show --json | python3 -c '
+import json, sys
+print(json.dumps([{k: m.get(k) for k in ("id", "name", "type", "max_entries", "bytes_memlock")}
+                  for m in json.load(sys.stdin)]))'
+}
+if ! skip load; then
+	log "1,000,000-rule policy: $LOAD_SAMPLES fresh loads and $LOAD_SAMPLES replacements"
+	rm -f "$W"/*.policy
+	python3 - >"$W/million.policy" <<'PY'
+import os, random, sys
+out = sys.stdout
+out.write('name "million"\n')
+rnd = os.urandom(32 * 1000000)
+for i in range(1000000):
+    out.write("deny sha256=%s size=%d\n" % (rnd[32 * i:32 * i + 32].hex(), random.randint(4096, 1 << 30)))
+PY
+	unload
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
+	m0=$(kmem); k0=$(kmem_kernel)
+	[ "$(bpftool map show --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
+		log "warning: BPF maps exist before the first load"
+	for i in $(seq "$LOAD_SAMPLES"); do
+		unload
+		t0=$(now); load "$W/million.policy"; echo $(($(now) - t0)) >>"$RAW/load.fresh"
+	done
+	"$EB" status --json | grep -q '"rules":1000000,' || die "status does not count 1,000,000 rules"
+	sleep 1; echo $(($(kmem) - m0)) >"$RAW/meminfo.fresh"
+	echo $(($(kmem_kernel) - k0)) >"$RAW/kmem.fresh"
+	maps_json >"$RAW/maps.fresh.json"
+	for i in $(seq "$LOAD_SAMPLES"); do
+		t0=$(now); load "$W/million.policy"; echo $(($(now) - t0)) >>"$RAW/load.replace"
+	done
+	sleep 1; echo $(($(kmem) - m0)) >"$RAW/meminfo.replace"
+	echo $(($(kmem_kernel) - k0)) >"$RAW/kmem.replace"
+	maps_json >"$RAW/maps.replace.json"
+	unload
+	rm -f "$W/million.policy"
+fi
+
+# ---- 4. events: delivery rate to a follower, and where loss begins ----
+if ! skip events; then
+	log "events: bursts of $EV_BURST denials (default ring buffer)"
+	cp "$W/true" "$W/deny" && printf 'bench-deny' >>"$W/deny" && chmod 755 "$W/deny"
+	"$EB" hash "$W/deny" >"$W/deny.policy"
+	unload; load "$W/deny.policy"
+	lost() { "$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["events_lost"])'; }
+	# No reader: how many denials does the buffer hold?
+	l0=$(lost)
+	"$top/build/tests/execloop" "$W/deny" "$EV_BURST" >/dev/null
+	"$EB" events --json >"$W/ev.noreader"
+	{
+		echo "noreader_burst=$EV_BURST"
+		echo "noreader_delivered=$(grep -c '"type":"decision"' "$W/ev.noreader")"
+		echo "noreader_lost=$(($(lost) - l0))"
+	} >>"$RAW/events.txt"
+	# A follower: two exec loops in parallel (one per CPU) while events --follow --json reads.
+	"$EB" events --json >/dev/null
+	l0=$(lost)
+	"$EB" events --follow --json >"$W/ev.follow" &
+	rd=$!
+	sleep 2
+	half=$((EV_BURST / 2))
+	t0=$(now)
+	"$top/build/tests/execloop" "$W/deny" "$half" >/dev/null &
+	l1=$!
+	"$top/build/tests/execloop" "$W/deny" "$half" >/dev/null
+	wait $l1
+	t1=$(now)
+	for _ in $(seq 30); do
+		[ "$(grep -c '"type":"decision"' "$W/ev.follow")" -ge $((2 * half)) ] && break
+		sleep 0.5
+	done
+	t2=$(now)
+	kill -TERM $rd; wait $rd 2>/dev/null
+	{
+		echo "follow_burst=$((2 * half))"
+		echo "follow_delivered=$(grep -c '"type":"decision"' "$W/ev.follow")"
+		echo "follow_lost=$(($(lost) - l0))"
+		echo "follow_seconds=$(python3 -c "print(($t1 - $t0) / 1e9)")"
+		echo "follow_drain_seconds=$(python3 -c "print(($t2 - $t1) / 1e9)")"
+	} >>"$RAW/events.txt"
+	unload
+fi
+
+umount "$W"
+python3 "$top/bench/stats.py" "$RAW" "$B/results.json"

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""bench/stats.py RAWDIR OUT.json - turn bench/run-in-vm.sh's raw samples into figures.
+
+Writes OUT.json: a list of figures {name, unit, median, min, max, samples[, baseline, ratio,
+...]} (ratio = median / the baseline figure's median) and prints a markdown table. Comparisons
+of latency distributions carry a two-sided Mann-Whitney U p-value (normal approximation with
+tie correction; no scipy in the guest). Standard library only.
+"""
+import json
+import math
+import os
+import sys
+
+
+def read(rawdir, name):
+    p = os.path.join(rawdir, name)
+    if not os.path.exists(p):
+        return None
+    vals = [float(l.split()[0]) for l in open(p) if l.strip()]
+    return vals or None
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def mann_whitney_p(a, b):
+    """Two-sided p-value of the Mann-Whitney U test, normal approximation, tie-corrected."""
+    n1, n2 = len(a), len(b)
+    if n1 == 0 or n2 == 0:
+        return None
+    allv = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
+    n = n1 + n2
+    ranks = [0.0] * n
+    ties = 0.0
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and allv[j + 1][0] == allv[i][0]:
+            j += 1
+        r = (i + j) / 2 + 1  # average rank, 1-based
+        for k in range(i, j + 1):
+            ranks[k] = r
+        t = j - i + 1
+        ties += t ** 3 - t
+        i = j + 1
+    r1 = sum(r for r, (_, g) in zip(ranks, allv) if g == 0)
+    u1 = r1 - n1 * (n1 + 1) / 2
+    mu = n1 * n2 / 2
+    var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+    if var <= 0:
+        return 1.0
+    z = (abs(u1 - mu) - 0.5) / math.sqrt(var)  # continuity correction
+    return max(0.0, min(1.0, math.erfc(max(z, 0) / math.sqrt(2))))
+
+
+figures = []
+by_name = {}
+
+
+def figure(name, unit, vals, desc, scale=1.0, baseline=None, mwu=False, **extra):
+    if not vals:
+        return None
+    v = [x / scale for x in vals]
+    f = {"name": name, "unit": unit, "median": median(v), "min": min(v), "max": max(v),
+         "samples": len(v), "description": desc}
+    if baseline and baseline in by_name:
+        b = by_name[baseline]
+        f["baseline"] = baseline
+        f["ratio"] = f["median"] / b["median"] if b["median"] else None
+        if mwu:
+            f["overhead"] = f["median"] - b["median"]
+            f["p_value"] = mann_whitney_p(v, b["_vals"])
+    f.update(extra)
+    f["_vals"] = v
+    figures.append(f)
+    by_name[name] = f
+    return f
+
+
+def main():
+    rawdir, out = sys.argv[1], sys.argv[2]
+    info = {}
+    if os.path.exists(os.path.join(rawdir, "info.txt")):
+        for line in open(os.path.join(rawdir, "info.txt")):
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                info[k] = v
+    us = 1e3
+    r = lambda n: read(rawdir, n)
+    size = info.get("true_size", "?")
+
+    # 1. exec storm (per fork+exec+wait, microseconds)
+    figure("exec.baseline", "us", r("storm.baseline"),
+           "fork+exec+wait of a %s-byte static binary, execban not loaded" % size, us)
+    figure("exec.prefilter", "us", r("storm.prefilter"),
+           "100,000 rules, binary's size not banned (size prefilter)", us,
+           "exec.baseline", True)
+    figure("exec.cached", "us", r("storm.cached"),
+           "binary's size banned, digest from the per-inode cache", us, "exec.baseline", True)
+    figure("exec.cached_kmod", "us", r("storm.cached_kmod"),
+           "same, execban.ko loaded", us, "exec.baseline", True)
+    figure("exec.baseline_copies", "us", r("storm.baseline_copies"),
+           "execban not loaded, a distinct fresh copy per exec", us, "exec.baseline", True)
+    figure("exec.cold_ima", "us", r("storm.cold"),
+           "size banned, distinct copy per exec: hashed every time (bpf_ima_file_hash)", us,
+           "exec.baseline_copies", True)
+    figure("exec.cold_kmod", "us", r("storm.cold_kmod"),
+           "same, hashed by execban.ko's kfunc", us, "exec.baseline_copies", True)
+
+    # 2. first exec of a big banned-size binary vs AF_ALG
+    big = int(info.get("big_size", "0") or 0)
+    ms = 1e6
+    figure("bigexec.unloaded", "ms", r("big.unloaded"),
+           "first exec of a fresh %d-byte binary, execban not loaded" % big, ms)
+    figure("bigexec.ima", "ms", r("big.ima"),
+           "same, size banned: hashed by bpf_ima_file_hash", ms, "bigexec.unloaded", True)
+    figure("bigexec.kmod", "ms", r("big.kmod"),
+           "same, size banned: hashed by execban.ko", ms, "bigexec.unloaded", True)
+    af = r("afalg")
+    if big and af:
+        mbps = lambda ns: big / 1e6 / (ns / 1e9)
+        figure("sha256.afalg", "MB/s", [mbps(x) for x in af],
+               "kernel SHA-256 through AF_ALG, %d bytes from user memory" % big)
+        base = by_name.get("bigexec.unloaded")
+        for cfg in ("ima", "kmod"):
+            vals = r("big." + cfg)
+            if base and vals:
+                extra = [x - base["median"] * ms for x in vals]
+                if all(e > 0 for e in extra):
+                    figure("hash_throughput." + cfg, "MB/s", [mbps(e) for e in extra],
+                           "cold hashing at exec: size / (exec time - unloaded median)",
+                           1.0, "sha256.afalg")
+
+    # 3. policy load, 1,000,000 rules
+    s = 1e9
+    figure("load1M.fresh", "s", r("load.fresh"), "execban load, 1,000,000 rules, after unload", s)
+    figure("load1M.replace", "s", r("load.replace"),
+           "execban load of the same 1,000,000 rules while loaded", s)
+    for tag in ("fresh", "replace"):
+        p = os.path.join(rawdir, "maps.%s.json" % tag)
+        if os.path.exists(p):
+            maps = json.load(open(p))
+            tot = sum(m.get("bytes_memlock", 0) for m in maps)
+            figure("maps_memlock.%s" % tag, "MiB", [tot], "sum of bytes_memlock over %d maps"
+                   % len(maps), 2 ** 20,
+                   maps={m.get("name", "?%s" % m.get("id")): m.get("bytes_memlock") for m in maps})
+        v = r("kmem.%s" % tag)
+        if v:
+            figure("kernel_mem.%s" % tag, "MiB", v,
+                   "SUnreclaim+VmallocUsed+Percpu growth over the unloaded VM", 2 ** 20)
+        v = r("meminfo.%s" % tag)
+        if v:
+            figure("used_mem.%s" % tag, "MiB", v,
+                   "MemTotal-MemAvailable growth over the unloaded VM", 2 ** 20)
+
+    # 4. events
+    ev = {}
+    p = os.path.join(rawdir, "events.txt")
+    if os.path.exists(p):
+        for line in open(p):
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                ev[k] = float(v)
+    if ev.get("follow_seconds"):
+        figure("events.follow_rate", "events/s", [ev["follow_delivered"] / ev["follow_seconds"]],
+               "denials delivered to events --follow --json during a burst of %d" %
+               ev["follow_burst"], lost=ev.get("follow_lost"), delivered=ev["follow_delivered"])
+    if "noreader_delivered" in ev:
+        figure("events.capacity", "events", [ev["noreader_delivered"]],
+               "events held by the default ring buffer with no reader (burst of %d; lost %d)" %
+               (ev["noreader_burst"], ev.get("noreader_lost", 0)), lost=ev.get("noreader_lost"))
+
+    for f in figures:
+        del f["_vals"]
+    with open(out, "w") as fh:
+        json.dump(figures, fh, indent=1)
+    with open(os.path.join(os.path.dirname(out), "machine.json"), "w") as fh:
+        json.dump(info, fh, indent=1)
+    print(table(figures))
+
+
+def fmt(x):
+    if x is None:
+        return ""
+    if abs(x) >= 100:
+        return "%.0f" % x
+    if abs(x) >= 10:
+        return "%.1f" % x
+    return "%.3g" % x
+
+
+def table(figs):
+    rows = ["| figure | unit | median | min | max | n | vs. | ratio | overhead | p (MWU) |",
+            "|---|---|---:|---:|---:|---:|---|---:|---:|---:|"]
+    for f in figs:
+        p = f.get("p_value")
+        rows.append("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |" % (
+            f["name"], f["unit"], fmt(f["median"]), fmt(f["min"]), fmt(f["max"]), f["samples"],
+            f.get("baseline", ""), "%.3f" % f["ratio"] if f.get("ratio") is not None else "",
+            ("%+.4g" % f["overhead"]) if "overhead" in f else "",
+            ("%.2g" % p) if p is not None else ""))
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    main()
