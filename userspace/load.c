@@ -159,6 +159,16 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	struct timespec now;
 	int ret;
 
+	struct bpf_map_info mi = {};
+	__u32 mi_len = sizeof(mi);
+
+	/* The maps' capacity was fixed at the first load: refuse before touching anything. */
+	if (!bpf_obj_get_info_by_fd(fd[PM_SHA256_0], &mi, &mi_len) && c->n_rules > mi.max_entries) {
+		err("%zu rules do not fit: the loaded rule maps hold %u (set at the first load with "
+		    "--max-rules; to grow them, 'execban unload' and load with a larger one)",
+		    c->n_rules, mi.max_entries);
+		return -E2BIG;
+	}
 	if (bpf_map_lookup_elem(fd[PM_STATE], &zero, &st))
 		return -errno;
 	slot = (uint32_t)((st.gen + 1) & 1);

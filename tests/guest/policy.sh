@@ -123,6 +123,16 @@ expect_exec "killed load: the new policy's rule is not in force" "exit 0" "$W/b"
 "$EB" load "$W/B.policy" >/dev/null
 expect_exec "the next load after a kill works" "exec-error EPERM" "$W/b"
 
+# ---- full maps: a policy larger than the maps is refused, the old one stays ----
+"$EB" unload >/dev/null
+"$EB" load --max-rules 4 "$W/A.policy" >/dev/null
+python3 -c "import os; [print('deny sha256=%s size=%d' % (os.urandom(32).hex(), 100 + i)) for i in range(5)]" >"$W/five.policy"
+"$EB" load "$W/five.policy" >/dev/null 2>"$W/full.err"; rc=$?
+check "a policy larger than the maps is refused with a clear error" \
+	bash -c "[ $rc = 3 ] && grep -q '5 rules do not fit: the loaded rule maps hold 4' '$W/full.err'"
+expect_exec "after the refused load, the old policy is still enforced" "exec-error EPERM" "$W/a"
+"$EB" unload >/dev/null
+
 # ---- one million rules ----
 python3 - "$W/x" >"$W/million.policy" <<'PY'
 import hashlib, os, sys
