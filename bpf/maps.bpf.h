@@ -33,10 +33,11 @@ struct {
 	__type(value, __u32);
 } banned_sizes_0 SEC(".maps"), banned_sizes_1 SEC(".maps");
 
-/* Rule reasons, deduplicated; execban_rule.reason_id indexes it. */
+/* Rule reasons, deduplicated, keyed by execban_rule.reason_id (at most one per rule). */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, EXECBAN_MAX_REASONS);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EXECBAN_DEFAULT_MAX_RULES);	/* set by the loader */
 	__type(key, __u32);
 	__type(value, struct execban_reason);
 } reasons_0 SEC(".maps"), reasons_1 SEC(".maps");

@@ -34,7 +34,6 @@
 
 /* Defaults the loader may override at first load (map sizes are fixed once pinned). */
 #define EXECBAN_DEFAULT_MAX_RULES	(1U << 20)
-#define EXECBAN_MAX_REASONS		4096
 #define EXECBAN_DEFAULT_RINGBUF		(4U << 20)
 
 /*

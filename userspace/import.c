@@ -1016,11 +1016,8 @@ static int import_package(struct import *im, const char *file)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	/* Every distinct reason takes a slot in the kernel (EXECBAN_MAX_REASONS in all). */
-	per_file_reason = kept <= EXECBAN_MAX_REASONS / 4;
-	if (!per_file_reason)
-		warn("%ld files: one reason for the whole package instead of one per file, to stay "
-		     "well below the policy's %d distinct reasons", kept, EXECBAN_MAX_REASONS);
+	/* A reason per file: the kernel keeps one per rule at most, as rules. */
+	per_file_reason = true;
 	if (!kept)
 		warn("%s: no ELF file or script inside: nothing to ban", file);
 

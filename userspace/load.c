@@ -180,11 +180,19 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 		err("cannot clear the inactive policy maps: %s", strerror(-ret));
 		return ret;
 	}
+	ret = clear_hash(fd[PM_REASONS_0 + slot], sizeof(uint32_t), sizeof(reason));
+	if (ret) {
+		err("cannot clear the inactive reasons map: %s", strerror(-ret));
+		return ret;
+	}
 	for (i = 0; i < c->pol.n_reasons; i++) {
 		memset(&reason, 0, sizeof(reason));
 		strncpy(reason.text, c->pol.reasons[i], sizeof(reason.text) - 1);
-		if (bpf_map_update_elem(fd[PM_REASONS_0 + slot], &i, &reason, BPF_ANY))
-			return -errno;
+		if (bpf_map_update_elem(fd[PM_REASONS_0 + slot], &i, &reason, BPF_ANY)) {
+			ret = -errno;
+			err("cannot store rule reasons: %s", strerror(errno));
+			return ret;
+		}
 	}
 	ret = update_batched(fd[PM_SHA256_0 + slot], c->keys, sizeof(*c->keys), c->rules,
 			     sizeof(*c->rules), c->n_rules);
@@ -334,7 +342,7 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 			goto err_destroy;
 		}
 		if (*created) {
-			if (((i >= PM_SHA256_0 && i <= PM_SIZES_1) || i == PM_RULE_HITS) &&
+			if (((i >= PM_SHA256_0 && i <= PM_REASONS_1) || i == PM_RULE_HITS) &&
 			    bpf_map__set_max_entries(map, (__u32)o->max_rules)) {
 				ret = -EINVAL;
 				goto err_destroy;

@@ -50,6 +50,7 @@ void policy_free(struct policy *p)
 		free(p->interps[i].path);
 	free(p->interps);
 	free(p->reasons);
+	free(p->reason_index);
 	free(p->files);
 	free(p->rules);
 	memset(p, 0, sizeof(*p));
@@ -221,19 +222,53 @@ static bool tok_is(const struct tok *t, const char *word)
 	return t->key_len == strlen(word) && !memcmp(t->key, word, t->key_len);
 }
 
+static uint32_t fnv1a(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* Grow the reason index (open addressing, slots hold reason id + 1) to twice the reasons. */
+static int reason_index_grow(struct policy *p)
+{
+	size_t cap = p->reason_slots ? p->reason_slots * 2 : 64, i, j;
+	uint32_t *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < p->n_reasons; i++) {
+		j = fnv1a(p->reasons[i], strlen(p->reasons[i])) & (cap - 1);
+		while (t[j])
+			j = (j + 1) & (cap - 1);
+		t[j] = (uint32_t)i + 1;
+	}
+	free(p->reason_index);
+	p->reason_index = t;
+	p->reason_slots = cap;
+	return 0;
+}
+
+/* Reasons are deduplicated (a package import gives thousands of similar rules). */
 static int intern_reason(struct policy *p, const char *text, size_t len, uint32_t *id)
 {
-	size_t i;
+	size_t j;
 	char *s;
 
-	for (i = 0; i < p->n_reasons; i++) {
-		if (strlen(p->reasons[i]) == len && !memcmp(p->reasons[i], text, len)) {
-			*id = (uint32_t)i;
+	if (2 * (p->n_reasons + 1) > p->reason_slots && reason_index_grow(p))
+		return -ENOMEM;
+	for (j = fnv1a(text, len) & (p->reason_slots - 1); p->reason_index[j];
+	     j = (j + 1) & (p->reason_slots - 1)) {
+		const char *r = p->reasons[p->reason_index[j] - 1];
+
+		if (strlen(r) == len && !memcmp(r, text, len)) {
+			*id = p->reason_index[j] - 1;
 			return 0;
 		}
 	}
-	if (p->n_reasons == EXECBAN_MAX_REASONS)
-		return -ENOSPC;
 	if (p->n_reasons == p->cap_reasons) {
 		size_t cap = p->cap_reasons ? p->cap_reasons * 2 : 16;
 		char **r = realloc(p->reasons, cap * sizeof(*r));
@@ -247,6 +282,7 @@ static int intern_reason(struct policy *p, const char *text, size_t len, uint32_
 	if (!s)
 		return -ENOMEM;
 	p->reasons[p->n_reasons] = s;
+	p->reason_index[j] = (uint32_t)p->n_reasons + 1;
 	*id = (uint32_t)p->n_reasons++;
 	return 0;
 }
@@ -371,8 +407,6 @@ static int parse_rule(struct line_ctx *c, uint16_t action)
 			if (!text_ok(t.val, t.val_len))
 				ERR("reason holds a control character");
 			err = intern_reason(p, t.val, t.val_len, &r.reason_id);
-			if (err == -ENOSPC)
-				ERR("more than %d distinct reasons", EXECBAN_MAX_REASONS);
 			if (err)
 				return err;
 			seen_reason = true;

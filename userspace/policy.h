@@ -42,6 +42,8 @@ struct policy {
 	size_t n_rules, cap_rules;
 	char **reasons;			/* deduplicated */
 	size_t n_reasons, cap_reasons;
+	uint32_t *reason_index;		/* hash of reasons: slot = reason id + 1, 0 empty */
+	size_t reason_slots;
 	char **files;			/* file names the rules point into */
 	size_t n_files;
 	struct policy_interp *interps;	/* "interpreter <path>" directives */

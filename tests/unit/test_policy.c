@@ -168,6 +168,33 @@ static void test_errors(void)
 	}
 }
 
+static void test_many_reasons(void)
+{
+	size_t cap = 20000 * 120, n = 0;
+	char *t = malloc(cap);
+	struct result r;
+	int i, ok = 1;
+
+	for (i = 0; i < 20000; i++)
+		n += (size_t)snprintf(t + n, cap - n,
+				      "deny sha256=%08x%056x reason=\"reason %d\"\n", i, 0, i % 10000);
+	run(&r, t, n);
+	check("20000 rules with 10000 distinct reasons: deduplicated",
+	      r.finish == 0 && r.p.n_rules == 20000 && r.p.n_reasons == 10000, &r);
+	for (i = 0; ok && i < (int)r.p.n_rules; i++) {
+		const struct policy_rule *pr = &r.p.rules[i];
+		unsigned int id = (unsigned int)pr->sha256[0] << 24 | (unsigned int)pr->sha256[1] << 16 |
+				  (unsigned int)pr->sha256[2] << 8 | pr->sha256[3];
+		char want[32];
+
+		snprintf(want, sizeof(want), "reason %u", id % 10000);
+		ok = !strcmp(r.p.reasons[pr->reason_id], want);
+	}
+	check("each rule keeps its own reason", ok, &r);
+	done(&r);
+	free(t);
+}
+
 static void test_duplicates(void)
 {
 	static const char t[] =
@@ -329,6 +356,7 @@ int main(void)
 	test_hex_forms();
 	test_errors();
 	test_duplicates();
+	test_many_reasons();
 	test_limits();
 	test_include();
 	printf("%d passed, %d failed\n", passed, failed);
