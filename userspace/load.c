@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -70,6 +71,25 @@ out:
 	return ret;
 }
 
+/*
+ * Fault injection for the kill-during-load tests: EXECBAN_TEST_KILL_AFTER_BATCH=N sends this
+ * process SIGKILL after its Nth batched map update (0: before the first).
+ */
+static void test_kill_point(void)
+{
+	static long left = -2;
+	const char *e;
+
+	if (left == -2) {
+		e = getenv("EXECBAN_TEST_KILL_AFTER_BATCH");
+		left = e ? strtol(e, NULL, 10) : -1;
+	}
+	if (left == 0)
+		kill(getpid(), SIGKILL);
+	if (left > 0)
+		left--;
+}
+
 static int update_batched(int fd, const void *keys, size_t key_size, const void *vals,
 			  size_t value_size, size_t n)
 {
@@ -78,6 +98,7 @@ static int update_batched(int fd, const void *keys, size_t key_size, const void 
 	int ret;
 
 	while (done < n) {
+		test_kill_point();
 		count = (__u32)(n - done < BATCH ? n - done : BATCH);
 		ret = bpf_map_update_batch(fd, (const char *)keys + done * key_size,
 					   (const char *)vals + done * value_size, &count, NULL);
@@ -215,6 +236,7 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 
 	mark_interpreters(fd[PM_INTERPRETERS], &c->pol, slot, st.gen + 1);
 
+	test_kill_point();
 	/* Test hook for the kill-during-load tests: stop here, before the switch. */
 	if (getenv("EXECBAN_TEST_STOP_BEFORE_SWITCH")) {
 		fprintf(stderr, "execban: test: stopping before the switch\n");

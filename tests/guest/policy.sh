@@ -123,6 +123,33 @@ expect_exec "killed load: the new policy's rule is not in force" "exit 0" "$W/b"
 "$EB" load "$W/B.policy" >/dev/null
 expect_exec "the next load after a kill works" "exec-error EPERM" "$W/b"
 
+# ---- SIGKILL at every batch of a large load: old or new, never a mix ----
+python3 - "$W/b" >"$W/big-B.policy" <<'PY'
+import hashlib, os, sys
+for i in range(20000):
+    print("deny sha256=%s size=%d" % (os.urandom(32).hex(), 5000 + i))
+d = open(sys.argv[1], "rb").read()
+print("deny sha256=%s size=%d label=b" % (hashlib.sha256(d).hexdigest(), len(d)))
+PY
+"$EB" load "$W/A.policy" >/dev/null
+killed_ok=0
+for n in 0 1 2 3 4 5; do
+	gen0=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
+	EXECBAN_TEST_KILL_AFTER_BATCH=$n "$EB" load "$W/big-B.policy" >/dev/null 2>&1
+	rc=$?
+	gen1=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
+	ra=$("$TRYEXEC" "$W/a" | tail -1); rb=$("$TRYEXEC" "$W/b" | tail -1)
+	if [ $rc = 137 ] && [ "$gen0" = "$gen1" ] && [ "$ra" = "exec-error EPERM" ] && [ "$rb" = "exit 0" ]; then
+		killed_ok=$((killed_ok + 1))
+	else
+		echo "# kill after batch $n: rc=$rc gen $gen0 -> $gen1, a: $ra, b: $rb"
+	fi
+done
+check "SIGKILL after each of 6 batches of a 20001-rule load: old policy whole every time" [ $killed_ok = 6 ]
+"$EB" load "$W/big-B.policy" >/dev/null 2>&1
+expect_exec "after the kills, a complete load of the new policy works" "exec-error EPERM" "$W/b"
+expect_exec "and the old policy's rule is gone" "exit 0" "$W/a"
+
 # ---- full maps: a policy larger than the maps is refused, the old one stays ----
 "$EB" unload >/dev/null
 "$EB" load --max-rules 4 "$W/A.policy" >/dev/null
