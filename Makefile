@@ -87,6 +87,13 @@ $(OUT)/unit/%: tests/unit/%.c userspace/policy.c userspace/policy.h include/exec
 	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		$< userspace/policy.c -o $@
 
+# lib/sigparse.c (the signature parser execban.ko also compiles) on real signatures.
+$(OUT)/unit/test_sigparse: tests/unit/test_sigparse.c lib/sigparse.c lib/sigparse.h \
+		lib/sigparse_shim.h | $(OUT)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		$< lib/sigparse.c -o $@ -lcrypto
+
 unit: $(UNIT_TESTS)
 
 # Fuzzing (libFuzzer + ASan/UBSan, Debian's clang). make fuzz FUZZ_TIME=600 for a long run;
@@ -98,6 +105,13 @@ $(OUT)/fuzz/fuzz_policy: tests/fuzz/fuzz_policy.c userspace/policy.c userspace/p
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(OUT)/fuzz
 	$(Q)$(CLANG) -g -O1 -Iinclude -Iuserspace -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(filter %.c,$^) -o $@
+
+$(OUT)/fuzz/fuzz_sigparse: tests/fuzz/fuzz_sigparse.c lib/sigparse.c lib/sigparse.h \
+		lib/sigparse_shim.h | $(OUT)/.dir
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(OUT)/fuzz
+	$(Q)$(CLANG) -g -O1 -Ilib -D_GNU_SOURCE \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(filter %.c,$^) -o $@
 
 fuzzers: $(FUZZERS)
