@@ -38,6 +38,9 @@ endif
 
 CLI_SRCS  := $(wildcard userspace/*.c)
 CLI_OBJS  := $(patsubst userspace/%.c,$(OUT)/cli/%.o,$(CLI_SRCS))
+# Parsers shared with execban.ko (lib/): the CLI links them too.
+LIB_SRCS  := lib/sigparse.c
+CLI_OBJS  += $(patsubst lib/%.c,$(OUT)/cli/lib-%.o,$(LIB_SRCS))
 BPF_SRCS  := bpf/execban.bpf.c
 BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/execban.h
 
@@ -65,6 +68,11 @@ $(OUT)/execban.skel.h: $(OUT)/execban.bpf.o
 $(OUT)/cli/%.o: userspace/%.c $(wildcard userspace/*.h) include/execban.h $(OUT)/execban.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/cli/lib-%.o: lib/%.c $(wildcard lib/*.h) | $(OUT)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+$(OUT)/cli/check.o: $(wildcard lib/*.h)
 
 $(OUT)/execban: $(CLI_OBJS)
 	$(call msg,LD,$@)
