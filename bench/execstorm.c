@@ -2,11 +2,14 @@
 /*
  * execstorm - fork + execve + waitpid of a program N times, timing each iteration.
  *
- *   execstorm OUT N PATH        exec PATH N times
- *   execstorm OUT N PATTERN     PATTERN holds one %d: exec PATTERN with 0..N-1 (distinct files)
+ *   execstorm OUT N PATH...     exec each PATH N times, alternating (A B A B ...)
  *
- * Writes one latency per line to OUT, in nanoseconds (CLOCK_MONOTONIC, from before fork to
- * after waitpid). Every child must exit 0: a refused exec or a crash makes execstorm exit 1
+ * A PATH holding one %d is a pattern: its j-th exec runs PATTERN with j (0..N-1), distinct files.
+ * Alternating paths puts configurations that differ only in the file side by side in time, so
+ * slow drifts of the (emulated) machine hit them alike.
+ *
+ * Writes one line per exec to OUT: the path's index and the latency in nanoseconds
+ * (CLOCK_MONOTONIC, from before fork to after waitpid). Every child must exit 0: a refused exec or a crash makes execstorm exit 1
  * (so a benchmark never times denials by mistake).
  */
 #include <errno.h>
@@ -27,27 +30,31 @@ static unsigned long long now_ns(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long n, i;
+	unsigned long n, i, total;
+	int np, k;
 	unsigned long long *lat, t0;
 	char path[4096];
 	int pattern, status;
 	FILE *out;
 	pid_t pid;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: execstorm OUT N PATH|PATTERN-with-%%d\n");
+	if (argc < 4) {
+		fprintf(stderr, "usage: execstorm OUT N PATH|PATTERN-with-%%d...\n");
 		return 2;
 	}
 	n = strtoul(argv[2], NULL, 10);
-	pattern = strstr(argv[3], "%d") != NULL;
-	lat = calloc(n ? n : 1, sizeof(*lat));
+	np = argc - 3;
+	total = n * np;
+	lat = calloc(total ? total : 1, sizeof(*lat));
 	if (!lat)
 		return 2;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < total; i++) {
+		k = i % np;
+		pattern = strstr(argv[3 + k], "%d") != NULL;
 		if (pattern)
-			snprintf(path, sizeof(path), argv[3], (int)i);
+			snprintf(path, sizeof(path), argv[3 + k], (int)(i / np));
 		else
-			snprintf(path, sizeof(path), "%s", argv[3]);
+			snprintf(path, sizeof(path), "%s", argv[3 + k]);
 		char *cargv[] = { path, NULL };
 		char *cenv[] = { NULL };
 
@@ -79,7 +86,7 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	for (i = 0; i < n; i++)
-		fprintf(out, "%llu\n", lat[i]);
+	for (i = 0; i < total; i++)
+		fprintf(out, "%lu %llu\n", i % np, lat[i]);
 	return fclose(out) ? 1 : 0;
 }

@@ -7,7 +7,7 @@
 # uses build/kmod/$(uname -r)/execban.ko when present. Raw samples go to build/bench/raw/,
 # figures to build/bench/results.json (bench/stats.py), and the markdown table to stdout.
 #
-# Knobs (environment): BENCH_ROUNDS (5) x BENCH_N (200) execs per exec-storm configuration,
+# Knobs (environment): BENCH_ROUNDS (8) x BENCH_N (125) execs per exec-storm configuration,
 # BENCH_BIG (5) samples of the 50 MiB first exec, BENCH_LOAD (3) 1M-rule loads of each kind,
 # BENCH_EVENTS (3000) denials per event burst, BENCH_SKIP (words: storm big load events).
 set -u
@@ -15,8 +15,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 EB=$top/build/execban
 B=$top/build/bench
 RAW=$B/raw
-ROUNDS=${BENCH_ROUNDS:-5}
-N=${BENCH_N:-200}
+ROUNDS=${BENCH_ROUNDS:-8}
+N=${BENCH_N:-125}
 BIG_SAMPLES=${BENCH_BIG:-5}
 LOAD_SAMPLES=${BENCH_LOAD:-3}
 EV_BURST=${BENCH_EVENTS:-3000}
@@ -67,26 +67,27 @@ unload() { "$EB" unload >/dev/null 2>&1; [ ! -e /sys/fs/bpf/execban ] || die "un
 # The binary: bench/true (static) + 64 bytes of padding that mkcopies randomises per copy.
 cp "$B/true" "$W/true" && head -c 64 /dev/zero >>"$W/true" && chmod 755 "$W/true"
 S=$(stat -c %s "$W/true")
+cp "$W/true" "$W/true2" && head -c 64 /dev/zero >>"$W/true2"
+S2=$(stat -c %s "$W/true2")
 BIGSIZE=$((50 * 1024 * 1024))
 cp "$B/true" "$W/big" && head -c $((BIGSIZE - $(stat -c %s "$B/true"))) /dev/urandom >>"$W/big"
 chmod 755 "$W/big"
 echo "true_size=$S" >>"$RAW/info.txt"
 echo "big_size=$BIGSIZE" >>"$RAW/info.txt"
 
-# Policies: 100,000 rules with random digests and random sizes, never S or BIGSIZE
-# (sizes.policy); the same plus one random digest at each of those sizes (banned.policy), so
-# those binaries must be hashed and are then allowed.
-python3 - "$S" "$BIGSIZE" "$W" <<'PY'
+# The policy: 100,000 rules with random digests and random sizes, never S, S2 or BIGSIZE, plus
+# one random digest at S and one at BIGSIZE: true and big must be hashed (and are then
+# allowed), true2 passes the size prefilter.
+python3 - "$S" "$BIGSIZE" "$W" "$S2" <<'PY'
 import os, random, sys
-s, big, w = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+s, big, w, s2 = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 rnd = os.urandom(32 * 100000)
 lines = ['name "bench-100k"\n']
 for i in range(100000):
     size = s
-    while size in (s, big):
+    while size in (s, big, s2):
         size = random.randint(4096, 64 << 20)
     lines.append("deny sha256=%s size=%d\n" % (rnd[32 * i:32 * i + 32].hex(), size))
-open(w + "/sizes.policy", "w").writelines(lines)
 lines.append("deny sha256=%s size=%d label=bench-size\n" % (os.urandom(32).hex(), s))
 lines.append("deny sha256=%s size=%d label=bench-big\n" % (os.urandom(32).hex(), big))
 open(w + "/banned.policy", "w").writelines(lines)
@@ -94,9 +95,12 @@ PY
 [ -s "$W/banned.policy" ] || die "policy generation failed"
 "$EB" check "$W/banned.policy" >/dev/null || die "generated policy does not check"
 
-storm() { # NAME FILE-OR-PATTERN: N execs, samples appended to raw/storm.NAME
-	"$B/execstorm" "$W/s.out" "$N" "$1" || die "exec storm $2 failed (exec refused?)"
-	cat "$W/s.out" >>"$RAW/storm.$2"
+storm() { # NAME FILE [NAME FILE]: N execs of each FILE, alternating; raw/storm.NAME
+	local i=0 args=()
+	while [ $# -ge 2 ]; do args+=("$2"); shift 2; done
+	"$B/execstorm" "$W/s.out" "$N" "${args[@]}" || die "exec storm ${args[*]} failed (exec refused?)"
+	set -- "${STORM_NAMES[@]}"
+	for name; do awk -v k=$i '$1 == k { print $2 }' "$W/s.out" >>"$RAW/storm.$name"; i=$((i + 1)); done
 }
 copies() { rm -rf "$W/c" && mkdir "$W/c" && "$B/mkcopies" "$W/true" "$N" "$W/c/%d" || die mkcopies; }
 counter() { # NAME: one of execban's counters (status --json)
@@ -104,36 +108,43 @@ counter() { # NAME: one of execban's counters (status --json)
 }
 # storm_checked NAME FILE COUNTER: the storm, checking COUNTER grew by at least N (proof that
 # the configuration really took the path it is named after: cache hits, or hashes)
-storm_checked() {
-	local c0 c1
-	c0=$(counter "$3")
-	storm "$2" "$1"
-	c1=$(counter "$3")
-	[ $((c1 - c0)) -ge "$N" ] || die "$1: $3 grew by $((c1 - c0)), expected >= $N"
+storm_checked() { # COUNTER NAME FILE [NAME FILE]
+	local c0 c1 what=$1
+	shift
+	c0=$(counter "$what")
+	run "$@"
+	c1=$(counter "$what")
+	[ $((c1 - c0)) -ge "$N" ] || die "$*: $what grew by $((c1 - c0)), expected >= $N"
 }
+run() { # NAME FILE [NAME FILE]...
+	STORM_NAMES=()
+	local a=("$@") i
+	for ((i = 0; i < ${#a[@]}; i += 2)); do STORM_NAMES+=("${a[i]}"); done
+	storm "$@"
+}
+settle() { sleep 3; } # let RCU-deferred frees of the last load or unload finish
 
 # ---- 1. exec storm: configurations interleaved round by round ----
 if ! skip storm; then
 	log "exec storm: $ROUNDS rounds x $N execs per configuration (binary $S bytes)"
-	"$B/execstorm" "$W/s.out" 20 "$W/true" || die "warm-up failed"
+	"$B/execstorm" "$W/s.out" 20 "$W/true" "$W/true2" || die "warm-up failed"
 	for r in $(seq "$ROUNDS"); do
 		t0=$(now)
-		unload
-		storm "$W/true" baseline
-		copies; storm "$W/c/%d" baseline_copies
-		load "$W/sizes.policy"
-		storm "$W/true" prefilter
-		load "$W/banned.policy"
+		unload; settle
+		run baseline "$W/true"
+		copies; run baseline_copies "$W/c/%d"
+		load "$W/banned.policy"; settle
 		"$B/execstorm" "$W/s.out" 1 "$W/true" || die "first exec of the banned-size file"
-		storm_checked cached "$W/true" cache_hits
-		copies; storm_checked cold "$W/c/%d" hashes
+		# cached (size banned, digest cached) side by side with prefilter (size not banned)
+		storm_checked cache_hits cached "$W/true" prefilter "$W/true2"
+		copies; storm_checked hashes cold "$W/c/%d"
 		if [ $have_kmod = 1 ]; then
 			unload; kmod_in
-			load "$W/banned.policy"
+			load "$W/banned.policy"; settle
 			grep -q "hashing with execban.ko" "$W/load.out" || die "load did not use execban.ko"
 			"$B/execstorm" "$W/s.out" 1 "$W/true" || die "first exec (kmod)"
-			storm_checked cached_kmod "$W/true" cache_hits
-			copies; storm_checked cold_kmod "$W/c/%d" hashes
+			storm_checked cache_hits cached_kmod "$W/true" prefilter_kmod "$W/true2"
+			copies; storm_checked hashes cold_kmod "$W/c/%d"
 			unload; kmod_out
 		fi
 		rm -rf "$W/c"

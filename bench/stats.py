@@ -17,7 +17,7 @@ def read(rawdir, name):
     p = os.path.join(rawdir, name)
     if not os.path.exists(p):
         return None
-    vals = [float(l.split()[0]) for l in open(p) if l.strip()]
+    vals = [float(l.split()[-1]) for l in open(p) if l.strip()]
     return vals or None
 
 
@@ -97,12 +97,17 @@ def main():
     figure("exec.baseline", "us", r("storm.baseline"),
            "fork+exec+wait of a %s-byte static binary, execban not loaded" % size, us)
     figure("exec.prefilter", "us", r("storm.prefilter"),
-           "100,000 rules, binary's size not banned (size prefilter)", us,
+           "100,002 rules, binary's size not banned (size prefilter)", us,
            "exec.baseline", True)
     figure("exec.cached", "us", r("storm.cached"),
            "binary's size banned, digest from the per-inode cache", us, "exec.baseline", True)
+    figure("exec.cached/prefilter", "us", r("storm.cached"),
+           "cached against prefilter, execs alternated in the same storm", us,
+           "exec.prefilter", True)
+    figure("exec.prefilter_kmod", "us", r("storm.prefilter_kmod"),
+           "prefilter, execban.ko loaded", us, "exec.baseline", True)
     figure("exec.cached_kmod", "us", r("storm.cached_kmod"),
-           "same, execban.ko loaded", us, "exec.baseline", True)
+           "cached, execban.ko loaded", us, "exec.baseline", True)
     figure("exec.baseline_copies", "us", r("storm.baseline_copies"),
            "execban not loaded, a distinct fresh copy per exec", us, "exec.baseline", True)
     figure("exec.cold_ima", "us", r("storm.cold"),
