@@ -27,13 +27,7 @@
 /* MESSAGE_ID of execban decisions, for journalctl MESSAGE_ID=... filters. */
 #define EXECBAN_MESSAGE_ID "9d5b2f8c4e7a4c0fa1c3b6e2d8f04a11"
 
-static volatile sig_atomic_t stop, reopen;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
+static volatile sig_atomic_t reopen;
 
 static void on_hup(int sig)
 {
@@ -213,8 +207,7 @@ int cmd_daemon(int argc, char **argv)
 		{},
 	};
 	struct daemon d = { .max_size = 10ULL << 20, .keep = 5 };
-	struct ring_buffer *rb;
-	int fd, opt, ret = 0;
+	int opt, ret;
 	char *end;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -256,38 +249,16 @@ int cmd_daemon(int argc, char **argv)
 		openlog("execban", LOG_PID, LOG_AUTHPRIV);
 	if (open_log(&d))
 		return EXIT_SYSTEM;
-	fd = open_pinned_map(PM_EVENTS);
-	if (fd < 0) {
-		err("cannot open the event buffer %s/events: %s (is execban loaded?)",
-		    EXECBAN_PIN_DIR, strerror(-fd));
-		return EXIT_SYSTEM;
-	}
 	d.offset_ns = event_wall_offset_ns();
 	event_boot_id(d.bootid);
-	rb = ring_buffer__new(fd, on_event, &d, NULL);
-	if (!rb) {
-		err("cannot map the event buffer: %s", strerror(errno));
-		close(fd);
-		return EXIT_SYSTEM;
-	}
-	signal(SIGINT, on_stop);
-	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_hup);
 	fprintf(stderr, "execban daemon: consuming events (%s%s%s)\n",
 		d.quiet ? "no journal/syslog" : d.journal ? "journal" : "syslog",
 		d.log_path ? ", JSON log " : "", d.log_path ? d.log_path : "");
-	while (!stop) {
-		ret = ring_buffer__poll(rb, 500);
-		if (ret < 0 && ret != -EINTR) {
-			err("reading events: %s", strerror(-ret));
-			break;
-		}
-	}
+	ret = events_consume(on_event, &d, true);
 	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost\n",
 		d.events, d.lost);
-	ring_buffer__free(rb);
-	close(fd);
 	if (d.log)
 		fclose(d.log);
-	return ret < 0 && ret != -EINTR ? EXIT_SYSTEM : EXIT_OK;
+	return ret;
 }

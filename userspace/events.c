@@ -221,6 +221,45 @@ void event_boot_id(char out[40])
 	boot_id(out);
 }
 
+/*
+ * Feed every record of the pinned event ring buffer to fn: what is buffered, or with follow
+ * until SIGINT/SIGTERM. Returns an exit code.
+ */
+int events_consume(ring_buffer_sample_fn fn, void *ctx, bool follow)
+{
+	struct ring_buffer *rb;
+	int fd, ret = 0;
+
+	fd = open_pinned_map(PM_EVENTS);
+	if (fd < 0) {
+		err("cannot open the event buffer %s/events: %s", EXECBAN_PIN_DIR, strerror(-fd));
+		fprintf(stderr, "hint: is execban loaded? ('execban status')\n");
+		return EXIT_SYSTEM;
+	}
+	rb = ring_buffer__new(fd, fn, ctx, NULL);
+	if (!rb) {
+		err("cannot map the event buffer: %s", strerror(errno));
+		close(fd);
+		return EXIT_SYSTEM;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (follow) {
+		while (!stop) {
+			ret = ring_buffer__poll(rb, 500);
+			if (ret < 0 && ret != -EINTR) {
+				err("reading events: %s", strerror(-ret));
+				break;
+			}
+		}
+	} else {
+		ret = ring_buffer__consume(rb);
+	}
+	ring_buffer__free(rb);
+	close(fd);
+	return ret < 0 && ret != -EINTR ? EXIT_SYSTEM : EXIT_OK;
+}
+
 struct consumer {
 	bool json;
 	int action;	/* 0: any */
@@ -338,10 +377,9 @@ int cmd_events(int argc, char **argv)
 	};
 	static const char *const verdicts[] = { NULL, "denied", "audited" };
 	struct consumer c = { .uid = -1 };
-	struct ring_buffer *rb;
 	bool follow = false;
-	int fd, opt, ret = 0;
 	char *end;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "fjh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -397,35 +435,8 @@ int cmd_events(int argc, char **argv)
 		usage_events();
 		return EXIT_USAGE;
 	}
-	fd = open_pinned_map(PM_EVENTS);
-	if (fd < 0) {
-		err("cannot open the event buffer %s/events: %s", EXECBAN_PIN_DIR, strerror(-fd));
-		fprintf(stderr, "hint: is execban loaded? ('execban status')\n");
-		return EXIT_SYSTEM;
-	}
 	c.offset_ns = wall_offset_ns();
 	boot_id(c.bootid);
-	rb = ring_buffer__new(fd, on_event, &c, NULL);
-	if (!rb) {
-		err("cannot map the event buffer: %s", strerror(errno));
-		close(fd);
-		return EXIT_SYSTEM;
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (follow) {
-		while (!stop) {
-			ret = ring_buffer__poll(rb, 500);
-			if (ret < 0 && ret != -EINTR) {
-				err("reading events: %s", strerror(-ret));
-				break;
-			}
-		}
-	} else {
-		ret = ring_buffer__consume(rb);
-	}
-	ring_buffer__free(rb);
-	close(fd);
-	return ret < 0 && ret != -EINTR ? EXIT_SYSTEM : EXIT_OK;
+	return events_consume(on_event, &c, follow);
 }

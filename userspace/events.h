@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <bpf/libbpf.h>
+
 #include "execban.h"
 
 /* Version of the JSON object printed per event (docs/events.md). Only ever add fields. */
@@ -22,5 +24,6 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 void event_print_lost(FILE *out, const struct execban_event *e, bool json);
 int64_t event_wall_offset_ns(void);
 void event_boot_id(char out[40]);
+int events_consume(ring_buffer_sample_fn fn, void *ctx, bool follow);
 
 #endif /* EXECBAN_EVENTS_H */
