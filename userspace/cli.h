@@ -59,5 +59,7 @@ void json_fstr(FILE *out, const char *s);
 
 /* lsm.c */
 int require_bpf_lsm(void);
+int read_lsms(char *buf, size_t len);
+bool lsm_active(const char *lsms, const char *name);
 
 #endif /* EXECBAN_CLI_H */

@@ -13,27 +13,47 @@
 
 #define LSM_FILE "/sys/kernel/security/lsm"
 
-int require_bpf_lsm(void)
+/* The active LSMs, comma-separated, into buf ("" if unreadable). 0 or -errno. */
+int read_lsms(char *buf, size_t len)
 {
-	char buf[512], orig[512], *tok, *save;
 	FILE *f = fopen(LSM_FILE, "re");
 	size_t n;
 
-	if (!f) {
-		err("cannot read %s: %s", LSM_FILE, strerror(errno));
-		fprintf(stderr, "hint: mount securityfs (mount -t securityfs securityfs /sys/kernel/security)\n");
+	buf[0] = 0;
+	if (!f)
 		return -errno;
-	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+	n = fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	if (n && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	memcpy(orig, buf, n + 1);
-	for (tok = strtok_r(buf, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save))
-		if (!strcmp(tok, "bpf"))
-			return 0;
-	err("the bpf LSM is not active on this kernel (active: %s)", n ? orig : "none");
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* Is name one of the comma-separated LSMs? */
+bool lsm_active(const char *lsms, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = lsms; (p = strstr(p, name)); p += n)
+		if ((p == lsms || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+int require_bpf_lsm(void)
+{
+	char lsms[512];
+	int ret = read_lsms(lsms, sizeof(lsms));
+
+	if (ret) {
+		err("cannot read %s: %s", LSM_FILE, strerror(-ret));
+		fprintf(stderr, "hint: mount securityfs (mount -t securityfs securityfs /sys/kernel/security)\n");
+		return ret;
+	}
+	if (lsm_active(lsms, "bpf"))
+		return 0;
+	err("the bpf LSM is not active on this kernel (active: %s)", lsms[0] ? lsms : "none");
 	fprintf(stderr,
 		"hint: add \"bpf\" to the kernel's lsm= boot parameter, keeping the others, e.g.\n"
 		"      lsm=lockdown,capability,landlock,yama,apparmor,bpf (then update-grub and reboot);\n"

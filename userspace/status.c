@@ -35,30 +35,6 @@ struct hit {
 	char label[EXECBAN_LABEL_LEN + 1];
 };
 
-static void read_lsms(char *buf, size_t len)
-{
-	FILE *f = fopen("/sys/kernel/security/lsm", "re");
-	size_t n = 0;
-
-	if (f) {
-		n = fread(buf, 1, len - 1, f);
-		fclose(f);
-	}
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-}
-
-static bool lsm_active(const char *lsms, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p;
-
-	for (p = lsms; (p = strstr(p, name)); p += n)
-		if ((p == lsms || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return true;
-	return false;
-}
-
 static int cmp_hits(const void *a, const void *b)
 {
 	const struct hit *x = a, *y = b;
