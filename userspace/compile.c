@@ -1,22 +1,278 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * compile.c - compile parsed policy files into map-ready arrays and the policy digest.
+ * compile.c - compile parsed policy files into map-ready arrays and the policy digest; and read
+ * the certificates signer= rules name (policy.c stays libc-only, so X.509 is read here).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "compile.h"
 
+_Static_assert(sizeof(EXECBAN_SIGNER_KEY_PREFIX) == EXECBAN_SIGNER_KEY_PREFIX_LEN,
+	       "the signer key prefix is hashed with its NUL");
+
+/* A certificate file larger than this is not a certificate. */
+#define CERT_MAX_FILE	(1U << 20)
+
 void compiled_free(struct compiled *c)
 {
+	size_t i;
+
+	for (i = 0; i < c->n_certs; i++)
+		free(c->certs[i]);
+	free(c->certs);
+	free(c->cert_lens);
 	free(c->keys);
 	free(c->rules);
 	free(c->sizes);
 	free(c->size_counts);
 	policy_free(&c->pol);
+	memset(c, 0, sizeof(*c));
+}
+
+void rule_key(const struct policy_rule *r, struct sha256_key *out)
+{
+	uint8_t buf[EXECBAN_SIGNER_KEY_PREFIX_LEN + 1 + POLICY_IDENT_MAX];
+	size_t n = r->ident_len > POLICY_IDENT_MAX ? POLICY_IDENT_MAX : r->ident_len;
+
+	if (r->ident_kind == EXECBAN_IDENT_SHA256) {
+		memcpy(out->b, r->ident, EXECBAN_SHA256_LEN);
+		return;
+	}
+	memcpy(buf, EXECBAN_SIGNER_KEY_PREFIX, EXECBAN_SIGNER_KEY_PREFIX_LEN);
+	buf[EXECBAN_SIGNER_KEY_PREFIX_LEN] = (uint8_t)r->ident_kind;
+	memcpy(buf + EXECBAN_SIGNER_KEY_PREFIX_LEN + 1, r->ident, n);
+	EVP_Digest(buf, EXECBAN_SIGNER_KEY_PREFIX_LEN + 1 + n, out->b, NULL, EVP_sha256(), NULL);
+}
+
+/* The whole file, at most CERT_MAX_FILE bytes. 0 or -errno, with why. */
+static int read_cert_file(const char *path, unsigned char **buf, size_t *len, char *why,
+			  size_t why_len)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd, ret = 0;
+
+	*buf = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(why, why_len, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		snprintf(why, why_len, "not a regular file");
+		goto out;
+	}
+	if ((uint64_t)st.st_size > CERT_MAX_FILE) {
+		ret = -EFBIG;
+		snprintf(why, why_len, "%lld bytes: too large for a certificate",
+			 (long long)st.st_size);
+		goto out;
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	if (!*buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, *buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			snprintf(why, why_len, "read: %s", strerror(errno));
+			goto out;
+		}
+		if (!n)
+			break;
+		got += (size_t)n;
+	}
+	*len = got;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return ret;
+}
+
+/*
+ * The DER of the one certificate in a PEM text: the bytes under its "CERTIFICATE" block, not a
+ * re-encoding. Other blocks (a key beside it) are ignored. 0 or -errno, with why.
+ */
+static int pem_cert_der(const unsigned char *text, size_t len, unsigned char **der,
+			size_t *der_len, char *why, size_t why_len)
+{
+	BIO *bio = BIO_new_mem_buf(text, (int)len);
+	char *name = NULL, *header = NULL;
+	unsigned char *data = NULL;
+	unsigned int n_certs = 0;
+	long n;
+	int ret = 0;
+
+	*der = NULL;
+	if (!bio)
+		return -ENOMEM;
+	while (PEM_read_bio(bio, &name, &header, &data, &n)) {
+		if (!strcmp(name, PEM_STRING_X509) || !strcmp(name, PEM_STRING_X509_OLD)) {
+			if (!n_certs++) {
+				*der = malloc(n > 0 ? (size_t)n : 1);
+				if (!*der)
+					ret = -ENOMEM;
+				else
+					memcpy(*der, data, (size_t)n);
+				*der_len = (size_t)n;
+			}
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+		name = header = NULL;
+		data = NULL;
+	}
+	ERR_clear_error();	/* the end of the text reads as "no start line" */
+	BIO_free(bio);
+	if (!ret && n_certs != 1) {
+		ret = -EINVAL;
+		if (n_certs)
+			snprintf(why, why_len, "holds %u certificates: name each in a signer= rule "
+				 "of its own", n_certs);
+		else
+			snprintf(why, why_len, "a PEM file without a CERTIFICATE block");
+	}
+	if (ret) {
+		free(*der);
+		*der = NULL;
+	}
+	return ret;
+}
+
+/* Remember a certificate's DER for the kernel's keyring, once. Takes der. 0 or -ENOMEM. */
+static int keep_cert(struct compiled *c, unsigned char *der, size_t len)
+{
+	unsigned char **certs;
+	size_t i, *lens;
+
+	for (i = 0; i < c->n_certs; i++) {
+		if (c->cert_lens[i] == len && !memcmp(c->certs[i], der, len)) {
+			free(der);
+			return 0;
+		}
+	}
+	certs = realloc(c->certs, (c->n_certs + 1) * sizeof(*certs));
+	if (certs)
+		c->certs = certs;
+	lens = realloc(c->cert_lens, (c->n_certs + 1) * sizeof(*lens));
+	if (lens)
+		c->cert_lens = lens;
+	if (!certs || !lens) {
+		free(der);
+		return -ENOMEM;
+	}
+	c->certs[c->n_certs] = der;
+	c->cert_lens[c->n_certs++] = len;
+	return 0;
+}
+
+/*
+ * The policy_cert_loader of compile(): a PEM or DER X.509 certificate, and the identities a
+ * signature can name its signer by. Issuer and serial are taken as the certificate encodes
+ * them (OpenSSL keeps a parsed Name's original DER; it refuses a non-minimal INTEGER), since a
+ * PKCS#7 SignerInfo copies them from there and execban.ko hashes those bytes.
+ */
+static int load_cert(void *arg, const char *path, struct policy_cert_ids *ids, char *why,
+		     size_t why_len)
+{
+	struct compiled *c = arg;
+	unsigned char *file = NULL, *der = NULL, *enc = NULL;
+	const unsigned char *q;
+	const ASN1_OCTET_STRING *skid;
+	size_t file_len = 0, der_len = 0, hdr;
+	X509 *x = NULL;
+	int n, ret;
+
+	ret = read_cert_file(path, &file, &file_len, why, why_len);
+	if (ret)
+		return ret;
+	/* DER: a SEQUENCE with a long-form length (any certificate is over 127 bytes) */
+	if (!(file_len > 2 && file[0] == 0x30 && file[1] > 0x80) &&
+	    memmem(file, file_len, "-----BEGIN ", 11)) {
+		ret = pem_cert_der(file, file_len, &der, &der_len, why, why_len);
+		free(file);
+		if (ret)
+			return ret;
+	} else {
+		der = file;
+		der_len = file_len;
+	}
+	q = der;
+	x = der_len < (size_t)1 << 30 ? d2i_X509(NULL, &q, (long)der_len) : NULL;
+	if (!x) {
+		/* OpenSSL's reason ("nested asn1 error") would tell a user nothing more */
+		snprintf(why, why_len, "not an X.509 certificate (PEM or DER)");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (q != der + der_len) {
+		snprintf(why, why_len, "%zu bytes after the certificate's DER",
+			 (size_t)(der + der_len - q));
+		ret = -EINVAL;
+		goto out;
+	}
+	EVP_Digest(der, der_len, ids->cert_sha256, NULL, EVP_sha256(), NULL);
+
+	n = i2d_X509_NAME(X509_get_issuer_name(x), &enc);
+	if (n <= 0) {
+		snprintf(why, why_len, "cannot encode its issuer");
+		ret = -EINVAL;
+		goto out;
+	}
+	EVP_Digest(enc, (size_t)n, ids->issuer_sha256, NULL, EVP_sha256(), NULL);
+	OPENSSL_free(enc);
+	enc = NULL;
+
+	/* The serial's content octets: its DER after the tag and the length. */
+	n = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &enc);
+	hdr = n >= 2 && enc[1] < 0x80 ? 2 : n >= 2 ? 2 + (size_t)(enc[1] & 0x7f) : 0;
+	if (n <= 0 || !hdr || (size_t)n <= hdr) {
+		snprintf(why, why_len, "cannot encode its serial number");
+		ret = -EINVAL;
+		goto out;
+	}
+	ids->serial_len = (size_t)n - hdr;
+	if (ids->serial_len <= sizeof(ids->serial))
+		memcpy(ids->serial, enc + hdr, ids->serial_len);
+
+	skid = X509_get0_subject_key_id(x);
+	if (skid && ASN1_STRING_length(skid) > 0) {
+		ids->skid_len = (size_t)ASN1_STRING_length(skid);
+		if (ids->skid_len <= sizeof(ids->skid))
+			memcpy(ids->skid, ASN1_STRING_get0_data(skid), ids->skid_len);
+	}
+	ret = keep_cert(c, der, der_len);
+	der = NULL;
+out:
+	ERR_clear_error();
+	OPENSSL_free(enc);
+	X509_free(x);
+	free(der);
+	return ret;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -26,15 +282,28 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_sha256(const void *a, const void *b)
+{
+	return memcmp(a, b, EXECBAN_SHA256_LEN);
+}
+
 /* SHA-256 over a canonical form of everything the kernel enforces. */
-static void policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LEN])
+static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	const struct policy *p = &c->pol;
+	uint8_t (*certs)[EXECBAN_SHA256_LEN];
 	size_t i;
 
+	certs = calloc(c->n_certs + 1, sizeof(*certs));
+	if (!ctx || !certs) {
+		EVP_MD_CTX_free(ctx);
+		free(certs);
+		return -ENOMEM;
+	}
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, "execban-policy-1", 17);
+	/* -2: each rule's identity kind and key (signer rules), and the certificates */
+	EVP_DigestUpdate(ctx, "execban-policy-2", 17);
 	EVP_DigestUpdate(ctx, c->info.name, sizeof(c->info.name));
 	EVP_DigestUpdate(ctx, &c->info.version, sizeof(c->info.version));
 	EVP_DigestUpdate(ctx, &c->info.mode, sizeof(c->info.mode));
@@ -44,7 +313,8 @@ static void policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_L
 		const char *reason = r->reason_id == EXECBAN_NO_REASON ? "" :
 				     p->reasons[r->reason_id];
 
-		EVP_DigestUpdate(ctx, r->sha256, sizeof(r->sha256));
+		EVP_DigestUpdate(ctx, &r->ident_kind, sizeof(r->ident_kind));
+		EVP_DigestUpdate(ctx, c->keys[i].b, EXECBAN_SHA256_LEN);
 		EVP_DigestUpdate(ctx, &size, sizeof(size));
 		EVP_DigestUpdate(ctx, &r->action, sizeof(r->action));
 		EVP_DigestUpdate(ctx, r->label, sizeof(r->label));
@@ -52,21 +322,107 @@ static void policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_L
 	}
 	for (i = 0; i < p->n_interps; i++)
 		EVP_DigestUpdate(ctx, p->interps[i].path, strlen(p->interps[i].path) + 1);
+	/* The keyring's content, whatever order the files named the certificates in. */
+	for (i = 0; i < c->n_certs; i++)
+		EVP_Digest(c->certs[i], c->cert_lens[i], certs[i], NULL, EVP_sha256(), NULL);
+	qsort(certs, c->n_certs, sizeof(*certs), cmp_sha256);
+	EVP_DigestUpdate(ctx, certs, c->n_certs * sizeof(*certs));
 	EVP_DigestFinal_ex(ctx, out, NULL);
 	EVP_MD_CTX_free(ctx);
+	free(certs);
+	return 0;
 }
 
-/* Parse and compile the policy files into map-ready arrays. Errors are reported. */
-int compile(struct compiled *c, char **files, int n_files, size_t max_rules)
+struct keyed {
+	struct sha256_key key;
+	size_t idx;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int d = memcmp(x->key.b, y->key.b, EXECBAN_SHA256_LEN);
+
+	return d ? d : x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * Key every rule and order rules by key (the maps do not care; diff and scan merge and search
+ * sorted keys). policy_finish() sorted by identity, which is key order already for sha256 rules
+ * (the key is the digest): only signer rules usually move. 0, -EINVAL (reported) or -ENOMEM.
+ */
+static int key_rules(struct compiled *c)
+{
+	struct policy *p = &c->pol;
+	struct keyed *k;
+	size_t i, j, n = p->n_rules;
+	bool sorted = true;
+	int ret = 0;
+
+	k = calloc(n + 1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		rule_key(&p->rules[i], &k[i].key);
+		k[i].idx = i;
+		if (i && memcmp(k[i - 1].key.b, k[i].key.b, EXECBAN_SHA256_LEN) >= 0)
+			sorted = false;
+	}
+	if (!sorted) {
+		qsort(k, n, sizeof(*k), cmp_keyed);
+		/* Permute the rules in place, cycle by cycle (they may be a million). */
+		for (i = 0; i < n; i++) {
+			struct policy_rule tmp;
+
+			if (k[i].idx == i)
+				continue;
+			tmp = p->rules[i];
+			for (j = i; k[j].idx != i;) {
+				size_t from = k[j].idx;
+
+				p->rules[j] = p->rules[from];
+				k[j].idx = j;
+				j = from;
+			}
+			p->rules[j] = tmp;
+			k[j].idx = j;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		c->keys[i] = k[i].key;
+		/*
+		 * Distinct identities have distinct keys, short of a SHA-256 collision; but a
+		 * sha256= rule can copy a signer rule's key from "execban show".
+		 */
+		if (i && !memcmp(k[i - 1].key.b, k[i].key.b, EXECBAN_SHA256_LEN)) {
+			const struct policy_rule *a = &p->rules[i - 1], *b = &p->rules[i];
+			const struct policy_rule *s = a->ident_kind == EXECBAN_IDENT_SHA256 ? b : a;
+			const struct policy_rule *h = s == a ? b : a;
+
+			policy_diag(p, h->file, h->line, true,
+				    "this sha256= is the map key of the %s rule at %s:%u: name "
+				    "the signer once", policy_ident_name(s->ident_kind), s->file,
+				    s->line);
+			ret = -EINVAL;
+		}
+	}
+	free(k);
+	return ret;
+}
+
+int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag)
 {
 	struct policy *p = &c->pol;
 	bool all_sized = true;
-	size_t i, j;
+	size_t i, j, n_signers = 0;
 	int ret = 0, r;
 
 	memset(c, 0, sizeof(*c));
 	policy_init(p);
 	p->max_rules = max_rules;
+	p->diag = diag;
+	p->load_cert = load_cert;
+	p->load_cert_arg = c;
 	for (i = 0; i < (size_t)n_files; i++) {
 		r = policy_parse_file(p, files[i]);
 		if (r && !ret)
@@ -85,23 +441,28 @@ int compile(struct compiled *c, char **files, int n_files, size_t max_rules)
 	c->size_counts = calloc(c->n_rules, sizeof(*c->size_counts));
 	if (!c->keys || !c->rules || !c->sizes || !c->size_counts)
 		return -ENOMEM;
+	ret = key_rules(c);
+	if (ret)
+		return ret;
 	for (i = 0; i < c->n_rules; i++) {
 		const struct policy_rule *pr = &p->rules[i];
 		struct execban_rule *kr = &c->rules[i];
 
-		memcpy(c->keys[i].b, pr->sha256, sizeof(pr->sha256));
 		kr->rule_id = (uint32_t)i;
 		kr->action = pr->action;
 		kr->ident_kind = pr->ident_kind;
 		kr->reason_id = pr->reason_id;
 		memcpy(kr->label, pr->label, sizeof(kr->label));
-		if (pr->has_size) {
+		if (pr->ident_kind != EXECBAN_IDENT_SHA256) {
+			/* A signer matches files of any size: the size filter is about digests. */
+			n_signers++;
+		} else if (pr->has_size) {
 			kr->flags |= EXECBAN_RULE_HAS_SIZE;
 			kr->size = pr->size;
 			c->sizes[c->n_sizes++] = pr->size;
-		}
-		else
+		} else {
 			all_sized = false;
+		}
 	}
 	qsort(c->sizes, c->n_sizes, sizeof(*c->sizes), cmp_u64);
 	for (i = 0, j = 0; i < c->n_sizes; i++) {
@@ -117,11 +478,18 @@ int compile(struct compiled *c, char **files, int n_files, size_t max_rules)
 	c->info.version = p->version;
 	c->info.mode = p->mode;
 	c->info.flags = all_sized ? EXECBAN_POLICY_SIZE_FILTER : 0;
+	if (n_signers)
+		c->info.flags |= EXECBAN_POLICY_HAS_SIGNERS;
 	c->info.n_rules = (uint32_t)c->n_rules;
 	c->info.n_sizes = (uint32_t)c->n_sizes;
 	c->info.n_reasons = (uint32_t)p->n_reasons;
+	c->info.n_signer_rules = (uint32_t)n_signers;
 	memcpy(c->info.name, p->name, sizeof(c->info.name));
-	policy_digest(c, c->info.digest);
-	return 0;
+	return policy_digest(c, c->info.digest);
 }
 
+/* Parse and compile the policy files into map-ready arrays. Errors are reported. */
+int compile(struct compiled *c, char **files, int n_files, size_t max_rules)
+{
+	return compile_diag(c, files, n_files, max_rules, NULL);
+}

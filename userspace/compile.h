@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "execban.h"
 #include "policy.h"
@@ -16,17 +17,36 @@ struct sha256_key {
 };
 
 struct compiled {
-	struct sha256_key *keys;	/* sorted; keys[i] goes with rules[i] */
+	struct sha256_key *keys;	/* sorted; keys[i] goes with rules[i] and pol.rules[i] */
 	struct execban_rule *rules;
 	uint64_t *sizes;		/* distinct banned sizes */
 	uint32_t *size_counts;		/* rules per size */
 	size_t n_rules, n_sizes;
+	/*
+	 * The whole DER of every certificate a signer= rule names, each once, in the order
+	 * first named: the loader adds them to execban.ko's keyring so that the kernel can
+	 * verify a signature against a banned certificate.
+	 */
+	unsigned char **certs;
+	size_t *cert_lens;
+	size_t n_certs;
 	struct execban_policy_info info;
-	struct policy pol;
+	struct policy pol;		/* the parsed rules, with their identities as written */
 };
 
-/* Parse and compile policy files. Errors are reported as file:line; returns 0 or -errno. */
+/*
+ * Parse and compile policy files. Errors are reported as file:line to diag (stderr if NULL);
+ * returns 0, -EINVAL (the policy has errors) or another -errno. Call compiled_free() in every
+ * case.
+ */
 int compile(struct compiled *c, char **files, int n_files, size_t max_rules);
+int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag);
 void compiled_free(struct compiled *c);
+
+/*
+ * The map key of a rule's identity: the digest itself for a sha256 rule, else SHA-256 of
+ * EXECBAN_SIGNER_KEY_PREFIX, the kind and the identity (include/execban.h).
+ */
+void rule_key(const struct policy_rule *r, struct sha256_key *out);
 
 #endif /* EXECBAN_COMPILE_H */

@@ -9,11 +9,17 @@
  *   mode enforce|audit
  *   deny  sha256=<64 hex> [size=<bytes>] [label=<word>] [reason="<text>"]
  *   audit sha256=<64 hex> ...
+ *   deny  signer-skid=<hex> | signer-issuer-serial=<64 hex>/<hex> | signer-cert-sha256=<64 hex>
+ *         | ima-keyid=<8 hex> | signer=<certificate file>   [label=...] [reason=...]
  *   include <path or glob>          (relative to the including file; matches in sorted order)
  *   interpreter <absolute path>     (its opens of banned files are refused: scripts as data)
  *
  * Errors never stop at the first one: every bad line is reported as file:line, then the whole
  * policy is refused. Nothing here touches the kernel.
+ *
+ * Every rule here is one map entry: signer=<file> becomes one rule per identity the
+ * certificate is known by (read through p->load_cert), so duplicates and the rule limit are
+ * judged on what the kernel will hold.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -48,6 +54,9 @@ void policy_free(struct policy *p)
 		free(p->files[i]);
 	for (i = 0; i < p->n_interps; i++)
 		free(p->interps[i].path);
+	for (i = 0; i < p->n_signer_paths; i++)
+		free(p->signer_paths[i]);
+	free(p->signer_paths);
 	free(p->interps);
 	free(p->reasons);
 	free(p->reason_index);
@@ -56,13 +65,11 @@ void policy_free(struct policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-__attribute__((format(printf, 5, 6)))
-static void diag(struct policy *p, const char *file, unsigned int line, bool error,
-		 const char *fmt, ...)
+static void vdiag(struct policy *p, const char *file, unsigned int line, bool error,
+		  const char *fmt, va_list ap)
 {
 	FILE *out = p->diag ? p->diag : stderr;
 	char msg[512];
-	va_list ap;
 	size_t i;
 
 	if (error) {
@@ -75,14 +82,33 @@ static void diag(struct policy *p, const char *file, unsigned int line, bool err
 		fprintf(out, "%s:%u: %s: ", file, line, error ? "error" : "warning");
 	else
 		fprintf(out, "%s: %s: ", file, error ? "error" : "warning");
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* Quoted input may be binary: keep the terminal readable. */
 	for (i = 0; msg[i]; i++)
 		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] == 0x7f)
 			msg[i] = '?';
 	fprintf(out, "%s\n", msg);
+}
+
+__attribute__((format(printf, 5, 6)))
+static void diag(struct policy *p, const char *file, unsigned int line, bool error,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(p, file, line, error, fmt, ap);
+	va_end(ap);
+}
+
+void policy_diag(struct policy *p, const char *file, unsigned int line, bool error,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(p, file, line, error, fmt, ap);
+	va_end(ap);
 }
 
 static int hexval(char c)
@@ -95,13 +121,15 @@ static int hexval(char c)
 	return -1;
 }
 
-int policy_parse_hex(const char *s, size_t len, uint8_t *out, size_t out_len)
+int policy_parse_hex_var(const char *s, size_t len, uint8_t *out, size_t max)
 {
 	size_t i = 0, n = 0;
 	int hi, lo;
 
+	if (!len)
+		return -ERANGE;
 	while (i < len) {
-		if (n == out_len)
+		if (n == max)
 			return -E2BIG;
 		if (n && s[i] == ':') {
 			i++;
@@ -117,7 +145,69 @@ int policy_parse_hex(const char *s, size_t len, uint8_t *out, size_t out_len)
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		i += 2;
 	}
-	return n == out_len ? 0 : -ERANGE;
+	return (int)n;
+}
+
+int policy_parse_hex(const char *s, size_t len, uint8_t *out, size_t out_len)
+{
+	int n = policy_parse_hex_var(s, len, out, out_len);
+
+	if (n < 0)
+		return n;
+	return (size_t)n == out_len ? 0 : -ERANGE;
+}
+
+static const struct ident_form {
+	const char *key;
+	uint16_t kind;
+} ident_forms[] = {
+	{ "sha256", EXECBAN_IDENT_SHA256 },
+	{ "signer-skid", EXECBAN_IDENT_SIGNER_SKID },
+	{ "signer-issuer-serial", EXECBAN_IDENT_SIGNER_ISSUER_SERIAL },
+	{ "signer-cert-sha256", EXECBAN_IDENT_SIGNER_CERT_SHA256 },
+	{ "ima-keyid", EXECBAN_IDENT_IMA_KEYID },
+};
+
+const char *policy_ident_name(unsigned int kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ident_forms) / sizeof(ident_forms[0]); i++)
+		if (ident_forms[i].kind == kind)
+			return ident_forms[i].key;
+	return "";
+}
+
+static size_t hex_out(const uint8_t *b, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = 0;
+	return 2 * n;
+}
+
+int policy_format_ident(const struct policy_rule *r, char *buf, size_t size)
+{
+	char hex[2 * POLICY_IDENT_MAX + 2];
+	size_t n = r->ident_len > POLICY_IDENT_MAX ? POLICY_IDENT_MAX : r->ident_len;
+	int len;
+
+	if (r->ident_kind == EXECBAN_IDENT_SIGNER_ISSUER_SERIAL && n > EXECBAN_SHA256_LEN) {
+		/* <issuer sha256>/<serial>: the form lib/sigparse.h documents */
+		hex_out(r->ident, EXECBAN_SHA256_LEN, hex);
+		hex[2 * EXECBAN_SHA256_LEN] = '/';
+		hex_out(r->ident + EXECBAN_SHA256_LEN, n - EXECBAN_SHA256_LEN,
+			hex + 2 * EXECBAN_SHA256_LEN + 1);
+	} else {
+		hex_out(r->ident, n, hex);
+	}
+	len = snprintf(buf, size, "%s=%s", policy_ident_name(r->ident_kind), hex);
+	return len < 0 || (size_t)len >= size ? -ENOSPC : len;
 }
 
 /* A token of a line: a bare word, or key="quoted text" with \" and \\ escapes. */
@@ -363,25 +453,214 @@ static int policy_parse_file_at(struct policy *p, const char *path, const char *
 
 #define ERR(...) do { diag(c->p, c->file, c->line, true, __VA_ARGS__); return -1; } while (0)
 
+/* At most 80 bytes of a value in a message: "%.*s" arguments. */
+#define SHOWN(t) (int)((t)->val_len > 80 ? 80 : (t)->val_len), (t)->val
+
+/* The identity of key=value t (a kind of ident_forms) into r. 0, or -1 (reported). */
+static int parse_ident(struct line_ctx *c, const struct tok *t, uint16_t kind,
+		       struct policy_rule *r)
+{
+	const char *slash;
+	int n;
+
+	switch (kind) {
+	case EXECBAN_IDENT_SHA256:
+		if (policy_parse_hex(t->val, t->val_len, r->ident, EXECBAN_SHA256_LEN))
+			ERR("sha256=%.*s: expected 64 hex digits (32 bytes, ':' between bytes allowed)",
+			    SHOWN(t));
+		r->ident_len = EXECBAN_SHA256_LEN;
+		break;
+	case EXECBAN_IDENT_SIGNER_SKID:
+		n = policy_parse_hex_var(t->val, t->val_len, r->ident, POLICY_SKID_MAX);
+		if (n < 0)
+			ERR("signer-skid=%.*s: expected the subjectKeyIdentifier in hex, 1 to %d bytes "
+			    "(':' between bytes allowed)", SHOWN(t), POLICY_SKID_MAX);
+		r->ident_len = (uint8_t)n;
+		break;
+	case EXECBAN_IDENT_SIGNER_ISSUER_SERIAL:
+		slash = memchr(t->val, '/', t->val_len);
+		if (!slash)
+			ERR("signer-issuer-serial=%.*s: expected <SHA-256 of the issuer Name's DER, 64 "
+			    "hex>/<serial in hex>, as 'execban hash' prints it", SHOWN(t));
+		n = (int)(slash - t->val);
+		if (policy_parse_hex(t->val, (size_t)n, r->ident, EXECBAN_SHA256_LEN))
+			ERR("signer-issuer-serial=%.*s: the part before '/' must be 64 hex digits "
+			    "(the SHA-256 of the issuer Name's DER)", SHOWN(t));
+		n = policy_parse_hex_var(slash + 1, t->val_len - (size_t)(slash + 1 - t->val),
+					 r->ident + EXECBAN_SHA256_LEN, POLICY_SERIAL_MAX);
+		if (n < 0)
+			ERR("signer-issuer-serial=%.*s: the serial after '/' must be 1 to %d bytes of "
+			    "hex", SHOWN(t), POLICY_SERIAL_MAX);
+		r->ident_len = (uint8_t)(EXECBAN_SHA256_LEN + n);
+		/*
+		 * Kept as written: these are the INTEGER's content octets, which the kernel
+		 * compares byte for byte. But say so when they cannot be what DER encodes for a
+		 * positive serial: openssl prints serials without their sign byte.
+		 */
+		if (r->ident[EXECBAN_SHA256_LEN] & 0x80)
+			diag(c->p, c->file, c->line, false,
+				    "signer-issuer-serial: the serial starts with 8-f, which DER reads "
+				    "as negative; a positive serial is written with a leading 00 "
+				    "(openssl x509 -serial leaves it out): kept as written");
+		else if (n > 1 && !r->ident[EXECBAN_SHA256_LEN] &&
+			 !(r->ident[EXECBAN_SHA256_LEN + 1] & 0x80))
+			diag(c->p, c->file, c->line, false,
+				    "signer-issuer-serial: the serial has a leading 00 that DER does not "
+				    "encode (only before 8-f): it matches no DER signature as written");
+		break;
+	case EXECBAN_IDENT_SIGNER_CERT_SHA256:
+		if (policy_parse_hex(t->val, t->val_len, r->ident, EXECBAN_SHA256_LEN))
+			ERR("signer-cert-sha256=%.*s: expected 64 hex digits (the SHA-256 of the "
+			    "certificate's DER)", SHOWN(t));
+		r->ident_len = EXECBAN_SHA256_LEN;
+		break;
+	case EXECBAN_IDENT_IMA_KEYID:
+		if (policy_parse_hex(t->val, t->val_len, r->ident, POLICY_IMA_KEYID_LEN))
+			ERR("ima-keyid=%.*s: expected 8 hex digits (the 4-byte key id evmctl and "
+			    "'execban hash' print)", SHOWN(t));
+		r->ident_len = POLICY_IMA_KEYID_LEN;
+		break;
+	default:
+		ERR("internal error: identity kind %u", kind);
+	}
+	r->ident_kind = kind;
+	return 0;
+}
+
+static const char *intern_signer_path(struct policy *p, const char *path)
+{
+	if (p->n_signer_paths == p->cap_signer_paths) {
+		size_t cap = p->cap_signer_paths ? p->cap_signer_paths * 2 : 8;
+		char **n = realloc(p->signer_paths, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		p->signer_paths = n;
+		p->cap_signer_paths = cap;
+	}
+	p->signer_paths[p->n_signer_paths] = strdup(path);
+	if (!p->signer_paths[p->n_signer_paths])
+		return NULL;
+	return p->signer_paths[p->n_signer_paths++];
+}
+
+/* One rule of kind with id, a copy of model otherwise. 0 or -ENOMEM. */
+static int add_derived(struct policy *p, const struct policy_rule *model, uint16_t kind,
+		       const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+	struct policy_rule r = *model;
+
+	r.ident_kind = kind;
+	memcpy(r.ident, a, a_len);
+	if (b_len)
+		memcpy(r.ident + a_len, b, b_len);
+	r.ident_len = (uint8_t)(a_len + b_len);
+	return add_rule(p, &r);
+}
+
+/*
+ * signer=<path>: every identity the kernel can match a signature of this certificate by, each
+ * its own rule (model holds action, label, reason, place). The path is relative to the
+ * policy file's folder, like include. 0, -1 (reported) or -ENOMEM.
+ */
+static int add_signer_rules(struct line_ctx *c, struct policy_rule *model, const char *arg)
+{
+	struct policy *p = c->p;
+	char path[PATH_MAX], dir[PATH_MAX], why[256] = "";
+	struct policy_cert_ids ids;
+	int ret;
+
+	if (!arg[0])
+		ERR("expected signer=<path to a PEM or DER X.509 certificate>");
+	if (!p->load_cert)
+		ERR("signer=%s: certificates cannot be read here: use the signer's identities "
+		    "(signer-skid=, signer-issuer-serial=, signer-cert-sha256=, ima-keyid=)", arg);
+	if (arg[0] == '/') {
+		snprintf(path, sizeof(path), "%s", arg);
+	} else {
+		snprintf(dir, sizeof(dir), "%s", c->file);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dirname(dir), arg) >= sizeof(path))
+			ERR("signer=%s: path too long", arg);
+	}
+	memset(&ids, 0, sizeof(ids));
+	ret = p->load_cert(p->load_cert_arg, path, &ids, why, sizeof(why));
+	if (ret == -ENOMEM)
+		return -ENOMEM;
+	if (ret)
+		ERR("signer=%s: %s", arg, why[0] ? why : strerror(-ret));
+	model->signer = intern_signer_path(p, path);
+	if (!model->signer)
+		return -ENOMEM;
+
+	/* A signature names its signer by key id (SKID; IMA: its last 4 bytes) ... */
+	if (!ids.skid_len)
+		diag(p, c->file, c->line, false,
+			    "signer=%s: the certificate has no subjectKeyIdentifier: signatures "
+			    "naming their signer by key id (PKCS#7 made with -keyid, IMA) will not "
+			    "match; by issuer and serial, or by embedding the certificate, they will",
+			    arg);
+	else if (ids.skid_len > POLICY_SKID_MAX)
+		diag(p, c->file, c->line, false,
+			    "signer=%s: its subjectKeyIdentifier is %zu bytes, more than the %d "
+			    "execban handles: no signer-skid or ima-keyid rule for it", arg,
+			    ids.skid_len, POLICY_SKID_MAX);
+	if (ids.skid_len && ids.skid_len <= POLICY_SKID_MAX) {
+		ret = add_derived(p, model, EXECBAN_IDENT_SIGNER_SKID, ids.skid, ids.skid_len,
+				  NULL, 0);
+		/* evmctl's key id: the SKID's last 4 bytes */
+		if (!ret && ids.skid_len >= POLICY_IMA_KEYID_LEN)
+			ret = add_derived(p, model, EXECBAN_IDENT_IMA_KEYID,
+					  ids.skid + ids.skid_len - POLICY_IMA_KEYID_LEN,
+					  POLICY_IMA_KEYID_LEN, NULL, 0);
+		if (ret)
+			return ret;
+	}
+	/* ... or by the issuer and serial of its certificate (sign-file's default) ... */
+	if (ids.serial_len >= 1 && ids.serial_len <= POLICY_SERIAL_MAX) {
+		ret = add_derived(p, model, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, ids.issuer_sha256,
+				  EXECBAN_SHA256_LEN, ids.serial, ids.serial_len);
+		if (ret)
+			return ret;
+	} else {
+		diag(p, c->file, c->line, false,
+			    "signer=%s: its serial is %zu bytes, more than the %d execban handles: "
+			    "no signer-issuer-serial rule for it", arg, ids.serial_len,
+			    POLICY_SERIAL_MAX);
+	}
+	/* ... and a PKCS#7 may embed the certificate itself. */
+	return add_derived(p, model, EXECBAN_IDENT_SIGNER_CERT_SHA256, ids.cert_sha256,
+			   EXECBAN_SHA256_LEN, NULL, 0);
+}
+
 static int parse_rule(struct line_ctx *c, uint16_t action)
 {
 	struct policy *p = c->p;
 	struct policy_rule r = { .action = action, .reason_id = EXECBAN_NO_REASON };
-	bool seen_label = false, seen_reason = false;
+	bool seen_label = false, seen_reason = false, seen_signer = false;
+	char signer[PATH_MAX];
 	struct tok t;
+	size_t i;
 	int ret, err;
 
 	while ((ret = next_tok(c, &t)) > 0) {
 		if (!t.has_val)
 			ERR("unexpected '%.*s': rule options are key=value", (int)t.key_len, t.key);
-		if (tok_is(&t, "sha256")) {
-			if (r.ident_kind)
+		for (i = 0; i < sizeof(ident_forms) / sizeof(ident_forms[0]); i++)
+			if (tok_is(&t, ident_forms[i].key))
+				break;
+		if (i < sizeof(ident_forms) / sizeof(ident_forms[0]) || tok_is(&t, "signer")) {
+			if (r.ident_kind || seen_signer)
 				ERR("a rule has exactly one identity; write a second rule");
-			err = policy_parse_hex(t.val, t.val_len, r.sha256, sizeof(r.sha256));
-			if (err)
-				ERR("sha256=%.*s: expected 64 hex digits (32 bytes, ':' between bytes allowed)",
-				    (int)(t.val_len > 80 ? 80 : t.val_len), t.val);
-			r.ident_kind = EXECBAN_IDENT_SHA256;
+		}
+		if (i < sizeof(ident_forms) / sizeof(ident_forms[0])) {
+			if (parse_ident(c, &t, ident_forms[i].kind, &r))
+				return -1;
+		} else if (tok_is(&t, "signer")) {
+			if (t.val_len >= sizeof(signer))
+				ERR("signer=: path too long");
+			memcpy(signer, t.val, t.val_len);
+			signer[t.val_len] = 0;
+			seen_signer = true;
 		} else if (tok_is(&t, "size")) {
 			if (r.has_size)
 				ERR("size= given twice");
@@ -393,8 +672,7 @@ static int parse_rule(struct line_ctx *c, uint16_t action)
 				ERR("label= given twice");
 			if (!label_ok(t.val, t.val_len))
 				ERR("label=%.*s: expected 1 to %d of A-Z a-z 0-9 . _ : + -",
-				    (int)(t.val_len > 80 ? 80 : t.val_len), t.val,
-				    EXECBAN_LABEL_LEN - 1);
+				    SHOWN(&t), EXECBAN_LABEL_LEN - 1);
 			memcpy(r.label, t.val, t.val_len);
 			seen_label = true;
 		} else if (tok_is(&t, "reason")) {
@@ -410,26 +688,35 @@ static int parse_rule(struct line_ctx *c, uint16_t action)
 			if (err)
 				return err;
 			seen_reason = true;
-		} else if (tok_is(&t, "signer") || tok_is(&t, "signer-skid") ||
-			   tok_is(&t, "signer-issuer-serial") || tok_is(&t, "signer-cert-sha256") ||
-			   tok_is(&t, "ima-keyid")) {
-			ERR("'%.*s=' rules are not supported by this version of execban",
-			    (int)t.key_len, t.key);
+		} else if (tok_is(&t, "signer-key") || tok_is(&t, "kind")) {
+			/* What "execban show" prints: the kernel keeps no more of a signer rule. */
+			ERR("'%.*s=' is how 'execban show' prints a signer rule's key, not an identity "
+			    "a policy can name: write signer=, signer-skid=, signer-issuer-serial=, "
+			    "signer-cert-sha256= or ima-keyid=", (int)t.key_len, t.key);
 		} else {
-			ERR("unknown rule option '%.*s' (expected sha256=, size=, label=, reason=)",
+			ERR("unknown rule option '%.*s' (expected an identity: sha256=, signer=, "
+			    "signer-skid=, signer-issuer-serial=, signer-cert-sha256=, ima-keyid=; "
+			    "or size=, label=, reason=)",
 			    (int)(t.key_len > 80 ? 80 : t.key_len), t.key);
 		}
 	}
 	if (ret < 0)
 		return -1;
-	if (!r.ident_kind)
-		ERR("rule has no identity (expected sha256=<64 hex digits>)");
+	if (!r.ident_kind && !seen_signer)
+		ERR("rule has no identity (expected sha256=<64 hex digits>, signer=<certificate> or "
+		    "a signer-*= or ima-keyid= identity)");
+	if (r.has_size && r.ident_kind != EXECBAN_IDENT_SHA256)
+		ERR("size= applies to sha256= rules only: a signer rule matches files of any size");
 	r.file = intern_file(p, c->file);
 	if (!r.file)
 		return -ENOMEM;
 	r.line = c->line;
+	if (seen_signer)
+		return add_signer_rules(c, &r, signer);
 	return add_rule(p, &r);
 }
+
+#undef SHOWN
 
 static int expect_end(struct line_ctx *c, const char *what)
 {
@@ -718,10 +1005,20 @@ int policy_parse_file(struct policy *p, const char *path)
 	return policy_parse_file_at(p, path, NULL, 0);
 }
 
+/* Same identity: same kind and bytes, hence the same kernel key. */
+static int cmp_ident(const struct policy_rule *x, const struct policy_rule *y)
+{
+	if (x->ident_kind != y->ident_kind)
+		return x->ident_kind < y->ident_kind ? -1 : 1;
+	if (x->ident_len != y->ident_len)
+		return x->ident_len < y->ident_len ? -1 : 1;
+	return memcmp(x->ident, y->ident, x->ident_len);
+}
+
 static int cmp_rule(const void *a, const void *b)
 {
 	const struct policy_rule *x = a, *y = b;
-	int d = memcmp(x->sha256, y->sha256, sizeof(x->sha256));
+	int d = cmp_ident(x, y);
 
 	if (d)
 		return d;
@@ -731,6 +1028,21 @@ static int cmp_rule(const void *a, const void *b)
 	if (x->file != y->file)
 		return x->file < y->file ? -1 : 1;
 	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* "signer-skid=<hex> (from signer=<path>): " before a message about a derived rule. */
+static void ident_prefix(const struct policy_rule *r, char *buf, size_t size)
+{
+	char id[POLICY_IDENT_STRLEN];
+
+	buf[0] = 0;
+	if (r->ident_kind == EXECBAN_IDENT_SHA256)
+		return;		/* the line says it */
+	policy_format_ident(r, id, sizeof(id));
+	if (r->signer)
+		snprintf(buf, size, "%s (from signer=%s): ", id, r->signer);
+	else
+		snprintf(buf, size, "%s: ", id);
 }
 
 int policy_finish(struct policy *p)
@@ -750,18 +1062,21 @@ int policy_finish(struct policy *p)
 	qsort(p->rules, p->n_rules, sizeof(*p->rules), cmp_rule);
 	for (i = 1, out = 1; i < p->n_rules; i++) {
 		struct policy_rule *keep = &p->rules[out - 1], *r = &p->rules[i];
+		char what[POLICY_IDENT_STRLEN + PATH_MAX + 20];
 
-		if (memcmp(keep->sha256, r->sha256, sizeof(r->sha256))) {
+		if (cmp_ident(keep, r)) {
 			p->rules[out++] = *r;
 			continue;
 		}
+		ident_prefix(r, what, sizeof(what));
 		if (keep->action != r->action)
 			diag(p, r->file, r->line, false,
-			     "audit rule for a digest also denied at %s:%u: deny wins",
-			     keep->file, keep->line);
+				    "%saudit rule for %s also denied at %s:%u: deny wins", what,
+				    what[0] ? "an identity" : "a digest", keep->file, keep->line);
 		else
-			diag(p, r->file, r->line, false, "duplicate of the rule at %s:%u (ignored)",
-			     keep->file, keep->line);
+			diag(p, r->file, r->line, false,
+				    "%sduplicate of the rule at %s:%u (ignored)", what, keep->file,
+				    keep->line);
 		if (r->has_size && keep->has_size && r->size != keep->size) {
 			diag(p, r->file, r->line, true,
 			     "same digest as %s:%u but a different size= (%llu vs %llu)",

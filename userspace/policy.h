@@ -19,17 +19,52 @@
 #define POLICY_MAX_ERRORS	50	/* reported before giving up on a file */
 #define POLICY_MAX_DEPTH	16	/* nested includes */
 
+/* Bounds of the identities a rule names (include/execban.h: EXECBAN_SIGNER_KEY_PREFIX). */
+#define POLICY_SKID_MAX		EXECBAN_SKID_MAX	/* subjectKeyIdentifier octets */
+#define POLICY_SERIAL_MAX	32			/* serial INTEGER content octets */
+#define POLICY_IMA_KEYID_LEN	4
+#define POLICY_IDENT_MAX	64	/* the longest: a SKID, or issuer hash + serial */
+
+/*
+ * One map entry: a rule and its identity as written (or as derived from a signer=
+ * certificate), so that check, show and diff can print it back in policy syntax. The kernel
+ * key is computed from (ident_kind, ident) by the compiler: for EXECBAN_IDENT_SHA256 it is
+ * ident itself, for a signer kind SHA-256(EXECBAN_SIGNER_KEY_PREFIX || kind || ident).
+ */
 struct policy_rule {
-	uint8_t sha256[EXECBAN_SHA256_LEN];
-	uint64_t size;			/* valid if has_size */
+	uint8_t ident[POLICY_IDENT_MAX];/* for ISSUER_SERIAL: issuer SHA-256, then the serial */
+	uint8_t ident_len;
 	bool has_size;
 	uint16_t action;		/* enum execban_rule_action */
 	uint16_t ident_kind;		/* enum execban_ident_kind */
 	uint32_t reason_id;		/* index in policy.reasons or EXECBAN_NO_REASON */
+	unsigned int line;
+	uint64_t size;			/* valid if has_size (sha256 rules only) */
 	char label[EXECBAN_LABEL_LEN];
 	const char *file;		/* where it was written (interned in policy.files) */
-	unsigned int line;
+	const char *signer;		/* the signer=<path> it was derived from, or NULL */
 };
+
+/*
+ * What a signer= certificate is known by, as the certificate loader reads it. A length above
+ * its buffer means the field exists but is too long to be named (nothing was copied).
+ */
+struct policy_cert_ids {
+	uint8_t skid[POLICY_SKID_MAX];	/* subjectKeyIdentifier octets */
+	size_t skid_len;		/* 0: the certificate has no subjectKeyIdentifier */
+	uint8_t issuer_sha256[EXECBAN_SHA256_LEN];	/* SHA-256 of the issuer Name's DER */
+	uint8_t serial[POLICY_SERIAL_MAX];		/* the serial's content octets */
+	size_t serial_len;
+	uint8_t cert_sha256[EXECBAN_SHA256_LEN];	/* SHA-256 of the whole certificate DER */
+};
+
+/*
+ * Reads the certificate at path (PEM or DER) for a "signer=" rule and fills ids. Returns 0, or
+ * a negative errno with a one-line reason in why. policy.c is libc-only (the fuzz harness
+ * compiles it alone), so reading X.509 is the caller's: compile.c passes an OpenSSL one.
+ */
+typedef int (*policy_cert_loader)(void *arg, const char *path, struct policy_cert_ids *ids,
+				  char *why, size_t why_len);
 
 struct policy_interp {
 	char *path;			/* as written */
@@ -56,6 +91,11 @@ struct policy {
 	char *stack[POLICY_MAX_DEPTH];
 	int depth;
 	bool no_include;		/* refuse "include" (the fuzz harness reads no files) */
+	/* Reads signer= certificates; NULL refuses signer= rules (no X.509 parser here). */
+	policy_cert_loader load_cert;
+	void *load_cert_arg;
+	char **signer_paths;		/* resolved signer= paths the rules point into */
+	size_t n_signer_paths, cap_signer_paths;
 	/* Diagnostics: "file:line: error: ..." lines go here (stderr if NULL). */
 	FILE *diag;
 	unsigned int n_errors, n_warnings;
@@ -83,7 +123,28 @@ int policy_parse_file(struct policy *p, const char *path);
  */
 int policy_finish(struct policy *p);
 
-/* Hex digest parsing shared with the CLI: 64 hex digits, optional ':' between bytes. */
+/*
+ * Hex as policies write it: two digits per byte, any case, optionally ':' between bytes (as
+ * openssl and modinfo print). policy_parse_hex wants exactly out_len bytes: 0, -EINVAL (not
+ * hex), -E2BIG (too long) or -ERANGE (too short). policy_parse_hex_var takes 1 to max bytes
+ * and returns how many, or the same errors.
+ */
 int policy_parse_hex(const char *s, size_t len, uint8_t *out, size_t out_len);
+int policy_parse_hex_var(const char *s, size_t len, uint8_t *out, size_t max);
+
+/* The policy keyword of an identity kind ("sha256", "signer-skid", ...), "" if unknown. */
+const char *policy_ident_name(unsigned int kind);
+
+/*
+ * A rule's identity in policy syntax ("signer-issuer-serial=<hex>/<hex>"), lower-case hex.
+ * Returns the length, or -ENOSPC (buf then holds a truncated string).
+ */
+int policy_format_ident(const struct policy_rule *r, char *buf, size_t size);
+#define POLICY_IDENT_STRLEN	(32 + 2 * POLICY_IDENT_MAX + 2)
+
+/* A "file:line: error: ..." (or warning) diagnostic, counted like the parser's own. */
+__attribute__((format(printf, 5, 6)))
+void policy_diag(struct policy *p, const char *file, unsigned int line, bool error,
+		 const char *fmt, ...);
 
 #endif /* EXECBAN_POLICY_H */

@@ -86,8 +86,8 @@ static void test_valid(void)
 	check("name and version", !strcmp(r.p.name, "gc-ban") && r.p.version == 7, &r);
 	check("rule fields", r.p.rules[0].action == EXECBAN_RULE_DENY &&
 	      r.p.rules[0].has_size && r.p.rules[0].size == 123 &&
-	      !strcmp(r.p.rules[0].label, "wechat") && r.p.rules[0].sha256[0] == 0x01 &&
-	      r.p.rules[0].sha256[31] == 0xef && r.p.rules[0].line == 5, &r);
+	      !strcmp(r.p.rules[0].label, "wechat") && r.p.rules[0].ident[0] == 0x01 &&
+	      r.p.rules[0].ident[31] == 0xef && r.p.rules[0].line == 5, &r);
 	check("escaped reason", r.p.n_reasons == 1 &&
 	      !strcmp(r.p.reasons[0], "Directive \"2023\" \\ x"), &r);
 	check("audit rule without size", r.p.rules[1].action == EXECBAN_RULE_AUDIT &&
@@ -112,6 +112,17 @@ static void test_hex_forms(void)
 	check("hex trailing colon", policy_parse_hex("01:", 3, a, 1) != 0, NULL);
 	check("hex leading colon", policy_parse_hex(":01", 3, a, 1) != 0, NULL);
 	check("hex double colon", policy_parse_hex("01::02", 6, a, 2) != 0, NULL);
+	check("hex empty", policy_parse_hex("", 0, a, 0) != 0, NULL);
+
+	check("variable hex: 1 byte", policy_parse_hex_var("aB", 2, a, 64) == 1 && a[0] == 0xab,
+	      NULL);
+	check("variable hex: colons", policy_parse_hex_var("01:02:FF", 8, a, 64) == 3 &&
+	      a[2] == 0xff, NULL);
+	check("variable hex: at the maximum", policy_parse_hex_var(H64, 64, a, 32) == 32, NULL);
+	check("variable hex: over the maximum", policy_parse_hex_var(H64 "00", 66, a, 32) == -E2BIG,
+	      NULL);
+	check("variable hex: empty", policy_parse_hex_var("", 0, a, 32) == -ERANGE, NULL);
+	check("variable hex: odd", policy_parse_hex_var("abc", 3, a, 32) == -EINVAL, NULL);
 }
 
 static void test_errors(void)
@@ -139,8 +150,6 @@ static void test_errors(void)
 	bad("bad mode", "mode strict\ndeny sha256=" H64 "\n", SIZE_MAX, "t.policy:1:", "unknown mode");
 	bad("bad version", "version x\ndeny sha256=" H64 "\n", SIZE_MAX, "t.policy:1:",
 	    "expected version");
-	bad("signer rules not yet", "deny signer-skid=ab\n", SIZE_MAX, "t.policy:1:",
-	    "not supported");
 	bad("conflicting sizes", "deny sha256=" H64 " size=1\ndeny sha256=" H64 " size=2\n", SIZE_MAX, "t.policy:2:", "different size=");
 
 	big = malloc(POLICY_MAX_LINE + 100);
@@ -183,8 +192,8 @@ static void test_many_reasons(void)
 	      r.finish == 0 && r.p.n_rules == 20000 && r.p.n_reasons == 10000, &r);
 	for (i = 0; ok && i < (int)r.p.n_rules; i++) {
 		const struct policy_rule *pr = &r.p.rules[i];
-		unsigned int id = (unsigned int)pr->sha256[0] << 24 | (unsigned int)pr->sha256[1] << 16 |
-				  (unsigned int)pr->sha256[2] << 8 | pr->sha256[3];
+		unsigned int id = (unsigned int)pr->ident[0] << 24 | (unsigned int)pr->ident[1] << 16 |
+				  (unsigned int)pr->ident[2] << 8 | pr->ident[3];
 		char want[32];
 
 		snprintf(want, sizeof(want), "reason %u", id % 10000);
@@ -193,6 +202,291 @@ static void test_many_reasons(void)
 	check("each rule keeps its own reason", ok, &r);
 	done(&r);
 	free(t);
+}
+
+/* A stand-in for compile.c's OpenSSL reader: identities chosen by file name. */
+static char loaded_path[512];
+static int fake_loads;
+
+static int fake_cert(void *arg, const char *path, struct policy_cert_ids *ids, char *why,
+		     size_t why_len)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	(void)arg;
+	fake_loads++;
+	snprintf(loaded_path, sizeof(loaded_path), "%s", path);
+	if (!strcmp(base, "bad.pem")) {
+		snprintf(why, why_len, "not an X.509 certificate (PEM or DER)");
+		return -EINVAL;
+	}
+	if (!strcmp(base, "missing.pem")) {
+		snprintf(why, why_len, "%s", strerror(ENOENT));
+		return -ENOENT;
+	}
+	if (strcmp(base, "noskid.pem")) {
+		ids->skid_len = strcmp(base, "longskid.pem") ? 20 : 70;
+		if (ids->skid_len <= sizeof(ids->skid))
+			memset(ids->skid, 0x11, ids->skid_len);
+		if (ids->skid_len <= sizeof(ids->skid))
+			ids->skid[19] = 0xa4;
+	}
+	memset(ids->issuer_sha256, 0x22, sizeof(ids->issuer_sha256));
+	ids->serial[0] = 0x00;
+	ids->serial[1] = 0x8f;
+	ids->serial_len = 2;
+	memset(ids->cert_sha256, 0x33, sizeof(ids->cert_sha256));
+	ids->cert_sha256[0] = (uint8_t)base[0];	/* a different certificate per name */
+	return 0;
+}
+
+static void run_signers(struct result *r, const char *file, const char *text)
+{
+	FILE *f = open_memstream(&r->diag, &r->diag_len);
+
+	policy_init(&r->p);
+	r->p.diag = f;
+	r->p.load_cert = fake_cert;
+	r->parse = policy_parse_buffer(&r->p, file, text, strlen(text));
+	r->finish = r->parse ? r->parse : policy_finish(&r->p);
+	fclose(f);
+}
+
+static const struct policy_rule *find_kind(const struct policy *p, uint16_t kind, size_t nth)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_rules; i++)
+		if (p->rules[i].ident_kind == kind && !nth--)
+			return &p->rules[i];
+	return NULL;
+}
+
+static bool ident_is(const struct policy_rule *r, const char *want)
+{
+	char buf[POLICY_IDENT_STRLEN];
+
+	return r && policy_format_ident(r, buf, sizeof(buf)) > 0 && !strcmp(buf, want);
+}
+
+static void test_signer_idents(void)
+{
+	static const char text[] =
+		"deny signer-skid=BB:B1:2B:01:4A:51:06:78:99:4A:B1:E4:97:BA:1B:D2:05:87:28:8F label=k\n"
+		"audit signer-issuer-serial=" H64 "/008F0102030405060708090A0B0C0D0E0F10111213\n"
+		"deny signer-cert-sha256=" H64B " reason=\"vendor cert\"\n"
+		"deny ima-keyid=DEADbeef\n"
+		"deny signer-issuer-serial=" H64 "/01:02\n"
+		"deny signer-skid=ab\n";
+	const struct policy_rule *r;
+	struct result res;
+	char buf[POLICY_IDENT_STRLEN];
+
+	run_signers(&res, "t.policy", text);
+	check("signer identities parse", res.finish == 0 && res.p.n_rules == 6 &&
+	      !res.p.n_warnings, &res);
+	r = find_kind(&res.p, EXECBAN_IDENT_SIGNER_SKID, 1);
+	check("signer-skid: colons and upper case", r && r->ident_len == 20 &&
+	      r->ident[0] == 0xbb && r->ident[19] == 0x8f && !strcmp(r->label, "k") && r->line == 1 && !r->has_size, &res);
+	check("signer-skid: printed back in policy syntax",
+	      ident_is(r, "signer-skid=bbb12b014a510678994ab1e497ba1bd20587288f"), &res);
+	r = find_kind(&res.p, EXECBAN_IDENT_SIGNER_SKID, 0);
+	check("signer-skid: one byte", r && r->ident_len == 1 && r->ident[0] == 0xab, &res);
+	r = find_kind(&res.p, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, 1);
+	check("signer-issuer-serial: issuer hash then serial with its 00", r &&
+	      r->ident_len == 32 + 21 && r->ident[0] == 0x01 && r->ident[32] == 0x00 &&
+	      r->ident[33] == 0x8f && r->action == EXECBAN_RULE_AUDIT, &res);
+	check("signer-issuer-serial: printed back as execban hash prints it", ident_is(r,
+	      "signer-issuer-serial=" H64 "/008f0102030405060708090a0b0c0d0e0f10111213"), &res);
+	r = find_kind(&res.p, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, 0);
+	check("signer-issuer-serial: serial with colons", r && r->ident_len == 34 &&
+	      r->ident[33] == 0x02, &res);
+	r = find_kind(&res.p, EXECBAN_IDENT_SIGNER_CERT_SHA256, 0);
+	check("signer-cert-sha256", r && r->ident_len == 32 && r->ident[0] == 0xff &&
+	      r->reason_id != EXECBAN_NO_REASON, &res);
+	r = find_kind(&res.p, EXECBAN_IDENT_IMA_KEYID, 0);
+	check("ima-keyid: mixed case, big-endian bytes", r && r->ident_len == 4 &&
+	      r->ident[0] == 0xde && r->ident[3] == 0xef && ident_is(r, "ima-keyid=deadbeef"),
+	      &res);
+	check("identity names", !strcmp(policy_ident_name(EXECBAN_IDENT_SHA256), "sha256") &&
+	      !strcmp(policy_ident_name(EXECBAN_IDENT_IMA_KEYID), "ima-keyid") &&
+	      !policy_ident_name(99)[0], NULL);
+	check("format refuses a small buffer", policy_format_ident(r, buf, 8) == -ENOSPC, NULL);
+	done(&res);
+
+	bad("signer-skid: bad hex", "deny signer-skid=zz\n", SIZE_MAX, "t.policy:1:",
+	    "signer-skid=zz: expected the subjectKeyIdentifier in hex");
+	bad("signer-skid: empty", "\ndeny signer-skid=\n", SIZE_MAX, "t.policy:2:",
+	    "1 to 64 bytes");
+	bad("signer-skid: 65 bytes", "deny signer-skid=" H64 H64 "00\n", SIZE_MAX, "t.policy:1:",
+	    "1 to 64 bytes");
+	bad("signer-skid: trailing colon", "deny signer-skid=ab:\n", SIZE_MAX, "t.policy:1:",
+	    "signer-skid=ab:");
+	bad("signer-issuer-serial: no slash", "deny signer-issuer-serial=" H64 "\n", SIZE_MAX,
+	    "t.policy:1:", "expected <SHA-256 of the issuer Name's DER");
+	bad("signer-issuer-serial: short issuer", "deny signer-issuer-serial=abcd/01\n", SIZE_MAX,
+	    "t.policy:1:", "part before '/' must be 64 hex digits");
+	bad("signer-issuer-serial: empty serial", "deny signer-issuer-serial=" H64 "/\n", SIZE_MAX,
+	    "t.policy:1:", "serial after '/' must be 1 to 32 bytes");
+	bad("signer-issuer-serial: 33-byte serial", "deny signer-issuer-serial=" H64 "/" H64 "00\n",
+	    SIZE_MAX, "t.policy:1:", "serial after '/' must be 1 to 32 bytes");
+	bad("signer-issuer-serial: bad serial hex", "deny signer-issuer-serial=" H64 "/0x12\n",
+	    SIZE_MAX, "t.policy:1:", "serial after '/'");
+	bad("signer-cert-sha256: 31 bytes", "deny signer-cert-sha256=" H64 "\ndeny "
+	    "signer-cert-sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\n",
+	    SIZE_MAX, "t.policy:2:", "expected 64 hex digits (the SHA-256 of the certificate");
+	bad("ima-keyid: 3 bytes", "deny ima-keyid=abcdef\n", SIZE_MAX, "t.policy:1:",
+	    "expected 8 hex digits");
+	bad("ima-keyid: 5 bytes", "deny ima-keyid=abcdef0102\n", SIZE_MAX, "t.policy:1:",
+	    "expected 8 hex digits");
+	bad("ima-keyid: 0x prefix", "deny ima-keyid=0xabcdef01\n", SIZE_MAX, "t.policy:1:",
+	    "ima-keyid=0xabcdef01");
+	bad("size= on a signer rule", "deny signer-skid=ab size=10\n", SIZE_MAX, "t.policy:1:",
+	    "size= applies to sha256= rules only");
+	bad("size= before a signer identity", "deny size=10 ima-keyid=01020304\n", SIZE_MAX,
+	    "t.policy:1:", "size= applies to sha256= rules only");
+	bad("two identities: sha256 and signer", "deny sha256=" H64 " signer-skid=ab\n", SIZE_MAX,
+	    "t.policy:1:", "exactly one identity");
+	bad("two identities: signer= and ima-keyid", "deny signer=a.pem ima-keyid=01020304\n",
+	    SIZE_MAX, "t.policy:1:", "exactly one identity");
+	bad("show's signer-key= is refused with a hint", "deny signer-key=" H64
+	    " kind=signer-skid\n", SIZE_MAX, "t.policy:1:", "how 'execban show' prints");
+	bad("signer= without a certificate reader", "deny signer=a.pem\n", SIZE_MAX, "t.policy:1:",
+	    "signer=a.pem: certificates cannot be read here");
+
+	{
+		struct result r2;
+		static const char t[] = "deny signer-issuer-serial=" H64 "/8f01\n"
+					"deny signer-issuer-serial=" H64 "/0001\n";
+
+		run(&r2, t, sizeof(t) - 1);
+		check("a serial DER would not encode warns, kept as written", r2.finish == 0 &&
+		      r2.p.n_warnings == 2 &&
+		      strstr(r2.diag, "t.policy:1: warning: signer-issuer") &&
+		      strstr(r2.diag, "t.policy:2: warning: signer-issuer") &&
+		      r2.p.n_rules == 2 && r2.p.rules[0].ident[33] == 0x01 &&
+		      r2.p.rules[1].ident[32] == 0x8f && r2.p.rules[1].ident_len == 34, &r2);
+		done(&r2);
+	}
+	{
+		struct result r2;
+		static const char t[] = "audit signer-skid=ab:CD label=first\n"
+					"deny signer-skid=abcd label=second\n"
+					"deny sha256=" H64 "\n";
+
+		run(&r2, t, sizeof(t) - 1);
+		r = find_kind(&r2.p, EXECBAN_IDENT_SIGNER_SKID, 0);
+		check("signer duplicates: deny wins, spelling does not matter", r2.finish == 0 &&
+		      r2.p.n_rules == 2 &&
+		      strstr(r2.diag, "t.policy:1: warning: signer-skid=abcd:") &&
+		      strstr(r2.diag, "deny wins") && r && !strcmp(r->label, "second"), &r2);
+		done(&r2);
+	}
+	{
+		struct result r2;
+		static const char t[] = "deny signer-cert-sha256=" H64 "\ndeny sha256=" H64 "\n";
+
+		run(&r2, t, sizeof(t) - 1);
+		check("the same bytes as two kinds are two rules", r2.finish == 0 &&
+		      r2.p.n_rules == 2 && !r2.p.n_warnings, &r2);
+		done(&r2);
+	}
+}
+
+/* fake_cert's SKID for every name but noskid.pem and longskid.pem */
+#define SKID_A "11111111111111111111111111111111111111a4"
+
+static void test_signer_certs(void)
+{
+	const struct policy_rule *r;
+	struct result res;
+
+	fake_loads = 0;
+	run_signers(&res, "/etc/execban/policy.d/v.policy",
+		    "deny signer=certs/a.pem label=vendor reason=\"banned vendor\"\n");
+	check("signer=: path relative to the policy file's folder",
+	      !strcmp(loaded_path, "/etc/execban/policy.d/certs/a.pem") && fake_loads == 1, &res);
+	check("signer=: one rule per identity (skid, ima key id, issuer+serial, cert)",
+	      res.finish == 0 && res.p.n_rules == 4 && !res.p.n_warnings, &res);
+	r = find_kind(&res.p, EXECBAN_IDENT_IMA_KEYID, 0);
+	check("signer=: the IMA key id is the SKID's last 4 bytes", r && r->ident_len == 4 &&
+	      r->ident[0] == 0x11 && r->ident[3] == 0xa4, &res);
+	r = find_kind(&res.p, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, 0);
+	check("signer=: issuer hash and serial", r && r->ident_len == 34 && r->ident[0] == 0x22 &&
+	      r->ident[32] == 0 && r->ident[33] == 0x8f, &res);
+	check("signer=: every derived rule keeps action, label, reason, place and path",
+	      res.p.n_rules == 4 && res.p.rules[0].action == EXECBAN_RULE_DENY &&
+	      !strcmp(res.p.rules[3].label, "vendor") && res.p.rules[1].reason_id == 0 &&
+	      res.p.rules[2].line == 1 && res.p.rules[0].signer &&
+	      !strcmp(res.p.rules[0].signer, "/etc/execban/policy.d/certs/a.pem"), &res);
+	done(&res);
+
+	run_signers(&res, "p/v.policy",
+		    "deny signer=/abs/a.pem\ndeny signer=\"with space/a.pem\"\n");
+	check("signer=: absolute and quoted paths", res.finish == 0 &&
+	      !strcmp(loaded_path, "p/with space/a.pem") && res.p.n_rules == 4 &&
+	      strstr(res.diag, "p/v.policy:2: warning: signer-skid="), &res);
+	done(&res);
+
+	run_signers(&res, "t.policy", "deny sha256=" H64 "\ndeny signer=noskid.pem\n");
+	check("signer=: no SKID warns and gives issuer+serial and cert only", res.finish == 0 &&
+	      res.p.n_rules == 3 && !find_kind(&res.p, EXECBAN_IDENT_SIGNER_SKID, 0) &&
+	      !find_kind(&res.p, EXECBAN_IDENT_IMA_KEYID, 0) &&
+	      strstr(res.diag, "t.policy:2: warning: signer=noskid.pem: the certificate has no "
+		     "subjectKeyIdentifier"), &res);
+	done(&res);
+
+	run_signers(&res, "t.policy", "deny signer=longskid.pem\n");
+	check("signer=: a SKID over 64 bytes warns, no key id rules", res.finish == 0 &&
+	      res.p.n_rules == 2 && strstr(res.diag, "t.policy:1: warning: signer=longskid.pem"),
+	      &res);
+	done(&res);
+
+	run_signers(&res, "t.policy", "deny sha256=" H64 "\n\ndeny signer=bad.pem label=x\n"
+		    "deny signer=missing.pem\n");
+	check("signer=: an unreadable certificate is an error at file:line, nothing kept",
+	      res.finish == -EINVAL &&
+	      strstr(res.diag, "t.policy:3: error: signer=bad.pem: not an X.509 certificate") &&
+	      strstr(res.diag, "t.policy:4: error: signer=missing.pem: No such file"), &res);
+	done(&res);
+
+	run_signers(&res, "t.policy", "deny signer=a.pem\naudit signer=a.pem\n"
+		    "deny signer-skid=" SKID_A "\n"
+		    "audit signer-skid=" SKID_A "\n");
+	check("signer=: duplicates judged on the derived identities", res.finish == 0 &&
+	      res.p.n_rules == 4 && strstr(res.diag, "t.policy:2: warning: signer-skid=") &&
+	      strstr(res.diag, "(from signer=./a.pem): audit rule for an identity also denied at "
+		     "t.policy:1: deny wins") &&
+	      strstr(res.diag, "t.policy:3: warning: signer-skid=" SKID_A ": duplicate of the "
+		     "rule at t.policy:1") &&
+	      strstr(res.diag, "t.policy:4: warning: signer-skid=") && res.p.n_warnings == 6,
+	      &res);
+	done(&res);
+
+	run_signers(&res, "t.policy", "deny signer=a.pem size=3\n");
+	check("signer=: size= is refused", res.finish == -EINVAL && fake_loads &&
+	      strstr(res.diag, "t.policy:1: error: size= applies to sha256= rules only"), &res);
+	done(&res);
+
+	{
+		FILE *f;
+
+		policy_init(&res.p);
+		res.diag = NULL;
+		f = open_memstream(&res.diag, &res.diag_len);
+		res.p.diag = f;
+		res.p.load_cert = fake_cert;
+		res.p.max_rules = 4;
+		res.parse = policy_parse_buffer(&res.p, "t.policy", "deny signer=a.pem\n"
+						"deny signer=b.pem\n", 36);
+		res.finish = policy_finish(&res.p);
+		fclose(f);
+		/* b.pem differs from a.pem by its certificate only: 5 distinct entries */
+		check("signer=: the rule limit counts map entries", res.parse == 0 &&
+		      res.finish == -EINVAL &&
+		      strstr(res.diag, "5 rules: more than the maximum of 4"), &res);
+		done(&res);
+	}
 }
 
 static void test_duplicates(void)
@@ -359,6 +653,8 @@ int main(void)
 	test_many_reasons();
 	test_limits();
 	test_include();
+	test_signer_idents();
+	test_signer_certs();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
