@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,33 +19,156 @@
 #include <openssl/x509.h>
 
 #include "cli.h"
+#include "compile.h"
 #include "policy.h"
 #include "../lib/sigparse.h"
 
+static void usage_check(FILE *out)
+{
+	fputs("usage: execban check [--keys] [--json] POLICY...\n\n"
+	      "Validate policy files without loading them, as 'execban load' would compile them\n"
+	      "(signer= certificates included). Errors are printed as file:line: message.\n\n"
+	      "  --keys   print every map entry the policy compiles to, sorted by key:\n"
+	      "             <key hex> <rule in policy syntax>  # <file>:<line>[ from signer=<path>]\n"
+	      "           the key of a sha256 rule is its digest; a signer rule's is\n"
+	      "           SHA-256(\"execban-signer\\0\" || kind || identity); signer= gives one entry\n"
+	      "           per identity of its certificate\n"
+	      "  --json   one JSON object: ok, counts, digest, diagnostics (and entries with --keys)\n\n"
+	      "exit: 0 valid, 1 invalid, 2 usage, 3 out of memory\n", out);
+}
+
+static void json_entry(const struct compiled *c, size_t i)
+{
+	const struct policy_rule *pr = &c->pol.rules[i];
+	char hex[2 * EXECBAN_SHA256_LEN + 1], ident[POLICY_IDENT_STRLEN], *eq;
+
+	hex_encode(c->keys[i].b, EXECBAN_SHA256_LEN, hex);
+	policy_format_ident(pr, ident, sizeof(ident));
+	eq = strchr(ident, '=');
+	if (eq)
+		*eq++ = 0;
+	printf("%s{\"key\":\"%s\",\"action\":\"%s\",\"identity\":\"%s\",\"value\":\"%s\",",
+	       i ? "," : "", hex, pr->action == EXECBAN_RULE_AUDIT ? "audit" : "deny", ident,
+	       eq ? eq : "");
+	if (pr->has_size)
+		printf("\"size\":%llu,", (unsigned long long)pr->size);
+	else
+		fputs("\"size\":null,", stdout);
+	fputs("\"label\":", stdout);
+	json_str(pr->label);
+	fputs(",\"reason\":", stdout);
+	json_str(pr->reason_id == EXECBAN_NO_REASON ? "" : c->pol.reasons[pr->reason_id]);
+	fputs(",\"file\":", stdout);
+	json_str(pr->file);
+	printf(",\"line\":%u,\"signer\":", pr->line);
+	if (pr->signer)
+		json_str(pr->signer);
+	else
+		fputs("null", stdout);
+	putchar('}');
+}
+
+/* The diagnostics, one JSON string per line of text. */
+static void json_lines(const char *text)
+{
+	const char *s = text, *nl;
+	char line[1024];
+	bool first = true;
+
+	putchar('[');
+	while (s && *s) {
+		nl = strchr(s, '\n');
+		snprintf(line, sizeof(line), "%.*s", (int)(nl ? nl - s : (long)strlen(s)), s);
+		printf("%s", first ? "" : ",");
+		json_str(line);
+		first = false;
+		s = nl ? nl + 1 : NULL;
+	}
+	putchar(']');
+}
+
 int cmd_check(int argc, char **argv)
 {
-	struct policy p;
-	int i, ret = 0, r;
+	static const struct option opts[] = {
+		{ "keys", no_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char hex[2 * EXECBAN_SHA256_LEN + 1], *text = NULL;
+	bool keys = false, json = false;
+	size_t i, text_len = 0;
+	FILE *diag = NULL;
+	struct compiled c;
+	int opt, ret;
 
-	if (want_help(argc, argv) || argc < 2) {
-		puts("usage: execban check POLICY...\n\nValidate policy files without loading them. "
-		     "Errors are printed as file:line: message.\n\nexit: 0 valid, 1 invalid, 2 usage");
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k': keys = true; break;
+		case 'j': json = true; break;
+		case 'h': usage_check(stdout); return EXIT_OK;
+		default: usage_check(stderr); return EXIT_USAGE;
+		}
 	}
-	policy_init(&p);
-	for (i = 1; i < argc; i++) {
-		r = policy_parse_file(&p, argv[i]);
-		if (r && !ret)
-			ret = r;
+	if (optind == argc) {
+		usage_check(stderr);
+		return EXIT_USAGE;
 	}
-	if (!ret)
-		ret = policy_finish(&p);
-	if (!ret)
-		printf("%s: ok: %zu rule%s%s\n", argc == 2 ? argv[1] : "policy", p.n_rules,
-		       p.n_rules == 1 ? "" : "s",
-		       p.n_warnings ? " (with warnings)" : "");
-	policy_free(&p);
-	return ret ? EXIT_FAIL : EXIT_OK;
+	/* JSON carries the diagnostics: nothing else on stdout, nothing on stderr. */
+	if (json) {
+		diag = open_memstream(&text, &text_len);
+		if (!diag) {
+			err("out of memory");
+			return EXIT_SYSTEM;
+		}
+	}
+	ret = compile_diag(&c, argv + optind, argc - optind, EXECBAN_DEFAULT_MAX_RULES, diag);
+	if (diag)
+		fclose(diag);
+	if (json) {
+		hex_encode(c.info.digest, EXECBAN_SHA256_LEN, hex);
+		printf("{\"ok\":%s,\"errors\":%u,\"warnings\":%u,\"diagnostics\":",
+		       ret ? "false" : "true", c.pol.n_errors, c.pol.n_warnings);
+		json_lines(text);
+		if (!ret) {
+			printf(",\"rules\":%zu,\"signer_rules\":%u,\"certificates\":%zu,"
+			       "\"size_filter\":%s,\"digest\":\"%s\"", c.n_rules,
+			       c.info.n_signer_rules, c.n_certs,
+			       c.info.flags & EXECBAN_POLICY_SIZE_FILTER ? "true" : "false", hex);
+			if (keys) {
+				fputs(",\"entries\":[", stdout);
+				for (i = 0; i < c.n_rules; i++)
+					json_entry(&c, i);
+				putchar(']');
+			}
+		}
+		puts("}");
+	} else if (!ret) {
+		printf("%s: ok: %zu rule%s", optind + 1 == argc ? argv[optind] : "policy",
+		       c.n_rules, c.n_rules == 1 ? "" : "s");
+		if (c.info.n_signer_rules)
+			printf(" (%u signer identit%s, %zu certificate%s)", c.info.n_signer_rules,
+			       c.info.n_signer_rules == 1 ? "y" : "ies", c.n_certs,
+			       c.n_certs == 1 ? "" : "s");
+		printf("%s\n", c.pol.n_warnings ? " (with warnings)" : "");
+		for (i = 0; keys && i < c.n_rules; i++) {
+			const struct policy_rule *pr = &c.pol.rules[i];
+
+			hex_encode(c.keys[i].b, EXECBAN_SHA256_LEN, hex);
+			printf("%s ", hex);
+			fprint_rule(stdout, &c.keys[i], &c.rules[i], pr,
+				   pr->reason_id == EXECBAN_NO_REASON ? "" :
+				   c.pol.reasons[pr->reason_id]);
+			printf("  # %s:%u", pr->file, pr->line);
+			if (pr->signer)
+				printf(" from signer=%s", pr->signer);
+			putchar('\n');
+		}
+	}
+	free(text);
+	compiled_free(&c);
+	return !ret ? EXIT_OK : ret == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
 }
 
 /* A label derived from the file name: the characters a label allows, at most 31. */

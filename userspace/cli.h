@@ -46,6 +46,12 @@ int cmd_diff(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 
+/* show.c: a rule in policy syntax (pr: its identity as written, if known), no newline */
+struct sha256_key;
+struct policy_rule;
+void fprint_rule(FILE *out, const struct sha256_key *k, const struct execban_rule *r,
+		const struct policy_rule *pr, const char *reason);
+
 /* util.c */
 __attribute__((format(printf, 1, 2))) void err(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);

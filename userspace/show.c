@@ -17,36 +17,62 @@ static const char *action_word(unsigned int a)
 	return a == EXECBAN_RULE_AUDIT ? "audit" : "deny";
 }
 
-static void print_quoted(const char *s)
+static void print_quoted(FILE *out, const char *s)
 {
-	putchar('"');
+	putc('"', out);
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		putchar(*s);
+			putc('\\', out);
+		putc(*s, out);
 	}
-	putchar('"');
+	putc('"', out);
 }
 
-/* One rule in policy syntax, so that "execban show" output loads again. */
-static void print_rule(const struct sha256_key *k, const struct execban_rule *r,
-		       const char *reason)
+/*
+ * One rule in policy syntax, so that "execban show" output loads again. With pr (a rule just
+ * compiled) the identity is printed as written; the kernel maps hold only the key, which for a
+ * signer rule is a hash of the identity: it prints as "signer-key=<key> kind=<identity>",
+ * which says what the kernel holds, and which the parser refuses (naming what to write).
+ */
+void fprint_rule(FILE *out, const struct sha256_key *k, const struct execban_rule *r,
+		const struct policy_rule *pr, const char *reason)
 {
 	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+	char ident[POLICY_IDENT_STRLEN];
 
 	hex_encode(k->b, EXECBAN_SHA256_LEN, hex);
 	memcpy(label, r->label, EXECBAN_LABEL_LEN);
 	label[EXECBAN_LABEL_LEN] = 0;
-	printf("%s sha256=%s", action_word(r->action), hex);
+	fprintf(out, "%s ", action_word(r->action));
+	if (pr && policy_format_ident(pr, ident, sizeof(ident)) > 0)
+		fputs(ident, out);
+	else if (r->ident_kind == EXECBAN_IDENT_SHA256 || !r->ident_kind)
+		fprintf(out, "sha256=%s", hex);
+	else if (policy_ident_name(r->ident_kind)[0])
+		fprintf(out, "signer-key=%s kind=%s", hex, policy_ident_name(r->ident_kind));
+	else
+		fprintf(out, "signer-key=%s kind=%u", hex, r->ident_kind);
 	if (r->flags & EXECBAN_RULE_HAS_SIZE)
-		printf(" size=%llu", (unsigned long long)r->size);
+		fprintf(out, " size=%llu", (unsigned long long)r->size);
 	if (label[0])
-		printf(" label=%s", label);
+		fprintf(out, " label=%s", label);
 	if (reason && reason[0]) {
-		fputs(" reason=", stdout);
-		print_quoted(reason);
+		fputs(" reason=", out);
+		print_quoted(out, reason);
 	}
+}
+
+static void print_krule(const struct sha256_key *k, const struct execban_rule *r,
+			const struct policy_rule *pr, const char *reason)
+{
+	fprint_rule(stdout, k, r, pr, reason);
 	putchar('\n');
+}
+
+/* Maps written before signer rules existed may hold ident_kind 0. */
+static bool is_sha256(const struct execban_rule *r)
+{
+	return r->ident_kind == EXECBAN_IDENT_SHA256 || !r->ident_kind;
 }
 
 static const char *kreason(const struct kpolicy *k, uint32_t id)
@@ -97,9 +123,12 @@ int cmd_show(int argc, char **argv)
 			hex_encode(k.keys[i].b, EXECBAN_SHA256_LEN, hex);
 			memcpy(label, r->label, EXECBAN_LABEL_LEN);
 			label[EXECBAN_LABEL_LEN] = 0;
-			printf("%s{\"id\":%u,\"action\":\"%s\",\"identity\":\"sha256\","
-			       "\"sha256\":\"%s\",", i ? "," : "", r->rule_id,
-			       action_word(r->action), hex);
+			printf("%s{\"id\":%u,\"action\":\"%s\",\"identity\":\"%s\",\"key\":\"%s\",",
+			       i ? "," : "", r->rule_id, action_word(r->action),
+			       is_sha256(r) ? "sha256" : policy_ident_name(r->ident_kind), hex);
+			/* the key is the digest; a signer's identity is not in the kernel */
+			if (is_sha256(r))
+				printf("\"sha256\":\"%s\",", hex);
 			if (r->flags & EXECBAN_RULE_HAS_SIZE)
 				printf("\"size\":%llu,", (unsigned long long)r->size);
 			else
@@ -114,15 +143,21 @@ int cmd_show(int argc, char **argv)
 	} else {
 		printf("# execban show: the policy enforced by the kernel (generation %llu)\n"
 		       "# digest %s, %zu rules\n", (unsigned long long)k.gen, hex, k.n_rules);
+		if (k.info.n_signer_rules)
+			printf("# %u signer rules: the kernel keeps only their keys (signer-key=, a "
+			       "hash of the identity);\n# a policy names the signer itself "
+			       "(signer=, signer-skid=, ...): see execban check --keys\n",
+			       k.info.n_signer_rules);
 		if (k.info.name[0]) {
 			fputs("name ", stdout);
-			print_quoted(k.info.name);
+			print_quoted(stdout, k.info.name);
 			putchar('\n');
 		}
 		printf("version %llu\nmode %s\n", (unsigned long long)k.info.version,
 		       k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
 		for (i = 0; i < k.n_rules; i++)
-			print_rule(&k.keys[i], &k.rules[i], kreason(&k, k.rules[i].reason_id));
+			print_krule(&k.keys[i], &k.rules[i], NULL,
+				    kreason(&k, k.rules[i].reason_id));
 	}
 	kpolicy_free(&k);
 	return EXIT_OK;
@@ -138,7 +173,7 @@ static int cmp_key_idx(const void *a, const void *b, void *arg)
 static bool same_rule(const struct execban_rule *a, const char *ra, const struct execban_rule *b,
 		      const char *rb)
 {
-	return a->action == b->action && a->flags == b->flags &&
+	return a->action == b->action && a->ident_kind == b->ident_kind && a->flags == b->flags &&
 	       (!(a->flags & EXECBAN_RULE_HAS_SIZE) || a->size == b->size) &&
 	       !strncmp(a->label, b->label, EXECBAN_LABEL_LEN) && !strcmp(ra, rb);
 }
@@ -190,8 +225,8 @@ int cmd_diff(int argc, char **argv)
 
 		if (d < 0) {
 			fputs("- ", stdout);
-			print_rule(&k.keys[order[i]], &k.rules[order[i]],
-				   kreason(&k, k.rules[order[i]].reason_id));
+			print_krule(&k.keys[order[i]], &k.rules[order[i]], NULL,
+				    kreason(&k, k.rules[order[i]].reason_id));
 			removed++;
 			i++;
 			continue;
@@ -200,13 +235,13 @@ int cmd_diff(int argc, char **argv)
 		     c.pol.reasons[c.rules[j].reason_id];
 		if (d > 0) {
 			fputs("+ ", stdout);
-			print_rule(&c.keys[j], &c.rules[j], cr);
+			print_krule(&c.keys[j], &c.rules[j], &c.pol.rules[j], cr);
 			added++;
 		} else {
 			if (!same_rule(&k.rules[order[i]], kreason(&k, k.rules[order[i]].reason_id),
 				       &c.rules[j], cr)) {
 				fputs("~ ", stdout);
-				print_rule(&c.keys[j], &c.rules[j], cr);
+				print_krule(&c.keys[j], &c.rules[j], &c.pol.rules[j], cr);
 				changed++;
 			}
 			i++;
