@@ -227,12 +227,34 @@ static void issuer_text(const uint8_t *der, size_t len, char *out, size_t size)
 }
 
 /*
- * A module-signature trailer (sign-file's format): its PKCS#7 signer as comments. Reads the
- * last 40 bytes and then the PKCS#7 span only.
+ * Who signed a file, as execban hash reports it. Strings are "" when absent; err_* hold the
+ * text after "signature: " when a signature is present but cannot be read.
  */
-static void print_appended_signer(int fd, uint64_t size)
+struct file_signers {
+	/* an appended PKCS#7 (module-signature format) */
+	bool modsig;
+	char modsig_err[160];
+	unsigned int n_signers, n_certs;
+	char skid[2 * SIGPARSE_SKID_MAX + 1];
+	char issuer_serial[SIGPARSE_ISSUER_SERIAL_STRLEN];
+	char issuer[512];			/* readable, for people */
+	char serial[2 * SIGPARSE_SERIAL_MAX + 1];
+	char cert_sha256[2 * EXECBAN_SHA256_LEN + 1];
+	/* security.ima */
+	bool ima;
+	char ima_err[160];
+	const char *ima_type;
+	unsigned int ima_version;
+	const char *ima_hash;
+	char ima_keyid[9];
+};
+
+/*
+ * A module-signature trailer (sign-file's format): its PKCS#7 signer. Reads the last 40 bytes
+ * and then the PKCS#7 span only.
+ */
+static void read_appended_signer(int fd, uint64_t size, struct file_signers *fs)
 {
-	char form[SIGPARSE_ISSUER_SERIAL_STRLEN], hex[2 * SIGPARSE_SKID_MAX + 1], text[512];
 	uint8_t tail[SIGPARSE_MODSIG_TRAILER_LEN], md[EVP_MAX_MD_SIZE];
 	struct sig_signer *s = NULL;
 	struct sig_span span;
@@ -247,14 +269,15 @@ static void print_appended_signer(int fd, uint64_t size)
 		ret = sigparse_module_trailer(tail, sizeof(tail), size, &span);
 	if (ret == SIGPARSE_ENOSIG)
 		return;
+	fs->modsig = true;
 	if (ret) {
-		printf("# signature: appended (module-signature format), unreadable: %s\n",
-		       strerror(-ret));
+		snprintf(fs->modsig_err, sizeof(fs->modsig_err),
+			 "appended (module-signature format), unreadable: %s", strerror(-ret));
 		return;
 	}
 	if (span.len > HASH_MAX_SIG) {
-		printf("# signature: appended PKCS#7 of %zu bytes: larger than execban reads\n",
-		       span.len);
+		snprintf(fs->modsig_err, sizeof(fs->modsig_err),
+			 "appended PKCS#7 of %zu bytes: larger than execban reads", span.len);
 		return;
 	}
 	blob = malloc(span.len);
@@ -263,62 +286,137 @@ static void print_appended_signer(int fd, uint64_t size)
 	if (!ret)
 		ret = sigparse_pkcs7_signer(blob, span.len, s);
 	if (ret) {
-		printf("# signature: appended PKCS#7 (module-signature format), signer unreadable: "
-		       "%s\n", strerror(-ret));
+		snprintf(fs->modsig_err, sizeof(fs->modsig_err),
+			 "appended PKCS#7 (module-signature format), signer unreadable: %s",
+			 strerror(-ret));
 		goto out;
 	}
-	printf("# signature: appended PKCS#7 (module-signature format), %u signer%s, "
-	       "%u certificate%s\n", s->n_signers, s->n_signers == 1 ? "" : "s", s->n_certs,
-	       s->n_certs == 1 ? "" : "s");
+	fs->n_signers = s->n_signers;
+	fs->n_certs = s->n_certs;
 	if (s->sid_type == SIGPARSE_SID_SKID) {
-		sigparse_hex(s->skid, s->skid_len, hex, sizeof(hex));
-		printf("# signer-skid=%s\n", hex);
+		sigparse_hex(s->skid, s->skid_len, fs->skid, sizeof(fs->skid));
 	} else if (EVP_Digest(s->issuer, s->issuer_len, md, &mdlen, EVP_sha256(), NULL) &&
-		   sigparse_format_issuer_serial(md, s->serial, s->serial_len, form,
-						 sizeof(form)) > 0) {
-		printf("# signer-issuer-serial=%s\n", form);
-		issuer_text(s->issuer, s->issuer_len, text, sizeof(text));
-		sigparse_hex(s->serial, s->serial_len, hex, sizeof(hex));
-		printf("#   issuer \"%s\", serial %s\n", text, hex);
+		   sigparse_format_issuer_serial(md, s->serial, s->serial_len, fs->issuer_serial,
+						 sizeof(fs->issuer_serial)) > 0) {
+		issuer_text(s->issuer, s->issuer_len, fs->issuer, sizeof(fs->issuer));
+		sigparse_hex(s->serial, s->serial_len, fs->serial, sizeof(fs->serial));
 	}
 	/* The first embedded certificate: with one signer, normally the signer's own. */
 	if (s->cert.len && EVP_Digest(blob + s->cert.offset, s->cert.len, md, &mdlen,
-				      EVP_sha256(), NULL)) {
-		hex_encode(md, EXECBAN_SHA256_LEN, text);
-		printf("# signer-cert-sha256=%s\n", text);
-	}
+				      EVP_sha256(), NULL))
+		hex_encode(md, EXECBAN_SHA256_LEN, fs->cert_sha256);
 out:
 	free(s);
 	free(blob);
 }
 
-/* security.ima holding an IMA signature (evmctl ima_sign): its key id as a comment. */
-static void print_ima_signer(int fd)
+/* security.ima holding an IMA signature (evmctl ima_sign): its key id. */
+static void read_ima_signer(int fd, struct file_signers *fs)
 {
 	uint8_t val[4096];
 	struct sig_ima ima;
-	const char *algo;
 	ssize_t n;
 	int ret;
 
 	n = fgetxattr(fd, "security.ima", val, sizeof(val));
 	if (n < 0) {
-		if (errno != ENODATA && errno != ENOTSUP)
-			printf("# signature: security.ima unreadable: %s\n", strerror(errno));
+		if (errno != ENODATA && errno != ENOTSUP) {
+			fs->ima = true;
+			snprintf(fs->ima_err, sizeof(fs->ima_err), "security.ima unreadable: %s",
+				 strerror(errno));
+		}
 		return;
 	}
 	ret = sigparse_ima_xattr(val, (size_t)n, &ima);
 	if (ret == SIGPARSE_ENOSIG)
 		return;
+	fs->ima = true;
 	if (ret) {
-		printf("# signature: security.ima, unreadable: %s\n", strerror(-ret));
+		snprintf(fs->ima_err, sizeof(fs->ima_err), "security.ima, unreadable: %s",
+			 strerror(-ret));
 		return;
 	}
-	algo = sigparse_hash_algo_name(ima.hash_algo);
-	printf("# signature: security.ima %s v%u, %s\n",
-	       ima.type == SIGPARSE_IMA_VERITY_DIGSIG ? "fs-verity digsig" : "digsig",
-	       ima.version, algo ? algo : "unknown hash");
-	printf("# ima-keyid=%08x\n", ima.keyid);
+	fs->ima_type = ima.type == SIGPARSE_IMA_VERITY_DIGSIG ? "fs-verity digsig" : "digsig";
+	fs->ima_version = ima.version;
+	fs->ima_hash = sigparse_hash_algo_name(ima.hash_algo);
+	snprintf(fs->ima_keyid, sizeof(fs->ima_keyid), "%08x", ima.keyid);
+}
+
+/* As comments after the rule: identities in policy syntax, ready to uncomment. */
+static void print_signers(const struct file_signers *fs)
+{
+	if (fs->modsig && fs->modsig_err[0]) {
+		printf("# signature: %s\n", fs->modsig_err);
+	} else if (fs->modsig) {
+		printf("# signature: appended PKCS#7 (module-signature format), %u signer%s, "
+		       "%u certificate%s\n", fs->n_signers, fs->n_signers == 1 ? "" : "s",
+		       fs->n_certs, fs->n_certs == 1 ? "" : "s");
+		if (fs->skid[0])
+			printf("# signer-skid=%s\n", fs->skid);
+		if (fs->issuer_serial[0]) {
+			printf("# signer-issuer-serial=%s\n", fs->issuer_serial);
+			printf("#   issuer \"%s\", serial %s\n", fs->issuer, fs->serial);
+		}
+		if (fs->cert_sha256[0])
+			printf("# signer-cert-sha256=%s\n", fs->cert_sha256);
+	}
+	if (fs->ima && fs->ima_err[0]) {
+		printf("# signature: %s\n", fs->ima_err);
+	} else if (fs->ima) {
+		printf("# signature: security.ima %s v%u, %s\n", fs->ima_type, fs->ima_version,
+		       fs->ima_hash ? fs->ima_hash : "unknown hash");
+		printf("# ima-keyid=%s\n", fs->ima_keyid);
+	}
+}
+
+/* "key":"value" when value is set, after a comma. */
+static void json_opt(const char *key, const char *value)
+{
+	if (!value || !value[0])
+		return;
+	printf(",\"%s\":", key);
+	json_str(value);
+}
+
+static void print_json(const char *path, const char *hex, uint64_t size, const char *label,
+		       const struct file_signers *fs)
+{
+	fputs("{\"path\":", stdout);
+	json_str(path);
+	printf(",\"sha256\":\"%s\",\"size\":%llu,\"label\":", hex, (unsigned long long)size);
+	json_str(label);
+	fputs(",\"modsig\":", stdout);
+	if (!fs->modsig) {
+		fputs("null", stdout);
+	} else if (fs->modsig_err[0]) {
+		fputs("{\"error\":", stdout);
+		json_str(fs->modsig_err);
+		putchar('}');
+	} else {
+		printf("{\"signers\":%u,\"certificates\":%u", fs->n_signers, fs->n_certs);
+		json_opt("signer-skid", fs->skid);
+		json_opt("signer-issuer-serial", fs->issuer_serial);
+		json_opt("issuer", fs->issuer);
+		json_opt("serial", fs->serial);
+		json_opt("signer-cert-sha256", fs->cert_sha256);
+		putchar('}');
+	}
+	fputs(",\"ima\":", stdout);
+	if (!fs->ima) {
+		fputs("null", stdout);
+	} else if (fs->ima_err[0]) {
+		fputs("{\"error\":", stdout);
+		json_str(fs->ima_err);
+		putchar('}');
+	} else {
+		printf("{\"type\":\"%s\",\"version\":%u,\"hash\":", fs->ima_type, fs->ima_version);
+		if (fs->ima_hash)
+			json_str(fs->ima_hash);
+		else
+			fputs("null", stdout);
+		printf(",\"ima-keyid\":\"%s\"}", fs->ima_keyid);
+	}
+	puts("}");
 }
 
 int cmd_hash(int argc, char **argv)
@@ -326,16 +424,26 @@ int cmd_hash(int argc, char **argv)
 	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN];
 	uint8_t digest[EXECBAN_SHA256_LEN];
 	int i, fd, ret, status = EXIT_OK;
+	struct file_signers fs;
+	bool json = false;
 	struct stat st;
 	uint64_t size;
 
+	if (argc > 1 && !strcmp(argv[1], "--json")) {
+		json = true;
+		argc--;
+		argv++;
+	}
 	if (want_help(argc, argv) || argc < 2) {
-		puts("usage: execban hash FILE...\n\nPrint each file's identity as the kernel computes "
-		     "it, as a ready-to-use rule:\n  deny sha256=<hex> size=<bytes> label=<name>\n"
+		puts("usage: execban hash [--json] FILE...\n\nPrint each file's identity as the "
+		     "kernel computes it, as a ready-to-use rule:\n"
+		     "  deny sha256=<hex> size=<bytes> label=<name>\n"
 		     "then, as comments, the identities of its signer when it is signed (an appended "
 		     "PKCS#7 in the kernel's module-signature format, or security.ima):\n"
 		     "  # signer-skid=<hex> or # signer-issuer-serial=<sha256 of issuer>/<serial>\n"
 		     "  # signer-cert-sha256=<hex>   # ima-keyid=<8 hex>\n\n"
+		     "--json: one object per file: path, sha256, size, label, modsig and ima (null\n"
+		     "when the file has no such signature; else its identities, or an error).\n\n"
 		     "exit: 0 ok, 1 a file could not be read, 2 usage");
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
@@ -363,10 +471,17 @@ int cmd_hash(int argc, char **argv)
 		}
 		hex_encode(digest, sizeof(digest), hex);
 		label_from(argv[i], label);
-		printf("deny sha256=%s size=%llu label=%s\n", hex, (unsigned long long)size, label);
-		print_appended_signer(fd, size);
-		print_ima_signer(fd);
+		memset(&fs, 0, sizeof(fs));
+		read_appended_signer(fd, size, &fs);
+		read_ima_signer(fd, &fs);
 		close(fd);
+		if (json) {
+			print_json(argv[i], hex, size, label, &fs);
+		} else {
+			printf("deny sha256=%s size=%llu label=%s\n", hex,
+			       (unsigned long long)size, label);
+			print_signers(&fs);
+		}
 	}
 	return status;
 }
