@@ -72,27 +72,37 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Take the rules (any order) into s: sorted by digest, and the distinct sizes. */
+/*
+ * Take the digest rules (any order) into s: sorted by digest, and the distinct sizes. Signer
+ * rules are left out: their key is a hash of a signer identity, which no file digest equals,
+ * and a file's signatures are not read here (execban hash prints them).
+ */
 static int set_bans(struct scan *s, const struct sha256_key *keys,
 		    const struct execban_rule *rules, size_t n, uint32_t mode)
 {
-	size_t i, j;
+	size_t i, j, n_signers = 0;
 
 	s->bans = calloc(n + 1, sizeof(*s->bans));
 	s->sizes = calloc(n + 1, sizeof(*s->sizes));
 	if (!s->bans || !s->sizes)
 		return -ENOMEM;
-	s->size_filter = n > 0;
+	s->size_filter = true;	/* with no digest rule, nothing needs hashing */
 	for (i = 0; i < n; i++) {
-		s->bans[i].key = keys[i];
-		s->bans[i].rule = rules[i];
+		if (rules[i].ident_kind && rules[i].ident_kind != EXECBAN_IDENT_SHA256) {
+			n_signers++;
+			continue;
+		}
+		s->bans[s->n_bans].key = keys[i];
+		s->bans[s->n_bans++].rule = rules[i];
 		if (rules[i].flags & EXECBAN_RULE_HAS_SIZE)
 			s->sizes[s->n_sizes++] = rules[i].size;
 		else
 			s->size_filter = false;
 	}
-	s->n_bans = n;
-	qsort(s->bans, n, sizeof(*s->bans), cmp_ban);
+	if (n_signers)
+		warn("%zu signer rule%s not checked: scan compares file digests only", n_signers,
+		     n_signers == 1 ? "" : "s");
+	qsort(s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
 	qsort(s->sizes, s->n_sizes, sizeof(*s->sizes), cmp_u64);
 	for (i = 0, j = 0; i < s->n_sizes; i++)
 		if (!j || s->sizes[j - 1] != s->sizes[i])
