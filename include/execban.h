@@ -20,8 +20,8 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	1	/* layout of the pinned maps below */
-#define EXECBAN_EVENT_VERSION	1	/* layout of struct execban_event */
+#define EXECBAN_MAPS_ABI	2	/* layout of the pinned maps below */
+#define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32
 #define EXECBAN_LABEL_LEN	32	/* rule label, NUL-terminated */
@@ -75,7 +75,31 @@ enum execban_policy_flags {
 	 * lacks a size: then every exec is hashed (once per inode change, through the cache).
 	 */
 	EXECBAN_POLICY_SIZE_FILTER = 1U << 0,
+	/*
+	 * The policy has signer rules (n_signer_rules of them): every file checked is also
+	 * asked who signed it (execban.ko), once per inode change, whatever its size.
+	 */
+	EXECBAN_POLICY_HAS_SIGNERS = 1U << 1,
 };
+
+/*
+ * Signer rules share the banned_sha256_{0,1} maps with hash rules. Their key is a 32-byte
+ * identity key that no file digest can equal (that would take a SHA-256 preimage):
+ *
+ *   key = SHA-256(EXECBAN_SIGNER_KEY_PREFIX (15 bytes, its NUL included) || u8 kind || id)
+ *
+ * with kind an enum execban_ident_kind and id, by kind:
+ *   EXECBAN_IDENT_SIGNER_SKID           the subjectKeyIdentifier's octets (1..64 bytes)
+ *   EXECBAN_IDENT_SIGNER_ISSUER_SERIAL  SHA-256 of the issuer Name's whole DER (32 bytes),
+ *                                       then the serial INTEGER's content octets as encoded
+ *   EXECBAN_IDENT_SIGNER_CERT_SHA256    SHA-256 of the certificate's whole DER (32 bytes)
+ *   EXECBAN_IDENT_IMA_KEYID             the 4-byte IMA key id, big-endian (as printed)
+ *
+ * The CLI derives these from the policy text, execban.ko from the file's signatures, and
+ * both must agree byte for byte: tests/guest/signer.sh checks it on real signatures.
+ */
+#define EXECBAN_SIGNER_KEY_PREFIX	"execban-signer"
+#define EXECBAN_SIGNER_KEY_PREFIX_LEN	15
 
 /* Value of banned_sha256_{0,1}; the key is the 32-byte digest. */
 struct execban_rule {
@@ -106,7 +130,7 @@ struct execban_policy_info {
 	__u32 n_rules;
 	__u32 n_sizes;
 	__u32 n_reasons;
-	__u32 pad;
+	__u32 n_signer_rules;		/* rules whose identity is a signer (map entries) */
 	__u64 loaded_at_ns;		/* CLOCK_REALTIME of the load */
 	__u8 digest[EXECBAN_SHA256_LEN];/* SHA-256 of the compiled policy */
 	char name[EXECBAN_NAME_LEN];
@@ -116,7 +140,13 @@ struct execban_policy_info {
 struct execban_state {
 	__u64 gen;			/* active policy copy is gen & 1 */
 	__u32 maps_abi;			/* EXECBAN_MAPS_ABI of whoever created the maps */
-	__u32 pad;
+	__u32 features;			/* enum execban_features of the attached programs */
+};
+
+/* What the attached programs were loaded with (decided when they are loaded). */
+enum execban_features {
+	EXECBAN_FEAT_KMOD_HASH = 1U << 0,	/* hashing with execban.ko */
+	EXECBAN_FEAT_SIGNERS = 1U << 1,		/* signer rules enforced (execban.ko) */
 };
 
 /* Value of the per-CPU "event_seq" array. */
@@ -152,7 +182,55 @@ enum execban_stat {
 	EXECBAN_STAT_HASH_ERRORS = 6,	/* hashing failed: failed closed (denied) */
 	EXECBAN_STAT_EVENTS_LOST = 7,	/* ring buffer full: event dropped, verdict unaffected */
 	EXECBAN_STAT_GEN_RETRIES = 8,	/* a policy switch raced a lookup */
+	EXECBAN_STAT_SIGNER_READS = 9,	/* files whose signatures execban.ko read */
+	EXECBAN_STAT_SIGNER_CACHE_HITS = 10,
+	EXECBAN_STAT_SIG_ERRORS = 11,	/* unreadable signature: failed closed (denied) */
 	EXECBAN_STAT_MAX = 16,
+};
+
+/* struct execban_signer.formats: the signatures found on a file. */
+enum execban_sig_formats {
+	EXECBAN_SIGF_MODSIG = 1U << 0,		/* appended PKCS#7, module-signature format */
+	EXECBAN_SIGF_IMA = 1U << 1,		/* security.ima signature (v2 or v3) */
+	EXECBAN_SIGF_CERT = 1U << 2,		/* the PKCS#7 embeds the signer's certificate */
+	EXECBAN_SIGF_KEYRING_SKID = 1U << 3,	/* skid found through a system keyring */
+};
+
+/* struct execban_signer.verify when no verification was attempted. */
+#define EXECBAN_VERIFY_NOT_TRIED	1
+
+#define EXECBAN_SIGNER_KEYS	4	/* at most one key per signer identity kind */
+#define EXECBAN_SKID_MAX	64
+
+/*
+ * Who signed a file, as execban.ko's execban_file_signer() reads it from the file's
+ * signatures. keys[i] (kind key_kind[i], 0 = unused) are the identity keys described above,
+ * looked up in the policy; the rest is for events and people.
+ *
+ * modsig_err and ima_err: 0 when that signature was read, -ENODATA (-61) when the file has
+ * none, another -errno when one is present but cannot be read (malformed, unsupported
+ * variant, too big): with signer rules in force such a file is refused (fail closed).
+ */
+struct execban_signer {
+	__u32 formats;			/* enum execban_sig_formats */
+	__s32 modsig_err;
+	__s32 ima_err;
+	__s32 verify;			/* 0: verified against a banned certificate (execban's
+					 * keyring); -ENOKEY: by none of them; -EKEYREJECTED: a
+					 * bad signature; another -errno; or
+					 * EXECBAN_VERIFY_NOT_TRIED */
+	__u8 sid_type;			/* 1 issuer and serial, 2 subject key id (PKCS#7) */
+	__u8 skid_len;			/* bytes in skid; 0 if unknown */
+	__u8 serial_len;		/* bytes in serial (sid_type 1) */
+	__u8 n_keys;
+	__u32 ima_keyid;		/* host order, if EXECBAN_SIGF_IMA */
+	__u8 skid[EXECBAN_SKID_MAX];
+	__u8 issuer_sha256[EXECBAN_SHA256_LEN];	/* SHA-256 of the issuer Name's DER */
+	__u8 serial[32];
+	__u8 cert_sha256[EXECBAN_SHA256_LEN];	/* if EXECBAN_SIGF_CERT */
+	__u8 key_kind[EXECBAN_SIGNER_KEYS];
+	__u32 pad;
+	__u8 keys[EXECBAN_SIGNER_KEYS][EXECBAN_SHA256_LEN];
 };
 
 /* Value of the inode_cache inode-storage map: a digest and what it was computed from. */
@@ -164,8 +242,14 @@ struct execban_inode_cache {
 	__u32 mtime_nsec;
 	__u32 ctime_nsec;
 	__u64 size;
-	__u32 valid;
+	__u32 valid;			/* enum execban_cache_valid */
 	__u32 pad;
+	struct execban_signer signer;	/* if EXECBAN_CACHE_SIGNER */
+};
+
+enum execban_cache_valid {
+	EXECBAN_CACHE_DIGEST = 1U << 0,		/* sha256 holds the file's digest */
+	EXECBAN_CACHE_SIGNER = 1U << 1,		/* signer holds what execban.ko read */
 };
 
 /* ---- Events (ring buffer "events") ---- */
@@ -205,6 +289,9 @@ enum execban_event_flags {
 	EXECBAN_EVF_PATH_SLOTS = 1U << 4,
 	EXECBAN_EVF_EXE_SLOTS = 1U << 5,	/* exe holds slots, as path does above */
 	EXECBAN_EVF_EXE_TRUNC = 1U << 6,	/* exe could not be resolved in full */
+	EXECBAN_EVF_SIGNER = 1U << 7,		/* signer holds the file's signatures */
+	EXECBAN_EVF_SIG_ERROR = 1U << 8,	/* a signature could not be read: failed closed */
+	EXECBAN_EVF_NO_DIGEST = 1U << 9,	/* sha256 was not computed (signer rule match) */
 };
 
 /* Common header of every ring-buffer record. */
@@ -252,13 +339,17 @@ struct execban_event {
 	char filename[EXECBAN_FILENAME_LEN];	/* as asked for (exec), may be relative */
 	char path[EXECBAN_PATH_LEN];		/* full path of the file */
 	char exe[EXECBAN_PATH_LEN];		/* full path of the acting process's executable */
+	/* version 2 */
+	__u8 match_key[EXECBAN_SHA256_LEN];	/* the key found in the policy */
+	struct execban_signer signer;		/* if EXECBAN_EVF_SIGNER */
 };
 
 _Static_assert(sizeof(struct execban_rule) == 56, "execban_rule layout");
 _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info layout");
 _Static_assert(sizeof(struct execban_state) == 16, "execban_state layout");
 _Static_assert(sizeof(struct execban_rule_hits) == 16, "execban_rule_hits layout");
-_Static_assert(sizeof(struct execban_inode_cache) == 80, "execban_inode_cache layout");
+_Static_assert(sizeof(struct execban_signer) == 320, "execban_signer layout");
+_Static_assert(sizeof(struct execban_inode_cache) == 80 + 320, "execban_inode_cache layout");
 _Static_assert(sizeof(struct execban_event_hdr) == 32, "execban_event_hdr layout");
 _Static_assert(sizeof(struct execban_event) % 8 == 0, "execban_event alignment");
 _Static_assert(EXECBAN_PATH_LEN / EXECBAN_PATH_SLOT == 32, "path slots (PATH_DEPTH)");

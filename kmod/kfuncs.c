@@ -13,15 +13,19 @@
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
 #include <linux/build_bug.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/string.h>
 #include <linux/version.h>
 
+#include "execban.h"
 #include "execban_kmod.h"
 #include "hash.h"
 #include "kfuncs.h"
+#include "signer.h"
 
 static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
 
@@ -50,6 +54,39 @@ static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
 #define EXECBAN_KF_FILE_ARG	0
 #endif
 
+/*
+ * A file the kfuncs can read: @file itself, or, when its open is still in
+ * progress (lsm.s/file_open runs before ->open and before FMODE_CAN_READ is
+ * set, so kernel_read() would fail with -EINVAL and some filesystems have no
+ * private state yet), a second open of the same path with the opener's
+ * credentials. That open is marked FMODE_NONOTIFY, which open(2) cannot set:
+ * it raises no fanotify event, and execban's own file_open program, which it
+ * runs through, recognises and skips it (execban_kmod_open_marker()).
+ */
+static struct file *readable(struct file *file)
+{
+	if (file->f_mode & FMODE_CAN_READ)
+		return file;
+	return dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE | __FMODE_NONOTIFY,
+			   file->f_cred);
+}
+
+static void put_readable(struct file *file, struct file *r)
+{
+	if (r != file)
+		fput(r);
+}
+
+/* NULL, non-regular files and files not open for reading are refused. */
+static int check_file(struct file *file)
+{
+	if (!file || !S_ISREG(file_inode(file)->i_mode))
+		return -EINVAL;
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	return 0;
+}
+
 /**
  * execban_file_sha256() - SHA-256 of the whole content of an open file
  * @file: the file, e.g. bprm->file in lsm.s/bprm_check_security
@@ -72,27 +109,115 @@ static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
  * min(@digest__sz, 32) bytes of @digest are zeroed and the result is
  * -EINVAL for a NULL or non-regular @file or a short @digest; -EBADF if @file
  * was not opened for reading; -EINTR if a fatal signal is pending; -ENOMEM;
- * or the -errno of the failed read (-EINVAL from a file whose open has not
- * completed, as in lsm/file_open).
+ * the -errno of reopening a file whose open is in progress (lsm.s/file_open,
+ * see readable()); or the -errno of the failed read.
  */
 __bpf_kfunc int execban_file_sha256(struct file *file, u8 *digest, u32 digest__sz)
 {
+	struct file *r;
 	int err;
 
 	if (!digest)
 		return -EINVAL;
 
-	if (!file || digest__sz < EXECBAN_SHA256_SIZE ||
-	    !S_ISREG(file_inode(file)->i_mode))
-		err = -EINVAL;
-	else if (!(file->f_mode & FMODE_READ))
-		err = -EBADF;
-	else
-		err = execban_hash_file(file, digest);
+	err = digest__sz < EXECBAN_SHA256_SIZE ? -EINVAL : check_file(file);
+	if (!err) {
+		r = readable(file);
+		if (IS_ERR(r)) {
+			err = PTR_ERR(r);
+		} else {
+			err = execban_hash_file(r, digest);
+			put_readable(file, r);
+		}
+	}
 
 	if (err)
 		memset(digest, 0, min_t(u32, digest__sz, EXECBAN_SHA256_SIZE));
 	return err;
+}
+
+/**
+ * execban_file_signer() - who signed a file, as its signatures say
+ * @file: the file, e.g. bprm->file
+ * @out: a struct execban_signer (include/execban.h)
+ * @out__sz: size of @out, at least sizeof(struct execban_signer)
+ *
+ * Reads the appended PKCS#7 signature (module-signature format) and the
+ * security.ima signature, and fills @out with the signer identities they name
+ * and the identity keys the policy is looked up by. Nothing is verified here.
+ * A signature that is present but cannot be read is reported in
+ * @out->modsig_err or @out->ima_err, not as the return value.
+ *
+ * Context: sleepable BPF LSM programs (lsm.s/...) only: KF_SLEEPABLE.
+ * Return: 0 with @out filled; -EINVAL for a short @out, a NULL or non-regular
+ * @file; -EBADF if @file is not open for reading; the -errno of reopening a
+ * file whose open is in progress. On error @out (if long enough) is zeroed.
+ */
+__bpf_kfunc int execban_file_signer(struct file *file, u8 *out, u32 out__sz)
+{
+	struct execban_signer *s = (struct execban_signer *)out;
+	struct file *r;
+	int err;
+
+	if (!out || out__sz < sizeof(*s))
+		return -EINVAL;
+	err = check_file(file);
+	if (!err) {
+		r = readable(file);
+		if (IS_ERR(r)) {
+			err = PTR_ERR(r);
+		} else {
+			execban_signer_read(r, s);
+			put_readable(file, r);
+		}
+	}
+	if (err)
+		memset(s, 0, sizeof(*s));
+	return err;
+}
+
+/**
+ * execban_file_verify_signer() - does the file's appended signature verify
+ *	against one of the banned certificates execban load put in execban's
+ *	keyring?
+ * @file: the file
+ *
+ * Reads the whole file: call it only once a signer rule matched.
+ *
+ * Context: sleepable BPF LSM programs only: KF_SLEEPABLE.
+ * Return: 0 verified; -ENOKEY made by none of them; -EKEYREJECTED a signature
+ * that does not match the content; -ENODATA no appended signature; -EFBIG a
+ * file too big to verify; another -errno.
+ */
+__bpf_kfunc int execban_file_verify_signer(struct file *file)
+{
+	struct file *r;
+	int err;
+
+	err = check_file(file);
+	if (err)
+		return err;
+	r = readable(file);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	err = execban_signer_verify(r);
+	put_readable(file, r);
+	return err;
+}
+
+/**
+ * execban_kmod_open_marker() - the f_mode bit of the module's own opens
+ *
+ * FMODE_NONOTIFY, whose value differs between kernel releases: a file_open
+ * program skips files with this bit, which the kfuncs' second opens carry
+ * and open(2) cannot set.
+ *
+ * Context: any BPF LSM program.
+ * Return: FMODE_NONOTIFY of the running kernel.
+ */
+__bpf_kfunc u32 execban_kmod_open_marker(void)
+{
+	return (__force u32)FMODE_NONOTIFY;
 }
 
 /**
@@ -111,6 +236,9 @@ __bpf_kfunc u32 execban_kmod_abi_version(void)
 
 BTF_KFUNCS_START(execban_kfunc_ids)
 BTF_ID_FLAGS(func, execban_file_sha256, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_file_signer, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_file_verify_signer, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_kmod_open_marker)
 BTF_ID_FLAGS(func, execban_kmod_abi_version)
 BTF_KFUNCS_END(execban_kfunc_ids)
 

@@ -13,6 +13,9 @@ int execban_kfuncs_register(void);
 
 /* Called by BPF programs only; declared to keep -Wmissing-prototypes quiet. */
 int execban_file_sha256(struct file *file, u8 *digest, u32 digest__sz);
+int execban_file_signer(struct file *file, u8 *out, u32 out__sz);
+int execban_file_verify_signer(struct file *file);
+u32 execban_kmod_open_marker(void);
 u32 execban_kmod_abi_version(void);
 
 #endif /* EXECBAN_KFUNCS_H */

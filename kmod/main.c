@@ -4,9 +4,14 @@
  * BPF cannot do by itself on Debian 12's kernels (6.1 and 6.12):
  *
  * - execban_file_sha256(): SHA-256 of a whole file (hash.c, kfuncs.c);
- * - execban_kmod_abi_version(): lets the loader check it speaks our ABI.
+ * - execban_file_signer(), execban_file_verify_signer(): who signed a file,
+ *   and whether a banned certificate really did (signer.c);
+ * - execban_kmod_open_marker(), execban_kmod_abi_version(): for the loader
+ *   and the programs.
  *
- * The module has no other interface: no device, no sysfs knob, no parameter.
+ * Besides the kfuncs, two module parameters (signer.c): "keyring", the serial
+ * of the keyring execban load fills with banned certificates, and
+ * "system_keyrings", where it names the keyrings a signer is resolved in.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,6 +21,7 @@
 #include "execban_kmod.h"
 #include "hash.h"
 #include "kfuncs.h"
+#include "signer.h"
 
 static int __init execban_init(void)
 {
@@ -24,15 +30,20 @@ static int __init execban_init(void)
 	err = execban_hash_init();
 	if (err)
 		return err;
+	err = execban_signer_init();
+	if (err)
+		goto err_hash_exit;
 
 	/* Last: from here on BPF programs can call the kfuncs. */
 	err = execban_kfuncs_register();
 	if (err)
-		goto err_hash_exit;
+		goto err_signer_exit;
 
 	pr_info("kfunc ABI %d ready\n", EXECBAN_KMOD_ABI);
 	return 0;
 
+err_signer_exit:
+	execban_signer_exit();
 err_hash_exit:
 	execban_hash_exit();
 	return err;
@@ -40,6 +51,7 @@ err_hash_exit:
 
 static void __exit execban_exit(void)
 {
+	execban_signer_exit();
 	execban_hash_exit();
 }
 
@@ -47,4 +59,4 @@ module_init(execban_init);
 module_exit(execban_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("execban: kfuncs for the execban BPF LSM (whole-file SHA-256)");
+MODULE_DESCRIPTION("execban: kfuncs for the execban BPF LSM (whole-file SHA-256, file signers)");

@@ -143,7 +143,11 @@ check_btf() {
 	dump=$(bpftool btf dump file "$ko" --base-btf "$vmlinux") ||
 		die "bpftool cannot read the BTF of $ko against $vmlinux"
 	first=$(head -1 <<<"$dump"); first=${first#[}; first=${first%%]*}
-	for name in execban_file_sha256 execban_kmod_abi_version; do
+	# The kfuncs and whether each is KF_SLEEPABLE (1): kmod/kfuncs.c's set, in any order.
+	local -A sleepable=([execban_file_sha256]=1 [execban_file_signer]=1
+		[execban_file_verify_signer]=1 [execban_kmod_open_marker]=0
+		[execban_kmod_abi_version]=0)
+	for name in "${!sleepable[@]}"; do
 		line=$(grep -E "^\[[0-9]+\] FUNC '$name' type_id=[0-9]+" <<<"$dump") ||
 			die "$ko: no FUNC '$name' in its BTF"
 		id=${line#[}; id=${id%%]*}
@@ -163,7 +167,7 @@ check_btf() {
 	objcopy -O binary --only-section=.BTF_ids "$ko" "$out/.btf_ids" ||
 		die "$ko: cannot extract .BTF_ids"
 	read -r cnt flags < <(od -An -t u4 -j $((16#$val)) -N 8 "$out/.btf_ids")
-	[ "$cnt" = 2 ] || die "$ko: kfunc set has $cnt entries, want 2"
+	[ "$cnt" = ${#sleepable[@]} ] || die "$ko: kfunc set has $cnt entries, want ${#sleepable[@]}"
 	echo "$me: $rel: kfunc set flags=$flags"
 	for ((i = 0; i < cnt; i++)); do
 		read -r kid kflags < <(od -An -t u4 -j $((16#$val + 8 + 8 * i)) -N 8 "$out/.btf_ids")
@@ -172,8 +176,7 @@ check_btf() {
 		[ -z "${seen[$name]:-}" ] || die "$ko: $name is twice in the kfunc set"
 		seen[$name]=1
 		# KF_SLEEPABLE is 1 << 5 on every kernel we build for.
-		want=0
-		[ "$name" = execban_file_sha256 ] && want=32
+		want=$((sleepable[$name] * 32))
 		[ $((kflags & 32)) = "$want" ] ||
 			die "$ko: $name has kfunc flags $kflags, KF_SLEEPABLE should be $([ $want = 0 ] && echo clear || echo set)"
 		echo "$me: $rel:   [$kid] $name flags=$kflags"

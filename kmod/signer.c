@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execban kernel module: who signed a file.
+ *
+ * Two signatures live on files on these kernels: a PKCS#7 appended in the
+ * module-signature format (sign-file; every signed module has one) and an IMA
+ * signature in security.ima (evmctl ima_sign). Both are parsed by
+ * ../lib/sigparse.c, the parser the CLI and the fuzz harness also use; this
+ * file only reads the bytes and turns what the parser found into the identity
+ * keys the policy is looked up by (include/execban.h).
+ *
+ * Two keyrings help:
+ * - execban's own keyring (its serial in /sys/module/execban/parameters/
+ *   keyring) holds the certificates of banned signers, added by "execban load";
+ *   a signature that names a banned signer is verified against it, so an event
+ *   can say whether the signature is genuine. The verdict never depends on it:
+ *   a ban fails closed.
+ * - the system keyrings (serials written by "execban load" into
+ *   /sys/module/execban/parameters/system_keyrings, looked up in the writer's
+ *   context) let a signature that names its signer by issuer and serial, as
+ *   sign-file does by default, be resolved to the certificate's subject key
+ *   identifier, the identity /proc/keys and modinfo's users see.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/sha2.h>
+#include <keys/asymmetric-type.h>
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/key.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/verification.h>
+#include <linux/xattr.h>
+
+#include "execban.h"
+#include "sigparse.h"
+#include "signer.h"
+
+#define EXECBAN_SIG_MAX		(64 * 1024)	/* PKCS#7 blob: larger is refused */
+#define EXECBAN_IMA_XATTR_MAX	1024		/* v2 header + RSA-4096 fits */
+#define EXECBAN_VERIFY_MAX	(256 << 20)	/* signed content verified at most */
+#define EXECBAN_SYSTEM_KEYRINGS	8
+#define XATTR_IMA		"security.ima"
+
+static struct key *execban_keyring;
+static int keyring_serial;
+module_param_named(keyring, keyring_serial, int, 0444);
+MODULE_PARM_DESC(keyring, "serial of the keyring of banned signers' certificates");
+
+static DEFINE_MUTEX(system_keyrings_lock);
+static struct key *system_keyrings[EXECBAN_SYSTEM_KEYRINGS];
+static unsigned int n_system_keyrings;
+
+static void put_keyrings(struct key **keys, unsigned int n)
+{
+	while (n--)
+		key_put(keys[n]);
+}
+
+/*
+ * "serial,serial,...": each must be a keyring the writer may search. All or
+ * nothing: on any error the previous list stays.
+ */
+static int system_keyrings_set(const char *val, const struct kernel_param *kp)
+{
+	struct key *keys[EXECBAN_SYSTEM_KEYRINGS], *old[EXECBAN_SYSTEM_KEYRINGS];
+	unsigned int n = 0, n_old;
+	char *buf, *p, *tok;
+	key_ref_t ref;
+	int err = 0;
+	s32 serial;
+
+	buf = kstrdup(val, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	p = strim(buf);
+	while ((tok = strsep(&p, ",")) && *tok) {
+		if (n == EXECBAN_SYSTEM_KEYRINGS) {
+			err = -E2BIG;
+			break;
+		}
+		err = kstrtos32(strim(tok), 0, &serial);
+		if (err)
+			break;
+		ref = lookup_user_key(serial, 0, KEY_NEED_SEARCH);
+		if (IS_ERR(ref)) {
+			err = PTR_ERR(ref);
+			break;
+		}
+		keys[n] = key_ref_to_ptr(ref);
+		if (keys[n]->type != &key_type_keyring) {
+			key_put(keys[n]);
+			err = -ENOTDIR;
+			break;
+		}
+		n++;
+	}
+	kfree(buf);
+	if (err) {
+		put_keyrings(keys, n);
+		return err;
+	}
+
+	mutex_lock(&system_keyrings_lock);
+	memcpy(old, system_keyrings, sizeof(old));
+	n_old = n_system_keyrings;
+	memcpy(system_keyrings, keys, n * sizeof(keys[0]));
+	n_system_keyrings = n;
+	mutex_unlock(&system_keyrings_lock);
+	put_keyrings(old, n_old);
+	return 0;
+}
+
+static int system_keyrings_get(char *buf, const struct kernel_param *kp)
+{
+	unsigned int i;
+	int len = 0;
+
+	mutex_lock(&system_keyrings_lock);
+	for (i = 0; i < n_system_keyrings; i++)
+		len += scnprintf(buf + len, PAGE_SIZE - len, "%s%d", i ? "," : "",
+				 system_keyrings[i]->serial);
+	mutex_unlock(&system_keyrings_lock);
+	len += scnprintf(buf + len, PAGE_SIZE - len, "\n");
+	return len;
+}
+
+static const struct kernel_param_ops system_keyrings_ops = {
+	.set = system_keyrings_set,
+	.get = system_keyrings_get,
+};
+module_param_cb(system_keyrings, &system_keyrings_ops, NULL, 0600);
+MODULE_PARM_DESC(system_keyrings,
+		 "keyrings (serials) to resolve a signer's issuer and serial to its key id");
+
+/* Read exactly @len bytes at @pos; a short read (the file shrank) is -EIO. */
+static int read_exact(struct file *file, void *buf, size_t len, loff_t pos)
+{
+	ssize_t n = kernel_read(file, buf, len, &pos);
+
+	if (n < 0)
+		return n;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/*
+ * key = SHA-256(EXECBAN_SIGNER_KEY_PREFIX with its NUL || kind || id): the
+ * derivation the CLI uses for the policy's signer rules (include/execban.h).
+ */
+static void add_key_of(struct execban_signer *s, u8 kind, const u8 *id, size_t len,
+		       const u8 *id2, size_t len2)
+{
+	struct sha256_state st;
+	unsigned int i = s->n_keys;
+
+	if (i >= EXECBAN_SIGNER_KEYS)
+		return;
+	sha256_init(&st);
+	sha256_update(&st, EXECBAN_SIGNER_KEY_PREFIX, EXECBAN_SIGNER_KEY_PREFIX_LEN);
+	sha256_update(&st, &kind, 1);
+	sha256_update(&st, id, len);
+	if (id2)
+		sha256_update(&st, id2, len2);
+	sha256_final(&st, s->keys[i]);
+	s->key_kind[i] = kind;
+	s->n_keys = i + 1;
+}
+
+/*
+ * The signer names its certificate by issuer and serial: find that certificate
+ * in the system keyrings and take its subject key identifier. id_0 of an
+ * X.509 key is serial || issuer, id_1 its SKID (x509_public_key.c), with the
+ * issuer's content octets only: the ASN.1 decoder hands its actions the value
+ * after the tag and length. sigparse keeps the whole DER (already checked):
+ * skip its header.
+ */
+static void resolve_skid(const struct sig_signer *sig, struct execban_signer *s)
+{
+	const struct asymmetric_key_ids *kids;
+	const struct asymmetric_key_id *skid;
+	struct asymmetric_key_id *id;
+	struct key *key = NULL;
+	unsigned int i, hdr;
+
+	if (sig->issuer_len < 2)
+		return;
+	hdr = sig->issuer[1] & 0x80 ? 2 + (sig->issuer[1] & 0x7f) : 2;
+	if (hdr > sig->issuer_len)
+		return;
+	id = asymmetric_key_generate_id(sig->serial, sig->serial_len, sig->issuer + hdr,
+					sig->issuer_len - hdr);
+	if (IS_ERR(id))
+		return;
+	mutex_lock(&system_keyrings_lock);
+	for (i = 0; i < n_system_keyrings && !key; i++) {
+		key = find_asymmetric_key(system_keyrings[i], id, NULL, NULL, false);
+		if (IS_ERR(key))
+			key = NULL;
+	}
+	mutex_unlock(&system_keyrings_lock);
+	kfree(id);
+	if (!key)
+		return;
+	kids = asymmetric_key_ids(key);
+	skid = kids ? kids->id[1] : NULL;
+	if (skid && skid->len && skid->len <= EXECBAN_SKID_MAX) {
+		memcpy(s->skid, skid->data, skid->len);
+		s->skid_len = skid->len;
+		s->formats |= EXECBAN_SIGF_KEYRING_SKID;
+	}
+	key_put(key);
+}
+
+/* The appended PKCS#7 signature, if any. Return: 0, -ENODATA if none, -errno. */
+static int read_modsig(struct file *file, loff_t size, struct execban_signer *s)
+{
+	u8 tail[SIGPARSE_MODSIG_TRAILER_LEN];
+	struct sig_signer *sig;
+	struct sig_span span;
+	u8 *blob;
+	int err;
+
+	if (size < SIGPARSE_MODSIG_TRAILER_LEN)
+		return -ENODATA;
+	err = read_exact(file, tail, sizeof(tail), size - sizeof(tail));
+	if (err)
+		return err;
+	err = sigparse_module_trailer(tail, sizeof(tail), size, &span);
+	if (err)
+		return err;
+	if (span.len > EXECBAN_SIG_MAX)
+		return -EMSGSIZE;
+
+	blob = kvmalloc(span.len, GFP_KERNEL);
+	sig = kmalloc(sizeof(*sig), GFP_KERNEL);
+	if (!blob || !sig) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = read_exact(file, blob, span.len, span.offset);
+	if (err)
+		goto out;
+	err = sigparse_pkcs7_signer(blob, span.len, sig);
+	if (err)
+		goto out;
+
+	s->formats |= EXECBAN_SIGF_MODSIG;
+	s->sid_type = sig->sid_type;
+	if (sig->sid_type == SIGPARSE_SID_SKID) {
+		memcpy(s->skid, sig->skid, sig->skid_len);
+		s->skid_len = sig->skid_len;
+	} else {
+		sha256(sig->issuer, sig->issuer_len, s->issuer_sha256);
+		memcpy(s->serial, sig->serial, sig->serial_len);
+		s->serial_len = sig->serial_len;
+		add_key_of(s, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, s->issuer_sha256,
+			   sizeof(s->issuer_sha256), s->serial, s->serial_len);
+		resolve_skid(sig, s);
+	}
+	if (s->skid_len)
+		add_key_of(s, EXECBAN_IDENT_SIGNER_SKID, s->skid, s->skid_len, NULL, 0);
+	if (sig->cert.len) {
+		sha256(blob + sig->cert.offset, sig->cert.len, s->cert_sha256);
+		s->formats |= EXECBAN_SIGF_CERT;
+		add_key_of(s, EXECBAN_IDENT_SIGNER_CERT_SHA256, s->cert_sha256,
+			   sizeof(s->cert_sha256), NULL, 0);
+	}
+out:
+	kfree(sig);
+	kvfree(blob);
+	return err;
+}
+
+/* The security.ima signature, if any. Return: 0, -ENODATA if none, -errno. */
+static int read_ima(struct file *file, struct execban_signer *s)
+{
+	struct sig_ima ima;
+	ssize_t len;
+	__be32 keyid;
+	u8 *val;
+	int err;
+
+	val = kmalloc(EXECBAN_IMA_XATTR_MAX, GFP_KERNEL);
+	if (!val)
+		return -ENOMEM;
+	len = __vfs_getxattr(file_dentry(file), file_inode(file), XATTR_IMA, val,
+			     EXECBAN_IMA_XATTR_MAX);
+	if (len == -EOPNOTSUPP || len == -ENODATA)
+		err = -ENODATA;		/* no xattrs here, or none of this name */
+	else if (len == -ERANGE)
+		err = -EMSGSIZE;
+	else if (len < 0)
+		err = len;
+	else
+		err = sigparse_ima_xattr(val, len, &ima);
+	kfree(val);
+	if (err)
+		return err;
+
+	s->formats |= EXECBAN_SIGF_IMA;
+	s->ima_keyid = ima.keyid;
+	keyid = cpu_to_be32(ima.keyid);
+	add_key_of(s, EXECBAN_IDENT_IMA_KEYID, (u8 *)&keyid, sizeof(keyid), NULL, 0);
+	return 0;
+}
+
+/**
+ * execban_signer_read() - the signatures on a file and the identities they name
+ * @file: a regular file open for reading (the caller checks)
+ * @s: filled in; see struct execban_signer
+ *
+ * Reads the last 40 bytes, the PKCS#7 blob they point to and security.ima:
+ * not the whole file. Errors reading one signature are recorded in
+ * @s->modsig_err or @s->ima_err for the caller's fail-closed decision.
+ *
+ * Context: process context, may sleep.
+ */
+void execban_signer_read(struct file *file, struct execban_signer *s)
+{
+	loff_t size = i_size_read(file_inode(file));
+
+	memset(s, 0, sizeof(*s));
+	s->verify = EXECBAN_VERIFY_NOT_TRIED;
+	s->modsig_err = read_modsig(file, size, s);
+	s->ima_err = read_ima(file, s);
+}
+
+/**
+ * execban_signer_verify() - verify a file's appended signature against the
+ *	banned certificates in execban's keyring
+ * @file: a regular file open for reading
+ *
+ * Reads the whole signed content into memory (verify_pkcs7_signature() wants
+ * it in one piece and the kernel exports no detached-data interface), so it is
+ * only called once a signer rule has matched.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 if a certificate in the keyring made the signature; -ENOKEY if
+ * none of them did; -EKEYREJECTED for a signature that does not match the
+ * content; -ENODATA without an appended signature; -EFBIG above
+ * EXECBAN_VERIFY_MAX; another -errno.
+ */
+int execban_signer_verify(struct file *file)
+{
+	loff_t size = i_size_read(file_inode(file));
+	u8 tail[SIGPARSE_MODSIG_TRAILER_LEN];
+	struct sig_span span;
+	u8 *buf;
+	int err;
+
+	if (size < SIGPARSE_MODSIG_TRAILER_LEN)
+		return -ENODATA;
+	if (size > EXECBAN_VERIFY_MAX)
+		return -EFBIG;
+	err = read_exact(file, tail, sizeof(tail), size - sizeof(tail));
+	if (err)
+		return err;
+	err = sigparse_module_trailer(tail, sizeof(tail), size, &span);
+	if (err)
+		return err;
+	buf = kvmalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	err = read_exact(file, buf, span.offset + span.len, 0);
+	if (!err)
+		err = verify_pkcs7_signature(buf, span.offset, buf + span.offset, span.len,
+					     execban_keyring, VERIFYING_UNSPECIFIED_SIGNATURE,
+					     NULL, NULL);
+	kvfree(buf);
+	return err;
+}
+
+/**
+ * execban_signer_init() - create execban's keyring of banned certificates
+ *
+ * Owned by root: root processes may add and clear certificates (execban load
+ * does), others cannot see it.
+ *
+ * Return: 0 or -errno.
+ */
+int execban_signer_init(void)
+{
+	struct key *k;
+
+	k = keyring_alloc("execban", GLOBAL_ROOT_UID, GLOBAL_ROOT_GID, current_cred(),
+			  KEY_POS_ALL | KEY_USR_VIEW | KEY_USR_READ | KEY_USR_WRITE |
+			  KEY_USR_SEARCH | KEY_USR_LINK | KEY_USR_SETATTR,
+			  KEY_ALLOC_NOT_IN_QUOTA, NULL, NULL);
+	if (IS_ERR(k)) {
+		pr_err("cannot create the keyring of banned certificates: %ld\n", PTR_ERR(k));
+		return PTR_ERR(k);
+	}
+	execban_keyring = k;
+	keyring_serial = k->serial;
+	return 0;
+}
+
+/* Drop both keyrings' references; no kfunc can run any more. */
+void execban_signer_exit(void)
+{
+	put_keyrings(system_keyrings, n_system_keyrings);
+	n_system_keyrings = 0;
+	key_put(execban_keyring);
+	execban_keyring = NULL;
+}
