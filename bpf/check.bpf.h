@@ -27,10 +27,16 @@ static __always_inline int deny_ret(void)
 }
 
 /* Set by the loader before load. */
-const volatile bool use_kmod_hash = false;	/* execban.ko's kfunc is present */
+const volatile bool use_kmod_hash = false;	/* execban.ko's kfuncs are present */
+const volatile bool use_kmod_signer = false;	/* ... and signer rules can be enforced */
 
-/* execban.ko (kmod/hash.c); absent module: the guarded calls are dead code to the verifier. */
+/* execban.ko (kmod/kfuncs.c); absent module: the guarded calls are dead code to the verifier. */
 extern int execban_file_sha256(struct file *file, __u8 *digest, __u32 digest__sz) __ksym __weak;
+extern int execban_file_signer(struct file *file, __u8 *out, __u32 out__sz) __ksym __weak;
+extern int execban_file_verify_signer(struct file *file) __ksym __weak;
+extern __u32 execban_kmod_open_marker(void) __ksym __weak;
+
+#define ENODATA		61
 
 /* Inode timestamps moved across releases; CO-RE flavours for each layout. */
 struct inode___v611 {	/* 6.11+: split seconds/nanoseconds */
@@ -50,7 +56,17 @@ struct inode___v61 {	/* up to 6.5 */
 	struct timespec64 i_mtime;
 } __attribute__((preserve_access_index));
 
-static __always_inline void inode_stamp(struct inode *inode, struct execban_inode_cache *s)
+/* What a cached entry was computed from: if any of it changed, the entry is stale. */
+struct stamp {
+	__u64 i_version;
+	__s64 mtime_sec;
+	__s64 ctime_sec;
+	__u32 mtime_nsec;
+	__u32 ctime_nsec;
+	__u64 size;
+};
+
+static __always_inline void inode_stamp(struct inode *inode, struct stamp *s)
 {
 	struct inode___v611 *n = (void *)inode;
 	struct inode___v66 *m = (void *)inode;
@@ -77,12 +93,40 @@ static __always_inline void inode_stamp(struct inode *inode, struct execban_inod
 	s->size = BPF_CORE_READ(inode, i_size);
 }
 
-static __always_inline bool stamp_eq(const struct execban_inode_cache *a,
-				     const struct execban_inode_cache *b)
+static __always_inline bool stamp_eq(const struct execban_inode_cache *c, const struct stamp *s)
 {
-	return a->i_version == b->i_version && a->size == b->size &&
-	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
-	       a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
+	return c->i_version == s->i_version && c->size == s->size &&
+	       c->mtime_sec == s->mtime_sec && c->mtime_nsec == s->mtime_nsec &&
+	       c->ctime_sec == s->ctime_sec && c->ctime_nsec == s->ctime_nsec;
+}
+
+/*
+ * About to store @what in the entry: if the entry describes another state of the file, what
+ * it holds is stale: start it afresh for this one.
+ */
+static __always_inline void cache_begin(struct execban_inode_cache *c, const struct stamp *s,
+					__u32 what)
+{
+	if (!stamp_eq(c, s)) {
+		c->valid = 0;
+		c->i_version = s->i_version;
+		c->size = s->size;
+		c->mtime_sec = s->mtime_sec;
+		c->mtime_nsec = s->mtime_nsec;
+		c->ctime_sec = s->ctime_sec;
+		c->ctime_nsec = s->ctime_nsec;
+	} else {
+		c->valid &= ~what;
+	}
+}
+
+/*
+ * Cache only while nobody can write: a writer racing the read could change bytes within one
+ * timestamp tick. Exec'd files have writes denied (ETXTBSY) already.
+ */
+static __always_inline bool cacheable(struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_writecount.counter) <= 0;
 }
 
 static __always_inline int hash_file(struct file *file, __u8 *digest)
@@ -109,13 +153,14 @@ static __always_inline int file_digest(struct file *file, struct inode *inode,
 				       struct execban_sha256_key *k, __u32 *evflags,
 				       const bool can_hash)
 {
-	struct execban_inode_cache now = {}, *c;
+	struct execban_inode_cache *c;
+	struct stamp now = {};
 	int ret;
 
 	inode_stamp(inode, &now);
 	c = bpf_inode_storage_get(&inode_cache, inode, 0,
 				  can_hash ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (c && c->valid && stamp_eq(c, &now)) {
+	if (c && (c->valid & EXECBAN_CACHE_DIGEST) && stamp_eq(c, &now)) {
 		__builtin_memcpy(k->b, c->sha256, EXECBAN_SHA256_LEN);
 		*evflags |= EXECBAN_EVF_CACHED;
 		stat_inc(EXECBAN_STAT_CACHE_HITS);
@@ -123,29 +168,75 @@ static __always_inline int file_digest(struct file *file, struct inode *inode,
 	}
 	/* Hooks that may not sleep cannot hash: only a cached digest can answer there. */
 	if (!can_hash)
-		return -61;	/* -ENODATA */
+		return -ENODATA;
 
 	ret = hash_file(file, k->b);
 	stat_inc(EXECBAN_STAT_HASHES);
 	if (ret)
 		return ret;
 
-	/*
-	 * Cache only while nobody can write: a writer racing the hash could change bytes
-	 * within one timestamp tick. Exec'd files have writes denied (ETXTBSY) already.
-	 */
-	if (c && BPF_CORE_READ(inode, i_writecount.counter) <= 0) {
-		c->valid = 0;
+	if (c && cacheable(inode)) {
+		cache_begin(c, &now, EXECBAN_CACHE_DIGEST);
 		__builtin_memcpy(c->sha256, k->b, EXECBAN_SHA256_LEN);
-		c->i_version = now.i_version;
-		c->size = now.size;
-		c->mtime_sec = now.mtime_sec;
-		c->mtime_nsec = now.mtime_nsec;
-		c->ctime_sec = now.ctime_sec;
-		c->ctime_nsec = now.ctime_nsec;
-		c->valid = 1;
+		c->valid |= EXECBAN_CACHE_DIGEST;
 	}
 	return 0;
+}
+
+/* Does the active policy have signer rules that this kernel can enforce? */
+static __always_inline bool signers_active(void)
+{
+	struct execban_policy_info *info;
+
+	if (!use_kmod_signer)
+		return false;
+	info = policy_info_of(policy_gen());
+	return info && (info->flags & EXECBAN_POLICY_HAS_SIGNERS);
+}
+
+/*
+ * Who signed the file, in the current task's scratch entry: from the inode cache when it was
+ * read from the same inode state, otherwise asked of execban.ko (hooks that may sleep only).
+ * Returns NULL when that cannot be known: the caller fails closed.
+ */
+static __always_inline struct execban_signer *file_signer(struct file *file, struct inode *inode,
+							  __u32 *evflags, const bool can_read)
+{
+	struct execban_inode_cache *c;
+	struct execban_signer *sg;
+	struct stamp now = {};
+
+	sg = bpf_task_storage_get(&task_signer, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!sg)
+		return NULL;
+	inode_stamp(inode, &now);
+	c = bpf_inode_storage_get(&inode_cache, inode, 0,
+				  can_read ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (c && (c->valid & EXECBAN_CACHE_SIGNER) && stamp_eq(c, &now)) {
+		*sg = c->signer;
+		stat_inc(EXECBAN_STAT_SIGNER_CACHE_HITS);
+		return sg;
+	}
+	if (!can_read)
+		return NULL;
+
+	stat_inc(EXECBAN_STAT_SIGNER_READS);
+	if (execban_file_signer(file, (__u8 *)sg, sizeof(*sg)))
+		return NULL;
+	if (c && cacheable(inode)) {
+		cache_begin(c, &now, EXECBAN_CACHE_SIGNER);
+		c->signer = *sg;
+		c->valid |= EXECBAN_CACHE_SIGNER;
+	}
+	return sg;
+}
+
+/* A signature is there but could not be read: it might name a banned signer. */
+static __always_inline bool signer_unreadable(const struct execban_signer *sg)
+{
+	return (sg->modsig_err && sg->modsig_err != -ENODATA) ||
+	       (sg->ima_err && sg->ima_err != -ENODATA);
 }
 
 #define PATH_DEPTH	32	/* components reconstructed; deeper paths are marked truncated */
@@ -235,7 +326,8 @@ struct access {
 
 static __always_inline void emit_event(const struct access *a, struct inode *inode,
 				       const struct execban_sha256_key *k, const struct verdict *v,
-				       __u16 verdict, __u32 evflags, const bool can_sleep)
+				       const struct execban_signer *sg, __u16 verdict, __u32 evflags,
+				       const bool can_sleep)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct execban_policy_info *info;
@@ -307,10 +399,20 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	e->ino = BPF_CORE_READ(inode, i_ino);
 	e->size = BPF_CORE_READ(inode, i_size);
-	if (evflags & EXECBAN_EVF_HASH_ERROR)
+	if (evflags & (EXECBAN_EVF_HASH_ERROR | EXECBAN_EVF_NO_DIGEST))
 		__builtin_memset(e->sha256, 0, EXECBAN_SHA256_LEN);
 	else
 		__builtin_memcpy(e->sha256, k->b, EXECBAN_SHA256_LEN);
+	if (v->matched)
+		__builtin_memcpy(e->match_key, v->key.b, EXECBAN_SHA256_LEN);
+	else
+		__builtin_memset(e->match_key, 0, EXECBAN_SHA256_LEN);
+	if (sg) {
+		e->signer = *sg;
+		e->flags |= EXECBAN_EVF_SIGNER;
+	} else {
+		__builtin_memset(&e->signer, 0, sizeof(e->signer));
+	}
 
 	e->filename[0] = 0;
 	if (a->filename)
@@ -360,14 +462,34 @@ static __always_inline void count_hit(struct execban_sha256_key *k)
  * true only in hooks that may sleep; elsewhere only a cached digest can be used, and a file
  * that could be banned but has no cached digest is refused (fail closed).
  */
+/* The verdict for a matched rule: audit by the rule or by the policy's mode, else deny. */
+static __always_inline __u16 verdict_of(const struct verdict *v)
+{
+	if (v->mode == EXECBAN_MODE_AUDIT || v->rule.action == EXECBAN_RULE_AUDIT) {
+		stat_inc(EXECBAN_STAT_AUDITED);
+		return EXECBAN_VERDICT_AUDITED;
+	}
+	stat_inc(EXECBAN_STAT_DENIED);
+	return EXECBAN_VERDICT_DENIED;
+}
+
+/*
+ * Decide an access to a file. Returns 0 (allow) or -EPERM (deny). can_hash (a constant) is
+ * true only in hooks that may sleep; elsewhere only cached digests and signers can be used,
+ * and a file that could be banned but has nothing cached is refused (fail closed).
+ *
+ * Hash rules first (size prefilter, digest); then, if the policy has signer rules and no
+ * deny rule matched yet, the file's signers: a signer deny beats a hash audit.
+ */
 static __always_inline int check_access(const struct access *a, const bool can_hash)
 {
 	struct execban_sha256_key k = {};
+	struct execban_signer *sg = NULL;
 	struct verdict v = {};
 	struct inode *inode;
 	__u32 evflags = 0;
+	bool hashed = false;
 	__u16 verdict;
-	__u64 size;
 
 	if (!a->file)
 		return 0;
@@ -377,53 +499,68 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 		return 0;
 
 	stat_inc(EXECBAN_STAT_CHECKS);
-	size = inode->i_size;
-	if (!size_may_match(size)) {
+	if (!size_may_match(inode->i_size)) {
 		stat_inc(EXECBAN_STAT_SIZE_SKIPS);
-		return 0;
-	}
-
-	if (file_digest(a->file, inode, &k, &evflags, can_hash)) {
+	} else if (file_digest(a->file, inode, &k, &evflags, can_hash)) {
 		/*
 		 * Fail closed: a file that could be banned (its size is) and whose bytes we
 		 * cannot read is refused. A ban that a read error turns off is no ban.
 		 */
 		stat_inc(EXECBAN_STAT_HASH_ERRORS);
 		v.gen = policy_gen();
-		emit_event(a, inode, &k, &v, EXECBAN_VERDICT_DENIED,
+		emit_event(a, inode, &k, &v, NULL, EXECBAN_VERDICT_DENIED,
 			   evflags | EXECBAN_EVF_HASH_ERROR, can_hash);
 		return deny_ret();
+	} else {
+		hashed = true;
+		policy_match(&k, &v);
 	}
 
-	policy_match(&k, &v);
+	if (!v.exhausted && (!v.matched || v.rule.action != EXECBAN_RULE_DENY) &&
+	    signers_active()) {
+		sg = file_signer(a->file, inode, &evflags, can_hash);
+		if (!sg || signer_unreadable(sg)) {
+			/* Who signed it cannot be known: it could be a banned signer. */
+			stat_inc(EXECBAN_STAT_SIG_ERRORS);
+			v.matched = false;
+			v.gen = policy_gen();
+			if (!hashed)
+				evflags |= EXECBAN_EVF_NO_DIGEST;
+			emit_event(a, inode, &k, &v, sg, EXECBAN_VERDICT_DENIED,
+				   evflags | EXECBAN_EVF_SIG_ERROR, can_hash);
+			return deny_ret();
+		}
+		signer_match(sg, &v);
+		if (v.matched && v.rule.ident_kind != EXECBAN_IDENT_SHA256) {
+			/* For the event: the digest, and whether a banned certificate signed it. */
+			if (!hashed && file_digest(a->file, inode, &k, &evflags, can_hash))
+				evflags |= EXECBAN_EVF_NO_DIGEST;
+			if (can_hash && (sg->formats & EXECBAN_SIGF_MODSIG))
+				sg->verify = execban_file_verify_signer(a->file);
+		}
+	}
+
 	if (v.exhausted) {
 		/* The policy kept switching under us: refuse rather than guess. */
-		emit_event(a, inode, &k, &v, EXECBAN_VERDICT_DENIED,
+		emit_event(a, inode, &k, &v, sg, EXECBAN_VERDICT_DENIED,
 			   evflags | EXECBAN_EVF_GEN_EXHAUSTED, can_hash);
 		return deny_ret();
 	}
 	if (!v.matched)
 		return 0;
 
-	count_hit(&k);
-	if (v.mode == EXECBAN_MODE_AUDIT || v.rule.action == EXECBAN_RULE_AUDIT) {
-		stat_inc(EXECBAN_STAT_AUDITED);
-		verdict = EXECBAN_VERDICT_AUDITED;
-	} else {
-		stat_inc(EXECBAN_STAT_DENIED);
-		verdict = EXECBAN_VERDICT_DENIED;
-	}
-	emit_event(a, inode, &k, &v, verdict, evflags, can_hash);
+	count_hit(&v.key);
+	verdict = verdict_of(&v);
+	emit_event(a, inode, &k, &v, sg, verdict, evflags, can_hash);
 	if (verdict == EXECBAN_VERDICT_DENIED)
 		return deny_ret();
 	return 0;
 }
 
-
 /*
- * Hash a file that could be banned and cache its digest, deciding nothing: done when a file
- * is mapped without PROT_EXEC, so that a later mprotect(PROT_EXEC), which cannot hash, finds
- * the digest in the cache.
+ * Read what a later check that cannot sleep needs, deciding nothing: done when a file is
+ * mapped without PROT_EXEC, so that a later mprotect(PROT_EXEC), which can neither hash nor
+ * read signatures, finds the digest and signers in the cache.
  */
 static __always_inline void prime_cache(struct file *file)
 {
@@ -434,9 +571,12 @@ static __always_inline void prime_cache(struct file *file)
 	if (!file)
 		return;
 	inode = file->f_inode;
-	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG || !size_may_match(inode->i_size))
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG)
 		return;
-	file_digest(file, inode, &k, &evflags, true);
+	if (size_may_match(inode->i_size))
+		file_digest(file, inode, &k, &evflags, true);
+	if (signers_active())
+		file_signer(file, inode, &evflags, true);
 }
 
 #endif /* EXECBAN_CHECK_BPF_H */

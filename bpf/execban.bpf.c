@@ -158,6 +158,9 @@ int BPF_PROG(execban_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
+	/* execban.ko's own second open of a file whose open is in progress (kmod/kfuncs.c). */
+	if (use_kmod_signer && (file->f_mode & execban_kmod_open_marker()))
+		return 0;
 	if (file->f_mode & FMODE_WRITE) {
 		bpf_inode_storage_delete(&inode_cache, file->f_inode);
 		return 0;

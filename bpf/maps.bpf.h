@@ -120,6 +120,18 @@ struct {
 	__type(value, struct execban_inode_cache);
 } inode_cache SEC(".maps");
 
+/*
+ * Scratch space for what execban.ko says about a file's signers (320 bytes: too big for the
+ * stack, and per-CPU space is unsafe in programs that sleep). One per task: a task checks one
+ * file at a time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct execban_signer);
+} task_signer SEC(".maps");
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);

@@ -71,6 +71,7 @@ static __always_inline bool size_may_match(__u64 size)
 struct verdict {
 	__u64 gen;
 	struct execban_rule rule;	/* copied: the copy it came from may be rewritten later */
+	struct execban_sha256_key key;	/* the key it was found under */
 	__u32 mode;
 	bool matched;
 	bool exhausted;
@@ -89,8 +90,10 @@ static __always_inline void policy_match(struct execban_sha256_key *k, struct ve
 		info = policy_info_of(gen);
 		r = lookup_sha256(gen, k);
 		v->matched = r != NULL;
-		if (r)
+		if (r) {
 			v->rule = *r;
+			v->key = *k;
+		}
 		v->mode = info ? info->mode : EXECBAN_MODE_ENFORCE;
 		if (policy_gen() == gen) {
 			v->gen = gen;
@@ -101,6 +104,90 @@ static __always_inline void policy_match(struct execban_sha256_key *k, struct ve
 	/* The policy switched EXECBAN_GEN_RETRIES times during one lookup: fail closed. */
 	v->exhausted = true;
 	v->gen = gen;
+}
+
+struct signer_scan {
+	const struct execban_signer *sg;
+	__u64 gen;
+	__s32 best;		/* index of the best key found, -1 none */
+	bool best_deny;
+};
+
+/* bpf_loop callback: one key. Verified once, whatever the number of keys. */
+static long signer_scan_one(__u32 j, struct signer_scan *s)
+{
+	const struct execban_signer *sg = s->sg;
+	struct execban_rule *r;
+
+	if (j >= sg->n_keys || j >= EXECBAN_SIGNER_KEYS)
+		return 1;
+	r = lookup_sha256(s->gen, (struct execban_sha256_key *)sg->keys[j & (EXECBAN_SIGNER_KEYS - 1)]);
+	if (!r)
+		return 0;
+	if (s->best < 0 || (!s->best_deny && r->action == EXECBAN_RULE_DENY)) {
+		s->best = j;
+		s->best_deny = r->action == EXECBAN_RULE_DENY;
+	}
+	return 0;
+}
+
+/*
+ * One attempt of signer_match() against the active policy. Returns 1 when done (v updated if a
+ * key matched), 0 when the policy switched during the attempt (try again), -1 when it switched
+ * after v's earlier match had been overwritten: too rare (a switch in this very window) to
+ * keep a second copy for, so the caller refuses, as for any lookup the policy kept switching
+ * under.
+ */
+static __always_inline int signer_try(const struct execban_signer *sg, struct verdict *v)
+{
+	struct execban_policy_info *info;
+	struct execban_rule *r = NULL;
+	struct signer_scan s;
+	const __u64 *src;
+	__u64 gen;
+
+	gen = policy_gen();
+	s = (struct signer_scan){ .sg = sg, .gen = gen, .best = -1 };
+	bpf_loop(EXECBAN_SIGNER_KEYS, signer_scan_one, &s, 0);
+	if (s.best >= 0 && (!v->matched || s.best_deny)) {
+		src = (const __u64 *)sg->keys[s.best & (EXECBAN_SIGNER_KEYS - 1)];
+		r = lookup_sha256(gen, (struct execban_sha256_key *)src);
+		if (r) {
+			v->rule = *r;
+			__builtin_memcpy(&v->key, src, EXECBAN_SHA256_LEN);
+		}
+	}
+	info = policy_info_of(gen);
+	if (policy_gen() != gen) {
+		stat_inc(EXECBAN_STAT_GEN_RETRIES);
+		return r && v->matched ? -1 : 0;
+	}
+	if (r) {
+		v->matched = true;
+		v->gen = gen;
+		v->mode = info ? info->mode : EXECBAN_MODE_ENFORCE;
+	}
+	return 1;
+}
+
+/*
+ * Look the file's signer identity keys up in the active policy, consistently as above. Of
+ * several matches a deny rule wins over an audit rule. A verdict already holding a (hash
+ * rule's audit) match is replaced only by a signer deny. Three attempts, written out: 6.1's
+ * CFG check refuses a loop around a bpf_loop() call here ("back-edge").
+ */
+static __always_inline void signer_match(const struct execban_signer *sg, struct verdict *v)
+{
+	int ret = signer_try(sg, v);
+
+	if (!ret)
+		ret = signer_try(sg, v);
+	if (!ret)
+		ret = signer_try(sg, v);
+	if (ret <= 0) {
+		v->exhausted = true;
+		v->gen = policy_gen();
+	}
 }
 
 #endif /* EXECBAN_POLICY_BPF_H */

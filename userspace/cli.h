@@ -24,6 +24,7 @@ enum {
 enum pinned_map {
 	PM_SHA256_0, PM_SHA256_1, PM_SIZES_0, PM_SIZES_1, PM_REASONS_0, PM_REASONS_1,
 	PM_POLICY_INFO, PM_STATE, PM_STATS, PM_EVENT_SEQ, PM_EVENTS, PM_INODE_CACHE, PM_RULE_HITS, PM_INTERPRETERS, PM_TASK_INTERP,
+	PM_TASK_SIGNER,
 	PM_COUNT,
 };
 
@@ -62,6 +63,13 @@ int open_pinned_map(enum pinned_map m);
 bool want_help(int argc, char **argv);
 void json_str(const char *s);
 void json_fstr(FILE *out, const char *s);
+
+/* load.c */
+const char *signers_inactive_why(uint32_t features);
+
+/* keys.c */
+struct compiled;
+int kmod_keys_setup(const struct compiled *c);
 
 /* lsm.c */
 int require_bpf_lsm(void);

@@ -123,13 +123,94 @@ static void join_slots(const char *slots, char *out, size_t len)
 		snprintf(out, len, "/");
 }
 
+/* What a signature read or verification result means, for people. */
+static const char *sig_status(int err)
+{
+	switch (err) {
+	case 0: return "ok";
+	case -61: return "none";			/* ENODATA */
+	case -74: return "malformed";			/* EBADMSG */
+	case -90: return "too big";			/* EMSGSIZE */
+	case -95: return "unsupported variant";	/* EOPNOTSUPP */
+	case -126: return "not signed by a banned certificate";	/* ENOKEY */
+	case -129: return "bad signature";		/* EKEYREJECTED */
+	case -27: return "file too big to verify";	/* EFBIG */
+	case EXECBAN_VERIFY_NOT_TRIED: return "not tried";
+	default: return strerror(-err);
+	}
+}
+
+/* The signer identity the event's rule matched, as policy text ("" if none). */
+static void signer_text(const struct execban_event *e, char *buf, size_t len)
+{
+	const struct execban_signer *s = &e->signer;
+	char a[2 * EXECBAN_SKID_MAX + 1], b[65];
+
+	buf[0] = 0;
+	switch (e->ident_kind) {
+	case EXECBAN_IDENT_SIGNER_SKID:
+		hex_encode(s->skid, s->skid_len > EXECBAN_SKID_MAX ? EXECBAN_SKID_MAX : s->skid_len, a);
+		snprintf(buf, len, "signer-skid=%s", a);
+		break;
+	case EXECBAN_IDENT_SIGNER_ISSUER_SERIAL:
+		hex_encode(s->issuer_sha256, EXECBAN_SHA256_LEN, b);
+		hex_encode(s->serial, s->serial_len > 32 ? 32 : s->serial_len, a);
+		snprintf(buf, len, "signer-issuer-serial=%s/%s", b, a);
+		break;
+	case EXECBAN_IDENT_SIGNER_CERT_SHA256:
+		hex_encode(s->cert_sha256, EXECBAN_SHA256_LEN, b);
+		snprintf(buf, len, "signer-cert-sha256=%s", b);
+		break;
+	case EXECBAN_IDENT_IMA_KEYID:
+		snprintf(buf, len, "ima-keyid=%08x", s->ima_keyid);
+		break;
+	}
+}
+
+/* ,"signature_error":..,"signer":{...} (null when the signers were not read). */
+static void signer_json(FILE *out, const struct execban_event *e)
+{
+	const struct execban_signer *s = &e->signer;
+	char hex[2 * EXECBAN_SKID_MAX + 1], issuer[65];
+
+	fprintf(out, ",\"signature_error\":%s,\"signer\":",
+		e->flags & EXECBAN_EVF_SIG_ERROR ? "true" : "false");
+	if (!(e->flags & EXECBAN_EVF_SIGNER)) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"modsig\":\"%s\",\"ima\":\"%s\"", sig_status(s->modsig_err),
+		sig_status(s->ima_err));
+	if (s->skid_len) {
+		hex_encode(s->skid, s->skid_len > EXECBAN_SKID_MAX ? EXECBAN_SKID_MAX : s->skid_len,
+			   hex);
+		fprintf(out, ",\"skid\":\"%s\",\"skid_from\":\"%s\"", hex,
+			s->formats & EXECBAN_SIGF_KEYRING_SKID ? "keyring" : "signature");
+	}
+	if (s->sid_type == 1) {
+		hex_encode(s->issuer_sha256, EXECBAN_SHA256_LEN, issuer);
+		hex_encode(s->serial, s->serial_len > 32 ? 32 : s->serial_len, hex);
+		fprintf(out, ",\"issuer_serial\":\"%s/%s\"", issuer, hex);
+	}
+	if (s->formats & EXECBAN_SIGF_CERT) {
+		hex_encode(s->cert_sha256, EXECBAN_SHA256_LEN, hex);
+		fprintf(out, ",\"cert_sha256\":\"%s\"", hex);
+	}
+	if (s->formats & EXECBAN_SIGF_IMA)
+		fprintf(out, ",\"ima_keyid\":\"%08x\"", s->ima_keyid);
+	fprintf(out, ",\"verified\":%s,\"verify_result\":\"%s\"}",
+		s->verify == 0 ? "true" : s->verify == EXECBAN_VERIFY_NOT_TRIED ? "null" : "false",
+		s->verify == 0 ? "verified" : sig_status(s->verify));
+}
+
 void event_print(FILE *out, const struct execban_event *e, bool json, int64_t offset_ns,
 		 const char *bootid)
 {
 	char time_s[48], sha[65], digest[65], comm[EXECBAN_COMM_LEN + 1],
 	     pcomm[EXECBAN_COMM_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
 	static char path[EXECBAN_PATH_LEN + 1], filename[EXECBAN_FILENAME_LEN + 1],
-		    reason[EXECBAN_REASON_LEN + 1], exe[EXECBAN_PATH_LEN + 1];
+		    reason[EXECBAN_REASON_LEN + 1], exe[EXECBAN_PATH_LEN + 1], signer[256],
+		    match[65];
 	uint64_t wall = e->hdr.boot_ns + (uint64_t)offset_ns;
 
 	event_format_time(wall, time_s, sizeof(time_s));
@@ -150,16 +231,25 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 	if (e->flags & EXECBAN_EVF_EXE_TRUNC)
 		exe[0] = 0;
 	KSTR(reason, e->reason);
-	if (e->flags & EXECBAN_EVF_HASH_ERROR)
+	if (e->flags & (EXECBAN_EVF_HASH_ERROR | EXECBAN_EVF_NO_DIGEST))
 		strcpy(sha, "");
+	signer_text(e, signer, sizeof(signer));
 
 	if (!json) {
-		fprintf(out, "%s %s %s pid=%u ppid=%u uid=%u comm=%s exe=%s path=%s sha256=%s rule=%s%s%s%s\n",
+		fprintf(out, "%s %s %s pid=%u ppid=%u uid=%u comm=%s exe=%s path=%s sha256=%s rule=%s%s%s%s",
 		       time_s, event_action_name(e->action), event_verdict_name(e->verdict),
 		       e->tgid, e->ppid, e->uid, comm, exe[0] ? exe : "?", path[0] ? path : "?",
 		       sha[0] ? sha : "-",
 		       label[0] ? label : "-", reason[0] ? " reason=\"" : "", reason,
 		       reason[0] ? "\"" : "");
+		if (signer[0])
+			fprintf(out, " %s verified=%s", signer,
+				e->signer.verify == 0 ? "yes" :
+				e->signer.verify == EXECBAN_VERIFY_NOT_TRIED ? "-" : "no");
+		if (e->flags & EXECBAN_EVF_SIG_ERROR)
+			fprintf(out, " signature=unreadable(modsig %s, ima %s)",
+				sig_status(e->signer.modsig_err), sig_status(e->signer.ima_err));
+		fputc('\n', out);
 		return;
 	}
 	fprintf(out, "{\"schema\":%d,\"type\":\"decision\",\"time\":\"%s\",\"time_ns\":%llu,\"boot_id\":\"%s\","
@@ -190,13 +280,19 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 		fputs(",\"rule_id\":null", out);
 	fputs(",\"reason\":", out);
 	json_fstr(out, reason);
-	fprintf(out, ",\"identity\":\"%s\",\"policy_version\":%llu,\"policy_digest\":\"%s\","
-	       "\"policy_generation\":%llu,\"cached\":%s,\"hash_error\":%s,\"path_truncated\":%s}\n",
-	       ident_name(e->ident_kind), (unsigned long long)e->policy_version, digest,
+	hex_encode(e->match_key, EXECBAN_SHA256_LEN, match);
+	fprintf(out, ",\"identity\":\"%s\",\"match\":", ident_name(e->ident_kind));
+	json_fstr(out, signer[0] ? signer : e->ident_kind == EXECBAN_IDENT_SHA256 ? sha : "");
+	fprintf(out, ",\"match_key\":\"%s\",\"policy_version\":%llu,\"policy_digest\":\"%s\","
+	       "\"policy_generation\":%llu,\"cached\":%s,\"hash_error\":%s,\"path_truncated\":%s",
+	       e->rule_id != EXECBAN_NO_REASON ? match : "",
+	       (unsigned long long)e->policy_version, digest,
 	       (unsigned long long)e->policy_gen,
 	       e->flags & EXECBAN_EVF_CACHED ? "true" : "false",
 	       e->flags & EXECBAN_EVF_HASH_ERROR ? "true" : "false",
 	       e->flags & EXECBAN_EVF_PATH_TRUNC ? "true" : "false");
+	signer_json(out, e);
+	fputs("}\n", out);
 }
 
 void event_print_lost(FILE *out, const struct execban_event *e, bool json)

@@ -289,29 +289,40 @@ static int lock_pin_dir(void)
 	return fd;
 }
 
-/* Is execban.ko loaded with working kfuncs? Says so when it is loaded but unusable. */
-static bool kmod_hash_available(void)
+/*
+ * Which of execban.ko's kfuncs are usable: EXECBAN_FEAT_KMOD_HASH for the SHA-256 kfunc,
+ * EXECBAN_FEAT_SIGNERS as well for the signer kfuncs (a current module). Says so when the
+ * module is loaded but unusable.
+ */
+static uint32_t kmod_features(void)
 {
-	struct btf *vmlinux, *mod;
-	bool ok = false;
+	static const char *const signer_kfuncs[] = {
+		"execban_file_signer", "execban_file_verify_signer", "execban_kmod_open_marker",
+	};
+	struct btf *vmlinux, *mod = NULL;
+	uint32_t f = 0;
+	size_t i;
 
 	if (!path_exists("/sys/module/execban"))
-		return false;
+		return 0;
 	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
-		goto out_unusable;
-	mod = btf__load_module_btf("execban", vmlinux);
-	if (mod) {
-		ok = btf__find_by_name_kind(mod, "execban_file_sha256", BTF_KIND_FUNC) > 0;
-		btf__free(mod);
+	if (vmlinux)
+		mod = btf__load_module_btf("execban", vmlinux);
+	if (mod && btf__find_by_name_kind(mod, "execban_file_sha256", BTF_KIND_FUNC) > 0) {
+		f = EXECBAN_FEAT_KMOD_HASH | EXECBAN_FEAT_SIGNERS;
+		for (i = 0; i < sizeof(signer_kfuncs) / sizeof(signer_kfuncs[0]); i++)
+			if (btf__find_by_name_kind(mod, signer_kfuncs[i], BTF_KIND_FUNC) <= 0)
+				f &= ~EXECBAN_FEAT_SIGNERS;
 	}
+	btf__free(mod);
 	btf__free(vmlinux);
-	if (ok)
-		return true;
-out_unusable:
-	warn("execban.ko is loaded but its kfuncs are not available (module BTF does not match "
-	     "this kernel?); hashing with bpf_ima_file_hash instead");
-	return false;
+	if (!f)
+		warn("execban.ko is loaded but its kfuncs are not available (module BTF does not "
+		     "match this kernel?); hashing with bpf_ima_file_hash instead");
+	else if (!(f & EXECBAN_FEAT_SIGNERS))
+		warn("the loaded execban.ko is older than this execban (no signer kfuncs): "
+		     "load the current module for signer rules");
+	return f;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -336,6 +347,7 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 	struct execban_bpf *skel;
 	struct bpf_map *map;
 	int i, pinned = 0, ret, pfd;
+	uint32_t features;
 	char path[256];
 
 	skel = execban_bpf__open();
@@ -390,7 +402,9 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 			goto err_destroy;
 		}
 	}
-	skel->rodata->use_kmod_hash = kmod_hash_available();
+	features = kmod_features();
+	skel->rodata->use_kmod_hash = features & EXECBAN_FEAT_KMOD_HASH;
+	skel->rodata->use_kmod_signer = features & EXECBAN_FEAT_SIGNERS;
 
 	ret = execban_bpf__load(skel);
 	if (ret) {
@@ -475,19 +489,58 @@ static int attach_missing(struct execban_bpf *skel)
 	return n;
 }
 
-static void print_loaded(const struct compiled *c, uint64_t gen, const struct execban_bpf *skel)
+/* Record what the programs just loaded were built with, for status and later loads. */
+static int set_features(const int *fd, uint32_t features)
+{
+	struct execban_state st;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(fd[PM_STATE], &zero, &st))
+		return -errno;
+	st.features = features;
+	return bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_EXIST) ? -errno : 0;
+}
+
+static uint32_t get_features(const int *fd)
+{
+	struct execban_state st;
+	uint32_t zero = 0;
+
+	return bpf_map_lookup_elem(fd[PM_STATE], &zero, &st) ? 0 : st.features;
+}
+
+/* Why signer rules are not enforced, for load and status; NULL when they are. */
+const char *signers_inactive_why(uint32_t features)
+{
+	if (features & EXECBAN_FEAT_SIGNERS)
+		return NULL;
+	if (!path_exists("/sys/module/execban"))
+		return "execban.ko is not loaded (modprobe execban, then 'execban unload' and "
+		       "load again)";
+	if (path_exists("/sys/module/execban/parameters/keyring"))
+		return "the programs were loaded before execban.ko: run 'execban unload' and "
+		       "load again";
+	return "execban.ko is too old or its kfuncs are unusable on this kernel";
+}
+
+static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t features)
 {
 	char hex[2 * EXECBAN_SHA256_LEN + 1];
+	const char *why;
 
 	hex_encode(c->info.digest, EXECBAN_SHA256_LEN, hex);
 	printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s)\n",
 	       c->n_rules, c->n_rules == 1 ? "" : "s", c->pol.name[0] ? " of " : "",
 	       c->pol.name, (unsigned long long)gen, hex,
 	       c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
-	       skel && skel->rodata->use_kmod_hash ? ", hashing with execban.ko" : "");
+	       features & EXECBAN_FEAT_KMOD_HASH ? ", hashing with execban.ko" : "");
 	if (!(c->info.flags & EXECBAN_POLICY_SIZE_FILTER))
 		warn("some rules have no size=: every exec is hashed (once per file change); "
 		     "'execban hash FILE' prints rules with sizes");
+	why = signers_inactive_why(features);
+	if (c->info.n_signer_rules && why)
+		warn("%u signer rule%s loaded but NOT enforced: %s", c->info.n_signer_rules,
+		     c->info.n_signer_rules == 1 ? " is" : "s are", why);
 }
 
 static void close_maps(int *fd)
@@ -545,6 +598,7 @@ int cmd_load(int argc, char **argv)
 	struct execban_bpf *skel = NULL;
 	struct compiled c;
 	int fd[PM_COUNT], lock_fd = -1, ret, opt, attached;
+	uint32_t features = 0;
 	bool created = false;
 	uint64_t gen = 0;
 	char *end;
@@ -606,23 +660,32 @@ int cmd_load(int argc, char **argv)
 		ret = open_pinned_maps(fd);
 		if (!ret)
 			ret = check_abi(fd);
-		if (!ret)
+		if (!ret) {
+			features = get_features(fd);
+			if (features & EXECBAN_FEAT_SIGNERS)
+				kmod_keys_setup(&c);
 			ret = write_policy(fd, &c, &gen);
+		}
 		close_maps(fd);
 		if (ret) {
 			fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
 			ret = EXIT_SYSTEM;
 			goto out;
 		}
-		print_loaded(&c, gen, NULL);
+		print_loaded(&c, gen, features);
 		ret = EXIT_OK;
 		goto out;
 	}
 	ret = open_object(&skel, fd, &o, &created);
 	if (!ret)
 		ret = created ? init_and_pin_maps(skel, fd) : check_abi(fd);
-	if (!ret)
+	if (!ret) {
+		features = (skel->rodata->use_kmod_hash ? EXECBAN_FEAT_KMOD_HASH : 0) |
+			   (skel->rodata->use_kmod_signer ? EXECBAN_FEAT_SIGNERS : 0);
+		if (features & EXECBAN_FEAT_SIGNERS)
+			kmod_keys_setup(&c);
 		ret = write_policy(fd, &c, &gen);
+	}
 	if (ret) {
 		fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
 		ret = EXIT_SYSTEM;
@@ -635,7 +698,9 @@ int cmd_load(int argc, char **argv)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	print_loaded(&c, gen, skel);
+	if (set_features(fd, features))
+		warn("cannot record the programs' features: status may misreport them");
+	print_loaded(&c, gen, features);
 	ret = EXIT_OK;
 out:
 	execban_bpf__destroy(skel);

@@ -27,6 +27,9 @@ static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_DENIED] = "denied", [EXECBAN_STAT_AUDITED] = "audited",
 	[EXECBAN_STAT_HASH_ERRORS] = "hash_errors", [EXECBAN_STAT_EVENTS_LOST] = "events_lost",
 	[EXECBAN_STAT_GEN_RETRIES] = "policy_switch_retries",
+	[EXECBAN_STAT_SIGNER_READS] = "signer_reads",
+	[EXECBAN_STAT_SIGNER_CACHE_HITS] = "signer_cache_hits",
+	[EXECBAN_STAT_SIG_ERRORS] = "signature_errors",
 };
 
 struct hit {
@@ -109,7 +112,8 @@ int cmd_status(int argc, char **argv)
 	uint64_t counters[EXECBAN_STAT_MAX] = { 0 };
 	int fd[PM_COUNT], ncpu, i, c, attached, problems = 0;
 	bool json = false, check = false, loaded, kmod, bpf_lsm;
-	const char *problem[8];
+	const char *problem[8], *signers_why = NULL;
+	uint32_t n_hash_rules;
 	struct hit *hits = NULL;
 	uint32_t zero = 0, slot;
 	size_t n_hits = 0, h;
@@ -171,6 +175,11 @@ int cmd_status(int argc, char **argv)
 		problem[problems++] = "not loaded: no policy in the kernel";
 	else if (attached != n_programs)
 		problem[problems++] = "not every hook is attached: run 'execban load' again";
+	if (loaded && info.n_signer_rules)
+		signers_why = signers_inactive_why(st.features);
+	if (signers_why)
+		problem[problems++] = "signer rules are loaded but not enforced";
+	n_hash_rules = info.n_rules - info.n_signer_rules;
 	if (loaded && info.mode == EXECBAN_MODE_AUDIT)
 		problem[problems++] = "audit mode: banned files are recorded, not denied";
 	if (counters[EXECBAN_STAT_EVENTS_LOST])
@@ -184,15 +193,19 @@ int cmd_status(int argc, char **argv)
 		       info.mode == EXECBAN_MODE_ENFORCE ? "true" : "false", u.release);
 		json_str(lsms);
 		printf(",\"bpf_lsm\":%s,\"hooks_attached\":%d,\"hooks_expected\":%d,"
-		       "\"kmod\":%s,\"generation\":%llu,\"policy\":{\"name\":",
+		       "\"kmod\":%s,\"kmod_hashing\":%s,\"signers_enforced\":%s,"
+		       "\"signers_inactive_why\":",
 		       bpf_lsm ? "true" : "false", attached, n_programs, kmod ? "true" : "false",
-		       (unsigned long long)st.gen);
+		       st.features & EXECBAN_FEAT_KMOD_HASH ? "true" : "false",
+		       st.features & EXECBAN_FEAT_SIGNERS ? "true" : "false");
+		json_str(signers_why ? signers_why : "");
+		printf(",\"generation\":%llu,\"policy\":{\"name\":", (unsigned long long)st.gen);
 		json_str(info.name);
 		printf(",\"version\":%llu,\"digest\":\"%s\",\"mode\":\"%s\",\"rules\":%u,"
-		       "\"rules_by_kind\":{\"sha256\":%u},\"sizes\":%u,\"size_filter\":%s},"
-		       "\"counters\":{", (unsigned long long)info.version, loaded ? hex : "",
-		       info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce", info.n_rules,
-		       info.n_rules, info.n_sizes,
+		       "\"rules_by_kind\":{\"sha256\":%u,\"signer\":%u},\"sizes\":%u,"
+		       "\"size_filter\":%s},\"counters\":{", (unsigned long long)info.version,
+		       loaded ? hex : "", info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
+		       info.n_rules, n_hash_rules, info.n_signer_rules, info.n_sizes,
 		       info.flags & EXECBAN_POLICY_SIZE_FILTER ? "true" : "false");
 		for (i = 0, c = 0; i < EXECBAN_STAT_MAX; i++)
 			if (stat_names[i])
@@ -220,7 +233,10 @@ int cmd_status(int argc, char **argv)
 		       !bpf_lsm ? "NOT ENFORCING: the bpf LSM is not active" : "enforcing");
 		printf("  kernel       %s, LSMs %s\n", u.release, lsms);
 		printf("  hooks        %d of %d attached\n", attached, n_programs);
-		printf("  kmod         %s\n", kmod ? "execban.ko loaded" : "not loaded");
+		printf("  kmod         %s%s\n", kmod ? "execban.ko loaded" : "not loaded",
+		       !loaded ? "" : st.features & EXECBAN_FEAT_SIGNERS ?
+		       ", hashing and signers through it" : st.features & EXECBAN_FEAT_KMOD_HASH ?
+		       ", hashing through it" : ", not used by the programs");
 		if (loaded) {
 			printf("  policy       %s%s%s version %llu, generation %llu\n",
 			       info.name[0] ? "\"" : "", info.name[0] ? info.name : "(unnamed)",
@@ -228,8 +244,13 @@ int cmd_status(int argc, char **argv)
 			       (unsigned long long)st.gen);
 			printf("  digest       %s\n", hex);
 			printf("  rules        %u sha256 (%u distinct sizes, size filter %s)\n",
-			       info.n_rules, info.n_sizes,
+			       n_hash_rules, info.n_sizes,
 			       info.flags & EXECBAN_POLICY_SIZE_FILTER ? "on" : "off");
+			if (info.n_signer_rules)
+				printf("  signers      %u signer rule%s, %s%s\n", info.n_signer_rules,
+				       info.n_signer_rules == 1 ? "" : "s",
+				       signers_why ? "NOT ENFORCED: " : "enforced",
+				       signers_why ? signers_why : "");
 			for (i = 0; i < EXECBAN_STAT_MAX; i++)
 				if (stat_names[i])
 					printf("  %-22s %llu\n", stat_names[i],

@@ -29,6 +29,7 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_RULE_HITS] = "rule_hits",
 	[PM_INTERPRETERS] = "interpreters",
 	[PM_TASK_INTERP] = "task_interp",
+	[PM_TASK_SIGNER] = "task_signer",
 };
 
 const char *const program_names[] = {
