@@ -72,7 +72,7 @@ $(OUT)/cli/%.o: userspace/%.c $(wildcard userspace/*.h) include/execban.h $(OUT)
 $(OUT)/cli/lib-%.o: lib/%.c $(wildcard lib/*.h) | $(OUT)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
-$(OUT)/cli/check.o: $(wildcard lib/*.h)
+$(OUT)/cli/check.o $(OUT)/cli/filesig.o $(OUT)/cli/scan.o: $(wildcard lib/*.h)
 
 $(OUT)/execban: $(CLI_OBJS)
 	$(call msg,LD,$@)

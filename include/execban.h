@@ -203,6 +203,15 @@ enum execban_sig_formats {
 #define EXECBAN_SKID_MAX	64
 
 /*
+ * The largest signatures read: an appended PKCS#7 or a security.ima value above these is an
+ * unreadable signature (-EMSGSIZE), which fails closed while signer rules are in force. The
+ * bounds of kmod/signer.c (EXECBAN_SIG_MAX, EXECBAN_IMA_XATTR_MAX there), here so that the
+ * CLI (execban hash, execban scan) judges a file's signatures as execban.ko does.
+ */
+#define EXECBAN_MODSIG_PKCS7_MAX	(64 * 1024)
+#define EXECBAN_IMA_XATTR_LEN_MAX	1024
+
+/*
  * Who signed a file, as execban.ko's execban_file_signer() reads it from the file's
  * signatures. keys[i] (kind key_kind[i], 0 = unused) are the identity keys described above,
  * looked up in the policy; the rest is for events and people.

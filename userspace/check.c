@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -20,8 +19,8 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "filesig.h"
 #include "policy.h"
-#include "../lib/sigparse.h"
 
 static void usage_check(FILE *out)
 {
@@ -187,28 +186,6 @@ static void label_from(const char *path, char *out)
 		strcpy(out, "file");
 }
 
-/* A PKCS#7 signature appended to a file is read into memory up to this size. */
-#define HASH_MAX_SIG (1 << 20)
-
-/* pread exactly n bytes at off: 0, or -errno (-EIO for a short read: the file shrank). */
-static int pread_full(int fd, void *buf, size_t n, off_t off)
-{
-	ssize_t r;
-	size_t done = 0;
-
-	while (done < n) {
-		r = pread(fd, (char *)buf + done, n - done, off + (off_t)done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (!r)
-			return -EIO;
-		done += (size_t)r;
-	}
-	return 0;
-}
-
 /* The issuer Name's DER as readable text (RFC 2253), for a comment only. */
 static void issuer_text(const uint8_t *der, size_t len, char *out, size_t size)
 {
@@ -226,146 +203,76 @@ static void issuer_text(const uint8_t *der, size_t len, char *out, size_t size)
 	X509_NAME_free(name);
 }
 
-/*
- * Who signed a file, as execban hash reports it. Strings are "" when absent; err_* hold the
- * text after "signature: " when a signature is present but cannot be read.
- */
-struct file_signers {
-	/* an appended PKCS#7 (module-signature format) */
-	bool modsig;
-	char modsig_err[160];
-	unsigned int n_signers, n_certs;
-	char skid[2 * SIGPARSE_SKID_MAX + 1];
-	char issuer_serial[SIGPARSE_ISSUER_SERIAL_STRLEN];
-	char issuer[512];			/* readable, for people */
-	char serial[2 * SIGPARSE_SERIAL_MAX + 1];
-	char cert_sha256[2 * EXECBAN_SHA256_LEN + 1];
-	/* security.ima */
-	bool ima;
-	char ima_err[160];
-	const char *ima_type;
-	unsigned int ima_version;
-	const char *ima_hash;
-	char ima_keyid[9];
-};
-
-/*
- * A module-signature trailer (sign-file's format): its PKCS#7 signer. Reads the last 40 bytes
- * and then the PKCS#7 span only.
- */
-static void read_appended_signer(int fd, uint64_t size, struct file_signers *fs)
+/* The identity of that kind in policy syntax, value only ("" if the file has none). */
+static void ident_value(const struct file_sigs *fs, unsigned int kind, char *out, size_t size)
 {
-	uint8_t tail[SIGPARSE_MODSIG_TRAILER_LEN], md[EVP_MAX_MD_SIZE];
-	struct sig_signer *s = NULL;
-	struct sig_span span;
-	uint8_t *blob = NULL;
-	unsigned int mdlen;
-	int ret;
+	char buf[POLICY_IDENT_STRLEN], *eq;
+	unsigned int i;
 
-	if (size < sizeof(tail))
-		return;
-	ret = pread_full(fd, tail, sizeof(tail), (off_t)(size - sizeof(tail)));
-	if (!ret)
-		ret = sigparse_module_trailer(tail, sizeof(tail), size, &span);
-	if (ret == SIGPARSE_ENOSIG)
-		return;
-	fs->modsig = true;
-	if (ret) {
-		snprintf(fs->modsig_err, sizeof(fs->modsig_err),
-			 "appended (module-signature format), unreadable: %s", strerror(-ret));
-		return;
+	out[0] = 0;
+	for (i = 0; i < fs->n_ids; i++) {
+		if (fs->ids[i].kind != kind || file_ident_format(&fs->ids[i], buf, sizeof(buf)) < 0)
+			continue;
+		eq = strchr(buf, '=');
+		snprintf(out, size, "%s", eq ? eq + 1 : buf);
 	}
-	if (span.len > HASH_MAX_SIG) {
-		snprintf(fs->modsig_err, sizeof(fs->modsig_err),
-			 "appended PKCS#7 of %zu bytes: larger than execban reads", span.len);
-		return;
-	}
-	blob = malloc(span.len);
-	s = malloc(sizeof(*s));
-	ret = blob && s ? pread_full(fd, blob, span.len, (off_t)span.offset) : -ENOMEM;
-	if (!ret)
-		ret = sigparse_pkcs7_signer(blob, span.len, s);
-	if (ret) {
-		snprintf(fs->modsig_err, sizeof(fs->modsig_err),
-			 "appended PKCS#7 (module-signature format), signer unreadable: %s",
-			 strerror(-ret));
-		goto out;
-	}
-	fs->n_signers = s->n_signers;
-	fs->n_certs = s->n_certs;
-	if (s->sid_type == SIGPARSE_SID_SKID) {
-		sigparse_hex(s->skid, s->skid_len, fs->skid, sizeof(fs->skid));
-	} else if (EVP_Digest(s->issuer, s->issuer_len, md, &mdlen, EVP_sha256(), NULL) &&
-		   sigparse_format_issuer_serial(md, s->serial, s->serial_len, fs->issuer_serial,
-						 sizeof(fs->issuer_serial)) > 0) {
-		issuer_text(s->issuer, s->issuer_len, fs->issuer, sizeof(fs->issuer));
-		sigparse_hex(s->serial, s->serial_len, fs->serial, sizeof(fs->serial));
-	}
-	/* The first embedded certificate: with one signer, normally the signer's own. */
-	if (s->cert.len && EVP_Digest(blob + s->cert.offset, s->cert.len, md, &mdlen,
-				      EVP_sha256(), NULL))
-		hex_encode(md, EXECBAN_SHA256_LEN, fs->cert_sha256);
-out:
-	free(s);
-	free(blob);
 }
 
-/* security.ima holding an IMA signature (evmctl ima_sign): its key id. */
-static void read_ima_signer(int fd, struct file_signers *fs)
-{
-	uint8_t val[4096];
-	struct sig_ima ima;
-	ssize_t n;
-	int ret;
+/* What execban hash prints of a file's signers (filesig.c reads them). */
+struct signer_text {
+	char skid[POLICY_IDENT_STRLEN], issuer_serial[POLICY_IDENT_STRLEN];
+	char cert_sha256[POLICY_IDENT_STRLEN], ima_keyid[POLICY_IDENT_STRLEN];
+	char issuer[512];			/* readable, for people */
+	char serial[2 * SIGPARSE_SERIAL_MAX + 1];
+	const char *ima_type, *ima_hash;
+};
 
-	n = fgetxattr(fd, "security.ima", val, sizeof(val));
-	if (n < 0) {
-		if (errno != ENODATA && errno != ENOTSUP) {
-			fs->ima = true;
-			snprintf(fs->ima_err, sizeof(fs->ima_err), "security.ima unreadable: %s",
-				 strerror(errno));
-		}
-		return;
+static void signer_text(const struct file_sigs *fs, struct signer_text *t)
+{
+	memset(t, 0, sizeof(*t));
+	ident_value(fs, EXECBAN_IDENT_SIGNER_SKID, t->skid, sizeof(t->skid));
+	ident_value(fs, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, t->issuer_serial,
+		    sizeof(t->issuer_serial));
+	ident_value(fs, EXECBAN_IDENT_SIGNER_CERT_SHA256, t->cert_sha256, sizeof(t->cert_sha256));
+	ident_value(fs, EXECBAN_IDENT_IMA_KEYID, t->ima_keyid, sizeof(t->ima_keyid));
+	if (t->issuer_serial[0]) {
+		issuer_text(fs->issuer, fs->issuer_len, t->issuer, sizeof(t->issuer));
+		sigparse_hex(fs->serial, fs->serial_len, t->serial, sizeof(t->serial));
 	}
-	ret = sigparse_ima_xattr(val, (size_t)n, &ima);
-	if (ret == SIGPARSE_ENOSIG)
-		return;
-	fs->ima = true;
-	if (ret) {
-		snprintf(fs->ima_err, sizeof(fs->ima_err), "security.ima, unreadable: %s",
-			 strerror(-ret));
-		return;
+	if (!fs->ima_err) {
+		t->ima_type = fs->ima.type == SIGPARSE_IMA_VERITY_DIGSIG ? "fs-verity digsig" :
+			      "digsig";
+		t->ima_hash = sigparse_hash_algo_name(fs->ima.hash_algo);
 	}
-	fs->ima_type = ima.type == SIGPARSE_IMA_VERITY_DIGSIG ? "fs-verity digsig" : "digsig";
-	fs->ima_version = ima.version;
-	fs->ima_hash = sigparse_hash_algo_name(ima.hash_algo);
-	snprintf(fs->ima_keyid, sizeof(fs->ima_keyid), "%08x", ima.keyid);
 }
 
 /* As comments after the rule: identities in policy syntax, ready to uncomment. */
-static void print_signers(const struct file_signers *fs)
+static void print_signers(const struct file_sigs *fs)
 {
-	if (fs->modsig && fs->modsig_err[0]) {
-		printf("# signature: %s\n", fs->modsig_err);
-	} else if (fs->modsig) {
+	struct signer_text t;
+
+	signer_text(fs, &t);
+	if (fs->modsig_err && fs->modsig_err != -ENODATA) {
+		printf("# signature: %s\n", fs->modsig_why);
+	} else if (!fs->modsig_err) {
 		printf("# signature: appended PKCS#7 (module-signature format), %u signer%s, "
 		       "%u certificate%s\n", fs->n_signers, fs->n_signers == 1 ? "" : "s",
 		       fs->n_certs, fs->n_certs == 1 ? "" : "s");
-		if (fs->skid[0])
-			printf("# signer-skid=%s\n", fs->skid);
-		if (fs->issuer_serial[0]) {
-			printf("# signer-issuer-serial=%s\n", fs->issuer_serial);
-			printf("#   issuer \"%s\", serial %s\n", fs->issuer, fs->serial);
+		if (t.skid[0])
+			printf("# signer-skid=%s\n", t.skid);
+		if (t.issuer_serial[0]) {
+			printf("# signer-issuer-serial=%s\n", t.issuer_serial);
+			printf("#   issuer \"%s\", serial %s\n", t.issuer, t.serial);
 		}
-		if (fs->cert_sha256[0])
-			printf("# signer-cert-sha256=%s\n", fs->cert_sha256);
+		if (t.cert_sha256[0])
+			printf("# signer-cert-sha256=%s\n", t.cert_sha256);
 	}
-	if (fs->ima && fs->ima_err[0]) {
-		printf("# signature: %s\n", fs->ima_err);
-	} else if (fs->ima) {
-		printf("# signature: security.ima %s v%u, %s\n", fs->ima_type, fs->ima_version,
-		       fs->ima_hash ? fs->ima_hash : "unknown hash");
-		printf("# ima-keyid=%s\n", fs->ima_keyid);
+	if (fs->ima_err && fs->ima_err != -ENODATA) {
+		printf("# signature: %s\n", fs->ima_why);
+	} else if (!fs->ima_err) {
+		printf("# signature: security.ima %s v%u, %s\n", t.ima_type, fs->ima.version,
+		       t.ima_hash ? t.ima_hash : "unknown hash");
+		printf("# ima-keyid=%s\n", t.ima_keyid);
 	}
 }
 
@@ -379,42 +286,45 @@ static void json_opt(const char *key, const char *value)
 }
 
 static void print_json(const char *path, const char *hex, uint64_t size, const char *label,
-		       const struct file_signers *fs)
+		       const struct file_sigs *fs)
 {
+	struct signer_text t;
+
+	signer_text(fs, &t);
 	fputs("{\"path\":", stdout);
 	json_str(path);
 	printf(",\"sha256\":\"%s\",\"size\":%llu,\"label\":", hex, (unsigned long long)size);
 	json_str(label);
 	fputs(",\"modsig\":", stdout);
-	if (!fs->modsig) {
+	if (fs->modsig_err == -ENODATA) {
 		fputs("null", stdout);
-	} else if (fs->modsig_err[0]) {
+	} else if (fs->modsig_err) {
 		fputs("{\"error\":", stdout);
-		json_str(fs->modsig_err);
+		json_str(fs->modsig_why);
 		putchar('}');
 	} else {
 		printf("{\"signers\":%u,\"certificates\":%u", fs->n_signers, fs->n_certs);
-		json_opt("signer-skid", fs->skid);
-		json_opt("signer-issuer-serial", fs->issuer_serial);
-		json_opt("issuer", fs->issuer);
-		json_opt("serial", fs->serial);
-		json_opt("signer-cert-sha256", fs->cert_sha256);
+		json_opt("signer-skid", t.skid);
+		json_opt("signer-issuer-serial", t.issuer_serial);
+		json_opt("issuer", t.issuer);
+		json_opt("serial", t.serial);
+		json_opt("signer-cert-sha256", t.cert_sha256);
 		putchar('}');
 	}
 	fputs(",\"ima\":", stdout);
-	if (!fs->ima) {
+	if (fs->ima_err == -ENODATA) {
 		fputs("null", stdout);
-	} else if (fs->ima_err[0]) {
+	} else if (fs->ima_err) {
 		fputs("{\"error\":", stdout);
-		json_str(fs->ima_err);
+		json_str(fs->ima_why);
 		putchar('}');
 	} else {
-		printf("{\"type\":\"%s\",\"version\":%u,\"hash\":", fs->ima_type, fs->ima_version);
-		if (fs->ima_hash)
-			json_str(fs->ima_hash);
+		printf("{\"type\":\"%s\",\"version\":%u,\"hash\":", t.ima_type, fs->ima.version);
+		if (t.ima_hash)
+			json_str(t.ima_hash);
 		else
 			fputs("null", stdout);
-		printf(",\"ima-keyid\":\"%s\"}", fs->ima_keyid);
+		printf(",\"ima-keyid\":\"%s\"}", t.ima_keyid);
 	}
 	puts("}");
 }
@@ -424,7 +334,7 @@ int cmd_hash(int argc, char **argv)
 	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN];
 	uint8_t digest[EXECBAN_SHA256_LEN];
 	int i, fd, ret, status = EXIT_OK;
-	struct file_signers fs;
+	struct file_sigs fs;
 	bool json = false;
 	struct stat st;
 	uint64_t size;
@@ -471,9 +381,7 @@ int cmd_hash(int argc, char **argv)
 		}
 		hex_encode(digest, sizeof(digest), hex);
 		label_from(argv[i], label);
-		memset(&fs, 0, sizeof(fs));
-		read_appended_signer(fd, size, &fs);
-		read_ima_signer(fd, &fs);
+		file_sigs_read(fd, size, &fs);
 		close(fd);
 		if (json) {
 			print_json(argv[i], hex, size, label, &fs);

@@ -41,19 +41,24 @@ void compiled_free(struct compiled *c)
 	memset(c, 0, sizeof(*c));
 }
 
-void rule_key(const struct policy_rule *r, struct sha256_key *out)
+void ident_key(unsigned int kind, const uint8_t *id, size_t len, struct sha256_key *out)
 {
 	uint8_t buf[EXECBAN_SIGNER_KEY_PREFIX_LEN + 1 + POLICY_IDENT_MAX];
-	size_t n = r->ident_len > POLICY_IDENT_MAX ? POLICY_IDENT_MAX : r->ident_len;
+	size_t n = len > POLICY_IDENT_MAX ? POLICY_IDENT_MAX : len;
 
-	if (r->ident_kind == EXECBAN_IDENT_SHA256) {
-		memcpy(out->b, r->ident, EXECBAN_SHA256_LEN);
+	if (kind == EXECBAN_IDENT_SHA256) {
+		memcpy(out->b, id, EXECBAN_SHA256_LEN);
 		return;
 	}
 	memcpy(buf, EXECBAN_SIGNER_KEY_PREFIX, EXECBAN_SIGNER_KEY_PREFIX_LEN);
-	buf[EXECBAN_SIGNER_KEY_PREFIX_LEN] = (uint8_t)r->ident_kind;
-	memcpy(buf + EXECBAN_SIGNER_KEY_PREFIX_LEN + 1, r->ident, n);
+	buf[EXECBAN_SIGNER_KEY_PREFIX_LEN] = (uint8_t)kind;
+	memcpy(buf + EXECBAN_SIGNER_KEY_PREFIX_LEN + 1, id, n);
 	EVP_Digest(buf, EXECBAN_SIGNER_KEY_PREFIX_LEN + 1 + n, out->b, NULL, EVP_sha256(), NULL);
+}
+
+void rule_key(const struct policy_rule *r, struct sha256_key *out)
+{
+	ident_key(r->ident_kind, r->ident, r->ident_len, out);
 }
 
 /* The whole file, at most CERT_MAX_FILE bytes. 0 or -errno, with why. */

@@ -44,9 +44,15 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 void compiled_free(struct compiled *c);
 
 /*
- * The map key of a rule's identity: the digest itself for a sha256 rule, else SHA-256 of
- * EXECBAN_SIGNER_KEY_PREFIX, the kind and the identity (include/execban.h).
+ * The map key of an identity (kind an enum execban_ident_kind, id its len bytes as
+ * struct policy_rule holds them): the digest itself for sha256, else SHA-256 of
+ * EXECBAN_SIGNER_KEY_PREFIX, the kind and the identity (include/execban.h). The one
+ * derivation in userspace: the compiler keys rules with it, scan keys what it reads from files
+ * (filesig.c), and execban.ko must agree with both.
  */
+void ident_key(unsigned int kind, const uint8_t *id, size_t len, struct sha256_key *out);
+
+/* ident_key() of a rule's identity. */
 void rule_key(const struct policy_rule *r, struct sha256_key *out);
 
 #endif /* EXECBAN_COMPILE_H */

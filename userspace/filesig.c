@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * filesig.c - who signed a file, read as execban.ko's execban_signer_read() reads it: the same
+ * parser (lib/sigparse.c), the same bounds (include/execban.h), the same identities in the same
+ * order, keyed by the compiler's ident_key(). execban hash prints what this finds; execban scan
+ * looks it up in a policy.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "filesig.h"
+
+_Static_assert(SIGPARSE_ENOSIG == -ENODATA, "sigparse's 'no signature' is ENODATA");
+_Static_assert(SIGPARSE_SKID_MAX <= POLICY_IDENT_MAX &&
+	       EXECBAN_SHA256_LEN + SIGPARSE_SERIAL_MAX <= POLICY_IDENT_MAX,
+	       "every identity sigparse returns fits a policy identity");
+
+/* pread exactly n bytes at off: 0, or -errno (-EIO for a short read: the file shrank). */
+static int pread_full(int fd, void *buf, size_t n, off_t off)
+{
+	ssize_t r;
+	size_t done = 0;
+
+	while (done < n) {
+		r = pread(fd, (char *)buf + done, n - done, off + (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (!r)
+			return -EIO;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static void add_ident(struct file_sigs *fs, unsigned int kind, const uint8_t *id, size_t len,
+		      const uint8_t *id2, size_t len2)
+{
+	struct file_ident *fi;
+
+	if (fs->n_ids >= EXECBAN_SIGNER_KEYS || len + len2 > POLICY_IDENT_MAX)
+		return;
+	fi = &fs->ids[fs->n_ids++];
+	fi->kind = (uint16_t)kind;
+	fi->len = (uint8_t)(len + len2);
+	memcpy(fi->id, id, len);
+	if (len2)
+		memcpy(fi->id + len, id2, len2);
+	ident_key(kind, fi->id, fi->len, &fi->key);
+}
+
+/* The appended PKCS#7 (kmod/signer.c: read_modsig). 0, -ENODATA if none, or -errno. */
+static int read_modsig(int fd, uint64_t size, struct file_sigs *fs)
+{
+	uint8_t tail[SIGPARSE_MODSIG_TRAILER_LEN], md[EVP_MAX_MD_SIZE];
+	struct sig_signer *s = NULL;
+	struct sig_span span;
+	uint8_t *blob = NULL;
+	int ret;
+
+	if (size < sizeof(tail))
+		return -ENODATA;
+	ret = pread_full(fd, tail, sizeof(tail), (off_t)(size - sizeof(tail)));
+	if (!ret)
+		ret = sigparse_module_trailer(tail, sizeof(tail), size, &span);
+	if (ret == SIGPARSE_ENOSIG)
+		return -ENODATA;
+	if (ret) {
+		snprintf(fs->modsig_why, sizeof(fs->modsig_why),
+			 "appended (module-signature format), unreadable: %s", strerror(-ret));
+		return ret;
+	}
+	if (span.len > EXECBAN_MODSIG_PKCS7_MAX) {
+		snprintf(fs->modsig_why, sizeof(fs->modsig_why),
+			 "appended PKCS#7 of %zu bytes: larger than execban reads (%d)", span.len,
+			 EXECBAN_MODSIG_PKCS7_MAX);
+		return -EMSGSIZE;
+	}
+	blob = malloc(span.len);
+	s = malloc(sizeof(*s));
+	ret = blob && s ? pread_full(fd, blob, span.len, (off_t)span.offset) : -ENOMEM;
+	if (!ret)
+		ret = sigparse_pkcs7_signer(blob, span.len, s);
+	if (ret) {
+		snprintf(fs->modsig_why, sizeof(fs->modsig_why),
+			 "appended PKCS#7 (module-signature format), signer unreadable: %s",
+			 strerror(-ret));
+		goto out;
+	}
+	fs->n_signers = s->n_signers;
+	fs->n_certs = s->n_certs;
+	fs->sid_type = s->sid_type;
+	if (s->sid_type == SIGPARSE_SID_SKID) {
+		add_ident(fs, EXECBAN_IDENT_SIGNER_SKID, s->skid, s->skid_len, NULL, 0);
+	} else {
+		/* SHA-256 of the issuer Name's whole DER, then the serial's content octets */
+		memcpy(fs->issuer, s->issuer, s->issuer_len);
+		fs->issuer_len = s->issuer_len;
+		memcpy(fs->serial, s->serial, s->serial_len);
+		fs->serial_len = s->serial_len;
+		EVP_Digest(s->issuer, s->issuer_len, md, NULL, EVP_sha256(), NULL);
+		add_ident(fs, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, md, EXECBAN_SHA256_LEN,
+			  s->serial, s->serial_len);
+	}
+	/* The first embedded certificate: with one signer, normally the signer's own. */
+	if (s->cert.len) {
+		EVP_Digest(blob + s->cert.offset, s->cert.len, md, NULL, EVP_sha256(), NULL);
+		add_ident(fs, EXECBAN_IDENT_SIGNER_CERT_SHA256, md, EXECBAN_SHA256_LEN, NULL, 0);
+	}
+out:
+	free(s);
+	free(blob);
+	return ret;
+}
+
+/* security.ima (kmod/signer.c: read_ima). 0, -ENODATA if no signature there, or -errno. */
+static int read_ima(int fd, struct file_sigs *fs)
+{
+	uint8_t val[EXECBAN_IMA_XATTR_LEN_MAX], keyid[4];
+	ssize_t n;
+	int ret;
+
+	n = fgetxattr(fd, "security.ima", val, sizeof(val));
+	if (n < 0) {
+		ret = -errno;
+		if (ret == -ENODATA || ret == -EOPNOTSUPP)
+			return -ENODATA;	/* no xattrs here, or none of this name */
+		if (ret == -ERANGE) {
+			snprintf(fs->ima_why, sizeof(fs->ima_why), "security.ima of more than %d "
+				 "bytes: larger than execban reads", EXECBAN_IMA_XATTR_LEN_MAX);
+			return -EMSGSIZE;
+		}
+		snprintf(fs->ima_why, sizeof(fs->ima_why), "security.ima unreadable: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	ret = sigparse_ima_xattr(val, (size_t)n, &fs->ima);
+	if (ret == SIGPARSE_ENOSIG)
+		return -ENODATA;
+	if (ret) {
+		snprintf(fs->ima_why, sizeof(fs->ima_why), "security.ima, unreadable: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	/* the 4-byte key id, big-endian, as printed */
+	keyid[0] = (uint8_t)(fs->ima.keyid >> 24);
+	keyid[1] = (uint8_t)(fs->ima.keyid >> 16);
+	keyid[2] = (uint8_t)(fs->ima.keyid >> 8);
+	keyid[3] = (uint8_t)fs->ima.keyid;
+	add_ident(fs, EXECBAN_IDENT_IMA_KEYID, keyid, sizeof(keyid), NULL, 0);
+	return 0;
+}
+
+void file_sigs_read(int fd, uint64_t size, struct file_sigs *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	fs->modsig_err = read_modsig(fd, size, fs);
+	fs->ima_err = read_ima(fd, fs);
+}
+
+bool file_sigs_unreadable(const struct file_sigs *fs)
+{
+	return (fs->modsig_err && fs->modsig_err != -ENODATA) ||
+	       (fs->ima_err && fs->ima_err != -ENODATA);
+}
+
+void file_sigs_why(const struct file_sigs *fs, char *buf, size_t size)
+{
+	bool m = fs->modsig_err && fs->modsig_err != -ENODATA;
+	bool i = fs->ima_err && fs->ima_err != -ENODATA;
+
+	snprintf(buf, size, "%s%s%s", m ? fs->modsig_why : "", m && i ? "; " : "",
+		 i ? fs->ima_why : "");
+}
+
+int file_ident_format(const struct file_ident *id, char *buf, size_t size)
+{
+	struct policy_rule r = { .ident_kind = id->kind, .ident_len = id->len };
+
+	memcpy(r.ident, id->id, id->len);
+	return policy_format_ident(&r, buf, size);
+}
