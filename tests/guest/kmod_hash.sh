@@ -69,7 +69,8 @@ if insmod "$ko"; then ok "insmod"; else bad "insmod"; exit 1; fi
 
 if [ -e /sys/kernel/btf/execban ]; then ok "/sys/kernel/btf/execban exists"; else bad "no /sys/kernel/btf/execban"; fi
 btf=$(bpftool btf dump file /sys/kernel/btf/execban --base-btf /sys/kernel/btf/vmlinux 2>&1)
-for fn in execban_file_sha256 execban_kmod_abi_version; do
+for fn in execban_file_sha256 execban_file_signer execban_file_verify_signer \
+	execban_kmod_open_marker execban_kmod_abi_version; do
 	line=$(grep -E "FUNC '$fn' " <<<"$btf")
 	if [ -n "$line" ]; then ok "module BTF: $line"; else bad "module BTF lacks FUNC $fn"; fi
 done
@@ -99,7 +100,7 @@ l=${lines[0]:-}
 expect "$l" ret 0 "exec of a binary (bprm->file)"
 expect "$l" sha256 "$(sum "$work/true")" "exec of a binary: digest = sha256sum"
 expect "$l" exit 0 "exec of a binary: it still runs"
-expect "$l" abi 1 "execban_kmod_abi_version()"
+expect "$l" abi "$(sed -n 's/^#define EXECBAN_KMOD_ABI \([0-9]*\)$/\1/p' "$top/kmod/execban_kmod.h")" "execban_kmod_abi_version() = EXECBAN_KMOD_ABI"
 l=${lines[1]:-}
 expect "$l" ret 0 "exec of an empty file"
 expect "$l" sha256 "$(sum "$work/empty")" "exec of an empty file: digest = sha256sum"
