@@ -184,6 +184,40 @@ got=$(chroot "$W/root" /allowed 2>&1; echo "rc=$?")
 check "control: inside a chroot: allowed runs" grep -q "rc=0" <<<"$got"
 for d in bin lib lib64 usr; do umount "$W/root/$d"; done
 
+# ---- binfmt_misc: a banned file run through a registered interpreter, and a banned interpreter ----
+modprobe binfmt_misc 2>/dev/null
+B=/proc/sys/fs/binfmt_misc
+[ -e $B/register ] || mount -t binfmt_misc binfmt_misc $B 2>/dev/null
+if [ -w $B/register ]; then
+	printf 'echo EBT-BANNED-RAN\n' >"$W/banned.ebt"
+	printf 'echo EBT-ALLOWED-RAN\n' >"$W/allowed.ebt"
+	printf 'no-op\n' >"$W/any.ebi"
+	cp "$W/any.ebi" "$W/any.ebo"
+	chmod 755 "$W/banned.ebt" "$W/allowed.ebt" "$W/any.ebi" "$W/any.ebo"
+	{ cat "$W/ban.policy"; "$EB" hash "$W/banned.ebt"; } >"$W/binfmt.policy"
+	"$EB" load "$W/binfmt.policy" >/dev/null
+	echo ':execban-ebt:E::ebt::/bin/sh:' >$B/register
+	echo ":execban-ebi:E::ebi::$W/banned:" >$B/register
+	echo ":execban-ebo:E::ebo::$W/allowed:" >$B/register
+	expect_exec "binfmt_misc: a banned file run through its registered interpreter is refused" \
+		"exec-error EPERM" "$W/banned.ebt"
+	out=$("$W/allowed.ebt" 2>&1)
+	check "control: binfmt_misc: an allowed file runs through the same interpreter" \
+		grep -q EBT-ALLOWED-RAN <<<"$out"
+	expect_exec "binfmt_misc: a file whose registered interpreter is banned is refused" \
+		"exec-error EPERM" "$W/any.ebi"
+	expect_exec "control: binfmt_misc: the same file with an allowed interpreter runs" \
+		"exit 0" "$W/any.ebo"
+	drain_events "$W/ev.binfmt"
+	check "binfmt_misc event names the banned file" event_has "$W/ev.binfmt" \
+		"e['action']=='exec' and e['path']=='$W/banned.ebt'"
+	check "binfmt_misc event names the banned interpreter and the file asked for" \
+		event_has "$W/ev.binfmt" "e['path']=='$W/banned' and e['filename']=='$W/any.ebi'"
+	for h in execban-ebt execban-ebi execban-ebo; do echo -1 >$B/$h; done
+else
+	not_ok "binfmt_misc set-up" "cannot mount or write $B/register"
+fi
+
 "$EB" unload >/dev/null
 rm -rf "$W"
 finish
