@@ -7,6 +7,7 @@
 #   make demo       boot the test VM, load policy/example.policy, show a denied exec and its event
 #   make vm-shell   interactive guest (KERNEL=6.1|6.12)
 #   make install    DESTDIR-aware install for a real workstation
+#   make man        the man pages, from docs/*.md (scripts/md2man), into $(OUT)/man
 #   V=1             show the commands
 
 SHELL      := /bin/bash
@@ -14,6 +15,7 @@ OUT        ?= build
 KERNELS    ?= 6.1 6.12
 KERNEL     ?= 6.1
 PREFIX     ?= /usr
+MANDIR     ?= $(PREFIX)/share/man
 DESTDIR    ?=
 
 CC         ?= gcc
@@ -34,7 +36,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli fuzz fuzzers
+.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli fuzz fuzzers man
 
 CLI_SRCS  := $(wildcard userspace/*.c)
 CLI_OBJS  := $(patsubst userspace/%.c,$(OUT)/cli/%.o,$(CLI_SRCS))
@@ -44,7 +46,7 @@ CLI_OBJS  += $(patsubst lib/%.c,$(OUT)/cli/lib-%.o,$(LIB_SRCS))
 BPF_SRCS  := bpf/execban.bpf.c
 BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/execban.h
 
-all: cli kmod
+all: cli kmod man
 
 cli: $(OUT)/execban $(OUT)/tests/tryexec $(OUT)/tests/execloop
 
@@ -86,6 +88,21 @@ $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/.dir
 kmod:
 	$(Q)for k in $(KERNELS); do scripts/kmod-build.sh $$k || exit 1; done
 	$(Q)$(MAKE) --no-print-directory -C kmod/tests
+
+# ---- man pages (issue 3): docs/*.md are the only source; scripts/md2man renders them ----
+# NAME.N.md is NAME(N); docs/events.md, which has no NAME section, is execban-events(7).
+MAN_PAGES  := $(OUT)/man/execban.8 $(OUT)/man/execban.policy.5 $(OUT)/man/execban-events.7
+
+man: $(MAN_PAGES)
+
+$(OUT)/man/%: docs/%.md scripts/md2man
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D) && scripts/md2man -o $@ $<
+
+$(OUT)/man/execban-events.7: docs/events.md scripts/md2man
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D) && scripts/md2man --whatis 'the JSON event records of execban events --json' \
+		-o $@ $<
 
 # ---- tests ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))
@@ -151,7 +168,7 @@ demo: deps
 vm-shell: all
 	$(Q)tests/vm/run --kernel $(KERNEL) --interactive -- bash -i
 
-install: cli
+install: cli man
 	install -D -m 0755 $(OUT)/execban $(DESTDIR)$(PREFIX)/sbin/execban
 	install -D -m 0644 $(OUT)/execban.bpf.o $(DESTDIR)$(PREFIX)/lib/execban/execban.bpf.o
 	install -d -m 0755 $(DESTDIR)/etc/execban/policy.d
@@ -166,6 +183,11 @@ install: cli
 	install -D -m 0644 docs/execban.policy.5.md \
 		$(DESTDIR)$(PREFIX)/share/doc/execban/execban.policy.5.md
 	install -D -m 0644 policy/example.policy $(DESTDIR)$(PREFIX)/share/doc/execban/example.policy
+	@for p in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${p##*.}; gz=$$d/$${p##*/}.gz; \
+		echo "gzip -9n <$$p >$$gz"; \
+		install -d -m 0755 $$d && gzip -9n <$$p >$$gz && chmod 0644 $$gz || exit 1; \
+	done
 	@for ko in $(OUT)/kmod/*/execban.ko; do \
 		[ -f "$$ko" ] || continue; rel=$$(basename $$(dirname $$ko)); \
 		echo install -D -m 0644 $$ko $(DESTDIR)/lib/modules/$$rel/extra/execban.ko; \
