@@ -2,9 +2,14 @@
 /*
  * scan.c - execban scan: find the files on disk that a policy bans.
  *
- * The main thread walks the trees (walk.c) and queues the regular files whose size is a banned
- * size (every file when a rule has no size); worker threads hash them (sha256_fd, as the
- * kernel hashes at exec) and print the banned ones.
+ * The main thread walks the trees (walk.c) and queues the regular files that could be banned:
+ * those whose size is a banned size (every file when a hash rule has no size), and every file
+ * when the policy has signer rules. Worker threads decide as the kernel does (bpf/check.bpf.h):
+ * hash rules first, hashing with sha256_fd as the kernel hashes at exec; then, unless a deny
+ * rule matched, the file's signers, read by filesig.c as execban.ko reads them and looked up by
+ * the same keys. A signature that cannot be read is reported as the kernel refuses it (fail
+ * closed). Not done here: the kernel also resolves a signer named by issuer and serial to its
+ * key id through the kernel's keyrings, which userspace cannot search by issuer and serial.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +26,7 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "filesig.h"
 #include "kstate.h"
 #include "walk.h"
 
@@ -36,9 +42,10 @@ struct scan {
 	/* the policy */
 	struct ban *bans;		/* sorted by key */
 	size_t n_bans;
+	size_t n_hash_rules, n_signer_rules;
 	uint64_t *sizes;		/* distinct banned sizes, sorted */
 	size_t n_sizes;
-	bool size_filter;		/* every rule has a size: other sizes are never hashed */
+	bool size_filter;		/* every hash rule has a size: other sizes are never hashed */
 	bool audit_mode;		/* the policy says mode audit: nothing is denied */
 	bool json;
 
@@ -56,8 +63,20 @@ struct scan {
 	bool progress_shown;
 	struct timespec last_progress;
 
-	atomic_ulong n_files, n_candidates, n_hashed, n_found, n_unreadable;
+	atomic_ulong n_files, n_candidates, n_hashed, n_signed, n_found, n_unreadable;
 	atomic_ullong bytes_hashed;
+};
+
+/* What scan found about one file, for the report. */
+struct finding {
+	const char *path;
+	const struct stat *st;
+	const struct ban *ban;		/* the rule that matched; NULL: unreadable signature */
+	bool hashed;			/* digest holds its SHA-256 (else it could not be read) */
+	uint8_t digest[EXECBAN_SHA256_LEN];
+	char match[POLICY_IDENT_STRLEN];	/* the identity, in policy syntax */
+	char sig_why[400];		/* why its signature is unreadable (ban NULL) */
+	bool deny;			/* the kernel refuses it (else: audited) */
 };
 
 static int cmp_ban(const void *a, const void *b)
@@ -73,14 +92,14 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /*
- * Take the digest rules (any order) into s: sorted by digest, and the distinct sizes. Signer
- * rules are left out: their key is a hash of a signer identity, which no file digest equals,
- * and a file's signatures are not read here (execban hash prints them).
+ * Take the rules (any order) into s: sorted by key, as the kernel's map holds them (a digest
+ * for a hash rule, a signer identity's key for a signer rule), and the distinct sizes of the
+ * hash rules.
  */
 static int set_bans(struct scan *s, const struct sha256_key *keys,
 		    const struct execban_rule *rules, size_t n, uint32_t mode)
 {
-	size_t i, j, n_signers = 0;
+	size_t i, j;
 
 	s->bans = calloc(n + 1, sizeof(*s->bans));
 	s->sizes = calloc(n + 1, sizeof(*s->sizes));
@@ -88,20 +107,18 @@ static int set_bans(struct scan *s, const struct sha256_key *keys,
 		return -ENOMEM;
 	s->size_filter = true;	/* with no digest rule, nothing needs hashing */
 	for (i = 0; i < n; i++) {
-		if (rules[i].ident_kind && rules[i].ident_kind != EXECBAN_IDENT_SHA256) {
-			n_signers++;
-			continue;
-		}
 		s->bans[s->n_bans].key = keys[i];
 		s->bans[s->n_bans++].rule = rules[i];
+		if (rules[i].ident_kind && rules[i].ident_kind != EXECBAN_IDENT_SHA256) {
+			s->n_signer_rules++;
+			continue;
+		}
+		s->n_hash_rules++;
 		if (rules[i].flags & EXECBAN_RULE_HAS_SIZE)
 			s->sizes[s->n_sizes++] = rules[i].size;
 		else
 			s->size_filter = false;
 	}
-	if (n_signers)
-		warn("%zu signer rule%s not checked: scan compares file digests only", n_signers,
-		     n_signers == 1 ? "" : "s");
 	qsort(s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
 	qsort(s->sizes, s->n_sizes, sizeof(*s->sizes), cmp_u64);
 	for (i = 0, j = 0; i < s->n_sizes; i++)
@@ -181,9 +198,10 @@ static void progress(struct scan *s)
 		return;
 	pthread_mutex_lock(&s->olock);
 	s->last_progress = now;
-	fprintf(stderr, "\rexecban scan: %lu files, %lu hashed (%llu MiB), %lu banned, "
-		"%lu unreadable\033[K", atomic_load(&s->n_files), atomic_load(&s->n_hashed),
-		atomic_load(&s->bytes_hashed) >> 20, atomic_load(&s->n_found),
+	fprintf(stderr, "\rexecban scan: %lu files, %lu hashed (%llu MiB), %lu signed, "
+		"%lu banned, %lu unreadable\033[K", atomic_load(&s->n_files),
+		atomic_load(&s->n_hashed), atomic_load(&s->bytes_hashed) >> 20,
+		atomic_load(&s->n_signed), atomic_load(&s->n_found),
 		atomic_load(&s->n_unreadable));
 	fflush(stderr);
 	s->progress_shown = true;
@@ -199,37 +217,85 @@ static void unreadable(struct scan *s, const char *path, int e)
 	pthread_mutex_unlock(&s->olock);
 }
 
-static void report(struct scan *s, const char *path, const struct ban *b, uint64_t size,
-		   const struct stat *st)
+/* Could a file of this size match a hash rule? */
+static bool size_may_match(const struct scan *s, uint64_t size)
 {
-	char hex[2 * EXECBAN_SHA256_LEN + 1];
-	const char *action;
+	if (!s->n_hash_rules)
+		return false;
+	return !s->size_filter || bsearch(&size, s->sizes, s->n_sizes, sizeof(size), cmp_u64);
+}
 
-	hex_encode(b->key.b, sizeof(b->key.b), hex);
-	action = b->rule.action == EXECBAN_RULE_DENY && !s->audit_mode ? "deny" : "audit";
+static void report(struct scan *s, const struct finding *f)
+{
+	char hex[2 * EXECBAN_SHA256_LEN + 1] = "", *eq;
+
+	if (f->hashed)
+		hex_encode(f->digest, sizeof(f->digest), hex);
+	atomic_fetch_add(&s->n_found, 1);
 	pthread_mutex_lock(&s->olock);
 	clear_progress(s);
 	if (s->json) {
 		fputs("{\"path\":", stdout);
-		json_str(path);
-		printf(",\"sha256\":\"%s\",\"size\":%llu,\"rule\":", hex, (unsigned long long)size);
-		json_str(b->rule.label);
-		printf(",\"action\":\"%s\",\"uid\":%u,\"mode\":\"%04o\"}\n", action,
-		       (unsigned int)st->st_uid, (unsigned int)(st->st_mode & 07777));
+		json_str(f->path);
+		printf(",\"sha256\":\"%s\",\"size\":%llu,\"identity\":", hex,
+		       (unsigned long long)f->st->st_size);
+		if (f->ban) {
+			eq = strchr(f->match, '=');
+			printf("\"%.*s\",\"match\":", eq ? (int)(eq - f->match) : 0, f->match);
+			json_str(f->match);
+		} else {
+			fputs("null,\"match\":null", stdout);
+		}
+		fputs(",\"rule\":", stdout);
+		json_str(f->ban ? f->ban->rule.label : "");
+		printf(",\"action\":\"%s\",\"uid\":%u,\"gid\":%u,\"mode\":\"%04o\","
+		       "\"signature_error\":", f->deny ? "deny" : "audit",
+		       (unsigned int)f->st->st_uid, (unsigned int)f->st->st_gid,
+		       (unsigned int)(f->st->st_mode & 07777));
+		if (f->ban)
+			fputs("null", stdout);
+		else
+			json_str(f->sig_why);
+		puts("}");
+	} else if (f->ban) {
+		printf("BANNED %s %s rule=%s\n", f->path, f->match,
+		       f->ban->rule.label[0] ? f->ban->rule.label : "-");
 	} else {
-		printf("BANNED %s sha256=%s rule=%s\n", path, hex,
-		       b->rule.label[0] ? b->rule.label : "-");
+		printf("BANNED %s signature=unreadable rule=- why=\"%s\"\n", f->path, f->sig_why);
 	}
 	fflush(stdout);
 	pthread_mutex_unlock(&s->olock);
 }
 
+/*
+ * The rule the file's signers match, as the kernel picks it (bpf/policy.bpf.h): a deny rule
+ * over an audit rule, else the first identity found. NULL if none; *which says which identity.
+ */
+static const struct ban *signer_match(const struct scan *s, const struct file_sigs *fs,
+				      unsigned int *which)
+{
+	const struct ban *best = NULL, *b;
+	unsigned int i;
+
+	for (i = 0; i < fs->n_ids; i++) {
+		b = bsearch(&fs->ids[i].key, s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
+		if (b && (!best || (best->rule.action != EXECBAN_RULE_DENY &&
+				    b->rule.action == EXECBAN_RULE_DENY))) {
+			best = b;
+			*which = i;
+		}
+	}
+	return best;
+}
+
 static void scan_file(struct scan *s, const char *path)
 {
 	int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-	uint8_t digest[EXECBAN_SHA256_LEN];
+	struct finding f = { .path = path };
+	const struct ban *b = NULL, *sb;
+	struct file_sigs fs;
+	unsigned int which = 0;
 	struct stat st;
-	const struct ban *b;
 	uint64_t size;
 	int fd, ret;
 
@@ -241,23 +307,66 @@ static void scan_file(struct scan *s, const char *path)
 			unreadable(s, path, errno);
 		return;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		goto out;
+	f.st = &st;
+
+	/* Hash rules first, as the kernel checks them. */
+	if (size_may_match(s, (uint64_t)st.st_size)) {
+		ret = sha256_fd(fd, f.digest, &size);
+		if (ret) {
+			unreadable(s, path, -ret);
+			goto out;
+		}
+		atomic_fetch_add(&s->n_hashed, 1);
+		atomic_fetch_add(&s->bytes_hashed, size);
+		f.hashed = true;
+		b = bsearch(f.digest, s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
+		if (b) {
+			hex_encode(f.digest, sizeof(f.digest), f.match + 7);
+			memcpy(f.match, "sha256=", 7);
+		}
 	}
-	ret = sha256_fd(fd, digest, &size);
-	close(fd);
-	if (ret) {
-		unreadable(s, path, -ret);
-		return;
+
+	/* Then, unless a deny rule matched, who signed it. */
+	if (s->n_signer_rules && !(b && b->rule.action == EXECBAN_RULE_DENY)) {
+		file_sigs_read(fd, (uint64_t)st.st_size, &fs);
+		if (fs.n_ids || file_sigs_unreadable(&fs))
+			atomic_fetch_add(&s->n_signed, 1);
+		if (file_sigs_unreadable(&fs)) {
+			/* It could name a banned signer: the kernel refuses it (fail closed). */
+			b = NULL;
+			file_sigs_why(&fs, f.sig_why, sizeof(f.sig_why));
+			f.deny = true;
+			goto found;
+		}
+		sb = signer_match(s, &fs, &which);
+		if (sb && (!b || sb->rule.action == EXECBAN_RULE_DENY)) {
+			b = sb;
+			if (file_ident_format(&fs.ids[which], f.match, sizeof(f.match)) < 0)
+				snprintf(f.match, sizeof(f.match), "%s=?",
+					 policy_ident_name(fs.ids[which].kind));
+		}
 	}
-	atomic_fetch_add(&s->n_hashed, 1);
-	atomic_fetch_add(&s->bytes_hashed, size);
-	b = bsearch(digest, s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
 	if (!b)
-		return;
-	atomic_fetch_add(&s->n_found, 1);
-	report(s, path, b, size, &st);
+		goto out;
+	f.deny = b->rule.action == EXECBAN_RULE_DENY && !s->audit_mode;
+found:
+	f.ban = b;
+	/* A signer match: its digest too, for the report and the manifest. */
+	if (!f.hashed) {
+		ret = sha256_fd(fd, f.digest, &size);
+		if (ret) {
+			unreadable(s, path, -ret);
+		} else {
+			atomic_fetch_add(&s->n_hashed, 1);
+			atomic_fetch_add(&s->bytes_hashed, size);
+			f.hashed = true;
+		}
+	}
+	report(s, &f);
+out:
+	close(fd);
 }
 
 static void *worker(void *arg)
@@ -293,14 +402,14 @@ static void walk_error(const char *path, int e, void *arg)
 static int visit(const struct walk_ent *e, void *arg)
 {
 	struct scan *s = arg;
-	uint64_t size = (uint64_t)e->st->st_size;
 	char *path;
 
 	atomic_fetch_add(&s->n_files, 1);
 	progress(s);
 	if (!S_ISREG(e->st->st_mode))
 		return 0;
-	if (s->size_filter && !bsearch(&size, s->sizes, s->n_sizes, sizeof(size), cmp_u64))
+	/* With signer rules any file may be signed: the workers look (40 bytes, an xattr). */
+	if (!s->n_signer_rules && !size_may_match(s, (uint64_t)e->st->st_size))
 		return 0;
 	path = strdup(e->path);
 	if (!path)
@@ -319,17 +428,22 @@ static int visit(const struct walk_ent *e, void *arg)
 static void scan_usage(FILE *f)
 {
 	fputs("usage: execban scan [--policy P]... [--json] [--xdev|--all-mounts] [--jobs N] PATH...\n\n"
-	      "Find the files under PATH whose SHA-256 the policy bans, as the kernel would at exec.\n"
-	      "Only files whose size is a banned size are hashed when every rule has a size.\n\n"
+	      "Find the files under PATH that the policy bans, as the kernel would decide at exec:\n"
+	      "by SHA-256 (only files of a banned size are hashed when every hash rule has a size)\n"
+	      "and, for signer rules, by who signed them (appended PKCS#7, security.ima).\n\n"
 	      "  --policy P     policy file (repeatable); default: the policy the kernel enforces\n"
-	      "  --json         one object per banned file: path, sha256, size, rule (its label),\n"
-	      "                 action (deny, or audit for audit rules and mode audit policies),\n"
-	      "                 uid, mode (octal permission bits, as a string)\n"
+	      "  --json         one object per banned file: path, sha256, size, identity and match\n"
+	      "                 (the identity matched, in policy syntax), rule (its label), action\n"
+	      "                 (deny, or audit for audit rules and mode audit policies), uid, gid,\n"
+	      "                 mode (octal string), signature_error (null, or why the file's\n"
+	      "                 signature cannot be read)\n"
 	      "  --xdev         stay on each PATH's filesystem (the default)\n"
 	      "  --all-mounts   enter every mounted filesystem (not proc, sysfs and the like)\n"
 	      "  --jobs N       hashing threads (default: online CPUs)\n\n"
-	      "Prints 'BANNED <path> sha256=<hex> rule=<label>' per banned file; symlinks are not\n"
-	      "followed; files that cannot be read are warned about and counted.\n\n"
+	      "Prints 'BANNED <path> <identity>=<value> rule=<label>' per banned file, or\n"
+	      "'BANNED <path> signature=unreadable rule=- why=\"...\"' for a file whose signature\n"
+	      "cannot be read while the policy has signer rules (the kernel refuses it). Symlinks\n"
+	      "are not followed; files that cannot be read are warned about and counted.\n\n"
 	      "exit: 0 nothing banned found, 1 banned files found, 2 usage, 3 error\n", f);
 }
 
@@ -480,9 +594,10 @@ int cmd_scan(int argc, char **argv)
 	clear_progress(&s);
 	pthread_mutex_unlock(&s.olock);
 	if (s.progress)
-		fprintf(stderr, "execban scan: %lu files, %lu hashed, %lu banned, %lu unreadable\n",
-			atomic_load(&s.n_files), atomic_load(&s.n_hashed),
-			atomic_load(&s.n_found), atomic_load(&s.n_unreadable));
+		fprintf(stderr, "execban scan: %lu files, %lu hashed, %lu signed, %lu banned, "
+			"%lu unreadable\n", atomic_load(&s.n_files), atomic_load(&s.n_hashed),
+			atomic_load(&s.n_signed), atomic_load(&s.n_found),
+			atomic_load(&s.n_unreadable));
 	else if (atomic_load(&s.n_unreadable))
 		warn("%lu files or folders could not be read: the scan is incomplete",
 		     atomic_load(&s.n_unreadable));
