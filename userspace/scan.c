@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * scan.c - execban scan: find the files on disk that a policy bans.
+ * scan.c - execban scan: find the files on disk that a policy bans, and with --quarantine
+ * move them out of the way (quarantine.c).
  *
  * The main thread walks the trees (walk.c) and queues the regular files that could be banned:
  * those whose size is a banned size (every file when a hash rule has no size), and every file
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,6 +30,7 @@
 #include "compile.h"
 #include "filesig.h"
 #include "kstate.h"
+#include "quarantine.h"
 #include "walk.h"
 
 #define QUEUE_LEN	1024	/* paths waiting for a worker */
@@ -48,6 +51,7 @@ struct scan {
 	bool size_filter;		/* every hash rule has a size: other sizes are never hashed */
 	bool audit_mode;		/* the policy says mode audit: nothing is denied */
 	bool json;
+	struct quarantine *q;		/* --quarantine DIR, or NULL */
 
 	/* the queue between the walk and the workers */
 	pthread_mutex_t qlock;
@@ -64,10 +68,11 @@ struct scan {
 	struct timespec last_progress;
 
 	atomic_ulong n_files, n_candidates, n_hashed, n_signed, n_found, n_unreadable;
+	atomic_ulong n_not_moved;
 	atomic_ullong bytes_hashed;
 };
 
-/* What scan found about one file, for the report. */
+/* What scan found about one file, for the report and the manifest. */
 struct finding {
 	const char *path;
 	const struct stat *st;
@@ -225,46 +230,106 @@ static bool size_may_match(const struct scan *s, uint64_t size)
 	return !s->size_filter || bsearch(&size, s->sizes, s->n_sizes, sizeof(size), cmp_u64);
 }
 
-static void report(struct scan *s, const struct finding *f)
+/*
+ * The finding's fields shared by --json and the manifest, without braces. A malloc'd string,
+ * or NULL when out of memory.
+ */
+static char *finding_fields(const struct finding *f)
 {
-	char hex[2 * EXECBAN_SHA256_LEN + 1] = "", *eq;
+	char *buf = NULL, *eq, hex[2 * EXECBAN_SHA256_LEN + 1] = "";
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
 
+	if (!out)
+		return NULL;
 	if (f->hashed)
 		hex_encode(f->digest, sizeof(f->digest), hex);
+	fprintf(out, "\"sha256\":\"%s\",\"size\":%llu,\"identity\":", hex,
+		(unsigned long long)f->st->st_size);
+	if (f->ban) {
+		eq = strchr(f->match, '=');
+		fprintf(out, "\"%.*s\",\"match\":", eq ? (int)(eq - f->match) : 0, f->match);
+		json_fstr(out, f->match);
+	} else {
+		fputs("null,\"match\":null", out);
+	}
+	fputs(",\"rule\":", out);
+	json_fstr(out, f->ban ? f->ban->rule.label : "");
+	fprintf(out, ",\"action\":\"%s\",\"uid\":%u,\"gid\":%u,\"mode\":\"%04o\","
+		"\"signature_error\":", f->deny ? "deny" : "audit", (unsigned int)f->st->st_uid,
+		(unsigned int)f->st->st_gid, (unsigned int)(f->st->st_mode & 07777));
+	if (f->ban)
+		fputs("null", out);
+	else
+		json_fstr(out, f->sig_why);
+	if (fclose(out)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * Report one banned file; with --quarantine, move it first (deny findings only: an audit rule
+ * records, it does not ban) so that the report can say where it went.
+ */
+static void report(struct scan *s, const struct finding *f, int fd)
+{
+	char newpath[PATH_MAX + NAME_MAX + 2] = "", why[2 * PATH_MAX] = "";
+	char *fields = finding_fields(f);
+	bool moving = s->q && f->deny;
+	int ret = 0;
+
 	atomic_fetch_add(&s->n_found, 1);
+	if (moving) {
+		struct quarantine_item it = {
+			.path = f->path, .fd = fd, .st = f->st, .sha256 = f->digest,
+			.json_fields = fields,
+		};
+
+		if (!fields) {
+			ret = -ENOMEM;
+			snprintf(why, sizeof(why), "out of memory");
+		} else if (!f->hashed) {
+			ret = -EIO;	/* a copy could not be checked against it */
+			snprintf(why, sizeof(why), "it could not be hashed");
+		} else {
+			ret = quarantine_file(s->q, &it, newpath, sizeof(newpath), why, sizeof(why));
+		}
+		if (ret)
+			atomic_fetch_add(&s->n_not_moved, 1);
+	}
+
 	pthread_mutex_lock(&s->olock);
 	clear_progress(s);
+	if (moving && ret)
+		err("%s: not quarantined: %s", f->path, why);
 	if (s->json) {
 		fputs("{\"path\":", stdout);
 		json_str(f->path);
-		printf(",\"sha256\":\"%s\",\"size\":%llu,\"identity\":", hex,
-		       (unsigned long long)f->st->st_size);
-		if (f->ban) {
-			eq = strchr(f->match, '=');
-			printf("\"%.*s\",\"match\":", eq ? (int)(eq - f->match) : 0, f->match);
-			json_str(f->match);
-		} else {
-			fputs("null,\"match\":null", stdout);
+		if (fields)
+			printf(",%s", fields);
+		if (s->q) {
+			fputs(",\"quarantined\":", stdout);
+			if (moving && !ret)
+				json_str(newpath);
+			else
+				fputs("null", stdout);
 		}
-		fputs(",\"rule\":", stdout);
-		json_str(f->ban ? f->ban->rule.label : "");
-		printf(",\"action\":\"%s\",\"uid\":%u,\"gid\":%u,\"mode\":\"%04o\","
-		       "\"signature_error\":", f->deny ? "deny" : "audit",
-		       (unsigned int)f->st->st_uid, (unsigned int)f->st->st_gid,
-		       (unsigned int)(f->st->st_mode & 07777));
-		if (f->ban)
-			fputs("null", stdout);
-		else
-			json_str(f->sig_why);
 		puts("}");
-	} else if (f->ban) {
-		printf("BANNED %s %s rule=%s\n", f->path, f->match,
-		       f->ban->rule.label[0] ? f->ban->rule.label : "-");
 	} else {
-		printf("BANNED %s signature=unreadable rule=- why=\"%s\"\n", f->path, f->sig_why);
+		if (f->ban)
+			printf("BANNED %s %s rule=%s\n", f->path, f->match,
+			       f->ban->rule.label[0] ? f->ban->rule.label : "-");
+		else
+			printf("BANNED %s signature=unreadable rule=- why=\"%s\"\n", f->path,
+			       f->sig_why);
+		if (moving && !ret)
+			printf("QUARANTINED %s -> %s\n", f->path, newpath);
 	}
 	fflush(stdout);
 	pthread_mutex_unlock(&s->olock);
+	free(fields);
 }
 
 /*
@@ -364,7 +429,7 @@ found:
 			f.hashed = true;
 		}
 	}
-	report(s, &f);
+	report(s, &f, fd);
 out:
 	close(fd);
 }
@@ -411,6 +476,9 @@ static int visit(const struct walk_ent *e, void *arg)
 	/* With signer rules any file may be signed: the workers look (40 bytes, an xattr). */
 	if (!s->n_signer_rules && !size_may_match(s, (uint64_t)e->st->st_size))
 		return 0;
+	/* What an earlier scan quarantined is not found again. */
+	if (s->q && quarantine_is_dir(s->q, e->dirfd))
+		return 0;
 	path = strdup(e->path);
 	if (!path)
 		return -ENOMEM;
@@ -427,24 +495,31 @@ static int visit(const struct walk_ent *e, void *arg)
 
 static void scan_usage(FILE *f)
 {
-	fputs("usage: execban scan [--policy P]... [--json] [--xdev|--all-mounts] [--jobs N] PATH...\n\n"
+	fputs("usage: execban scan [--policy P]... [--json] [--quarantine DIR] [--xdev|--all-mounts]\n"
+	      "                    [--jobs N] PATH...\n\n"
 	      "Find the files under PATH that the policy bans, as the kernel would decide at exec:\n"
 	      "by SHA-256 (only files of a banned size are hashed when every hash rule has a size)\n"
 	      "and, for signer rules, by who signed them (appended PKCS#7, security.ima).\n\n"
-	      "  --policy P     policy file (repeatable); default: the policy the kernel enforces\n"
-	      "  --json         one object per banned file: path, sha256, size, identity and match\n"
-	      "                 (the identity matched, in policy syntax), rule (its label), action\n"
-	      "                 (deny, or audit for audit rules and mode audit policies), uid, gid,\n"
-	      "                 mode (octal string), signature_error (null, or why the file's\n"
-	      "                 signature cannot be read)\n"
-	      "  --xdev         stay on each PATH's filesystem (the default)\n"
-	      "  --all-mounts   enter every mounted filesystem (not proc, sysfs and the like)\n"
-	      "  --jobs N       hashing threads (default: online CPUs)\n\n"
+	      "  --policy P        policy file (repeatable); default: the policy the kernel enforces\n"
+	      "  --json            one object per banned file: path, sha256, size, identity and\n"
+	      "                    match (the identity matched, in policy syntax), rule (its label),\n"
+	      "                    action (deny, or audit for audit rules and mode audit policies),\n"
+	      "                    uid, gid, mode (octal string), signature_error (null, or why the\n"
+	      "                    file's signature cannot be read), and with --quarantine,\n"
+	      "                    quarantined (where it went, or null)\n"
+	      "  --quarantine DIR  move every file the policy denies into DIR (root's, mode 0700;\n"
+	      "                    created if missing), without its execute bits, and append a line\n"
+	      "                    per file to DIR/" QUARANTINE_MANIFEST "\n"
+	      "  --xdev            stay on each PATH's filesystem (the default)\n"
+	      "  --all-mounts      enter every mounted filesystem (not proc, sysfs and the like)\n"
+	      "  --jobs N          hashing threads (default: online CPUs)\n\n"
 	      "Prints 'BANNED <path> <identity>=<value> rule=<label>' per banned file, or\n"
 	      "'BANNED <path> signature=unreadable rule=- why=\"...\"' for a file whose signature\n"
-	      "cannot be read while the policy has signer rules (the kernel refuses it). Symlinks\n"
-	      "are not followed; files that cannot be read are warned about and counted.\n\n"
-	      "exit: 0 nothing banned found, 1 banned files found, 2 usage, 3 error\n", f);
+	      "cannot be read while the policy has signer rules (the kernel refuses it), and\n"
+	      "'QUARANTINED <path> -> <new path>' per file moved. Symlinks are not followed; files\n"
+	      "that cannot be read are warned about and counted.\n\n"
+	      "exit: 0 nothing banned found, 1 banned files found (and all moved, with\n"
+	      "--quarantine), 2 usage (or a DIR refused), 3 error (or a banned file not moved)\n", f);
 }
 
 int cmd_scan(int argc, char **argv)
@@ -455,12 +530,13 @@ int cmd_scan(int argc, char **argv)
 		{ "xdev", no_argument, NULL, 'x' },
 		{ "all-mounts", no_argument, NULL, 'a' },
 		{ "jobs", required_argument, NULL, 'J' },
+		{ "quarantine", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	unsigned int walk_flags = WALK_XDEV;
 	struct scan s = { .json = false };
-	char **policies = NULL, *end;
+	char **policies = NULL, *end, *qdir = NULL;
 	int c, i, n_policies = 0, ret;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_t *threads = NULL;
@@ -484,6 +560,9 @@ int cmd_scan(int argc, char **argv)
 			break;
 		case 'a':
 			walk_flags = WALK_SKIP_PSEUDO;
+			break;
+		case 'q':
+			qdir = optarg;
 			break;
 		case 'J':
 			errno = 0;
@@ -524,6 +603,13 @@ int cmd_scan(int argc, char **argv)
 	free(policies);
 	if (ret)
 		goto out_free;
+	if (qdir) {
+		c = quarantine_open(&s.q, qdir);
+		if (c) {
+			ret = c == -ENOMEM ? EXIT_SYSTEM : EXIT_USAGE;
+			goto out_free;
+		}
+	}
 
 	/* one descriptor per folder level: allow deep trees */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
@@ -601,6 +687,11 @@ int cmd_scan(int argc, char **argv)
 	else if (atomic_load(&s.n_unreadable))
 		warn("%lu files or folders could not be read: the scan is incomplete",
 		     atomic_load(&s.n_unreadable));
+	if (atomic_load(&s.n_not_moved)) {
+		err("%lu banned file%s could not be quarantined (see above)",
+		    atomic_load(&s.n_not_moved), atomic_load(&s.n_not_moved) == 1 ? "" : "s");
+		ret = EXIT_SYSTEM;
+	}
 	if (fflush(stdout) || ferror(stdout)) {
 		err("writing the results: %s", strerror(errno));
 		ret = EXIT_SYSTEM;
@@ -608,6 +699,7 @@ int cmd_scan(int argc, char **argv)
 	if (!ret)
 		ret = atomic_load(&s.n_found) ? EXIT_FAIL : EXIT_OK;
 out_free:
+	quarantine_close(s.q);
 	free(threads);
 	free(s.bans);
 	free(s.sizes);
