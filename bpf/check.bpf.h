@@ -35,6 +35,11 @@ extern int execban_file_sha256(struct file *file, __u8 *digest, __u32 digest__sz
 extern int execban_file_signer(struct file *file, __u8 *out, __u32 out__sz) __ksym __weak;
 extern int execban_file_verify_signer(struct file *file) __ksym __weak;
 extern __u32 execban_kmod_open_marker(void) __ksym __weak;
+extern int execban_dentry_sha256(struct dentry *dentry, __u8 *digest, __u32 digest__sz) __ksym __weak;
+extern int execban_dentry_signer(struct dentry *dentry, __u8 *out, __u32 out__sz) __ksym __weak;
+extern int execban_dentry_verify_signer(struct dentry *dentry) __ksym __weak;
+
+#define EOPNOTSUPP	95
 
 #define ENODATA		61
 
@@ -129,10 +134,33 @@ static __always_inline bool cacheable(struct inode *inode)
 	return BPF_CORE_READ(inode, i_writecount.counter) <= 0;
 }
 
-static __always_inline int hash_file(struct file *file, __u8 *digest)
+/* What a hook knows about the access being checked. */
+struct access {
+	struct file *file;	/* the file, or */
+	struct dentry *dentry;	/* its dentry, in hooks that have no file (rename, chmod, link) */
+	bool by_dentry;		/* a constant in each hook, so each program has one kind only */
+	const char *filename;	/* as asked for (exec), the new name (rename, link), or NULL */
+	__u16 action;		/* enum execban_action */
+};
+
+static __always_inline struct inode *access_inode(const struct access *a)
 {
+	if (!a->by_dentry)
+		return a->file ? a->file->f_inode : NULL;
+	return a->dentry ? a->dentry->d_inode : NULL;
+}
+
+static __always_inline int hash_file(const struct access *a, __u8 *digest)
+{
+	struct file *file = a->file;
 	long ret;
 
+	if (a->by_dentry) {
+		/* No file: only execban.ko can read it, through the page cache. */
+		if (!use_kmod_signer)
+			return -EOPNOTSUPP;
+		return execban_dentry_sha256(a->dentry, digest, EXECBAN_SHA256_LEN);
+	}
 	if (use_kmod_hash)
 		return execban_file_sha256(file, digest, EXECBAN_SHA256_LEN);
 
@@ -149,7 +177,7 @@ static __always_inline int hash_file(struct file *file, __u8 *digest)
  * dropped whenever the file is opened for writing or truncated (execban.bpf.c), which covers
  * changes that land within one tick of the coarse timestamps.
  */
-static __always_inline int file_digest(struct file *file, struct inode *inode,
+static __always_inline int file_digest(const struct access *a, struct inode *inode,
 				       struct execban_sha256_key *k, __u32 *evflags,
 				       const bool can_hash)
 {
@@ -170,7 +198,7 @@ static __always_inline int file_digest(struct file *file, struct inode *inode,
 	if (!can_hash)
 		return -ENODATA;
 
-	ret = hash_file(file, k->b);
+	ret = hash_file(a, k->b);
 	stat_inc(EXECBAN_STAT_HASHES);
 	if (ret)
 		return ret;
@@ -195,41 +223,51 @@ static __always_inline bool signers_active(void)
 }
 
 /*
- * Who signed the file, in the current task's scratch entry: from the inode cache when it was
- * read from the same inode state, otherwise asked of execban.ko (hooks that may sleep only).
- * Returns NULL when that cannot be known: the caller fails closed.
+ * Who signed the file, in the current task's scratch entry (*out): from the inode cache when
+ * it was read from the same inode state, otherwise asked of execban.ko (hooks that may sleep
+ * only). Returns 0, or -errno when that cannot be known (-ENODATA: not cached where nothing
+ * can be read; -EOPNOTSUPP: a file known by its dentry on a filesystem execban.ko cannot read
+ * that way).
  */
-static __always_inline struct execban_signer *file_signer(struct file *file, struct inode *inode,
-							  __u32 *evflags, const bool can_read)
+static __always_inline int file_signer(const struct access *a, struct inode *inode,
+				       struct execban_signer **out, const bool can_read)
 {
 	struct execban_inode_cache *c;
 	struct execban_signer *sg;
 	struct stamp now = {};
+	int ret;
 
+	*out = NULL;
 	sg = bpf_task_storage_get(&task_signer, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!sg)
-		return NULL;
+		return -12;	/* -ENOMEM */
 	inode_stamp(inode, &now);
 	c = bpf_inode_storage_get(&inode_cache, inode, 0,
 				  can_read ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (c && (c->valid & EXECBAN_CACHE_SIGNER) && stamp_eq(c, &now)) {
 		*sg = c->signer;
 		stat_inc(EXECBAN_STAT_SIGNER_CACHE_HITS);
-		return sg;
+		*out = sg;
+		return 0;
 	}
 	if (!can_read)
-		return NULL;
+		return -ENODATA;
 
 	stat_inc(EXECBAN_STAT_SIGNER_READS);
-	if (execban_file_signer(file, (__u8 *)sg, sizeof(*sg)))
-		return NULL;
+	if (!a->by_dentry)
+		ret = execban_file_signer(a->file, (__u8 *)sg, sizeof(*sg));
+	else
+		ret = execban_dentry_signer(a->dentry, (__u8 *)sg, sizeof(*sg));
+	if (ret)
+		return ret;
 	if (c && cacheable(inode)) {
 		cache_begin(c, &now, EXECBAN_CACHE_SIGNER);
 		c->signer = *sg;
 		c->valid |= EXECBAN_CACHE_SIGNER;
 	}
-	return sg;
+	*out = sg;
+	return 0;
 }
 
 /* A signature is there but could not be read: it might name a banned signer. */
@@ -269,6 +307,10 @@ static long walk_step(__u32 i, struct walk *w)
 	long len;
 
 	if (d == root || d == parent) {
+		if (!mnt) {		/* dentry only: the filesystem's root */
+			w->complete = true;
+			return 1;
+		}
 		up = BPF_CORE_READ(mnt, mnt_parent);
 		if (!up || up == mnt) {
 			w->complete = true;
@@ -294,12 +336,13 @@ static long walk_step(__u32 i, struct walk *w)
 	return 0;
 }
 
-/* Fills buf with path slots; returns false if the path was cut short. */
-static __always_inline bool path_walk(struct file *file, char *buf)
+/*
+ * Fills buf with path slots from leaf up to the root of the mount tree, or, with no mount (a
+ * hook that has a dentry only), up to the root of the dentry's filesystem. Returns false if
+ * the path was cut short.
+ */
+static __always_inline bool walk_path(struct dentry *leaf, struct mount *mnt, char *buf)
 {
-	struct vfsmount *vm = BPF_CORE_READ(file, f_path.mnt);
-	struct dentry *leaf = BPF_CORE_READ(file, f_path.dentry);
-	struct mount *mnt = container_of(vm, struct mount, mnt);
 	struct walk w = { .d = leaf, .mnt = mnt };
 	bool complete;
 	__u32 n;
@@ -317,12 +360,14 @@ static __always_inline bool path_walk(struct file *file, char *buf)
 	return complete && !w.failed;
 }
 
-/* What a hook knows about the access being checked. */
-struct access {
-	struct file *file;
-	const char *filename;	/* as asked for, or NULL */
-	__u16 action;		/* enum execban_action */
-};
+static __always_inline bool path_walk(struct file *file, char *buf)
+{
+	struct vfsmount *vm = BPF_CORE_READ(file, f_path.mnt);
+
+	return walk_path(BPF_CORE_READ(file, f_path.dentry),
+			 container_of(vm, struct mount, mnt), buf);
+}
+
 
 static __always_inline void emit_event(const struct access *a, struct inode *inode,
 				       const struct execban_sha256_key *k, const struct verdict *v,
@@ -418,7 +463,10 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	if (a->filename)
 		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), a->filename);
 	/* bpf_d_path is allowed only in hooks that may sleep (its allowlist). */
-	if (can_sleep) {
+	if (a->by_dentry) {
+		e->flags |= EXECBAN_EVF_PATH_SLOTS | EXECBAN_EVF_PATH_FSREL;
+		n = walk_path(a->dentry, NULL, e->path) ? 0 : -1;
+	} else if (can_sleep) {
 		n = bpf_d_path(&a->file->f_path, e->path, sizeof(e->path));
 		if (n < 0)
 			e->path[0] = 0;
@@ -490,10 +538,9 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 	__u32 evflags = 0;
 	bool hashed = false;
 	__u16 verdict;
+	int ret;
 
-	if (!a->file)
-		return 0;
-	inode = a->file->f_inode;
+	inode = access_inode(a);
 	/* Only regular files hold banned bytes; exec and mmap of anything else is not ours. */
 	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG)
 		return 0;
@@ -501,7 +548,14 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 	stat_inc(EXECBAN_STAT_CHECKS);
 	if (!size_may_match(inode->i_size)) {
 		stat_inc(EXECBAN_STAT_SIZE_SKIPS);
-	} else if (file_digest(a->file, inode, &k, &evflags, can_hash)) {
+	} else if ((ret = file_digest(a, inode, &k, &evflags, can_hash))) {
+		/*
+		 * A file known by its dentry only (rename, chmod, link) that execban.ko cannot
+		 * read (no module, a filesystem it cannot read that way, or a hook that cannot
+		 * sleep and nothing cached): let it through; its bytes are judged when run.
+		 */
+		if (a->by_dentry && (ret == -EOPNOTSUPP || ret == -ENODATA))
+			return 0;
 		/*
 		 * Fail closed: a file that could be banned (its size is) and whose bytes we
 		 * cannot read is refused. A ban that a read error turns off is no ban.
@@ -518,8 +572,10 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 
 	if (!v.exhausted && (!v.matched || v.rule.action != EXECBAN_RULE_DENY) &&
 	    signers_active()) {
-		sg = file_signer(a->file, inode, &evflags, can_hash);
-		if (!sg || signer_unreadable(sg)) {
+		ret = file_signer(a, inode, &sg, can_hash);
+		if (ret && a->by_dentry && (ret == -EOPNOTSUPP || ret == -ENODATA))
+			goto decide;	/* as above: judged when run */
+		if (ret || signer_unreadable(sg)) {
 			/* Who signed it cannot be known: it could be a banned signer. */
 			stat_inc(EXECBAN_STAT_SIG_ERRORS);
 			v.matched = false;
@@ -533,13 +589,16 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 		signer_match(sg, &v);
 		if (v.matched && v.rule.ident_kind != EXECBAN_IDENT_SHA256) {
 			/* For the event: the digest, and whether a banned certificate signed it. */
-			if (!hashed && file_digest(a->file, inode, &k, &evflags, can_hash))
+			if (!hashed && file_digest(a, inode, &k, &evflags, can_hash))
 				evflags |= EXECBAN_EVF_NO_DIGEST;
 			if (can_hash && (sg->formats & EXECBAN_SIGF_MODSIG))
-				sg->verify = execban_file_verify_signer(a->file);
+				sg->verify = a->by_dentry ?
+					     execban_dentry_verify_signer(a->dentry) :
+					     execban_file_verify_signer(a->file);
 		}
 	}
 
+decide:
 	if (v.exhausted) {
 		/* The policy kept switching under us: refuse rather than guess. */
 		emit_event(a, inode, &k, &v, sg, EXECBAN_VERDICT_DENIED,
@@ -564,6 +623,8 @@ static __always_inline int check_access(const struct access *a, const bool can_h
  */
 static __always_inline void prime_cache(struct file *file)
 {
+	struct access a = { .file = file };
+	struct execban_signer *sg;
 	struct execban_sha256_key k;
 	struct inode *inode;
 	__u32 evflags = 0;
@@ -574,9 +635,9 @@ static __always_inline void prime_cache(struct file *file)
 	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG)
 		return;
 	if (size_may_match(inode->i_size))
-		file_digest(file, inode, &k, &evflags, true);
+		file_digest(&a, inode, &k, &evflags, true);
 	if (signers_active())
-		file_signer(file, inode, &evflags, true);
+		file_signer(&a, inode, &sg, true);
 }
 
 #endif /* EXECBAN_CHECK_BPF_H */

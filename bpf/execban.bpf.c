@@ -15,6 +15,14 @@
  *                              a banned script to read it: denied. Opened for writing: drop
  *                              the inode's cached digest.
  *   lsm/path_truncate          drop it on truncate(2) by path (no open involved).
+ *   lsm.s/inode_rename         installing: renaming a banned file into place (dpkg, rpm,
+ *                              install(1), downloaders) is denied.
+ *   lsm.s/inode_setattr        installing: adding an execute bit to a banned file is denied.
+ *   lsm/inode_link             installing: a hard link to a banned file is denied (decided
+ *                              from the cache: this hook cannot sleep).
+ *                              These three have a dentry and no file: execban.ko reads the
+ *                              bytes from the page cache where it can (see kmod/source.c);
+ *                              where it cannot, the file is judged when it is run.
  *   lsm/bprm_committed_creds   remember in task storage whether the new program is one of the
  *   lsm/task_alloc             policy's interpreters; children inherit it.
  *
@@ -171,6 +179,80 @@ int BPF_PROG(execban_file_open, struct file *file, int ret)
 	if (!current_is_interpreter())
 		return 0;
 	return check_access(&a, true);
+}
+
+struct mnt_idmap;	/* 6.3+; vmlinux.h is from 6.1 */
+
+#define ATTR_MODE	(1 << 0)
+#define S_IXUGO		00111
+
+/* rename(2): the file being renamed is judged (RENAME_EXCHANGE's other file is not). */
+SEC("lsm.s/inode_rename")
+int BPF_PROG(execban_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	struct access a = {
+		.dentry = old_dentry,
+		.by_dentry = true,
+		.filename = (const char *)new_dentry->d_name.name,
+		.action = EXECBAN_ACT_RENAME,
+	};
+
+	if (ret)
+		return ret;
+	return check_access(&a, true);
+}
+
+/* chmod/fchmod/setattr adding an execute bit the file does not have yet. */
+static __always_inline int setattr_check(struct dentry *dentry, struct iattr *attr)
+{
+	struct access a = { .dentry = dentry, .by_dentry = true, .action = EXECBAN_ACT_CHMOD };
+	struct inode *inode = dentry->d_inode;
+
+	if (!(attr->ia_valid & ATTR_MODE))
+		return 0;
+	if (!inode || !(attr->ia_mode & S_IXUGO & ~inode->i_mode))
+		return 0;
+	return check_access(&a, true);
+}
+
+/*
+ * inode_setattr gained an idmap first argument in 6.3, and LSM hook arguments are not
+ * relocated: one program per layout; the loader loads the one the kernel's BTF has and pins
+ * it as link_execban_inode_setattr.
+ */
+SEC("lsm.s/inode_setattr")
+int BPF_PROG(execban_inode_setattr, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	if (ret)
+		return ret;
+	return setattr_check(dentry, attr);
+}
+
+SEC("lsm.s/inode_setattr")
+int BPF_PROG(execban_inode_setattr_idmap, struct mnt_idmap *idmap, struct dentry *dentry,
+	     struct iattr *attr, int ret)
+{
+	if (ret)
+		return ret;
+	return setattr_check(dentry, attr);
+}
+
+/* link(2): cannot sleep, so decided from the cache; uncached, the file is judged when run. */
+SEC("lsm/inode_link")
+int BPF_PROG(execban_inode_link, struct dentry *old_dentry, struct inode *dir,
+	     struct dentry *new_dentry, int ret)
+{
+	struct access a = {
+		.dentry = old_dentry,
+		.by_dentry = true,
+		.filename = (const char *)new_dentry->d_name.name,
+		.action = EXECBAN_ACT_LINK,
+	};
+
+	if (ret)
+		return ret;
+	return check_access(&a, false);
 }
 
 SEC("lsm/path_truncate")

@@ -301,6 +301,11 @@ enum execban_event_flags {
 	EXECBAN_EVF_SIGNER = 1U << 7,		/* signer holds the file's signatures */
 	EXECBAN_EVF_SIG_ERROR = 1U << 8,	/* a signature could not be read: failed closed */
 	EXECBAN_EVF_NO_DIGEST = 1U << 9,	/* sha256 was not computed (signer rule match) */
+	/*
+	 * path is relative to the root of the file's filesystem: the hook (rename, chmod, link)
+	 * has a dentry and no mount. filename then holds the new name (rename, link).
+	 */
+	EXECBAN_EVF_PATH_FSREL = 1U << 10,
 };
 
 /* Common header of every ring-buffer record. */

@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 
 #include "hash.h"
+#include "source.h"
 
 /* Bytes per kernel_read(); the buffer is allocated per call, not kept. */
 #define EXECBAN_HASH_CHUNK	(64 * 1024)
@@ -65,21 +66,22 @@ void execban_hash_exit(void)
 }
 
 /**
- * execban_hash_file() - SHA-256 of a file's content, offset 0 to end of file
- * @file: a regular file opened for reading (the caller checks)
+ * execban_hash_src() - SHA-256 of a file's content, offset 0 to end of file
+ * @src: a regular file open for reading, or a dentry's page cache (source.c)
  * @digest: SHA256_DIGEST_SIZE bytes, written only on success
  *
- * Reads with kernel_read() at a local offset, so @file->f_pos is neither used
- * nor moved. Reads go on until one returns 0 (end of file): a file that
- * changes size meanwhile is hashed as read, not cut at its size at the start.
- * kernel_read() goes through rw_verify_area(), so the read is subject to
- * security_file_permission() and fanotify permission events like any other.
+ * Reads at a local offset, so an open file's f_pos is neither used nor moved.
+ * Reads go on until one returns 0 (end of file): a file that changes size
+ * meanwhile is hashed as read, not cut at its size at the start. Through an
+ * open file, kernel_read() goes through rw_verify_area(), so the read is
+ * subject to security_file_permission() and fanotify permission events like
+ * any other.
  *
  * Context: process context, may sleep.
  * Return: 0; -ENOMEM; -EINTR if a fatal signal is pending between two chunks;
  * the -errno of a failed read or of the crypto API.
  */
-int execban_hash_file(struct file *file, u8 *digest)
+int execban_hash_src(const struct execban_src *src, u8 *digest)
 {
 	SHASH_DESC_ON_STACK(desc, execban_sha256_tfm);
 	loff_t pos = 0;
@@ -103,13 +105,14 @@ int execban_hash_file(struct file *file, u8 *digest)
 			err = -EINTR;
 			goto out_zero_desc;
 		}
-		len = kernel_read(file, buf, EXECBAN_HASH_CHUNK, &pos);
+		len = execban_src_read(src, buf, EXECBAN_HASH_CHUNK, pos);
 		if (len < 0) {
 			err = len;
 			goto out_zero_desc;
 		}
 		if (len == 0)
 			break;
+		pos += len;
 		err = crypto_shash_update(desc, buf, len);
 		if (err)
 			goto out_zero_desc;

@@ -7,10 +7,10 @@
 
 #include <linux/types.h>
 
-struct file;
+struct execban_src;
 
 int execban_hash_init(void);
 void execban_hash_exit(void);
-int execban_hash_file(struct file *file, u8 *digest);
+int execban_hash_src(const struct execban_src *src, u8 *digest);
 
 #endif /* EXECBAN_HASH_H */

@@ -26,6 +26,7 @@
 #include "hash.h"
 #include "kfuncs.h"
 #include "signer.h"
+#include "source.h"
 
 static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
 
@@ -114,6 +115,7 @@ static int check_file(struct file *file)
  */
 __bpf_kfunc int execban_file_sha256(struct file *file, u8 *digest, u32 digest__sz)
 {
+	struct execban_src src;
 	struct file *r;
 	int err;
 
@@ -126,11 +128,41 @@ __bpf_kfunc int execban_file_sha256(struct file *file, u8 *digest, u32 digest__s
 		if (IS_ERR(r)) {
 			err = PTR_ERR(r);
 		} else {
-			err = execban_hash_file(r, digest);
+			execban_src_from_file(r, &src);
+			err = execban_hash_src(&src, digest);
 			put_readable(file, r);
 		}
 	}
 
+	if (err)
+		memset(digest, 0, min_t(u32, digest__sz, EXECBAN_SHA256_SIZE));
+	return err;
+}
+
+/**
+ * execban_dentry_sha256() - SHA-256 of a file known by its dentry only
+ * @dentry: e.g. old_dentry in lsm.s/inode_rename, dentry in lsm.s/inode_setattr
+ * @digest: buffer for the digest
+ * @digest__sz: size of @digest, at least 32
+ *
+ * For hooks that have no open file and no vfsmount: reads the real inode's
+ * page cache (source.c), on filesystems where that needs no open file.
+ *
+ * Context: sleepable BPF LSM programs only: KF_SLEEPABLE.
+ * Return: as execban_file_sha256(), and -EOPNOTSUPP on a filesystem that
+ * cannot be read this way (9p, FUSE, NFS, ...). On error the digest is zeroed.
+ */
+__bpf_kfunc int execban_dentry_sha256(struct dentry *dentry, u8 *digest, u32 digest__sz)
+{
+	struct execban_src src;
+	int err;
+
+	if (!digest)
+		return -EINVAL;
+	err = digest__sz < EXECBAN_SHA256_SIZE ? -EINVAL :
+	      execban_src_from_dentry(dentry, &src);
+	if (!err)
+		err = execban_hash_src(&src, digest);
 	if (err)
 		memset(digest, 0, min_t(u32, digest__sz, EXECBAN_SHA256_SIZE));
 	return err;
@@ -156,6 +188,7 @@ __bpf_kfunc int execban_file_sha256(struct file *file, u8 *digest, u32 digest__s
 __bpf_kfunc int execban_file_signer(struct file *file, u8 *out, u32 out__sz)
 {
 	struct execban_signer *s = (struct execban_signer *)out;
+	struct execban_src src;
 	struct file *r;
 	int err;
 
@@ -167,13 +200,57 @@ __bpf_kfunc int execban_file_signer(struct file *file, u8 *out, u32 out__sz)
 		if (IS_ERR(r)) {
 			err = PTR_ERR(r);
 		} else {
-			execban_signer_read(r, s);
+			execban_src_from_file(r, &src);
+			execban_signer_read(&src, s);
 			put_readable(file, r);
 		}
 	}
 	if (err)
 		memset(s, 0, sizeof(*s));
 	return err;
+}
+
+/**
+ * execban_dentry_signer() - who signed a file known by its dentry only
+ * @dentry: as for execban_dentry_sha256()
+ * @out: a struct execban_signer
+ * @out__sz: size of @out
+ *
+ * Context: sleepable BPF LSM programs only: KF_SLEEPABLE.
+ * Return: as execban_file_signer(), and -EOPNOTSUPP as for
+ * execban_dentry_sha256(). On error @out (if long enough) is zeroed.
+ */
+__bpf_kfunc int execban_dentry_signer(struct dentry *dentry, u8 *out, u32 out__sz)
+{
+	struct execban_signer *s = (struct execban_signer *)out;
+	struct execban_src src;
+	int err;
+
+	if (!out || out__sz < sizeof(*s))
+		return -EINVAL;
+	err = execban_src_from_dentry(dentry, &src);
+	if (err)
+		memset(s, 0, sizeof(*s));
+	else
+		execban_signer_read(&src, s);
+	return err;
+}
+
+/**
+ * execban_dentry_verify_signer() - execban_file_verify_signer() for a dentry
+ * @dentry: as for execban_dentry_sha256()
+ *
+ * Context: sleepable BPF LSM programs only: KF_SLEEPABLE.
+ * Return: as execban_file_verify_signer(), and -EOPNOTSUPP as for
+ * execban_dentry_sha256().
+ */
+__bpf_kfunc int execban_dentry_verify_signer(struct dentry *dentry)
+{
+	struct execban_src src;
+	int err;
+
+	err = execban_src_from_dentry(dentry, &src);
+	return err ? err : execban_signer_verify(&src);
 }
 
 /**
@@ -191,6 +268,7 @@ __bpf_kfunc int execban_file_signer(struct file *file, u8 *out, u32 out__sz)
  */
 __bpf_kfunc int execban_file_verify_signer(struct file *file)
 {
+	struct execban_src src;
 	struct file *r;
 	int err;
 
@@ -200,7 +278,8 @@ __bpf_kfunc int execban_file_verify_signer(struct file *file)
 	r = readable(file);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
-	err = execban_signer_verify(r);
+	execban_src_from_file(r, &src);
+	err = execban_signer_verify(&src);
 	put_readable(file, r);
 	return err;
 }
@@ -238,6 +317,9 @@ BTF_KFUNCS_START(execban_kfunc_ids)
 BTF_ID_FLAGS(func, execban_file_sha256, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
 BTF_ID_FLAGS(func, execban_file_signer, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
 BTF_ID_FLAGS(func, execban_file_verify_signer, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_dentry_sha256, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_dentry_signer, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_dentry_verify_signer, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
 BTF_ID_FLAGS(func, execban_kmod_open_marker)
 BTF_ID_FLAGS(func, execban_kmod_abi_version)
 BTF_KFUNCS_END(execban_kfunc_ids)

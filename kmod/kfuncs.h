@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 
+struct dentry;
 struct file;
 
 int execban_kfuncs_register(void);
@@ -15,6 +16,9 @@ int execban_kfuncs_register(void);
 int execban_file_sha256(struct file *file, u8 *digest, u32 digest__sz);
 int execban_file_signer(struct file *file, u8 *out, u32 out__sz);
 int execban_file_verify_signer(struct file *file);
+int execban_dentry_sha256(struct dentry *dentry, u8 *digest, u32 digest__sz);
+int execban_dentry_signer(struct dentry *dentry, u8 *out, u32 out__sz);
+int execban_dentry_verify_signer(struct dentry *dentry);
 u32 execban_kmod_open_marker(void);
 u32 execban_kmod_abi_version(void);
 

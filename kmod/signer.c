@@ -43,9 +43,8 @@
 #include "execban.h"
 #include "sigparse.h"
 #include "signer.h"
+#include "source.h"
 
-#define EXECBAN_SIG_MAX		(64 * 1024)	/* PKCS#7 blob: larger is refused */
-#define EXECBAN_IMA_XATTR_MAX	1024		/* v2 header + RSA-4096 fits */
 #define EXECBAN_VERIFY_MAX	(256 << 20)	/* signed content verified at most */
 #define EXECBAN_SYSTEM_KEYRINGS	8
 #define XATTR_IMA		"security.ima"
@@ -142,9 +141,9 @@ MODULE_PARM_DESC(system_keyrings,
 		 "keyrings (serials) to resolve a signer's issuer and serial to its key id");
 
 /* Read exactly @len bytes at @pos; a short read (the file shrank) is -EIO. */
-static int read_exact(struct file *file, void *buf, size_t len, loff_t pos)
+static int read_exact(const struct execban_src *file, void *buf, size_t len, loff_t pos)
 {
-	ssize_t n = kernel_read(file, buf, len, &pos);
+	ssize_t n = execban_src_read(file, buf, len, pos);
 
 	if (n < 0)
 		return n;
@@ -220,7 +219,7 @@ static void resolve_skid(const struct sig_signer *sig, struct execban_signer *s)
 }
 
 /* The appended PKCS#7 signature, if any. Return: 0, -ENODATA if none, -errno. */
-static int read_modsig(struct file *file, loff_t size, struct execban_signer *s)
+static int read_modsig(const struct execban_src *file, loff_t size, struct execban_signer *s)
 {
 	u8 tail[SIGPARSE_MODSIG_TRAILER_LEN];
 	struct sig_signer *sig;
@@ -236,7 +235,7 @@ static int read_modsig(struct file *file, loff_t size, struct execban_signer *s)
 	err = sigparse_module_trailer(tail, sizeof(tail), size, &span);
 	if (err)
 		return err;
-	if (span.len > EXECBAN_SIG_MAX)
+	if (span.len > EXECBAN_MODSIG_PKCS7_MAX)
 		return -EMSGSIZE;
 
 	blob = kvmalloc(span.len, GFP_KERNEL);
@@ -280,7 +279,7 @@ out:
 }
 
 /* The security.ima signature, if any. Return: 0, -ENODATA if none, -errno. */
-static int read_ima(struct file *file, struct execban_signer *s)
+static int read_ima(const struct execban_src *file, struct execban_signer *s)
 {
 	struct sig_ima ima;
 	ssize_t len;
@@ -288,11 +287,10 @@ static int read_ima(struct file *file, struct execban_signer *s)
 	u8 *val;
 	int err;
 
-	val = kmalloc(EXECBAN_IMA_XATTR_MAX, GFP_KERNEL);
+	val = kmalloc(EXECBAN_IMA_XATTR_LEN_MAX, GFP_KERNEL);
 	if (!val)
 		return -ENOMEM;
-	len = __vfs_getxattr(file_dentry(file), file_inode(file), XATTR_IMA, val,
-			     EXECBAN_IMA_XATTR_MAX);
+	len = execban_src_getxattr(file, XATTR_IMA, val, EXECBAN_IMA_XATTR_LEN_MAX);
 	if (len == -EOPNOTSUPP || len == -ENODATA)
 		err = -ENODATA;		/* no xattrs here, or none of this name */
 	else if (len == -ERANGE)
@@ -314,7 +312,7 @@ static int read_ima(struct file *file, struct execban_signer *s)
 
 /**
  * execban_signer_read() - the signatures on a file and the identities they name
- * @file: a regular file open for reading (the caller checks)
+ * @file: a regular file open for reading, or a dentry's page cache (source.c)
  * @s: filled in; see struct execban_signer
  *
  * Reads the last 40 bytes, the PKCS#7 blob they point to and security.ima:
@@ -323,9 +321,9 @@ static int read_ima(struct file *file, struct execban_signer *s)
  *
  * Context: process context, may sleep.
  */
-void execban_signer_read(struct file *file, struct execban_signer *s)
+void execban_signer_read(const struct execban_src *file, struct execban_signer *s)
 {
-	loff_t size = i_size_read(file_inode(file));
+	loff_t size = execban_src_size(file);
 
 	memset(s, 0, sizeof(*s));
 	s->verify = EXECBAN_VERIFY_NOT_TRIED;
@@ -336,7 +334,7 @@ void execban_signer_read(struct file *file, struct execban_signer *s)
 /**
  * execban_signer_verify() - verify a file's appended signature against the
  *	banned certificates in execban's keyring
- * @file: a regular file open for reading
+ * @file: a regular file open for reading, or a dentry's page cache
  *
  * Reads the whole signed content into memory (verify_pkcs7_signature() wants
  * it in one piece and the kernel exports no detached-data interface), so it is
@@ -348,9 +346,9 @@ void execban_signer_read(struct file *file, struct execban_signer *s)
  * content; -ENODATA without an appended signature; -EFBIG above
  * EXECBAN_VERIFY_MAX; another -errno.
  */
-int execban_signer_verify(struct file *file)
+int execban_signer_verify(const struct execban_src *file)
 {
-	loff_t size = i_size_read(file_inode(file));
+	loff_t size = execban_src_size(file);
 	u8 tail[SIGPARSE_MODSIG_TRAILER_LEN];
 	struct sig_span span;
 	u8 *buf;

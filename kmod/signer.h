@@ -6,11 +6,11 @@
 #define EXECBAN_SIGNER_H
 
 struct execban_signer;
-struct file;
+struct execban_src;
 
 int execban_signer_init(void);
 void execban_signer_exit(void);
-void execban_signer_read(struct file *file, struct execban_signer *s);
-int execban_signer_verify(struct file *file);
+void execban_signer_read(const struct execban_src *file, struct execban_signer *s);
+int execban_signer_verify(const struct execban_src *file);
 
 #endif /* EXECBAN_SIGNER_H */

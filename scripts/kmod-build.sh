@@ -145,7 +145,9 @@ check_btf() {
 	first=$(head -1 <<<"$dump"); first=${first#[}; first=${first%%]*}
 	# The kfuncs and whether each is KF_SLEEPABLE (1): kmod/kfuncs.c's set, in any order.
 	local -A sleepable=([execban_file_sha256]=1 [execban_file_signer]=1
-		[execban_file_verify_signer]=1 [execban_kmod_open_marker]=0
+		[execban_file_verify_signer]=1 [execban_dentry_sha256]=1
+		[execban_dentry_signer]=1 [execban_dentry_verify_signer]=1
+		[execban_kmod_open_marker]=0
 		[execban_kmod_abi_version]=0)
 	for name in "${!sleepable[@]}"; do
 		line=$(grep -E "^\[[0-9]+\] FUNC '$name' type_id=[0-9]+" <<<"$dump") ||

@@ -282,15 +282,19 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 	json_fstr(out, reason);
 	hex_encode(e->match_key, EXECBAN_SHA256_LEN, match);
 	fprintf(out, ",\"identity\":\"%s\",\"match\":", ident_name(e->ident_kind));
-	json_fstr(out, signer[0] ? signer : e->ident_kind == EXECBAN_IDENT_SHA256 ? sha : "");
+	if (!signer[0] && e->ident_kind == EXECBAN_IDENT_SHA256)
+		snprintf(signer, sizeof(signer), "sha256=%s", sha);
+	json_fstr(out, signer);
 	fprintf(out, ",\"match_key\":\"%s\",\"policy_version\":%llu,\"policy_digest\":\"%s\","
-	       "\"policy_generation\":%llu,\"cached\":%s,\"hash_error\":%s,\"path_truncated\":%s",
+	       "\"policy_generation\":%llu,\"cached\":%s,\"hash_error\":%s,\"path_truncated\":%s,"
+	       "\"path_fs_relative\":%s",
 	       e->rule_id != EXECBAN_NO_REASON ? match : "",
 	       (unsigned long long)e->policy_version, digest,
 	       (unsigned long long)e->policy_gen,
 	       e->flags & EXECBAN_EVF_CACHED ? "true" : "false",
 	       e->flags & EXECBAN_EVF_HASH_ERROR ? "true" : "false",
-	       e->flags & EXECBAN_EVF_PATH_TRUNC ? "true" : "false");
+	       e->flags & EXECBAN_EVF_PATH_TRUNC ? "true" : "false",
+	       e->flags & EXECBAN_EVF_PATH_FSREL ? "true" : "false");
 	signer_json(out, e);
 	fputs("}\n", out);
 }

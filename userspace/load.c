@@ -298,6 +298,7 @@ static uint32_t kmod_features(void)
 {
 	static const char *const signer_kfuncs[] = {
 		"execban_file_signer", "execban_file_verify_signer", "execban_kmod_open_marker",
+		"execban_dentry_sha256", "execban_dentry_signer", "execban_dentry_verify_signer",
 	};
 	struct btf *vmlinux, *mod = NULL;
 	uint32_t f = 0;
@@ -325,6 +326,30 @@ static uint32_t kmod_features(void)
 	return f;
 }
 
+/*
+ * Does the running kernel's inode_setattr hook take an idmap first (6.3 and later)? Read from
+ * its BTF, as the program's argument layout must match it exactly (LSM hook arguments are not
+ * relocated by CO-RE).
+ */
+static bool setattr_has_idmap(void)
+{
+	const struct btf_type *t;
+	struct btf *vmlinux;
+	bool idmap = false;
+	int id;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return false;
+	id = btf__find_by_name_kind(vmlinux, "bpf_lsm_inode_setattr", BTF_KIND_FUNC);
+	if (id > 0) {
+		t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+		idmap = t && btf_vlen(t) == 3;
+	}
+	btf__free(vmlinux);
+	return idmap;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && !getenv("EXECBAN_DEBUG"))
@@ -349,6 +374,7 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 	int i, pinned = 0, ret, pfd;
 	uint32_t features;
 	char path[256];
+	bool idmap;
 
 	skel = execban_bpf__open();
 	if (!skel) {
@@ -405,6 +431,9 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 	features = kmod_features();
 	skel->rodata->use_kmod_hash = features & EXECBAN_FEAT_KMOD_HASH;
 	skel->rodata->use_kmod_signer = features & EXECBAN_FEAT_SIGNERS;
+	idmap = setattr_has_idmap();
+	bpf_program__set_autoload(skel->progs.execban_inode_setattr, !idmap);
+	bpf_program__set_autoload(skel->progs.execban_inode_setattr_idmap, idmap);
 
 	ret = execban_bpf__load(skel);
 	if (ret) {
@@ -468,7 +497,15 @@ static int attach_missing(struct execban_bpf *skel)
 	int n = 0, ret;
 
 	bpf_object__for_each_program(prog, skel->obj) {
-		snprintf(name, sizeof(name), "link_%s", bpf_program__name(prog));
+		const char *pname = bpf_program__name(prog);
+		size_t len = strlen(pname);
+
+		if (!bpf_program__autoload(prog))
+			continue;	/* the other kernel's layout of a hook */
+		/* Variants of one hook ("_idmap") share its pin. */
+		if (len > 6 && !strcmp(pname + len - 6, "_idmap"))
+			len -= 6;
+		snprintf(name, sizeof(name), "link_%.*s", (int)len, pname);
 		pin_path(path, sizeof(path), name);
 		if (path_exists(path))
 			continue;

@@ -35,7 +35,8 @@ const char *const pinned_map_names[PM_COUNT] = {
 const char *const program_names[] = {
 	"execban_bprm_check_security", "execban_mmap_file", "execban_file_mprotect",
 	"execban_kernel_read_file", "execban_file_open", "execban_path_truncate",
-	"execban_bprm_committed_creds", "execban_task_alloc",
+	"execban_bprm_committed_creds", "execban_task_alloc", "execban_inode_rename",
+	"execban_inode_setattr", "execban_inode_link",
 };
 const int n_programs = sizeof(program_names) / sizeof(program_names[0]);
 

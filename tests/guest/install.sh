@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Installation: a banned file put in place to run. Renaming it into place, adding an execute
+# bit, and hard-linking it are refused (lsm.s/inode_rename, lsm.s/inode_setattr, lsm/inode_link;
+# execban.ko reads the bytes through the page cache, as those hooks have no open file), on the
+# guest's overlay root (tmpfs upper), tmpfs and ext4; and a real package: dpkg -i of a .deb
+# shipping a banned binary fails and leaves nothing runnable. Each with a control.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+W=$(mktemp -d /tmp/execban-install.XXXXXX)
+KO=$top/build/kmod/$(uname -r)/execban.ko
+"$EB" unload >/dev/null 2>&1
+rmmod execban 2>/dev/null
+insmod "$KO"
+
+unique_copy /bin/true "$W/banned" install-banned
+unique_copy /bin/true "$W/allowed" install-allowed
+"$EB" hash "$W/banned" >"$W/p"
+"$EB" load "$W/p" >/dev/null
+"$EB" events >/dev/null
+
+# ---- rename: how dpkg, install(1) and downloaders finish writing a file ----
+cp "$W/banned" "$W/dl.part"
+mv "$W/dl.part" "$W/dl" 2>"$W/mv.err"; rc=$?
+check "rename of a banned file is refused (EPERM)" \
+	bash -c "[ $rc != 0 ] && grep -q 'not permitted' '$W/mv.err'"
+check "after the refused rename the file is still under its temporary name only" \
+	bash -c "[ -e '$W/dl.part' ] && [ ! -e '$W/dl' ]"
+cp "$W/allowed" "$W/ok.part"
+check "control: rename of an allowed file works" mv "$W/ok.part" "$W/ok"
+drain_events "$W/ev"
+# These hooks have a dentry and no mount: the path is from the root of the file's filesystem
+# (/tmp is its own tmpfs in the guest), flagged path_fs_relative.
+check "rename event: action, verdict, the file's path and the new name" event_has "$W/ev" \
+	"e['action']=='rename' and e['verdict']=='denied' and '$W/dl.part'.endswith(e['path']) and e['path'].endswith('/dl.part') and e['path_fs_relative'] and e['filename']=='dl' and e['sha256']=='$(sha256 "$W/banned")'"
+
+# ---- chmod: adding an execute bit ----
+install -m 644 "$W/banned" "$W/noexec"
+chmod +x "$W/noexec" 2>"$W/chmod.err"; rc=$?
+check "chmod +x of a banned file is refused" bash -c "[ $rc != 0 ] && grep -q 'not permitted' '$W/chmod.err'"
+check "the banned file kept its mode" [ "$(stat -c %a "$W/noexec")" = 644 ]
+check "chmod that adds no execute bit is allowed (go-r)" chmod 600 "$W/noexec"
+python3 -c "import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); os.fchmod(fd, 0o755)" "$W/noexec" 2>/dev/null
+check "fchmod 755 of a banned file is refused too" [ "$(stat -c %a "$W/noexec")" = 600 ]
+install -m 644 "$W/allowed" "$W/okexec"
+check "control: chmod +x of an allowed file works" chmod +x "$W/okexec"
+drain_events "$W/ev"
+check "chmod event names the file" event_has "$W/ev" \
+	"e['action']=='chmod' and e['verdict']=='denied' and '$W/noexec'.endswith(e['path']) and e['path'].endswith('/noexec')"
+
+# ---- hard link: decided from the cache (the hook cannot sleep) ----
+expect_exec "the banned file is refused when run (and its digest cached)" "exec-error EPERM" "$W/banned"
+ln "$W/banned" "$W/hardlink" 2>"$W/ln.err"; rc=$?
+check "hard link of a banned (cached) file is refused" \
+	bash -c "[ $rc != 0 ] && grep -q 'not permitted' '$W/ln.err' && [ ! -e '$W/hardlink' ]"
+check "control: hard link of an allowed file works" ln "$W/allowed" "$W/allowed-link"
+drain_events "$W/ev"
+check "link event names the file and the new name" event_has "$W/ev" \
+	"e['action']=='link' and '$W/banned'.endswith(e['path']) and e['path'].endswith('/banned') and e['filename']=='hardlink'"
+
+# ---- other filesystems: ext4 through its page cache ----
+modprobe loop 2>/dev/null
+mkdir -p "$W/mnt"
+if truncate -s 16M "$W/ext4.img" && mkfs.ext4 -q -F "$W/ext4.img" 2>/dev/null &&
+   mount -o loop "$W/ext4.img" "$W/mnt" 2>/dev/null; then
+	cp "$W/banned" "$W/mnt/tool.tmp"
+	cp "$W/allowed" "$W/mnt/ok.tmp"
+	sync; echo 3 >/proc/sys/vm/drop_caches	# read back from disk, not from what cp left
+	check "ext4: rename of a banned file is refused" bash -c "! mv '$W/mnt/tool.tmp' '$W/mnt/tool' 2>/dev/null"
+	check "ext4: control: rename of an allowed file works" mv "$W/mnt/ok.tmp" "$W/mnt/ok"
+	umount "$W/mnt"
+else
+	not_ok "ext4 set-up" "mkfs.ext4 or loop mount failed"
+fi
+
+# ---- a real package ----
+mkdeb() { # NAME BINARY
+	local d=$W/deb-$1
+	mkdir -p "$d/DEBIAN" "$d/usr/local/bin" "$d/usr/share/doc/$1"
+	cat >"$d/DEBIAN/control" <<CTL
+Package: $1
+Version: 1.0
+Architecture: all
+Maintainer: execban tests <root@localhost>
+Description: execban install test package
+CTL
+	cp "$2" "$d/usr/local/bin/$1"	# created 0755 by cp: adding x later would be refused
+	echo "test package" >"$d/usr/share/doc/$1/README"
+	dpkg-deb --root-owner-group -Zgzip --build "$d" "$W/$1.deb" >/dev/null
+}
+mkdeb execban-test-banned "$W/banned"
+mkdeb execban-test-allowed "$W/allowed"
+check "test packages built with dpkg-deb" [ -s "$W/execban-test-banned.deb" ]
+"$EB" events >/dev/null
+dpkg -i "$W/execban-test-banned.deb" >"$W/dpkg.out" 2>&1; rc=$?
+sed 's/^/# dpkg: /' "$W/dpkg.out" | tail -5
+check "dpkg -i of a package shipping a banned binary fails" [ $rc != 0 ]
+check "the banned binary is not at its final path" [ ! -e /usr/local/bin/execban-test-banned ]
+left=$(ls /usr/local/bin/execban-test-banned* 2>/dev/null)
+check "nothing runnable is left under a temporary name" \
+	bash -c "for f in $left; do [ -x \"\$f\" ] && exit 1; done; exit 0"
+st=$(dpkg-query -W -f='${db:Status-Status}' execban-test-banned 2>/dev/null)
+check "dpkg's database is consistent: the package is not installed ($st)" \
+	bash -c "[ '$st' != installed ]"
+dpkg --audit >"$W/audit" 2>&1
+sed 's/^/# audit: /' "$W/audit" | head -5
+if [ "$st" = not-installed ] || [ -z "$st" ]; then
+	ok "dpkg --audit: nothing half-installed to explain (dpkg rolled the unpack back)"
+else
+	check "dpkg --audit explains the half-installed package" grep -q execban-test-banned "$W/audit"
+fi
+check "dpkg --purge cleans up" dpkg --purge execban-test-banned
+st=$(dpkg-query -W -f='${db:Status-Status}' execban-test-banned 2>/dev/null)
+check "after the purge dpkg knows nothing of it (${st:-unknown})" \
+	bash -c "[ -z '$st' ] || [ '$st' = not-installed ]"
+drain_events "$W/ev"
+check "event names the packaged binary's path and the action" event_has "$W/ev" \
+	"e['action'] in ('chmod','rename') and e['verdict']=='denied' and e['path'].startswith('/usr/local/bin/execban-test-banned')"
+check "control: dpkg -i of a package with an allowed binary works" \
+	dpkg -i "$W/execban-test-allowed.deb"
+expect_exec "control: the installed allowed binary runs" "exit 0" /usr/local/bin/execban-test-allowed
+dpkg --purge execban-test-allowed >/dev/null 2>&1
+
+# ---- signer rules apply to installation too ----
+SIGN_FILE=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | head -1)
+openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=Install Test Vendor/" \
+	-addext subjectKeyIdentifier=hash -keyout "$W/v.key" -out "$W/v.pem" 2>/dev/null
+unique_copy /bin/true "$W/signed" install-signed
+"$SIGN_FILE" sha256 "$W/v.key" "$W/v.pem" "$W/signed"
+chmod 644 "$W/signed"
+echo "deny signer=$W/v.pem label=vendor" >"$W/sp"
+"$EB" load "$W/sp" >/dev/null
+check "signer rule: chmod +x of a file signed by a banned vendor is refused" \
+	bash -c "! chmod +x '$W/signed' 2>/dev/null"
+check "signer rule: renaming it into place is refused" \
+	bash -c "! mv '$W/signed' '$W/signed-final' 2>/dev/null"
+check "signer rule: control: renaming an unsigned file works" mv "$W/ok" "$W/ok2"
+
+"$EB" unload >/dev/null
+for _ in $(seq 30); do rmmod execban 2>/dev/null && break; sleep 0.2; done
+rm -rf "$W"
+finish
