@@ -38,6 +38,13 @@ extern __u32 execban_kmod_open_marker(void) __ksym __weak;
 extern int execban_dentry_sha256(struct dentry *dentry, __u8 *digest, __u32 digest__sz) __ksym __weak;
 extern int execban_dentry_signer(struct dentry *dentry, __u8 *out, __u32 out__sz) __ksym __weak;
 extern int execban_dentry_verify_signer(struct dentry *dentry) __ksym __weak;
+extern int execban_sha256_init(__u8 *state, __u32 state__sz) __ksym __weak;
+extern int execban_sha256_update(__u8 *state, __u32 state__sz, const __u8 *data,
+				 __u32 data__sz) __ksym __weak;
+extern int execban_sha256_final(__u8 *state, __u32 state__sz, __u8 *digest,
+				__u32 digest__sz) __ksym __weak;
+extern int execban_mem_signer(const __u8 *tail, __u32 tail__sz, __u64 file_len, __u8 *out,
+			      __u32 out__sz) __ksym __weak;
 
 #define EOPNOTSUPP	95
 
@@ -139,6 +146,8 @@ struct access {
 	struct file *file;	/* the file, or */
 	struct dentry *dentry;	/* its dentry, in hooks that have no file (rename, chmod, link) */
 	bool by_dentry;		/* a constant in each hook, so each program has one kind only */
+	bool by_mem;		/* neither: an init_module image in memory (mem_size bytes) */
+	__u64 mem_size;
 	const char *filename;	/* as asked for (exec), the new name (rename, link), or NULL */
 	__u16 action;		/* enum execban_action */
 };
@@ -441,9 +450,9 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
 
-	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	e->ino = BPF_CORE_READ(inode, i_ino);
-	e->size = BPF_CORE_READ(inode, i_size);
+	e->dev = a->by_mem ? 0 : BPF_CORE_READ(inode, i_sb, s_dev);
+	e->ino = a->by_mem ? 0 : BPF_CORE_READ(inode, i_ino);
+	e->size = a->by_mem ? a->mem_size : BPF_CORE_READ(inode, i_size);
 	if (evflags & (EXECBAN_EVF_HASH_ERROR | EXECBAN_EVF_NO_DIGEST))
 		__builtin_memset(e->sha256, 0, EXECBAN_SHA256_LEN);
 	else
@@ -463,7 +472,10 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	if (a->filename)
 		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), a->filename);
 	/* bpf_d_path is allowed only in hooks that may sleep (its allowlist). */
-	if (a->by_dentry) {
+	if (a->by_mem) {
+		e->path[0] = 0;		/* no file: filename says what it was */
+		n = 0;
+	} else if (a->by_dentry) {
 		e->flags |= EXECBAN_EVF_PATH_SLOTS | EXECBAN_EVF_PATH_FSREL;
 		n = walk_path(a->dentry, NULL, e->path) ? 0 : -1;
 	} else if (can_sleep) {
@@ -638,6 +650,122 @@ static __always_inline void prime_cache(struct file *file)
 		file_digest(&a, inode, &k, &evflags, true);
 	if (signers_active())
 		file_signer(&a, inode, &sg, true);
+}
+
+/* bpf_loop state for hashing an image in memory, one chunk per iteration. */
+struct mem_hash {
+	__u64 addr;			/* kernel address of the image */
+	__u64 size;
+	struct execban_mem_scratch *sc;
+	bool failed;
+};
+
+static long mem_hash_step(__u32 i, struct mem_hash *h)
+{
+	__u64 off = (__u64)i * EXECBAN_MEM_CHUNK;
+	__u64 len;
+
+	if (off >= h->size)
+		return 1;
+	len = h->size - off;
+	if (len > EXECBAN_MEM_CHUNK)
+		len = EXECBAN_MEM_CHUNK;
+	if (bpf_probe_read_kernel(h->sc->buf, len, (const void *)(h->addr + off)) ||
+	    execban_sha256_update(h->sc->state, sizeof(h->sc->state), h->sc->buf, len)) {
+		h->failed = true;
+		return 1;
+	}
+	return 0;
+}
+
+#define MEM_MAX_CHUNKS	(1U << 16)	/* 2 GiB */
+
+/*
+ * Decide a file that exists only in memory (an init_module image at kernel address addr):
+ * as check_access(), with no cache, and hashing and signature reading through execban.ko's
+ * non-sleeping kfuncs (this hook cannot sleep). Without execban.ko nothing can be read: the
+ * image is let through, and status says hashing is not done by execban.ko.
+ */
+static __always_inline int check_mem(const struct access *a, __u64 addr)
+{
+	struct execban_sha256_key k = {};
+	struct execban_signer *sg = NULL;
+	struct execban_mem_scratch *sc;
+	struct verdict v = {};
+	struct mem_hash h;
+	__u64 size = a->mem_size, win;
+	__u32 evflags = 0;
+	bool hashed = false;
+	__u16 verdict;
+
+	if (!use_kmod_signer)
+		return 0;
+	stat_inc(EXECBAN_STAT_CHECKS);
+	sc = bpf_task_storage_get(&task_mem, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!sc)
+		goto fail;
+	if (!size_may_match(size)) {
+		stat_inc(EXECBAN_STAT_SIZE_SKIPS);
+	} else {
+		h = (struct mem_hash){ .addr = addr, .size = size, .sc = sc };
+		if (size > (__u64)MEM_MAX_CHUNKS * EXECBAN_MEM_CHUNK ||
+		    execban_sha256_init(sc->state, sizeof(sc->state)))
+			goto fail;
+		bpf_loop(MEM_MAX_CHUNKS, mem_hash_step, &h, 0);
+		if (h.failed || execban_sha256_final(sc->state, sizeof(sc->state), k.b, sizeof(k.b)))
+			goto fail;
+		stat_inc(EXECBAN_STAT_HASHES);
+		hashed = true;
+		policy_match(&k, &v);
+	}
+
+	if (!v.exhausted && (!v.matched || v.rule.action != EXECBAN_RULE_DENY) &&
+	    signers_active()) {
+		sg = bpf_task_storage_get(&task_signer, bpf_get_current_task_btf(), 0,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!sg)
+			goto fail;
+		win = size < EXECBAN_MEM_CHUNK ? size : EXECBAN_MEM_CHUNK;
+		if (bpf_probe_read_kernel(sc->buf, win, (const void *)(addr + size - win)) ||
+		    execban_mem_signer(sc->buf, win, size, (__u8 *)sg, sizeof(*sg)))
+			goto fail;
+		stat_inc(EXECBAN_STAT_SIGNER_READS);
+		if (signer_unreadable(sg)) {
+			stat_inc(EXECBAN_STAT_SIG_ERRORS);
+			v.matched = false;
+			v.gen = policy_gen();
+			emit_event(a, NULL, &k, &v, sg, EXECBAN_VERDICT_DENIED,
+				   evflags | EXECBAN_EVF_SIG_ERROR | (hashed ? 0 : EXECBAN_EVF_NO_DIGEST),
+				   false);
+			return deny_ret();
+		}
+		signer_match(sg, &v);
+		if (v.matched && !hashed)
+			evflags |= EXECBAN_EVF_NO_DIGEST;
+	}
+
+	if (v.exhausted) {
+		emit_event(a, NULL, &k, &v, sg, EXECBAN_VERDICT_DENIED,
+			   evflags | EXECBAN_EVF_GEN_EXHAUSTED, false);
+		return deny_ret();
+	}
+	if (!v.matched)
+		return 0;
+	count_hit(&v.key);
+	verdict = verdict_of(&v);
+	emit_event(a, NULL, &k, &v, sg, verdict, evflags, false);
+	if (verdict == EXECBAN_VERDICT_DENIED)
+		return deny_ret();
+	return 0;
+
+fail:
+	/* Fail closed, as for a file that cannot be hashed. */
+	stat_inc(EXECBAN_STAT_HASH_ERRORS);
+	v.gen = policy_gen();
+	emit_event(a, NULL, &k, &v, NULL, EXECBAN_VERDICT_DENIED,
+		   evflags | EXECBAN_EVF_HASH_ERROR, false);
+	return deny_ret();
 }
 
 #endif /* EXECBAN_CHECK_BPF_H */

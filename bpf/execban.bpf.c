@@ -11,6 +11,8 @@
  *   lsm/file_mprotect          making a file mapping executable: cannot sleep, so decides
  *                              from the cached digest; uncached and possibly banned: denied.
  *   lsm.s/kernel_read_file     finit_module() and kexec of a banned file: denied.
+ *   lsm/kernel_post_load_data  init_module() of a banned image (in memory only: what kmod
+ *                              does for compressed modules): denied, through execban.ko.
  *   lsm.s/file_open            an interpreter named by the policy (bash, python3, ...) opening
  *                              a banned script to read it: denied. Opened for writing: drop
  *                              the inode's cached digest.
@@ -106,6 +108,28 @@ int BPF_PROG(execban_kernel_read_file, struct file *file, enum kernel_read_file_
 	if (id != READING_MODULE && id != READING_KEXEC_IMAGE)
 		return 0;
 	return check_access(&a, true);
+}
+
+/*
+ * init_module(2): the image is only in memory. buf is a plain address to BPF (a char *
+ * argument): read through bpf_probe_read_kernel() into task scratch, then hashed.
+ */
+SEC("lsm/kernel_post_load_data")
+int BPF_PROG(execban_kernel_post_load_data, char *buf, loff_t size, enum kernel_load_data_id id,
+	     char *description, int ret)
+{
+	struct access a = {
+		.by_mem = true,
+		.mem_size = size,
+		.filename = description,
+		.action = EXECBAN_ACT_MODULE,
+	};
+
+	if (ret)
+		return ret;
+	if (id != LOADING_MODULE || size <= 0)
+		return 0;
+	return check_mem(&a, (__u64)buf);
 }
 
 #define FMODE_READ	0x1

@@ -132,6 +132,14 @@ struct {
 	__type(value, struct execban_signer);
 } task_signer SEC(".maps");
 
+/* Scratch space for hashing an init_module image (execban.h: struct execban_mem_scratch). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct execban_mem_scratch);
+} task_mem SEC(".maps");
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);

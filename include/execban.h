@@ -242,6 +242,20 @@ struct execban_signer {
 	__u8 keys[EXECBAN_SIGNER_KEYS][EXECBAN_SHA256_LEN];
 };
 
+/*
+ * init_module(2) images exist only in memory: the BPF program copies them, EXECBAN_MEM_CHUNK
+ * bytes at a time, into a task's scratch entry and hashes them with execban.ko's SHA-256
+ * kfuncs (state: EXECBAN_SHA256_STATE_LEN bytes, the kernel's struct sha256_state). The last
+ * EXECBAN_MEM_CHUNK bytes also go to execban_mem_signer(): a module's signature must fit.
+ */
+#define EXECBAN_MEM_CHUNK		32768
+#define EXECBAN_SHA256_STATE_LEN	128
+
+struct execban_mem_scratch {
+	__u8 state[EXECBAN_SHA256_STATE_LEN];
+	__u8 buf[EXECBAN_MEM_CHUNK];
+};
+
 /* Value of the inode_cache inode-storage map: a digest and what it was computed from. */
 struct execban_inode_cache {
 	__u8 sha256[EXECBAN_SHA256_LEN];

@@ -284,6 +284,89 @@ __bpf_kfunc int execban_file_verify_signer(struct file *file)
 	return err;
 }
 
+static_assert(sizeof(struct sha256_state) <= EXECBAN_SHA256_STATE_LEN);
+
+/**
+ * execban_sha256_init() - start a SHA-256 over memory the program supplies
+ * @state: EXECBAN_SHA256_STATE_LEN bytes of BPF memory, 8-byte aligned
+ * @state__sz: size of @state
+ *
+ * With execban_sha256_update() and execban_sha256_final(): hashing what a BPF
+ * program copied into its own memory (an init_module image), where there is
+ * no file. Pure computation: callable where nothing may sleep.
+ *
+ * Context: any BPF LSM program.
+ * Return: 0, or -EINVAL for a short @state.
+ */
+__bpf_kfunc int execban_sha256_init(u8 *state, u32 state__sz)
+{
+	if (state__sz < sizeof(struct sha256_state))
+		return -EINVAL;
+	sha256_init((struct sha256_state *)state);
+	return 0;
+}
+
+/**
+ * execban_sha256_update() - add bytes to a SHA-256 started by execban_sha256_init()
+ * @state: as for execban_sha256_init()
+ * @state__sz: size of @state
+ * @data: the bytes
+ * @data__sz: how many
+ *
+ * Context: any BPF LSM program.
+ * Return: 0, or -EINVAL for a short @state.
+ */
+__bpf_kfunc int execban_sha256_update(u8 *state, u32 state__sz, const u8 *data, u32 data__sz)
+{
+	if (state__sz < sizeof(struct sha256_state))
+		return -EINVAL;
+	sha256_update((struct sha256_state *)state, data, data__sz);
+	return 0;
+}
+
+/**
+ * execban_sha256_final() - the digest of a SHA-256 from execban_sha256_init()
+ * @state: as for execban_sha256_init(); wiped
+ * @state__sz: size of @state
+ * @digest: 32 bytes
+ * @digest__sz: size of @digest
+ *
+ * Context: any BPF LSM program.
+ * Return: 0, or -EINVAL for a short @state or @digest.
+ */
+__bpf_kfunc int execban_sha256_final(u8 *state, u32 state__sz, u8 *digest, u32 digest__sz)
+{
+	if (state__sz < sizeof(struct sha256_state) || digest__sz < EXECBAN_SHA256_SIZE)
+		return -EINVAL;
+	sha256_final((struct sha256_state *)state, digest);
+	return 0;
+}
+
+/**
+ * execban_mem_signer() - who signed a file held in memory (an init_module image)
+ * @tail: the file's last @tail__sz bytes, copied by the program
+ * @tail__sz: their number; the signature and its trailer must be within them
+ * @file_len: the whole file's length
+ * @out: a struct execban_signer
+ * @out__sz: size of @out
+ *
+ * As execban_file_signer(), from memory, without allocating or sleeping: a
+ * signer named by issuer and serial is not resolved to its key id, and there
+ * is no security.ima. A signature that starts before @tail is reported as
+ * @out->modsig_err -EMSGSIZE.
+ *
+ * Context: any BPF LSM program.
+ * Return: 0, or -EINVAL for a short @out.
+ */
+__bpf_kfunc int execban_mem_signer(const u8 *tail, u32 tail__sz, u64 file_len, u8 *out,
+				   u32 out__sz)
+{
+	if (out__sz < sizeof(struct execban_signer))
+		return -EINVAL;
+	execban_signer_read_mem(tail, tail__sz, file_len, (struct execban_signer *)out);
+	return 0;
+}
+
 /**
  * execban_kmod_open_marker() - the f_mode bit of the module's own opens
  *
@@ -320,6 +403,10 @@ BTF_ID_FLAGS(func, execban_file_verify_signer, KF_SLEEPABLE | EXECBAN_KF_FILE_AR
 BTF_ID_FLAGS(func, execban_dentry_sha256, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
 BTF_ID_FLAGS(func, execban_dentry_signer, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
 BTF_ID_FLAGS(func, execban_dentry_verify_signer, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_sha256_init)
+BTF_ID_FLAGS(func, execban_sha256_update)
+BTF_ID_FLAGS(func, execban_sha256_final)
+BTF_ID_FLAGS(func, execban_mem_signer)
 BTF_ID_FLAGS(func, execban_kmod_open_marker)
 BTF_ID_FLAGS(func, execban_kmod_abi_version)
 BTF_KFUNCS_END(execban_kfunc_ids)

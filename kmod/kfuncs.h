@@ -19,6 +19,10 @@ int execban_file_verify_signer(struct file *file);
 int execban_dentry_sha256(struct dentry *dentry, u8 *digest, u32 digest__sz);
 int execban_dentry_signer(struct dentry *dentry, u8 *out, u32 out__sz);
 int execban_dentry_verify_signer(struct dentry *dentry);
+int execban_sha256_init(u8 *state, u32 state__sz);
+int execban_sha256_update(u8 *state, u32 state__sz, const u8 *data, u32 data__sz);
+int execban_sha256_final(u8 *state, u32 state__sz, u8 *digest, u32 digest__sz);
+int execban_mem_signer(const u8 *tail, u32 tail__sz, u64 file_len, u8 *out, u32 out__sz);
 u32 execban_kmod_open_marker(void);
 u32 execban_kmod_abi_version(void);
 

@@ -218,6 +218,38 @@ static void resolve_skid(const struct sig_signer *sig, struct execban_signer *s)
 	key_put(key);
 }
 
+/*
+ * What a parsed PKCS#7 says into @s: its signer identities and their keys.
+ * @resolve: look a signer named by issuer and serial up in the system keyrings
+ * (may sleep).
+ */
+static void fill_modsig(const u8 *blob, const struct sig_signer *sig, struct execban_signer *s,
+			bool resolve)
+{
+	s->formats |= EXECBAN_SIGF_MODSIG;
+	s->sid_type = sig->sid_type;
+	if (sig->sid_type == SIGPARSE_SID_SKID) {
+		memcpy(s->skid, sig->skid, sig->skid_len);
+		s->skid_len = sig->skid_len;
+	} else {
+		sha256(sig->issuer, sig->issuer_len, s->issuer_sha256);
+		memcpy(s->serial, sig->serial, sig->serial_len);
+		s->serial_len = sig->serial_len;
+		add_key_of(s, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, s->issuer_sha256,
+			   sizeof(s->issuer_sha256), s->serial, s->serial_len);
+		if (resolve)
+			resolve_skid(sig, s);
+	}
+	if (s->skid_len)
+		add_key_of(s, EXECBAN_IDENT_SIGNER_SKID, s->skid, s->skid_len, NULL, 0);
+	if (sig->cert.len) {
+		sha256(blob + sig->cert.offset, sig->cert.len, s->cert_sha256);
+		s->formats |= EXECBAN_SIGF_CERT;
+		add_key_of(s, EXECBAN_IDENT_SIGNER_CERT_SHA256, s->cert_sha256,
+			   sizeof(s->cert_sha256), NULL, 0);
+	}
+}
+
 /* The appended PKCS#7 signature, if any. Return: 0, -ENODATA if none, -errno. */
 static int read_modsig(const struct execban_src *file, loff_t size, struct execban_signer *s)
 {
@@ -251,27 +283,7 @@ static int read_modsig(const struct execban_src *file, loff_t size, struct execb
 	if (err)
 		goto out;
 
-	s->formats |= EXECBAN_SIGF_MODSIG;
-	s->sid_type = sig->sid_type;
-	if (sig->sid_type == SIGPARSE_SID_SKID) {
-		memcpy(s->skid, sig->skid, sig->skid_len);
-		s->skid_len = sig->skid_len;
-	} else {
-		sha256(sig->issuer, sig->issuer_len, s->issuer_sha256);
-		memcpy(s->serial, sig->serial, sig->serial_len);
-		s->serial_len = sig->serial_len;
-		add_key_of(s, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, s->issuer_sha256,
-			   sizeof(s->issuer_sha256), s->serial, s->serial_len);
-		resolve_skid(sig, s);
-	}
-	if (s->skid_len)
-		add_key_of(s, EXECBAN_IDENT_SIGNER_SKID, s->skid, s->skid_len, NULL, 0);
-	if (sig->cert.len) {
-		sha256(blob + sig->cert.offset, sig->cert.len, s->cert_sha256);
-		s->formats |= EXECBAN_SIGF_CERT;
-		add_key_of(s, EXECBAN_IDENT_SIGNER_CERT_SHA256, s->cert_sha256,
-			   sizeof(s->cert_sha256), NULL, 0);
-	}
+	fill_modsig(blob, sig, s, true);
 out:
 	kfree(sig);
 	kvfree(blob);
@@ -329,6 +341,50 @@ void execban_signer_read(const struct execban_src *file, struct execban_signer *
 	s->verify = EXECBAN_VERIFY_NOT_TRIED;
 	s->modsig_err = read_modsig(file, size, s);
 	s->ima_err = read_ima(file, s);
+}
+
+/**
+ * execban_signer_read_mem() - execban_signer_read() for a file held in memory
+ * @tail: the last @tail_len bytes of the file, which must hold the whole
+ *	signature and its trailer
+ * @tail_len: bytes at @tail
+ * @file_len: the whole file's length
+ * @s: filled in
+ *
+ * For init_module(2), whose image is only in memory. Neither allocates nor
+ * looks in keyrings, so a signer named by issuer and serial is not resolved to
+ * its key id here, and there is no security.ima.
+ *
+ * Context: any; does not sleep. Uses about 700 bytes of stack.
+ */
+void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
+			     struct execban_signer *s)
+{
+	struct sig_signer sig;
+	struct sig_span span;
+	size_t start;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->verify = EXECBAN_VERIFY_NOT_TRIED;
+	s->ima_err = -ENODATA;
+	if (file_len < SIGPARSE_MODSIG_TRAILER_LEN) {
+		s->modsig_err = -ENODATA;
+		return;
+	}
+	if (tail_len > file_len || tail_len < SIGPARSE_MODSIG_TRAILER_LEN) {
+		s->modsig_err = -EINVAL;
+		return;
+	}
+	err = sigparse_module_trailer(tail, tail_len, file_len, &span);
+	start = file_len - tail_len;
+	if (!err && span.offset < start)
+		err = -EMSGSIZE;	/* the signature does not fit in the window */
+	if (!err)
+		err = sigparse_pkcs7_signer(tail + (span.offset - start), span.len, &sig);
+	if (!err)
+		fill_modsig(tail + (span.offset - start), &sig, s, false);
+	s->modsig_err = err;
 }
 
 /**

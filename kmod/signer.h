@@ -5,6 +5,8 @@
 #ifndef EXECBAN_SIGNER_H
 #define EXECBAN_SIGNER_H
 
+#include <linux/types.h>
+
 struct execban_signer;
 struct execban_src;
 
@@ -12,5 +14,7 @@ int execban_signer_init(void);
 void execban_signer_exit(void);
 void execban_signer_read(const struct execban_src *file, struct execban_signer *s);
 int execban_signer_verify(const struct execban_src *file);
+void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
+			     struct execban_signer *s);
 
 #endif /* EXECBAN_SIGNER_H */

@@ -299,6 +299,8 @@ static uint32_t kmod_features(void)
 	static const char *const signer_kfuncs[] = {
 		"execban_file_signer", "execban_file_verify_signer", "execban_kmod_open_marker",
 		"execban_dentry_sha256", "execban_dentry_signer", "execban_dentry_verify_signer",
+		"execban_sha256_init", "execban_sha256_update", "execban_sha256_final",
+		"execban_mem_signer",
 	};
 	struct btf *vmlinux, *mod = NULL;
 	uint32_t f = 0;

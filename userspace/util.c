@@ -30,13 +30,14 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_INTERPRETERS] = "interpreters",
 	[PM_TASK_INTERP] = "task_interp",
 	[PM_TASK_SIGNER] = "task_signer",
+	[PM_TASK_MEM] = "task_mem",
 };
 
 const char *const program_names[] = {
 	"execban_bprm_check_security", "execban_mmap_file", "execban_file_mprotect",
 	"execban_kernel_read_file", "execban_file_open", "execban_path_truncate",
 	"execban_bprm_committed_creds", "execban_task_alloc", "execban_inode_rename",
-	"execban_inode_setattr", "execban_inode_link",
+	"execban_inode_setattr", "execban_inode_link", "execban_kernel_post_load_data",
 };
 const int n_programs = sizeof(program_names) / sizeof(program_names[0]);
 

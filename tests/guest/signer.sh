@@ -207,6 +207,31 @@ else
 	drain_events "$W/ev4"
 	check "event: module load refused by the signer-skid rule, resolved through the keyring" \
 		event_has "$W/ev4" "e['action']=='module' and e['verdict']=='denied' and e['identity']=='signer-skid' and e['signer']['skid']=='$kskid' and e['signer']['skid_from']=='keyring'"
+	# init_module(2): kmod decompresses a .ko.xz itself and hands the kernel the image in
+	# memory; no file is read (lsm/kernel_post_load_data).
+	xz -kc "$W/mod.ko" >"$W/mod.ko.xz"
+	ident=$(sed -n 's/^# \(signer-issuer-serial=.*\)$/\1/p' "$W/mod.hash")
+	echo "deny $ident label=distro-build-key-is" >"$W/modis"
+	"$EB" load "$W/modis" >/dev/null
+	"$EB" events >/dev/null
+	insmod "$W/mod.ko.xz" 2>"$W/insmod.err"; rc=$?
+	check "init_module (insmod of a .ko.xz) of a module whose signer is banned fails with EPERM" \
+		bash -c "[ $rc != 0 ] && grep -q 'not permitted' '$W/insmod.err' && [ ! -e /sys/module/$name ]"
+	drain_events "$W/ev5"
+	check "event: init_module refused by the issuer+serial rule, size of the image" \
+		event_has "$W/ev5" "e['action']=='module' and e['filename']=='init_module' and e['identity']=='signer-issuer-serial' and e['size']==$(stat -c %s "$W/mod.ko")"
+	grep '^deny sha256' "$W/mod.hash" >"$W/modsha"
+	"$EB" load "$W/modsha" >/dev/null
+	insmod "$W/mod.ko.xz" 2>"$W/insmod.err"; rc=$?
+	check "init_module of a module whose image's SHA-256 is banned fails with EPERM" \
+		bash -c "[ $rc != 0 ] && grep -q 'not permitted' '$W/insmod.err' && [ ! -e /sys/module/$name ]"
+	drain_events "$W/ev6"
+	check "event: init_module refused by the hash rule, with the image's digest" \
+		event_has "$W/ev6" "e['action']=='module' and e['identity']=='sha256' and e['sha256']=='$(sha256 "$W/mod.ko")'"
+	"$EB" load "$W/hashonly" >/dev/null
+	check "control: init_module of the same .ko.xz works without those rules" insmod "$W/mod.ko.xz"
+	rmmod "$name" 2>/dev/null
+
 	echo "# system_keyrings: $(cat /sys/module/execban/parameters/system_keyrings)"
 	grep -E 'keyring +\.(builtin|secondary)' /proc/keys | sed 's/^/# /'
 	"$EB" load "$W/hashonly" >/dev/null
