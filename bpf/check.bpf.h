@@ -33,11 +33,11 @@ const volatile bool use_kmod_signer = false;	/* ... and signer rules can be enfo
 /* execban.ko (kmod/kfuncs.c); absent module: the guarded calls are dead code to the verifier. */
 extern int execban_file_sha256(struct file *file, __u8 *digest, __u32 digest__sz) __ksym __weak;
 extern int execban_file_signer(struct file *file, __u8 *out, __u32 out__sz) __ksym __weak;
-extern int execban_file_verify_signer(struct file *file) __ksym __weak;
+extern int execban_file_verify_signer(struct file *file, __u32 kind) __ksym __weak;
 extern __u32 execban_kmod_open_marker(void) __ksym __weak;
 extern int execban_dentry_sha256(struct dentry *dentry, __u8 *digest, __u32 digest__sz) __ksym __weak;
 extern int execban_dentry_signer(struct dentry *dentry, __u8 *out, __u32 out__sz) __ksym __weak;
-extern int execban_dentry_verify_signer(struct dentry *dentry) __ksym __weak;
+extern int execban_dentry_verify_signer(struct dentry *dentry, __u32 kind) __ksym __weak;
 extern int execban_sha256_init(__u8 *state, __u32 state__sz) __ksym __weak;
 extern int execban_sha256_update(__u8 *state, __u32 state__sz, const __u8 *data,
 				 __u32 data__sz) __ksym __weak;
@@ -603,10 +603,11 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 			/* For the event: the digest, and whether a banned certificate signed it. */
 			if (!hashed && file_digest(a, inode, &k, &evflags, can_hash))
 				evflags |= EXECBAN_EVF_NO_DIGEST;
-			if (can_hash && (sg->formats & EXECBAN_SIGF_MODSIG))
+			if (can_hash)
 				sg->verify = a->by_dentry ?
-					     execban_dentry_verify_signer(a->dentry) :
-					     execban_file_verify_signer(a->file);
+					     execban_dentry_verify_signer(a->dentry,
+									  v.rule.ident_kind) :
+					     execban_file_verify_signer(a->file, v.rule.ident_kind);
 		}
 	}
 

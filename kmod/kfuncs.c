@@ -239,34 +239,37 @@ __bpf_kfunc int execban_dentry_signer(struct dentry *dentry, u8 *out, u32 out__s
 /**
  * execban_dentry_verify_signer() - execban_file_verify_signer() for a dentry
  * @dentry: as for execban_dentry_sha256()
+ * @kind: as for execban_file_verify_signer()
  *
  * Context: sleepable BPF LSM programs only: KF_SLEEPABLE.
  * Return: as execban_file_verify_signer(), and -EOPNOTSUPP as for
  * execban_dentry_sha256().
  */
-__bpf_kfunc int execban_dentry_verify_signer(struct dentry *dentry)
+__bpf_kfunc int execban_dentry_verify_signer(struct dentry *dentry, u32 kind)
 {
 	struct execban_src src;
 	int err;
 
 	err = execban_src_from_dentry(dentry, &src);
-	return err ? err : execban_signer_verify(&src);
+	return err ? err : execban_signer_verify(&src, kind);
 }
 
 /**
- * execban_file_verify_signer() - does the file's appended signature verify
- *	against one of the banned certificates execban load put in execban's
- *	keyring?
+ * execban_file_verify_signer() - does the file's signature verify against one
+ *	of the banned certificates execban load put in execban's keyring?
  * @file: the file
+ * @kind: the enum execban_ident_kind that matched: which signature to verify
+ *	(EXECBAN_IDENT_IMA_KEYID: security.ima; others: the appended PKCS#7)
  *
  * Reads the whole file: call it only once a signer rule matched.
  *
  * Context: sleepable BPF LSM programs only: KF_SLEEPABLE.
  * Return: 0 verified; -ENOKEY made by none of them; -EKEYREJECTED a signature
- * that does not match the content; -ENODATA no appended signature; -EFBIG a
- * file too big to verify; another -errno.
+ * that does not match the content; -ENODATA no such signature; -EFBIG a file
+ * too big to verify; -EOPNOTSUPP an IMA signature other than v2 over SHA-256;
+ * another -errno.
  */
-__bpf_kfunc int execban_file_verify_signer(struct file *file)
+__bpf_kfunc int execban_file_verify_signer(struct file *file, u32 kind)
 {
 	struct execban_src src;
 	struct file *r;
@@ -279,7 +282,7 @@ __bpf_kfunc int execban_file_verify_signer(struct file *file)
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	execban_src_from_file(r, &src);
-	err = execban_signer_verify(&src);
+	err = execban_signer_verify(&src, kind);
 	put_readable(file, r);
 	return err;
 }

@@ -15,10 +15,10 @@ int execban_kfuncs_register(void);
 /* Called by BPF programs only; declared to keep -Wmissing-prototypes quiet. */
 int execban_file_sha256(struct file *file, u8 *digest, u32 digest__sz);
 int execban_file_signer(struct file *file, u8 *out, u32 out__sz);
-int execban_file_verify_signer(struct file *file);
+int execban_file_verify_signer(struct file *file, u32 kind);
 int execban_dentry_sha256(struct dentry *dentry, u8 *digest, u32 digest__sz);
 int execban_dentry_signer(struct dentry *dentry, u8 *out, u32 out__sz);
-int execban_dentry_verify_signer(struct dentry *dentry);
+int execban_dentry_verify_signer(struct dentry *dentry, u32 kind);
 int execban_sha256_init(u8 *state, u32 state__sz);
 int execban_sha256_update(u8 *state, u32 state__sz, const u8 *data, u32 data__sz);
 int execban_sha256_final(u8 *state, u32 state__sz, u8 *digest, u32 digest__sz);

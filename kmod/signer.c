@@ -23,6 +23,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <crypto/hash_info.h>
+#include <crypto/public_key.h>
 #include <crypto/sha2.h>
 #include <keys/asymmetric-type.h>
 #include <linux/cred.h>
@@ -41,6 +43,7 @@
 #include <linux/xattr.h>
 
 #include "execban.h"
+#include "hash.h"
 #include "sigparse.h"
 #include "signer.h"
 #include "source.h"
@@ -387,22 +390,8 @@ void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
 	s->modsig_err = err;
 }
 
-/**
- * execban_signer_verify() - verify a file's appended signature against the
- *	banned certificates in execban's keyring
- * @file: a regular file open for reading, or a dentry's page cache
- *
- * Reads the whole signed content into memory (verify_pkcs7_signature() wants
- * it in one piece and the kernel exports no detached-data interface), so it is
- * only called once a signer rule has matched.
- *
- * Context: process context, may sleep.
- * Return: 0 if a certificate in the keyring made the signature; -ENOKEY if
- * none of them did; -EKEYREJECTED for a signature that does not match the
- * content; -ENODATA without an appended signature; -EFBIG above
- * EXECBAN_VERIFY_MAX; another -errno.
- */
-int execban_signer_verify(const struct execban_src *file)
+/* The appended PKCS#7 signature; see execban_signer_verify(). */
+static int verify_modsig(const struct execban_src *file)
 {
 	loff_t size = execban_src_size(file);
 	u8 tail[SIGPARSE_MODSIG_TRAILER_LEN];
@@ -430,6 +419,92 @@ int execban_signer_verify(const struct execban_src *file)
 					     NULL, NULL);
 	kvfree(buf);
 	return err;
+}
+
+/*
+ * security.ima, signature v2: a signature of the file's digest by the key whose
+ * id ends in the 4-byte key id, as IMA's asymmetric_verify() checks it, but
+ * against execban's keyring of banned certificates.
+ */
+static int verify_ima(const struct execban_src *file)
+{
+	struct public_key_signature pks = {};
+	const struct public_key *pk;
+	u8 digest[SHA256_DIGEST_SIZE];
+	struct sig_ima ima;
+	char name[3 + 8 + 1];
+	key_ref_t kref;
+	struct key *key;
+	ssize_t len;
+	u8 *val;
+	int err;
+
+	val = kmalloc(EXECBAN_IMA_XATTR_LEN_MAX, GFP_KERNEL);
+	if (!val)
+		return -ENOMEM;
+	len = execban_src_getxattr(file, XATTR_IMA, val, EXECBAN_IMA_XATTR_LEN_MAX);
+	err = len < 0 ? (int)len : sigparse_ima_xattr(val, len, &ima);
+	if (err)
+		goto out_free;
+	/* v3 signs an fs-verity digest, and only SHA-256 file digests are computed here. */
+	if (ima.version != 2 || ima.hash_algo != HASH_ALGO_SHA256) {
+		err = -EOPNOTSUPP;
+		goto out_free;
+	}
+	err = execban_hash_src(file, digest);
+	if (err)
+		goto out_free;
+
+	snprintf(name, sizeof(name), "id:%08x", ima.keyid);
+	kref = keyring_search(make_key_ref(execban_keyring, 1), &key_type_asymmetric, name, true);
+	if (IS_ERR(kref)) {
+		err = PTR_ERR(kref) == -EAGAIN ? -ENOKEY : PTR_ERR(kref);
+		goto out_free;
+	}
+	key = key_ref_to_ptr(kref);
+	pk = key->payload.data[asym_crypto];
+	pks.pkey_algo = pk->pkey_algo;
+	if (!strcmp(pk->pkey_algo, "rsa"))
+		pks.encoding = "pkcs1";
+	else if (!strncmp(pk->pkey_algo, "ecdsa-", 6))
+		pks.encoding = "x962";
+	else
+		pks.encoding = "raw";
+	pks.hash_algo = "sha256";
+	pks.digest = digest;
+	pks.digest_size = sizeof(digest);
+	pks.s = val + SIGPARSE_IMA_SIG_HDR_LEN;
+	pks.s_size = ima.sig_size;
+	err = verify_signature(key, &pks);
+	key_put(key);
+out_free:
+	kfree(val);
+	return err;
+}
+
+/**
+ * execban_signer_verify() - verify one of a file's signatures against the
+ *	banned certificates in execban's keyring
+ * @file: a regular file open for reading, or a dentry's page cache
+ * @kind: the enum execban_ident_kind that matched: EXECBAN_IDENT_IMA_KEYID
+ *	verifies security.ima, the others the appended PKCS#7
+ *
+ * Reads the whole file (the appended signature: into memory, as
+ * verify_pkcs7_signature() wants it; security.ima: hashed): call it only once
+ * a signer rule has matched.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 if a certificate in the keyring made the signature; -ENOKEY if
+ * none of them did; -EKEYREJECTED (or -EBADMSG) for a signature that does not
+ * match the content; -ENODATA without that signature; -EFBIG above
+ * EXECBAN_VERIFY_MAX; -EOPNOTSUPP for an IMA signature other than v2 over
+ * SHA-256; another -errno.
+ */
+int execban_signer_verify(const struct execban_src *file, u32 kind)
+{
+	if (kind == EXECBAN_IDENT_IMA_KEYID)
+		return verify_ima(file);
+	return verify_modsig(file);
 }
 
 /**

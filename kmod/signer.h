@@ -13,7 +13,7 @@ struct execban_src;
 int execban_signer_init(void);
 void execban_signer_exit(void);
 void execban_signer_read(const struct execban_src *file, struct execban_signer *s);
-int execban_signer_verify(const struct execban_src *file);
+int execban_signer_verify(const struct execban_src *file, u32 kind);
 void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
 			     struct execban_signer *s);
 

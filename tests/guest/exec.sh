@@ -20,6 +20,12 @@ unique_copy /bin/cat "$W/interp-ok" interp-ok
 printf '#!%s\nhello\n' "$W/interp-ok" >"$W/script-ok"
 chmod 755 "$W/script-ok"
 
+# Renamed and hard-linked copies are made before the policy is loaded: with it, renaming
+# or linking a banned file is itself refused (tests/guest/install.sh).
+cp "$W/banned" "$W/other/copied-early"
+mv "$W/other/copied-early" "$W/other/renamed"
+ln "$W/banned" "$W/other/hardlink"
+
 POL=$W/ban.policy
 {
 	echo "# test policy"
@@ -38,9 +44,7 @@ expect_exec "the system binary itself (same bytes) is refused" "exec-error EPERM
 expect_exec "unbanned sibling runs" "exit 0" "$W/sibling"
 cp "$W/banned" "$W/other/copied"
 expect_exec "a copy is refused" "exec-error EPERM" "$W/other/copied"
-mv "$W/other/copied" "$W/other/renamed"
 expect_exec "a renamed file is refused" "exec-error EPERM" "$W/other/renamed"
-ln "$W/banned" "$W/other/hardlink"
 expect_exec "a hard link is refused" "exec-error EPERM" "$W/other/hardlink"
 ln -s "$W/banned" "$W/other/symlink"
 expect_exec "a symlink is refused" "exec-error EPERM" "$W/other/symlink"

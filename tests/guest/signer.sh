@@ -49,6 +49,9 @@ sig_len = struct.unpack('>I', signed[-28 - 4:-28])[0]
 block = signed[-(28 + 12 + sig_len):]          # PKCS#7, struct module_signature, magic
 open(sys.argv[2], 'ab').write(block)
 PY
+unique_copy /bin/true "$W/ima-forged" ima-forged
+python3 -c "import os, sys; os.setxattr(sys.argv[2], 'security.ima', os.getxattr(sys.argv[1], 'security.ima'))" \
+	"$W/ima-banned" "$W/ima-forged"
 # A malformed one: a well-formed trailer around bytes that are not PKCS#7.
 unique_copy /bin/true "$W/malformed" malformed
 python3 - "$W/malformed" <<'PY'
@@ -74,6 +77,7 @@ expect_exec "signed by the banned certificate (issuer+serial): refused" "exec-er
 expect_exec "signed by the banned certificate (subject key id): refused" "exec-error EPERM" "$W/by-banned-skid"
 expect_exec "IMA signature by the banned key: refused" "exec-error EPERM" "$W/ima-banned"
 expect_exec "forged banned signature (does not verify): refused all the same" "exec-error EPERM" "$W/forged"
+expect_exec "forged IMA signature (another file's): refused all the same" "exec-error EPERM" "$W/ima-forged"
 expect_exec "malformed signature: refused (fail closed)" "exec-error EPERM" "$W/malformed"
 expect_exec "control: the same binary signed by another certificate runs" "exit 0" "$W/by-other"
 expect_exec "control: unsigned copy runs" "exit 0" "$W/unsigned"
@@ -85,8 +89,10 @@ check "event: issuer+serial signer, verified against the banned certificate" eve
 	"e['path']=='$W/by-banned-is' and e['verdict']=='denied' and e['identity']=='signer-issuer-serial' and e['signer']['verified'] is True and e['rule']=='banned-vendor' and e['reason']=='vendor banned by directive' and e['sha256']=='$(sha256 "$W/by-banned-is")'"
 check "event: subject key id signer, verified" event_has "$W/ev" \
 	"e['path']=='$W/by-banned-skid' and e['identity']=='signer-skid' and e['signer']['skid']=='$skid' and e['signer']['verified'] is True and e['match']=='signer-skid=$skid'"
-check "event: IMA key id names the banned key's id" event_has "$W/ev" \
-	"e['path']=='$W/ima-banned' and e['identity']=='ima-keyid' and e['signer']['ima_keyid']=='${skid: -8}'"
+check "event: IMA key id names the banned key's id, and the IMA signature verified" event_has "$W/ev" \
+	"e['path']=='$W/ima-banned' and e['identity']=='ima-keyid' and e['signer']['ima_keyid']=='${skid: -8}' and e['signer']['verified'] is True"
+check "event: the forged IMA signature (another file's) is reported as not verifying" event_has "$W/ev" \
+	"e['path']=='$W/ima-forged' and e['verdict']=='denied' and e['identity']=='ima-keyid' and e['signer']['verified'] is False"
 check "event: the forged signature is reported as not verifying" event_has "$W/ev" \
 	"e['path']=='$W/forged' and e['verdict']=='denied' and e['signer']['verified'] is False and e['signer']['verify_result']=='bad signature'"
 check "event: the malformed signature is a signature error" event_has "$W/ev" \
