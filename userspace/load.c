@@ -562,21 +562,35 @@ const char *signers_inactive_why(uint32_t features)
 	return "execban.ko is too old or its kfuncs are unusable on this kernel";
 }
 
-static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t features)
+static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t features, bool json)
 {
 	char hex[2 * EXECBAN_SHA256_LEN + 1];
 	const char *why;
 
 	hex_encode(c->info.digest, EXECBAN_SHA256_LEN, hex);
-	printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s)\n",
+	why = signers_inactive_why(features);
+	if (json) {
+		printf("{\"loaded\":true,\"name\":");
+		json_str(c->pol.name);
+		printf(",\"version\":%llu,\"generation\":%llu,\"digest\":\"%s\",\"mode\":\"%s\","
+		       "\"rules\":%zu,\"signer_rules\":%u,\"certificates\":%zu,"
+		       "\"kmod_hashing\":%s,\"signers_enforced\":%s,\"size_filter\":%s}\n",
+		       (unsigned long long)c->info.version, (unsigned long long)gen, hex,
+		       c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce", c->n_rules,
+		       c->info.n_signer_rules, c->n_certs,
+		       features & EXECBAN_FEAT_KMOD_HASH ? "true" : "false",
+		       c->info.n_signer_rules && !why ? "true" : "false",
+		       c->info.flags & EXECBAN_POLICY_SIZE_FILTER ? "true" : "false");
+	} else {
+		printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s)\n",
 	       c->n_rules, c->n_rules == 1 ? "" : "s", c->pol.name[0] ? " of " : "",
 	       c->pol.name, (unsigned long long)gen, hex,
 	       c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
 	       features & EXECBAN_FEAT_KMOD_HASH ? ", hashing with execban.ko" : "");
+	}
 	if (!(c->info.flags & EXECBAN_POLICY_SIZE_FILTER))
 		warn("some rules have no size=: every exec is hashed (once per file change); "
 		     "'execban hash FILE' prints rules with sizes");
-	why = signers_inactive_why(features);
 	if (c->info.n_signer_rules && why)
 		warn("%u signer rule%s loaded but NOT enforced: %s", c->info.n_signer_rules,
 		     c->info.n_signer_rules == 1 ? " is" : "s are", why);
@@ -612,7 +626,7 @@ static int open_pinned_maps(int *fd)
 
 static void usage_load(void)
 {
-	puts("usage: execban load [--max-rules N] [--ringbuf-size BYTES] POLICY...\n"
+	puts("usage: execban load [--max-rules N] [--ringbuf-size BYTES] [--json] POLICY...\n"
 	     "\n"
 	     "Compile the policy files and enforce them, replacing the loaded policy in one step.\n"
 	     "Nothing changes if any file has an error. Enforcement outlives this command: the\n"
@@ -621,6 +635,7 @@ static void usage_load(void)
 	     "  --max-rules N        capacity of the rule maps, fixed at the first load\n"
 	     "                       (default 1048576)\n"
 	     "  --ringbuf-size BYTES event ring buffer size, fixed at the first load (default 4 MiB)\n"
+	     "  --json               the result as one JSON object (warnings stay on stderr)\n"
 	     "\n"
 	     "exit: 0 loaded, 1 policy error, 2 usage, 3 the system refused");
 }
@@ -630,6 +645,7 @@ int cmd_load(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "max-rules", required_argument, NULL, 'm' },
 		{ "ringbuf-size", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -638,7 +654,7 @@ int cmd_load(int argc, char **argv)
 	struct compiled c;
 	int fd[PM_COUNT], lock_fd = -1, ret, opt, attached;
 	uint32_t features = 0;
-	bool created = false;
+	bool created = false, json = false;
 	uint64_t gen = 0;
 	char *end;
 
@@ -659,6 +675,9 @@ int cmd_load(int argc, char **argv)
 				err("--ringbuf-size: expected a power of two >= 4096");
 				return EXIT_USAGE;
 			}
+			break;
+		case 'j':
+			json = true;
 			break;
 		case 'h':
 			usage_load();
@@ -711,7 +730,7 @@ int cmd_load(int argc, char **argv)
 			ret = EXIT_SYSTEM;
 			goto out;
 		}
-		print_loaded(&c, gen, features);
+		print_loaded(&c, gen, features, json);
 		ret = EXIT_OK;
 		goto out;
 	}
@@ -739,7 +758,7 @@ int cmd_load(int argc, char **argv)
 	}
 	if (set_features(fd, features))
 		warn("cannot record the programs' features: status may misreport them");
-	print_loaded(&c, gen, features);
+	print_loaded(&c, gen, features, json);
 	ret = EXIT_OK;
 out:
 	execban_bpf__destroy(skel);

@@ -178,17 +178,50 @@ static bool same_rule(const struct execban_rule *a, const char *ra, const struct
 	       !strncmp(a->label, b->label, EXECBAN_LABEL_LEN) && !strcmp(ra, rb);
 }
 
+/* One line of a diff: "+ rule" as text, or a JSON object in the "changes" array. */
+static void diff_line(bool json, size_t *n, char op, const char *what,
+		      const struct sha256_key *k, const struct execban_rule *r,
+		      const struct policy_rule *pr, const char *reason)
+{
+	char hex[2 * EXECBAN_SHA256_LEN + 1], *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (!json) {
+		printf("%c ", op);
+		print_krule(k, r, pr, reason);
+		return;
+	}
+	m = open_memstream(&text, &len);
+	if (m) {
+		fprint_rule(m, k, r, pr, reason);
+		fclose(m);
+	}
+	hex_encode(k->b, EXECBAN_SHA256_LEN, hex);
+	printf("%s{\"op\":\"%s\",\"key\":\"%s\",\"rule\":", (*n)++ ? "," : "", what, hex);
+	json_str(text ? text : "");
+	putchar('}');
+	free(text);
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	struct compiled c;
 	struct kpolicy k;
-	size_t i = 0, j = 0, *order, added = 0, removed = 0, changed = 0;
+	size_t i = 0, j = 0, *order, added = 0, removed = 0, changed = 0, n = 0;
+	bool json = argc > 1 && !strcmp(argv[1], "--json");
 	int ret;
 
+	if (json) {
+		argv++;
+		argc--;
+	}
 	if (want_help(argc, argv) || argc < 2) {
-		puts("usage: execban diff POLICY...\n\nShow what loading POLICY would change against "
-		     "the policy the kernel enforces:\n  + rule   added\n  - rule   removed\n"
+		puts("usage: execban diff [--json] POLICY...\n\nShow what loading POLICY would change "
+		     "against the policy the kernel enforces:\n  + rule   added\n  - rule   removed\n"
 		     "  ~ rule   changed (the new form is shown)\n\n"
+		     "  --json   one object: name/version/mode changes, \"changes\" (op added,\n"
+		     "           removed or changed; key; rule in policy syntax) and the counts\n\n"
 		     "exit: 0 no change, 1 changes, 2 usage, 3 error");
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
@@ -209,12 +242,24 @@ int cmd_diff(int argc, char **argv)
 		order[i] = i;
 	qsort_r(order, k.n_rules, sizeof(*order), cmp_key_idx, k.keys);
 
-	if (strncmp(k.info.name, c.info.name, EXECBAN_NAME_LEN))
+	k.info.name[EXECBAN_NAME_LEN - 1] = 0;
+	if (json) {
+		fputs("{\"name\":{\"from\":", stdout);
+		json_str(k.info.name);
+		fputs(",\"to\":", stdout);
+		json_str(c.info.name);
+		printf("},\"version\":{\"from\":%llu,\"to\":%llu},\"mode\":{\"from\":\"%s\","
+		       "\"to\":\"%s\"},\"changes\":[", (unsigned long long)k.info.version,
+		       (unsigned long long)c.info.version,
+		       k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
+		       c.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
+	}
+	if (!json && strncmp(k.info.name, c.info.name, EXECBAN_NAME_LEN))
 		printf("~ name \"%.*s\" -> \"%s\"\n", EXECBAN_NAME_LEN, k.info.name, c.info.name);
-	if (k.info.version != c.info.version)
+	if (!json && k.info.version != c.info.version)
 		printf("~ version %llu -> %llu\n", (unsigned long long)k.info.version,
 		       (unsigned long long)c.info.version);
-	if (k.info.mode != c.info.mode)
+	if (!json && k.info.mode != c.info.mode)
 		printf("~ mode %s -> %s\n", k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
 		       c.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
 	/* Both sides sorted by digest: merge. */
@@ -224,9 +269,8 @@ int cmd_diff(int argc, char **argv)
 		const char *cr;
 
 		if (d < 0) {
-			fputs("- ", stdout);
-			print_krule(&k.keys[order[i]], &k.rules[order[i]], NULL,
-				    kreason(&k, k.rules[order[i]].reason_id));
+			diff_line(json, &n, '-', "removed", &k.keys[order[i]], &k.rules[order[i]],
+				  NULL, kreason(&k, k.rules[order[i]].reason_id));
 			removed++;
 			i++;
 			continue;
@@ -234,21 +278,24 @@ int cmd_diff(int argc, char **argv)
 		cr = c.rules[j].reason_id == EXECBAN_NO_REASON ? "" :
 		     c.pol.reasons[c.rules[j].reason_id];
 		if (d > 0) {
-			fputs("+ ", stdout);
-			print_krule(&c.keys[j], &c.rules[j], &c.pol.rules[j], cr);
+			diff_line(json, &n, '+', "added", &c.keys[j], &c.rules[j], &c.pol.rules[j], cr);
 			added++;
 		} else {
 			if (!same_rule(&k.rules[order[i]], kreason(&k, k.rules[order[i]].reason_id),
 				       &c.rules[j], cr)) {
-				fputs("~ ", stdout);
-				print_krule(&c.keys[j], &c.rules[j], &c.pol.rules[j], cr);
+				diff_line(json, &n, '~', "changed", &c.keys[j], &c.rules[j],
+					  &c.pol.rules[j], cr);
 				changed++;
 			}
 			i++;
 		}
 		j++;
 	}
-	printf("# %zu added, %zu removed, %zu changed\n", added, removed, changed);
+	if (json)
+		printf("],\"added\":%zu,\"removed\":%zu,\"changed\":%zu}\n", added, removed,
+		       changed);
+	else
+		printf("# %zu added, %zu removed, %zu changed\n", added, removed, changed);
 	ret = added || removed || changed || memcmp(k.info.digest, c.info.digest,
 						    EXECBAN_SHA256_LEN) ? EXIT_FAIL : EXIT_OK;
 out:

@@ -70,6 +70,21 @@ rule "$W/c" crule >>"$W/next.policy"
 "$EB" diff "$W/next.policy" >"$W/diff.out"
 check "diff shows an added rule" grep -q "^+ deny sha256=$(sha256 "$W/c") size=[0-9]* label=crule$" "$W/diff.out"
 check "diff did not load anything" bash -c "'$EB' show | grep -q 'version 42'"
+"$EB" diff --json "$W/next.policy" >"$W/diff.json"
+check "diff --json: the same changes as one object" python3 - "$W/diff.json" "$(sha256 "$W/c")" "$(sha256 "$W/a")" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ops = {(c['op'], c['key']) for c in d['changes']}
+assert ('added', sys.argv[2]) in ops and ('removed', sys.argv[3]) in ops, ops
+assert d['added'] >= 1 and d['removed'] >= 1 and d['version']['from'] == 42, d
+assert all(c['rule'].startswith(('deny ', 'audit ')) for c in d['changes'])
+PY
+"$EB" load --json "$W/next.policy" >"$W/load.json" 2>/dev/null
+check "load --json: one object with the result" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['loaded'] and d['rules'] == 3 and len(d['digest']) == 64 and d['mode'] == 'enforce', d
+" "$W/load.json"
 
 # ---- include: a policy folder ----
 mkdir -p "$W/etc/policy.d"
