@@ -209,6 +209,14 @@ $(OUT)/bench/%: bench/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@
 
+# ---- soak (issue 7): SOAK_TIME seconds (default 600) of exec storms, reloads every 100 ms
+# and an event consumer in one VM boot; not part of make check ----
+SOAK_TIME ?= 600
+.PHONY: soak
+soak: all
+	$(Q)tests/vm/run --kernel $(KERNEL) --timeout $$(( $(SOAK_TIME) + 600 )) -- \
+		env SOAK_TIME=$(SOAK_TIME) tests/soak/soak-in-vm.sh
+
 .PHONY: bench
 bench: cli $(BENCH_BINS)
 	$(Q)scripts/kmod-build.sh $(KERNEL) || echo "bench: no execban.ko for $(KERNEL): its figures are skipped"

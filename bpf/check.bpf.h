@@ -247,8 +247,7 @@ static __always_inline int file_signer(const struct access *a, struct inode *ino
 	int ret;
 
 	*out = NULL;
-	sg = bpf_task_storage_get(&task_signer, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	sg = scratch_get(signer_scratch, signer);
 	if (!sg)
 		return -12;	/* -ENOMEM */
 	inode_stamp(inode, &now);
@@ -702,8 +701,7 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 	if (!use_kmod_signer)
 		return 0;
 	stat_inc(EXECBAN_STAT_CHECKS);
-	sc = bpf_task_storage_get(&task_mem, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	sc = scratch_get(mem_scratch, mem);
 	if (!sc)
 		goto fail;
 	if (!size_may_match(size)) {
@@ -723,8 +721,7 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 
 	if (!v.exhausted && (!v.matched || v.rule.action != EXECBAN_RULE_DENY) &&
 	    signers_active()) {
-		sg = bpf_task_storage_get(&task_signer, bpf_get_current_task_btf(), 0,
-					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+		sg = scratch_get(signer_scratch, signer);
 		if (!sg)
 			goto fail;
 		win = size < EXECBAN_MEM_CHUNK ? size : EXECBAN_MEM_CHUNK;

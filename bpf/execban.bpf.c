@@ -141,7 +141,9 @@ static __always_inline bool current_is_interpreter(void)
 	struct execban_interp_mark *m;
 	__u64 gen;
 
-	m = bpf_task_storage_get(&task_interp, bpf_get_current_task_btf(), 0, 0);
+	__u64 key = (__u64)bpf_get_current_task_btf();
+
+	m = bpf_map_lookup_elem(&task_interp, &key);
 	if (!m)
 		return false;
 	gen = policy_gen();
@@ -152,17 +154,28 @@ static __always_inline bool current_is_interpreter(void)
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(execban_bprm_committed_creds, struct linux_binprm *bprm)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct execban_interp_mark *m, *t;
+	__u64 key = (__u64)bpf_get_current_task_btf();
+	struct execban_interp_mark *m;
 
 	m = bpf_inode_storage_get(&interpreters, bprm->file->f_inode, 0, 0);
 	if (!m) {
-		bpf_task_storage_delete(&task_interp, task);
+		bpf_map_delete_elem(&task_interp, &key);
 		return 0;
 	}
-	t = bpf_task_storage_get(&task_interp, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (t)
-		*t = *m;
+	bpf_map_update_elem(&task_interp, &key, m, BPF_ANY);
+	return 0;
+}
+
+/* A task is gone: drop its scratch entries and interpreter mark. */
+SEC("lsm/task_free")
+int BPF_PROG(execban_task_free, struct task_struct *task)
+{
+	__u64 key = (__u64)task;
+	__u32 tid = task->pid;
+
+	bpf_map_delete_elem(&signer_scratch, &tid);
+	bpf_map_delete_elem(&mem_scratch, &tid);
+	bpf_map_delete_elem(&task_interp, &key);
 	return 0;
 }
 
@@ -170,16 +183,14 @@ int BPF_PROG(execban_bprm_committed_creds, struct linux_binprm *bprm)
 SEC("lsm/task_alloc")
 int BPF_PROG(execban_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
-	struct execban_interp_mark *m, *t;
+	__u64 key = (__u64)bpf_get_current_task_btf(), child = (__u64)task;
+	struct execban_interp_mark *m;
 
 	if (ret)
 		return ret;
-	m = bpf_task_storage_get(&task_interp, bpf_get_current_task_btf(), 0, 0);
-	if (!m)
-		return 0;
-	t = bpf_task_storage_get(&task_interp, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (t)
-		*t = *m;
+	m = bpf_map_lookup_elem(&task_interp, &key);
+	if (m)
+		bpf_map_update_elem(&task_interp, &child, m, BPF_ANY);
 	return 0;
 }
 

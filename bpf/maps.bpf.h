@@ -101,14 +101,17 @@ struct {
 } interpreters SEC(".maps");
 
 /*
- * The interpreter mark of the executable a task runs, copied at exec (bprm_committed_creds)
- * and inherited at fork (task_alloc): file_open reads it through the current task, the one
- * pointer every kernel lets it use.
+ * The interpreter mark of the executable a task runs, keyed by the task's address (task_alloc
+ * runs before the child has a pid): copied at exec (bprm_committed_creds), inherited at fork
+ * (task_alloc), dropped at task_free, before the address can be reused. file_open reads it
+ * through the current task. A hash map rather than task storage for the reason given at
+ * signer_scratch below: a lookup that failed would let an interpreter read a banned script.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(max_entries, 1 << 20);
+	__type(key, __u64);
 	__type(value, struct execban_interp_mark);
 } task_interp SEC(".maps");
 
@@ -121,24 +124,59 @@ struct {
 } inode_cache SEC(".maps");
 
 /*
- * Scratch space for what execban.ko says about a file's signers (320 bytes: too big for the
- * stack, and per-CPU space is unsafe in programs that sleep). One per task: a task checks one
- * file at a time.
+ * Per-task scratch space, keyed by thread id: what execban.ko says about a file's signers (320
+ * bytes: too big for the stack, and per-CPU space is unsafe in programs that sleep), and the
+ * buffer an init_module image is hashed through. Not task storage: on 6.1,
+ * bpf_task_storage_get() returns NULL whenever another task on the same CPU is inside a
+ * task-storage call (a per-CPU "busy" counter held across a sleeping allocation), which a
+ * fail-closed check would turn into a refusal. Hash map updates lock with preemption off and
+ * lookups take no lock. Entries are removed when their task is freed (lsm/task_free).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(max_entries, 1 << 20);
+	__type(key, __u32);
 	__type(value, struct execban_signer);
-} task_signer SEC(".maps");
+} signer_scratch SEC(".maps");
 
-/* Scratch space for hashing an init_module image (execban.h: struct execban_mem_scratch). */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(max_entries, 1 << 16);
+	__type(key, __u32);
 	__type(value, struct execban_mem_scratch);
-} task_mem SEC(".maps");
+} mem_scratch SEC(".maps");
+
+/* Zeroed values to create scratch entries from (array values start zeroed). */
+struct execban_zeroes {
+	struct execban_signer signer;
+	struct execban_mem_scratch mem;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct execban_zeroes);
+} zeroes SEC(".maps");
+
+/* The current thread's scratch entry in map m, created from its zero value z. */
+#define scratch_get(m, z)						\
+({									\
+	__u32 __tid = (__u32)bpf_get_current_pid_tgid(), __zero = 0;	\
+	struct execban_zeroes *__z;					\
+	void *__s = bpf_map_lookup_elem(&m, &__tid);			\
+									\
+	if (!__s) {							\
+		__z = bpf_map_lookup_elem(&zeroes, &__zero);		\
+		if (__z) {						\
+			bpf_map_update_elem(&m, &__tid, &__z->z, BPF_NOEXIST); \
+			__s = bpf_map_lookup_elem(&m, &__tid);		\
+		}							\
+	}								\
+	__s;								\
+})
 
 static __always_inline void stat_inc(__u32 idx)
 {

@@ -29,8 +29,9 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_RULE_HITS] = "rule_hits",
 	[PM_INTERPRETERS] = "interpreters",
 	[PM_TASK_INTERP] = "task_interp",
-	[PM_TASK_SIGNER] = "task_signer",
-	[PM_TASK_MEM] = "task_mem",
+	[PM_SIGNER_SCRATCH] = "signer_scratch",
+	[PM_MEM_SCRATCH] = "mem_scratch",
+	[PM_ZEROES] = "zeroes",
 };
 
 const char *const program_names[] = {
@@ -38,6 +39,7 @@ const char *const program_names[] = {
 	"execban_kernel_read_file", "execban_file_open", "execban_path_truncate",
 	"execban_bprm_committed_creds", "execban_task_alloc", "execban_inode_rename",
 	"execban_inode_setattr", "execban_inode_link", "execban_kernel_post_load_data",
+	"execban_task_free",
 };
 const int n_programs = sizeof(program_names) / sizeof(program_names[0]);
 
