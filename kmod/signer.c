@@ -293,12 +293,14 @@ out:
 	return err;
 }
 
-/* The security.ima signature, if any. Return: 0, -ENODATA if none, -errno. */
-static int read_ima(const struct execban_src *file, struct execban_signer *s)
+/*
+ * The security.ima value, parsed. On 0, *@valp is the value (kfree() it), whose
+ * signature proper starts at SIGPARSE_IMA_SIG_HDR_LEN. Return: 0, -ENODATA if
+ * there is none, -errno.
+ */
+static int get_ima(const struct execban_src *file, u8 **valp, struct sig_ima *ima)
 {
-	struct sig_ima ima;
 	ssize_t len;
-	__be32 keyid;
 	u8 *val;
 	int err;
 
@@ -313,10 +315,26 @@ static int read_ima(const struct execban_src *file, struct execban_signer *s)
 	else if (len < 0)
 		err = len;
 	else
-		err = sigparse_ima_xattr(val, len, &ima);
-	kfree(val);
+		err = sigparse_ima_xattr(val, len, ima);
+	if (err)
+		kfree(val);
+	else
+		*valp = val;
+	return err;
+}
+
+/* The security.ima signature, if any. Return: 0, -ENODATA if none, -errno. */
+static int read_ima(const struct execban_src *file, struct execban_signer *s)
+{
+	struct sig_ima ima;
+	__be32 keyid;
+	u8 *val;
+	int err;
+
+	err = get_ima(file, &val, &ima);
 	if (err)
 		return err;
+	kfree(val);
 
 	s->formats |= EXECBAN_SIGF_IMA;
 	s->ima_keyid = ima.keyid;
@@ -435,17 +453,12 @@ static int verify_ima(const struct execban_src *file)
 	char name[3 + 8 + 1];
 	key_ref_t kref;
 	struct key *key;
-	ssize_t len;
 	u8 *val;
 	int err;
 
-	val = kmalloc(EXECBAN_IMA_XATTR_LEN_MAX, GFP_KERNEL);
-	if (!val)
-		return -ENOMEM;
-	len = execban_src_getxattr(file, XATTR_IMA, val, EXECBAN_IMA_XATTR_LEN_MAX);
-	err = len < 0 ? (int)len : sigparse_ima_xattr(val, len, &ima);
+	err = get_ima(file, &val, &ima);
 	if (err)
-		goto out_free;
+		return err;
 	/* v3 signs an fs-verity digest, and only SHA-256 file digests are computed here. */
 	if (ima.version != 2 || ima.hash_algo != HASH_ALGO_SHA256) {
 		err = -EOPNOTSUPP;

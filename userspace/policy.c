@@ -178,7 +178,7 @@ const char *policy_ident_name(unsigned int kind)
 	return "";
 }
 
-static size_t hex_out(const uint8_t *b, size_t n, char *out)
+size_t policy_hex(const uint8_t *b, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
@@ -199,12 +199,12 @@ int policy_format_ident(const struct policy_rule *r, char *buf, size_t size)
 
 	if (r->ident_kind == EXECBAN_IDENT_SIGNER_ISSUER_SERIAL && n > EXECBAN_SHA256_LEN) {
 		/* <issuer sha256>/<serial>: the form lib/sigparse.h documents */
-		hex_out(r->ident, EXECBAN_SHA256_LEN, hex);
+		policy_hex(r->ident, EXECBAN_SHA256_LEN, hex);
 		hex[2 * EXECBAN_SHA256_LEN] = '/';
-		hex_out(r->ident + EXECBAN_SHA256_LEN, n - EXECBAN_SHA256_LEN,
+		policy_hex(r->ident + EXECBAN_SHA256_LEN, n - EXECBAN_SHA256_LEN,
 			hex + 2 * EXECBAN_SHA256_LEN + 1);
 	} else {
-		hex_out(r->ident, n, hex);
+		policy_hex(r->ident, n, hex);
 	}
 	len = snprintf(buf, size, "%s=%s", policy_ident_name(r->ident_kind), hex);
 	return len < 0 || (size_t)len >= size ? -ENOSPC : len;

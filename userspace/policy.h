@@ -132,6 +132,9 @@ int policy_finish(struct policy *p);
 int policy_parse_hex(const char *s, size_t len, uint8_t *out, size_t out_len);
 int policy_parse_hex_var(const char *s, size_t len, uint8_t *out, size_t max);
 
+/* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated); returns 2n. */
+size_t policy_hex(const uint8_t *b, size_t n, char *out);
+
 /* The policy keyword of an identity kind ("sha256", "signer-skid", ...), "" if unknown. */
 const char *policy_ident_name(unsigned int kind);
 

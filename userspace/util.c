@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "policy.h"
 
 const char *const pinned_map_names[PM_COUNT] = {
 	[PM_SHA256_0] = "banned_sha256_0",
@@ -81,14 +82,7 @@ void warn(const char *fmt, ...)
 
 void hex_encode(const uint8_t *b, size_t n, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = 0;
+	policy_hex(b, n, out);
 }
 
 /* SHA-256 of a whole file from offset 0, as the kernel computes it at exec. */
