@@ -147,6 +147,7 @@ struct access {
 	struct dentry *dentry;	/* its dentry, in hooks that have no file (rename, chmod, link) */
 	bool by_dentry;		/* a constant in each hook, so each program has one kind only */
 	bool by_mem;		/* neither: an init_module image in memory (mem_size bytes) */
+	bool quarantine;	/* a rename into a quarantine folder: a match is audited only */
 	__u64 mem_size;
 	const char *filename;	/* as asked for (exec), the new name (rename, link), or NULL */
 	__u16 action;		/* enum execban_action */
@@ -521,10 +522,13 @@ static __always_inline void count_hit(struct execban_sha256_key *k)
  * true only in hooks that may sleep; elsewhere only a cached digest can be used, and a file
  * that could be banned but has no cached digest is refused (fail closed).
  */
-/* The verdict for a matched rule: audit by the rule or by the policy's mode, else deny. */
-static __always_inline __u16 verdict_of(const struct verdict *v)
+/*
+ * The verdict for a matched rule: audit by the rule, by the policy's mode, or for a move into
+ * quarantine; else deny.
+ */
+static __always_inline __u16 verdict_of(const struct verdict *v, bool quarantine)
 {
-	if (v->mode == EXECBAN_MODE_AUDIT || v->rule.action == EXECBAN_RULE_AUDIT) {
+	if (quarantine || v->mode == EXECBAN_MODE_AUDIT || v->rule.action == EXECBAN_RULE_AUDIT) {
 		stat_inc(EXECBAN_STAT_AUDITED);
 		return EXECBAN_VERDICT_AUDITED;
 	}
@@ -621,7 +625,7 @@ decide:
 		return 0;
 
 	count_hit(&v.key);
-	verdict = verdict_of(&v);
+	verdict = verdict_of(&v, a->quarantine);
 	emit_event(a, inode, &k, &v, sg, verdict, evflags, can_hash);
 	if (verdict == EXECBAN_VERDICT_DENIED)
 		return deny_ret();
@@ -751,7 +755,7 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 	if (!v.matched)
 		return 0;
 	count_hit(&v.key);
-	verdict = verdict_of(&v);
+	verdict = verdict_of(&v, a->quarantine);
 	emit_event(a, NULL, &k, &v, sg, verdict, evflags, false);
 	if (verdict == EXECBAN_VERDICT_DENIED)
 		return deny_ret();

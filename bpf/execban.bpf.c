@@ -232,9 +232,17 @@ int BPF_PROG(execban_inode_rename, struct inode *old_dir, struct dentry *old_den
 		.filename = (const char *)new_dentry->d_name.name,
 		.action = EXECBAN_ACT_RENAME,
 	};
+	struct execban_interp_mark *q;
+	__u64 gen;
 
 	if (ret)
 		return ret;
+	/* Into a quarantine folder of the active policy: allowed, and audited if banned. */
+	q = bpf_inode_storage_get(&quarantine_dirs, new_dir, 0, 0);
+	if (q) {
+		gen = policy_gen();
+		a.quarantine = q->gen[gen & 1] == gen;
+	}
 	return check_access(&a, true);
 }
 

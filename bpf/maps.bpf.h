@@ -101,6 +101,17 @@ struct {
 } interpreters SEC(".maps");
 
 /*
+ * Quarantine folders named by the policy (same marks as interpreters): renaming a banned file
+ * into one is allowed, and audited, so responders can move what they find out of the way.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct execban_interp_mark);
+} quarantine_dirs SEC(".maps");
+
+/*
  * The interpreter mark of the executable a task runs, keyed by the task's address (task_alloc
  * runs before the child has a pid): copied at exec (bprm_committed_creds), inherited at fork
  * (task_alloc), dropped at task_free, before the address can be reused. file_open reads it

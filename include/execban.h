@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	3	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	4	/* layout of the pinned maps below */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32
@@ -156,8 +156,8 @@ struct execban_event_seq {
 };
 
 /*
- * Value of the interpreters inode-storage map, set by the loader through an fd of each
- * interpreter named by the policy: gen[slot] is the generation of the policy that named it in
+ * Value of the interpreters and quarantine_dirs inode-storage maps, set by the loader through
+ * an fd of each interpreter or quarantine folder named by the policy: gen[slot] is the generation of the policy that named it in
  * that slot. A task whose executable's inode carries gen[g & 1] == g for the active g is an
  * interpreter, and its opens of banned files (scripts read as data) are refused.
  */

@@ -327,6 +327,10 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 	}
 	for (i = 0; i < p->n_interps; i++)
 		EVP_DigestUpdate(ctx, p->interps[i].path, strlen(p->interps[i].path) + 1);
+	for (i = 0; i < p->n_quarantines; i++) {
+		EVP_DigestUpdate(ctx, "quarantine", 11);
+		EVP_DigestUpdate(ctx, p->quarantines[i].path, strlen(p->quarantines[i].path) + 1);
+	}
 	/* The keyring's content, whatever order the files named the certificates in. */
 	for (i = 0; i < c->n_certs; i++)
 		EVP_Digest(c->certs[i], c->cert_lens[i], certs[i], NULL, EVP_sha256(), NULL);

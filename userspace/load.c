@@ -148,25 +148,29 @@ static void prune_hits(int fd, const struct compiled *c)
  * keyed by an fd of the file). A missing interpreter is only a warning: a fleet-wide policy
  * names interpreters that some machines lack.
  */
-static void mark_interpreters(int fd, const struct policy *p, uint32_t slot, uint64_t gen)
+/*
+ * Mark the inodes a policy names by path (interpreters, quarantine folders) for generation
+ * gen in its slot, through an fd of each: the inode-storage maps are keyed by fd.
+ */
+static void mark_paths(int fd, const char *what, const struct policy_interp *list, size_t n,
+		       uint32_t slot, uint64_t gen)
 {
 	struct execban_interp_mark m;
 	size_t i;
 	int f;
 
-	for (i = 0; i < p->n_interps; i++) {
-		f = open(p->interps[i].path, O_RDONLY | O_CLOEXEC);
+	for (i = 0; i < n; i++) {
+		f = open(list[i].path, O_RDONLY | O_CLOEXEC);
 		if (f < 0) {
-			warn("%s:%u: interpreter %s: %s (skipped)", p->interps[i].file,
-			     p->interps[i].line, p->interps[i].path, strerror(errno));
+			warn("%s:%u: %s %s: %s (skipped)", list[i].file, list[i].line, what,
+			     list[i].path, strerror(errno));
 			continue;
 		}
 		if (bpf_map_lookup_elem(fd, &f, &m))
 			memset(&m, 0, sizeof(m));
 		m.gen[slot] = gen;
 		if (bpf_map_update_elem(fd, &f, &m, BPF_ANY))
-			warn("interpreter %s: cannot mark it: %s", p->interps[i].path,
-			     strerror(errno));
+			warn("%s %s: cannot mark it: %s", what, list[i].path, strerror(errno));
 		close(f);
 	}
 }
@@ -234,7 +238,10 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	if (bpf_map_update_elem(fd[PM_POLICY_INFO], &slot, &info, BPF_ANY))
 		return -errno;
 
-	mark_interpreters(fd[PM_INTERPRETERS], &c->pol, slot, st.gen + 1);
+	mark_paths(fd[PM_INTERPRETERS], "interpreter", c->pol.interps, c->pol.n_interps, slot,
+		   st.gen + 1);
+	mark_paths(fd[PM_QUARANTINE], "quarantine", c->pol.quarantines, c->pol.n_quarantines,
+		   slot, st.gen + 1);
 
 	test_kill_point();
 	/* Test hook for the kill-during-load tests: stop here, before the switch. */

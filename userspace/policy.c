@@ -13,6 +13,7 @@
  *         | ima-keyid=<8 hex> | signer=<certificate file>   [label=...] [reason=...]
  *   include <path or glob>          (relative to the including file; matches in sorted order)
  *   interpreter <absolute path>     (its opens of banned files are refused: scripts as data)
+ *   quarantine <absolute dir>       (renaming a banned file into it is allowed, and audited)
  *
  * Errors never stop at the first one: every bad line is reported as file:line, then the whole
  * policy is refused. Nothing here touches the kernel.
@@ -54,6 +55,9 @@ void policy_free(struct policy *p)
 		free(p->files[i]);
 	for (i = 0; i < p->n_interps; i++)
 		free(p->interps[i].path);
+	for (i = 0; i < p->n_quarantines; i++)
+		free(p->quarantines[i].path);
+	free(p->quarantines);
 	for (i = 0; i < p->n_signer_paths; i++)
 		free(p->signer_paths[i]);
 	free(p->signer_paths);
@@ -795,8 +799,12 @@ static int parse_include(struct line_ctx *c)
 	return ret == -ENOMEM ? -ENOMEM : 0;
 }
 
-/* interpreter <absolute path>: resolved on the machine that loads the policy. */
-static int parse_interpreter(struct line_ctx *c)
+/*
+ * interpreter <absolute path>, quarantine <absolute dir>: resolved on the machine that loads
+ * the policy.
+ */
+static int parse_path_directive(struct line_ctx *c, const char *what, const char *example,
+				struct policy_interp **list, size_t *n_list)
 {
 	struct policy *p = c->p;
 	struct policy_interp *n;
@@ -808,20 +816,20 @@ static int parse_interpreter(struct line_ctx *c)
 	if (ret < 0)
 		return -1;
 	if (ret == 0 || t.has_val || t.key_len == 0 || t.key[0] != '/')
-		ERR("expected interpreter <absolute path>, e.g. interpreter /usr/bin/python3");
-	if (expect_end(c, "the interpreter path"))
+		ERR("expected %s <absolute path>, e.g. %s %s", what, what, example);
+	if (expect_end(c, "the path"))
 		return -1;
 	file = intern_file(p, c->file);
-	n = realloc(p->interps, (p->n_interps + 1) * sizeof(*n));
+	n = realloc(*list, (*n_list + 1) * sizeof(*n));
 	if (!file || !n)
 		return -ENOMEM;
-	p->interps = n;
-	n[p->n_interps].path = strndup(t.key, t.key_len);
-	if (!n[p->n_interps].path)
+	*list = n;
+	n[*n_list].path = strndup(t.key, t.key_len);
+	if (!n[*n_list].path)
 		return -ENOMEM;
-	n[p->n_interps].file = file;
-	n[p->n_interps].line = c->line;
-	p->n_interps++;
+	n[*n_list].file = file;
+	n[*n_list].line = c->line;
+	(*n_list)++;
 	return 0;
 }
 
@@ -877,8 +885,12 @@ static int parse_line(struct line_ctx *c)
 	if (tok_is(&t, "include") && !t.has_val)
 		return parse_include(c);
 	if (tok_is(&t, "interpreter") && !t.has_val)
-		return parse_interpreter(c);
-	ERR("unknown keyword '%.*s' (expected deny, audit, include, interpreter, mode, name or version)",
+		return parse_path_directive(c, "interpreter", "/usr/bin/python3", &p->interps,
+					    &p->n_interps);
+	if (tok_is(&t, "quarantine") && !t.has_val)
+		return parse_path_directive(c, "quarantine", "/var/lib/execban/quarantine",
+					    &p->quarantines, &p->n_quarantines);
+	ERR("unknown keyword '%.*s' (expected deny, audit, include, interpreter, quarantine, mode, name or version)",
 	    (int)(t.key_len > 80 ? 80 : t.key_len), t.key_len ? t.key : t.val);
 }
 

@@ -83,6 +83,8 @@ struct policy {
 	size_t n_files;
 	struct policy_interp *interps;	/* "interpreter <path>" directives */
 	size_t n_interps;
+	struct policy_interp *quarantines; /* "quarantine <dir>" directives */
+	size_t n_quarantines;
 	char name[EXECBAN_NAME_LEN];
 	uint64_t version;
 	uint32_t mode;			/* enum execban_mode */

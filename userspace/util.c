@@ -33,6 +33,7 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_SIGNER_SCRATCH] = "signer_scratch",
 	[PM_MEM_SCRATCH] = "mem_scratch",
 	[PM_ZEROES] = "zeroes",
+	[PM_QUARANTINE] = "quarantine_dirs",
 };
 
 const char *const program_names[] = {

@@ -175,6 +175,31 @@ got=$(unshare -m -U -r --fork "$TRYEXEC" "$W/banned" | tail -1)
 check "inside a user+mount namespace: refused" [ "$got" = "exec-error EPERM" ]
 got=$(unshare -m -U -r --fork "$TRYEXEC" "$W/allowed" | tail -1)
 check "control: inside a user+mount namespace: allowed runs" [ "$got" = "exit 0" ]
+
+# ---- event paths: a file opened relative to a directory fd, and in another mount namespace ----
+"$EB" events >/dev/null
+python3 - "$W" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+d = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+pid = os.fork()
+if pid == 0:
+    argv = (ctypes.c_char_p * 2)(b"banned", None)
+    libc.syscall(322, d, b"banned", argv, None, 0)	# execveat(dirfd, "banned", ...)
+    os._exit(77)
+os.waitpid(pid, 0)
+PY
+drain_events "$W/ev.dirfd"
+# The kernel names such an exec /dev/fd/N/banned (bprm->filename); the path is the real one.
+check "execveat(dirfd, \"banned\"): the event has the full path" \
+	event_has "$W/ev.dirfd" "e['path']=='$W/banned' and e['filename'].startswith('/dev/fd/') and e['filename'].endswith('/banned')"
+mkdir -p /mnt/execban-ns
+unshare -m --propagation private bash -c "mount --bind '$W' /mnt/execban-ns &&
+	'$TRYEXEC' /mnt/execban-ns/banned >/dev/null 2>&1"
+drain_events "$W/ev.ns"
+check "in a private mount namespace: the path is the one seen there (bind mount)" \
+	event_has "$W/ev.ns" "e['path']=='/mnt/execban-ns/banned' and e['verdict']=='denied'"
+rmdir /mnt/execban-ns 2>/dev/null
 mkdir -p "$W/root/bin" "$W/root/lib" "$W/root/lib64" "$W/root/usr"
 for d in bin lib lib64 usr; do mount --bind "/$d" "$W/root/$d"; done
 cp "$W/banned" "$W/root/banned"; cp "$W/allowed" "$W/root/allowed"

@@ -79,6 +79,27 @@ inserted=false
 insmod "$KO" 2>/dev/null && inserted=true
 if $inserted || [ -e /sys/module/execban ]; then
 	agree "with signer rules (execban.ko)" "$W/signer.policy" 6
+
+	# Quarantine: the kernel refuses renaming a banned file, except into a folder the policy
+	# names with "quarantine", where the rename is allowed and audited.
+	Q=$W/quarantine
+	mkdir -m 700 "$Q"
+	{ cat "$W/sized.policy"; echo "quarantine $Q"; } >"$W/q.policy"
+	"$EB" load "$W/q.policy" >/dev/null
+	check "a banned file cannot be renamed elsewhere" bash -c "! mv '$T/one' '$W/elsewhere' 2>/dev/null"
+	"$EB" events >/dev/null
+	"$EB" scan --quarantine "$Q" "$T" >"$W/q.out" 2>&1
+	check "scan --quarantine exits 1 (banned files found)" [ $? = 1 ]
+	check "the banned files are gone from the tree" \
+		bash -c "[ ! -e '$T/one' ] && [ ! -e '$T/a/cat-copy' ] && [ ! -e '$T/a/b/c/renamed' ]"
+	check "the manifest records every move as a rename (the kernel allowed it)" python3 -c "
+import json, sys
+m = [json.loads(l) for l in open(sys.argv[1])]
+assert len(m) == 4 and all(e['method'] == 'rename' for e in m), m
+" "$Q/manifest.jsonl"
+	drain_events "$W/ev.q"
+	check "each move into quarantine is an audited rename event" event_has "$W/ev.q" \
+		"e['action']=='rename' and e['verdict']=='audited' and e['path'].endswith('/one')"
 	"$EB" unload >/dev/null
 	$inserted && for _ in $(seq 30); do rmmod execban 2>/dev/null && break; sleep 0.2; done
 else

@@ -644,6 +644,24 @@ static void test_include(void)
 		check("include: cleanup", 0, NULL);
 }
 
+static void test_path_directives(void)
+{
+	static const char text[] = "interpreter /usr/bin/python3\nquarantine /var/q\n"
+				   "quarantine /srv/other q\n";
+	static const char good[] = "interpreter /usr/bin/perl\nquarantine /var/lib/execban/q\n"
+				   "deny sha256=" H64 "\n";
+	struct result r;
+
+	run(&r, good, strlen(good));
+	check("quarantine and interpreter directives parse", r.finish == 0 &&
+	      r.p.n_quarantines == 1 && !strcmp(r.p.quarantines[0].path, "/var/lib/execban/q") &&
+	      r.p.quarantines[0].line == 2 && r.p.n_interps == 1, &r);
+	done(&r);
+	bad("quarantine takes one path", text, SIZE_MAX, "t.policy:3:", "after the path");
+	bad("quarantine needs an absolute path", "quarantine q\ndeny sha256=" H64 "\n", SIZE_MAX,
+	    "t.policy:1:", "expected quarantine <absolute path>");
+}
+
 int main(void)
 {
 	test_valid();
@@ -655,6 +673,7 @@ int main(void)
 	test_include();
 	test_signer_idents();
 	test_signer_certs();
+	test_path_directives();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
