@@ -56,36 +56,38 @@ static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
 #endif
 
 /*
- * A file the kfuncs can read: @file itself, or, when its open is still in
- * progress (lsm.s/file_open runs before ->open and before FMODE_CAN_READ is
- * set, so kernel_read() would fail with -EINVAL and some filesystems have no
- * private state yet), a second open of the same path with the opener's
- * credentials. That open is marked FMODE_NONOTIFY, which open(2) cannot set:
- * it raises no fanotify event, and execban's own file_open program, which it
- * runs through, recognises and skips it (execban_kmod_open_marker()).
+ * How the kfuncs read @file (source.c): through @file itself, or, when its
+ * open is still in progress (lsm.s/file_open runs before ->open and before
+ * FMODE_CAN_READ is set, so kernel_read() would fail with -EINVAL and some
+ * filesystems have no private state yet), through a second open of the same
+ * path with the opener's credentials. That open is marked FMODE_NONOTIFY,
+ * which open(2) cannot set: it raises no fanotify event, and execban's own
+ * file_open program, which it runs through, recognises and skips it
+ * (execban_kmod_open_marker()). NULL, non-regular files and files not open for
+ * reading are refused. On 0, release with put_src().
  */
-static struct file *readable(struct file *file)
+static int get_src(struct file *file, struct execban_src *src)
 {
-	if (file->f_mode & FMODE_CAN_READ)
-		return file;
-	return dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE | __FMODE_NONOTIFY,
-			   file->f_cred);
-}
+	struct file *r = file;
 
-static void put_readable(struct file *file, struct file *r)
-{
-	if (r != file)
-		fput(r);
-}
-
-/* NULL, non-regular files and files not open for reading are refused. */
-static int check_file(struct file *file)
-{
 	if (!file || !S_ISREG(file_inode(file)->i_mode))
 		return -EINVAL;
 	if (!(file->f_mode & FMODE_READ))
 		return -EBADF;
+	if (!(file->f_mode & FMODE_CAN_READ)) {
+		r = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE | __FMODE_NONOTIFY,
+				file->f_cred);
+		if (IS_ERR(r))
+			return PTR_ERR(r);
+	}
+	execban_src_from_file(r, src);
 	return 0;
+}
+
+static void put_src(struct file *file, struct execban_src *src)
+{
+	if (src->file != file)
+		fput(src->file);
 }
 
 /**
@@ -111,27 +113,20 @@ static int check_file(struct file *file)
  * -EINVAL for a NULL or non-regular @file or a short @digest; -EBADF if @file
  * was not opened for reading; -EINTR if a fatal signal is pending; -ENOMEM;
  * the -errno of reopening a file whose open is in progress (lsm.s/file_open,
- * see readable()); or the -errno of the failed read.
+ * see get_src()); or the -errno of the failed read.
  */
 __bpf_kfunc int execban_file_sha256(struct file *file, u8 *digest, u32 digest__sz)
 {
 	struct execban_src src;
-	struct file *r;
 	int err;
 
 	if (!digest)
 		return -EINVAL;
 
-	err = digest__sz < EXECBAN_SHA256_SIZE ? -EINVAL : check_file(file);
+	err = digest__sz < EXECBAN_SHA256_SIZE ? -EINVAL : get_src(file, &src);
 	if (!err) {
-		r = readable(file);
-		if (IS_ERR(r)) {
-			err = PTR_ERR(r);
-		} else {
-			execban_src_from_file(r, &src);
-			err = execban_hash_src(&src, digest);
-			put_readable(file, r);
-		}
+		err = execban_hash_src(&src, digest);
+		put_src(file, &src);
 	}
 
 	if (err)
@@ -189,21 +184,14 @@ __bpf_kfunc int execban_file_signer(struct file *file, u8 *out, u32 out__sz)
 {
 	struct execban_signer *s = (struct execban_signer *)out;
 	struct execban_src src;
-	struct file *r;
 	int err;
 
 	if (!out || out__sz < sizeof(*s))
 		return -EINVAL;
-	err = check_file(file);
+	err = get_src(file, &src);
 	if (!err) {
-		r = readable(file);
-		if (IS_ERR(r)) {
-			err = PTR_ERR(r);
-		} else {
-			execban_src_from_file(r, &src);
-			execban_signer_read(&src, s);
-			put_readable(file, r);
-		}
+		execban_signer_read(&src, s);
+		put_src(file, &src);
 	}
 	if (err)
 		memset(s, 0, sizeof(*s));
@@ -272,18 +260,13 @@ __bpf_kfunc int execban_dentry_verify_signer(struct dentry *dentry, u32 kind)
 __bpf_kfunc int execban_file_verify_signer(struct file *file, u32 kind)
 {
 	struct execban_src src;
-	struct file *r;
 	int err;
 
-	err = check_file(file);
+	err = get_src(file, &src);
 	if (err)
 		return err;
-	r = readable(file);
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-	execban_src_from_file(r, &src);
 	err = execban_signer_verify(&src, kind);
-	put_readable(file, r);
+	put_src(file, &src);
 	return err;
 }
 

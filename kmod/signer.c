@@ -253,13 +253,14 @@ static void fill_modsig(const u8 *blob, const struct sig_signer *sig, struct exe
 	}
 }
 
-/* The appended PKCS#7 signature, if any. Return: 0, -ENODATA if none, -errno. */
-static int read_modsig(const struct execban_src *file, loff_t size, struct execban_signer *s)
+/*
+ * Where the appended PKCS#7 signature is in the file, as the module-signature
+ * trailer in its last 40 bytes says. Return: 0, -ENODATA if there is none,
+ * -errno.
+ */
+static int find_modsig(const struct execban_src *file, loff_t size, struct sig_span *span)
 {
 	u8 tail[SIGPARSE_MODSIG_TRAILER_LEN];
-	struct sig_signer *sig;
-	struct sig_span span;
-	u8 *blob;
 	int err;
 
 	if (size < SIGPARSE_MODSIG_TRAILER_LEN)
@@ -267,7 +268,18 @@ static int read_modsig(const struct execban_src *file, loff_t size, struct execb
 	err = read_exact(file, tail, sizeof(tail), size - sizeof(tail));
 	if (err)
 		return err;
-	err = sigparse_module_trailer(tail, sizeof(tail), size, &span);
+	return sigparse_module_trailer(tail, sizeof(tail), size, span);
+}
+
+/* The appended PKCS#7 signature, if any. Return: 0, -ENODATA if none, -errno. */
+static int read_modsig(const struct execban_src *file, loff_t size, struct execban_signer *s)
+{
+	struct sig_signer *sig;
+	struct sig_span span;
+	u8 *blob;
+	int err;
+
+	err = find_modsig(file, size, &span);
 	if (err)
 		return err;
 	if (span.len > EXECBAN_MODSIG_PKCS7_MAX)
@@ -412,22 +424,17 @@ void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
 static int verify_modsig(const struct execban_src *file)
 {
 	loff_t size = execban_src_size(file);
-	u8 tail[SIGPARSE_MODSIG_TRAILER_LEN];
 	struct sig_span span;
 	u8 *buf;
 	int err;
 
-	if (size < SIGPARSE_MODSIG_TRAILER_LEN)
-		return -ENODATA;
 	if (size > EXECBAN_VERIFY_MAX)
 		return -EFBIG;
-	err = read_exact(file, tail, sizeof(tail), size - sizeof(tail));
+	err = find_modsig(file, size, &span);
 	if (err)
 		return err;
-	err = sigparse_module_trailer(tail, sizeof(tail), size, &span);
-	if (err)
-		return err;
-	buf = kvmalloc(size, GFP_KERNEL);
+	/* The signed content and the signature; not the trailer. */
+	buf = kvmalloc(span.offset + span.len, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	err = read_exact(file, buf, span.offset + span.len, 0);
