@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "events.h"
+#include "policy.h"
 
 static volatile sig_atomic_t stop;
 
@@ -48,18 +49,6 @@ const char *event_verdict_name(unsigned int v)
 {
 	return v == EXECBAN_VERDICT_DENIED ? "denied" :
 	       v == EXECBAN_VERDICT_AUDITED ? "audited" : "unknown";
-}
-
-static const char *ident_name(unsigned int k)
-{
-	switch (k) {
-	case EXECBAN_IDENT_SHA256: return "sha256";
-	case EXECBAN_IDENT_SIGNER_SKID: return "signer-skid";
-	case EXECBAN_IDENT_SIGNER_ISSUER_SERIAL: return "signer-issuer-serial";
-	case EXECBAN_IDENT_SIGNER_CERT_SHA256: return "signer-cert-sha256";
-	case EXECBAN_IDENT_IMA_KEYID: return "ima-keyid";
-	default: return "";
-	}
 }
 
 /* CLOCK_REALTIME - CLOCK_BOOTTIME, to turn the event's boot time into wall-clock time. */
@@ -140,31 +129,45 @@ static const char *sig_status(int err)
 	}
 }
 
-/* The signer identity the event's rule matched, as policy text ("" if none). */
-static void signer_text(const struct execban_event *e, char *buf, size_t len)
+/* The identity the event's rule matched, in policy syntax ("" if no rule matched). */
+static void match_text(const struct execban_event *e, char *buf, size_t len)
 {
 	const struct execban_signer *s = &e->signer;
-	char a[2 * EXECBAN_SKID_MAX + 1], b[65];
+	struct policy_rule r = { .ident_kind = e->ident_kind };
+	size_t n;
 
 	buf[0] = 0;
 	switch (e->ident_kind) {
+	case EXECBAN_IDENT_SHA256:
+		memcpy(r.ident, e->sha256, EXECBAN_SHA256_LEN);
+		r.ident_len = EXECBAN_SHA256_LEN;
+		break;
 	case EXECBAN_IDENT_SIGNER_SKID:
-		hex_encode(s->skid, s->skid_len > EXECBAN_SKID_MAX ? EXECBAN_SKID_MAX : s->skid_len, a);
-		snprintf(buf, len, "signer-skid=%s", a);
+		r.ident_len = s->skid_len > EXECBAN_SKID_MAX ? EXECBAN_SKID_MAX : s->skid_len;
+		memcpy(r.ident, s->skid, r.ident_len);
 		break;
 	case EXECBAN_IDENT_SIGNER_ISSUER_SERIAL:
-		hex_encode(s->issuer_sha256, EXECBAN_SHA256_LEN, b);
-		hex_encode(s->serial, s->serial_len > 32 ? 32 : s->serial_len, a);
-		snprintf(buf, len, "signer-issuer-serial=%s/%s", b, a);
+		n = s->serial_len > sizeof(s->serial) ? sizeof(s->serial) : s->serial_len;
+		memcpy(r.ident, s->issuer_sha256, EXECBAN_SHA256_LEN);
+		memcpy(r.ident + EXECBAN_SHA256_LEN, s->serial, n);
+		r.ident_len = EXECBAN_SHA256_LEN + n;
 		break;
 	case EXECBAN_IDENT_SIGNER_CERT_SHA256:
-		hex_encode(s->cert_sha256, EXECBAN_SHA256_LEN, b);
-		snprintf(buf, len, "signer-cert-sha256=%s", b);
+		memcpy(r.ident, s->cert_sha256, EXECBAN_SHA256_LEN);
+		r.ident_len = EXECBAN_SHA256_LEN;
 		break;
-	case EXECBAN_IDENT_IMA_KEYID:
-		snprintf(buf, len, "ima-keyid=%08x", s->ima_keyid);
+	case EXECBAN_IDENT_IMA_KEYID:	/* big-endian, as written in a policy */
+		r.ident[0] = s->ima_keyid >> 24;
+		r.ident[1] = s->ima_keyid >> 16;
+		r.ident[2] = s->ima_keyid >> 8;
+		r.ident[3] = s->ima_keyid;
+		r.ident_len = 4;
 		break;
+	default:
+		return;
 	}
+	if (policy_format_ident(&r, buf, len) < 0)
+		buf[0] = 0;
 }
 
 /* ,"signature_error":..,"signer":{...} (null when the signers were not read). */
@@ -209,7 +212,7 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 	char time_s[48], sha[65], digest[65], comm[EXECBAN_COMM_LEN + 1],
 	     pcomm[EXECBAN_COMM_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
 	static char path[EXECBAN_PATH_LEN + 1], filename[EXECBAN_FILENAME_LEN + 1],
-		    reason[EXECBAN_REASON_LEN + 1], exe[EXECBAN_PATH_LEN + 1], signer[256],
+		    reason[EXECBAN_REASON_LEN + 1], exe[EXECBAN_PATH_LEN + 1], ident[256],
 		    match[65];
 	uint64_t wall = e->hdr.boot_ns + (uint64_t)offset_ns;
 
@@ -233,7 +236,7 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 	KSTR(reason, e->reason);
 	if (e->flags & (EXECBAN_EVF_HASH_ERROR | EXECBAN_EVF_NO_DIGEST))
 		strcpy(sha, "");
-	signer_text(e, signer, sizeof(signer));
+	match_text(e, ident, sizeof(ident));
 
 	if (!json) {
 		fprintf(out, "%s %s %s pid=%u ppid=%u uid=%u comm=%s exe=%s path=%s sha256=%s rule=%s%s%s%s",
@@ -242,8 +245,8 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 		       sha[0] ? sha : "-",
 		       label[0] ? label : "-", reason[0] ? " reason=\"" : "", reason,
 		       reason[0] ? "\"" : "");
-		if (signer[0])
-			fprintf(out, " %s verified=%s", signer,
+		if (ident[0] && e->ident_kind != EXECBAN_IDENT_SHA256)
+			fprintf(out, " %s verified=%s", ident,
 				e->signer.verify == 0 ? "yes" :
 				e->signer.verify == EXECBAN_VERIFY_NOT_TRIED ? "-" : "no");
 		if (e->flags & EXECBAN_EVF_SIG_ERROR)
@@ -281,10 +284,8 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 	fputs(",\"reason\":", out);
 	json_fstr(out, reason);
 	hex_encode(e->match_key, EXECBAN_SHA256_LEN, match);
-	fprintf(out, ",\"identity\":\"%s\",\"match\":", ident_name(e->ident_kind));
-	if (!signer[0] && e->ident_kind == EXECBAN_IDENT_SHA256)
-		snprintf(signer, sizeof(signer), "sha256=%s", sha);
-	json_fstr(out, signer);
+	fprintf(out, ",\"identity\":\"%s\",\"match\":", policy_ident_name(e->ident_kind));
+	json_fstr(out, ident);
 	fprintf(out, ",\"match_key\":\"%s\",\"policy_version\":%llu,\"policy_digest\":\"%s\","
 	       "\"policy_generation\":%llu,\"cached\":%s,\"hash_error\":%s,\"path_truncated\":%s,"
 	       "\"path_fs_relative\":%s",
