@@ -39,6 +39,7 @@
 #include "maps.bpf.h"
 #include "policy.bpf.h"
 #include "check.bpf.h"
+#include "lock.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -138,16 +139,13 @@ int BPF_PROG(execban_kernel_post_load_data, char *buf, loff_t size, enum kernel_
 /* Is the current task running an interpreter named by the active policy? */
 static __always_inline bool current_is_interpreter(void)
 {
-	struct execban_interp_mark *m;
-	__u64 gen;
-
 	__u64 key = (__u64)bpf_get_current_task_btf();
+	struct execban_interp_mark *m;
 
 	m = bpf_map_lookup_elem(&task_interp, &key);
 	if (!m)
 		return false;
-	gen = policy_gen();
-	return m->gen[gen & 1] == gen;
+	return mark_active(m);
 }
 
 /* After exec: remember whether the new program is a marked interpreter. */
@@ -176,6 +174,10 @@ int BPF_PROG(execban_task_free, struct task_struct *task)
 	bpf_map_delete_elem(&signer_scratch, &tid);
 	bpf_map_delete_elem(&mem_scratch, &tid);
 	bpf_map_delete_elem(&task_interp, &key);
+	if (task->pid == task->tgid) {
+		tid = task->tgid;
+		bpf_map_delete_elem(&protected_tasks, &tid);
+	}
 	return 0;
 }
 
@@ -233,16 +235,19 @@ int BPF_PROG(execban_inode_rename, struct inode *old_dir, struct dentry *old_den
 		.action = EXECBAN_ACT_RENAME,
 	};
 	struct execban_interp_mark *q;
-	__u64 gen;
 
+	if (ret)
+		return ret;
+	/* Lock mode: nothing moves into, out of or within the pin folder. */
+	ret = pin_guard(old_dir, old_dentry->d_inode, "rename a pin", old_dentry->d_name.name);
+	if (!ret)
+		ret = pin_guard(new_dir, NULL, "rename onto a pin", new_dentry->d_name.name);
 	if (ret)
 		return ret;
 	/* Into a quarantine folder of the active policy: allowed, and audited if banned. */
 	q = bpf_inode_storage_get(&quarantine_dirs, new_dir, 0, 0);
-	if (q) {
-		gen = policy_gen();
-		a.quarantine = q->gen[gen & 1] == gen;
-	}
+	if (q)
+		a.quarantine = mark_active(q);
 	return check_access(&a, true);
 }
 

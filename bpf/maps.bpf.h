@@ -159,6 +159,37 @@ struct {
 	__type(value, struct execban_mem_scratch);
 } mem_scratch SEC(".maps");
 
+/* Lock mode (bpf/lock.bpf.h): its state, written only by the programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct execban_lock);
+} lock SEC(".maps");
+
+/* Requests (struct execban_ctl): writing one asks the bpf() hook to carry it out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct execban_ctl);
+} lock_ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct execban_lock_scratch);
+} lock_scratch SEC(".maps");
+
+/* Processes (tgid) protected from signals and ptrace while locked; dropped at their exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} protected_tasks SEC(".maps");
+
 /* Zeroed values to create scratch entries from (array values start zeroed). */
 struct execban_zeroes {
 	struct execban_signer signer;

@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	4	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	5	/* layout of the pinned maps below */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32
@@ -185,6 +185,8 @@ enum execban_stat {
 	EXECBAN_STAT_SIGNER_READS = 9,	/* files whose signatures execban.ko read */
 	EXECBAN_STAT_SIGNER_CACHE_HITS = 10,
 	EXECBAN_STAT_SIG_ERRORS = 11,	/* unreadable signature: failed closed (denied) */
+	EXECBAN_STAT_TAMPER = 12,	/* lock mode refused an attempt (a "tamper" event) */
+	EXECBAN_STAT_SIGNED_LOADS = 13,	/* signed policies installed by the kernel */
 	EXECBAN_STAT_MAX = 16,
 };
 
@@ -254,6 +256,84 @@ struct execban_signer {
 struct execban_mem_scratch {
 	__u8 state[EXECBAN_SHA256_STATE_LEN];
 	__u8 buf[EXECBAN_MEM_CHUNK];
+};
+
+/* ---- Lock mode (bpf/lock.bpf.h, docs/lock-mode.md) ---- */
+
+/*
+ * Value of the one-entry "lock" array. Written only by the BPF programs (userspace can never
+ * open it for writing): set by an EXECBAN_CTL_LOCK request, cleared only by a reboot.
+ */
+struct execban_lock {
+	__u32 locked;
+	__s32 keyring;			/* serial of the keyring holding the policy key */
+	__u64 lock_gen;			/* generation in force when locked: its marks stay valid */
+	__u64 min_version;		/* version in force: a signed policy must be newer */
+	__u64 pin_dir;			/* kernel address of the pin directory's inode */
+	__u64 pin_sb;			/* and of its bpffs superblock */
+	__u64 locked_at_ns;		/* CLOCK_BOOTTIME of the lock */
+	__u32 busy;			/* a signed policy is being installed */
+	__u32 pad;
+	__u64 reserved;
+	__u8 key_sha256[EXECBAN_SHA256_LEN];	/* SHA-256 of the policy key's certificate */
+};
+
+/*
+ * A compiled policy as the kernel installs it in lock mode. The manifest is what is signed
+ * (detached PKCS#7, `execban sign` or `openssl cms -sign -binary -outform DER`); it holds the
+ * SHA-256 of the body, which the kernel computes over exactly the bytes it copies into the
+ * maps: n_rules rule records, then n_sizes size records, then n_reasons reasons.
+ */
+#define EXECBAN_MANIFEST_MAGIC		"execban-policy1"	/* 16 bytes with its NUL */
+#define EXECBAN_POLICY_SIG_MAX		8192
+
+struct execban_manifest {
+	char magic[16];
+	__u32 maps_abi;			/* EXECBAN_MAPS_ABI */
+	__u32 n_marks;			/* interpreter and quarantine paths */
+	struct execban_policy_info info;/* loaded_at_ns 0 */
+	__u8 body_sha256[EXECBAN_SHA256_LEN];
+	__u8 marks_sha256[EXECBAN_SHA256_LEN];	/* of the interpreter and quarantine paths */
+};
+
+struct execban_rule_record {
+	__u8 key[EXECBAN_SHA256_LEN];
+	struct execban_rule rule;
+};
+
+struct execban_size_record {
+	__u64 size;
+	__u32 count;
+	__u32 pad;
+};
+
+/* Requests written to the one-entry "lock_ctl" array; the bpf hook acts on them. */
+enum execban_ctl_op {
+	EXECBAN_CTL_LOCK = 1,		/* turn lock mode on (until reboot) */
+	EXECBAN_CTL_LOAD = 2,		/* install a signed policy (lock mode) */
+	EXECBAN_CTL_PROTECT = 3,	/* protect the calling process (the daemon) */
+};
+
+struct execban_ctl {
+	__u32 op;			/* enum execban_ctl_op */
+	__s32 keyring;			/* LOCK: the policy key's keyring */
+	__s32 pin_dir_fd;		/* LOCK: an fd of EXECBAN_PIN_DIR */
+	__u32 sig_len;			/* LOAD */
+	__u64 manifest;			/* LOAD: user addresses */
+	__u64 sig;
+	__u64 rules;			/* n_rules struct execban_rule_record */
+	__u64 sizes;			/* n_sizes struct execban_size_record */
+	__u64 reasons;			/* n_reasons struct execban_reason */
+	__u64 now_ns;			/* LOAD: CLOCK_REALTIME, for policy_info.loaded_at_ns */
+	__u8 key_sha256[EXECBAN_SHA256_LEN];	/* LOCK: for status */
+};
+
+/* Scratch space of a signed load (one at a time: execban_lock.busy). */
+struct execban_lock_scratch {
+	struct execban_manifest manifest;
+	__u8 sig[EXECBAN_POLICY_SIG_MAX];
+	__u8 state[EXECBAN_SHA256_STATE_LEN];
+	__u8 rec[EXECBAN_REASON_LEN];	/* the largest record */
 };
 
 /* Value of the inode_cache inode-storage map: a digest and what it was computed from. */
@@ -380,6 +460,10 @@ _Static_assert(sizeof(struct execban_signer) == 320, "execban_signer layout");
 _Static_assert(sizeof(struct execban_inode_cache) == 80 + 320, "execban_inode_cache layout");
 _Static_assert(sizeof(struct execban_event_hdr) == 32, "execban_event_hdr layout");
 _Static_assert(sizeof(struct execban_event) % 8 == 0, "execban_event alignment");
+_Static_assert(sizeof(struct execban_lock) == 96, "execban_lock layout");
+_Static_assert(sizeof(struct execban_manifest) == 224, "execban_manifest layout");
+_Static_assert(sizeof(struct execban_rule_record) == 88, "execban_rule_record layout");
+_Static_assert(sizeof(struct execban_ctl) == 96, "execban_ctl layout");
 _Static_assert(EXECBAN_PATH_LEN / EXECBAN_PATH_SLOT == 32, "path slots (PATH_DEPTH)");
 
 #endif /* EXECBAN_H */

@@ -25,6 +25,7 @@ enum pinned_map {
 	PM_SHA256_0, PM_SHA256_1, PM_SIZES_0, PM_SIZES_1, PM_REASONS_0, PM_REASONS_1,
 	PM_POLICY_INFO, PM_STATE, PM_STATS, PM_EVENT_SEQ, PM_EVENTS, PM_INODE_CACHE, PM_RULE_HITS, PM_INTERPRETERS, PM_TASK_INTERP,
 	PM_SIGNER_SCRATCH, PM_MEM_SCRATCH, PM_ZEROES, PM_QUARANTINE,
+	PM_LOCK, PM_LOCK_CTL, PM_LOCK_SCRATCH, PM_PROTECTED,
 	PM_COUNT,
 };
 
@@ -46,6 +47,15 @@ int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+
+/* lock.c */
+struct compiled;
+int lock_read(struct execban_lock *lk);		/* 0, or -errno (not loaded) */
+int lock_protect_self(void);
+int signed_load(const struct compiled *c, const char *sig_path, uint64_t *gen);
 
 /* show.c: a rule in policy syntax (pr: its identity as written, if known), no newline */
 struct sha256_key;
@@ -59,7 +69,8 @@ __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
 void hex_encode(const uint8_t *b, size_t n, char *out);
 int sha256_fd(int fd, uint8_t out[EXECBAN_SHA256_LEN], uint64_t *size);
 int pin_path(char *buf, size_t len, const char *name);
-int open_pinned_map(enum pinned_map m);
+int open_pinned_map(enum pinned_map m);		/* for writing (the lock map: reading) */
+int open_pinned_map_ro(enum pinned_map m);
 bool want_help(int argc, char **argv);
 void json_str(const char *s);
 void json_fstr(FILE *out, const char *s);

@@ -252,6 +252,9 @@ int cmd_daemon(int argc, char **argv)
 	d.offset_ns = event_wall_offset_ns();
 	event_boot_id(d.bootid);
 	signal(SIGHUP, on_hup);
+	/* In lock mode no other process may signal or ptrace the daemon (bpf/lock.bpf.h). */
+	if (lock_protect_self())
+		warn("cannot register with lock mode: signals could stop the daemon while locked");
 	fprintf(stderr, "execban daemon: consuming events (%s%s%s)\n",
 		d.quiet ? "no journal/syslog" : d.journal ? "journal" : "syslog",
 		d.log_path ? ", JSON log " : "", d.log_path ? d.log_path : "");

@@ -238,6 +238,12 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 		strcpy(sha, "");
 	match_text(e, ident, sizeof(ident));
 
+	if (!json && e->action == EXECBAN_ACT_TAMPER) {
+		fprintf(out, "%s tamper denied pid=%u ppid=%u uid=%u comm=%s exe=%s attempt=\"%s\" "
+			"target=\"%s\" reason=\"%s\"\n", time_s, e->tgid, e->ppid, e->uid, comm,
+			exe[0] ? exe : "?", filename, path, reason);
+		return;
+	}
 	if (!json) {
 		fprintf(out, "%s %s %s pid=%u ppid=%u uid=%u comm=%s exe=%s path=%s sha256=%s rule=%s%s%s%s",
 		       time_s, event_action_name(e->action), event_verdict_name(e->verdict),

@@ -101,7 +101,7 @@ int kpolicy_read(struct kpolicy *k)
 	for (i = 0; i < PM_COUNT; i++)
 		fd[i] = -1;
 	for (i = 0; i < PM_COUNT; i++) {
-		fd[i] = open_pinned_map(i);
+		fd[i] = open_pinned_map_ro(i);
 		if (fd[i] < 0) {
 			ret = fd[i];
 			goto out;

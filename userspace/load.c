@@ -603,6 +603,19 @@ static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t featur
 		     c->info.n_signer_rules == 1 ? " is" : "s are", why);
 }
 
+static uint32_t get_features_pinned(void)
+{
+	struct execban_state st = {};
+	uint32_t zero = 0;
+	int fd = open_pinned_map_ro(PM_STATE);
+
+	if (fd >= 0) {
+		bpf_map_lookup_elem(fd, &zero, &st);
+		close(fd);
+	}
+	return st.features;
+}
+
 static void close_maps(int *fd)
 {
 	int i;
@@ -643,6 +656,8 @@ static void usage_load(void)
 	     "                       (default 1048576)\n"
 	     "  --ringbuf-size BYTES event ring buffer size, fixed at the first load (default 4 MiB)\n"
 	     "  --json               the result as one JSON object (warnings stay on stderr)\n"
+	     "  --signature SIG      lock mode: the policy's detached PKCS#7 signature (execban\n"
+	     "                       sign); the kernel checks it against the lock key\n"
 	     "\n"
 	     "exit: 0 loaded, 1 policy error, 2 usage, 3 the system refused");
 }
@@ -653,9 +668,12 @@ int cmd_load(int argc, char **argv)
 		{ "max-rules", required_argument, NULL, 'm' },
 		{ "ringbuf-size", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "signature", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	const char *sig_path = NULL;
+	struct execban_lock lk;
 	struct load_opts o = { EXECBAN_DEFAULT_MAX_RULES, EXECBAN_DEFAULT_RINGBUF };
 	struct execban_bpf *skel = NULL;
 	struct compiled c;
@@ -685,6 +703,9 @@ int cmd_load(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 's':
+			sig_path = optarg;
 			break;
 		case 'h':
 			usage_load();
@@ -717,6 +738,21 @@ int cmd_load(int argc, char **argv)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
+	if (!lock_read(&lk) && lk.locked) {
+		/* Lock mode: the kernel checks the signature and installs the policy itself. */
+		ret = signed_load(&c, sig_path, &gen);
+		if (ret < 0)
+			fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
+		else if (ret > 0)
+			printf("execban: policy %s version %llu is already in force: unchanged\n",
+			       c.info.name, (unsigned long long)c.info.version);
+		else
+			print_loaded(&c, gen, get_features_pinned(), json);
+		ret = ret < 0 ? EXIT_SYSTEM : EXIT_OK;
+		goto out;
+	}
+	if (sig_path)
+		warn("not locked: the policy is loaded without checking its signature");
 	if (count_attached() == n_programs) {
 		/*
 		 * Already enforcing: only the maps change. No BPF object is opened, so a reload
@@ -777,6 +813,7 @@ out:
 
 int cmd_unload(int argc, char **argv)
 {
+	struct execban_lock lk;
 	char path[256];
 	int lock_fd, link_fd, failed = 0;
 	struct dirent *de;
@@ -790,6 +827,10 @@ int cmd_unload(int argc, char **argv)
 	if (!path_exists(EXECBAN_PIN_DIR)) {
 		printf("execban: not loaded\n");
 		return EXIT_OK;
+	}
+	if (!lock_read(&lk) && lk.locked) {
+		err("lock mode: enforcement cannot be lifted until reboot");
+		return EXIT_SYSTEM;
 	}
 	lock_fd = lock_pin_dir();
 	if (lock_fd < 0)

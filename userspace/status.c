@@ -30,6 +30,7 @@ static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_SIGNER_READS] = "signer_reads",
 	[EXECBAN_STAT_SIGNER_CACHE_HITS] = "signer_cache_hits",
 	[EXECBAN_STAT_SIG_ERRORS] = "signature_errors",
+	[EXECBAN_STAT_TAMPER] = "tamper_refused", [EXECBAN_STAT_SIGNED_LOADS] = "signed_loads",
 };
 
 struct hit {
@@ -108,6 +109,7 @@ int cmd_status(int argc, char **argv)
 {
 	char lsms[512], hex[65], when[48];
 	struct execban_policy_info info;
+	struct execban_lock lk = {};
 	struct execban_state st;
 	uint64_t counters[EXECBAN_STAT_MAX] = { 0 };
 	int fd[PM_COUNT], ncpu, i, c, attached, problems = 0;
@@ -139,7 +141,7 @@ int cmd_status(int argc, char **argv)
 	kmod = stat("/sys/module/execban", &sb) == 0;
 	attached = count_attached();
 	for (i = 0; i < PM_COUNT; i++)
-		fd[i] = open_pinned_map(i);
+		fd[i] = open_pinned_map_ro(i);
 	memset(&info, 0, sizeof(info));
 	memset(&st, 0, sizeof(st));
 	loaded = fd[PM_STATE] >= 0 && fd[PM_POLICY_INFO] >= 0 &&
@@ -162,6 +164,8 @@ int cmd_status(int argc, char **argv)
 			}
 			free(vals);
 		}
+		if (fd[PM_LOCK] >= 0)
+			bpf_map_lookup_elem(fd[PM_LOCK], &zero, &lk);
 		if (fd[PM_RULE_HITS] >= 0)
 			hits = read_hits(fd[PM_RULE_HITS], fd[PM_SHA256_0 + slot], &n_hits);
 	}
@@ -199,6 +203,11 @@ int cmd_status(int argc, char **argv)
 		       st.features & EXECBAN_FEAT_KMOD_HASH ? "true" : "false",
 		       st.features & EXECBAN_FEAT_SIGNERS ? "true" : "false");
 		json_str(signers_why ? signers_why : "");
+		hex_encode(lk.key_sha256, EXECBAN_SHA256_LEN, hex);
+		printf(",\"locked\":%s,\"lock\":{\"key_sha256\":\"%s\",\"min_version\":%llu,"
+		       "\"keyring\":%d}", lk.locked ? "true" : "false", lk.locked ? hex : "",
+		       (unsigned long long)lk.min_version, lk.keyring);
+		hex_encode(info.digest, EXECBAN_SHA256_LEN, hex);
 		printf(",\"generation\":%llu,\"policy\":{\"name\":", (unsigned long long)st.gen);
 		json_str(info.name);
 		printf(",\"version\":%llu,\"digest\":\"%s\",\"mode\":\"%s\",\"rules\":%u,"
@@ -237,6 +246,14 @@ int cmd_status(int argc, char **argv)
 		       !loaded ? "" : st.features & EXECBAN_FEAT_SIGNERS ?
 		       ", hashing and signers through it" : st.features & EXECBAN_FEAT_KMOD_HASH ?
 		       ", hashing through it" : ", not used by the programs");
+		if (lk.locked) {
+			hex_encode(lk.key_sha256, EXECBAN_SHA256_LEN, hex);
+			printf("  lock         LOCKED until reboot: only policies signed by the key "
+			       "with certificate sha256 %.16s… load (keyring %d)\n", hex, lk.keyring);
+			hex_encode(info.digest, EXECBAN_SHA256_LEN, hex);
+		} else if (loaded) {
+			printf("  lock         not locked\n");
+		}
 		if (loaded) {
 			printf("  policy       %s%s%s version %llu, generation %llu\n",
 			       info.name[0] ? "\"" : "", info.name[0] ? info.name : "(unnamed)",

@@ -34,6 +34,10 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_MEM_SCRATCH] = "mem_scratch",
 	[PM_ZEROES] = "zeroes",
 	[PM_QUARANTINE] = "quarantine_dirs",
+	[PM_LOCK] = "lock",
+	[PM_LOCK_CTL] = "lock_ctl",
+	[PM_LOCK_SCRATCH] = "lock_scratch",
+	[PM_PROTECTED] = "protected_tasks",
 };
 
 const char *const program_names[] = {
@@ -41,7 +45,9 @@ const char *const program_names[] = {
 	"execban_kernel_read_file", "execban_file_open", "execban_path_truncate",
 	"execban_bprm_committed_creds", "execban_task_alloc", "execban_inode_rename",
 	"execban_inode_setattr", "execban_inode_link", "execban_kernel_post_load_data",
-	"execban_task_free",
+	"execban_task_free", "execban_bpf", "execban_bpf_map", "execban_bpf_prog",
+	"execban_task_kill", "execban_ptrace_access_check", "execban_inode_unlink",
+	"execban_inode_rmdir", "execban_sb_umount",
 };
 const int n_programs = sizeof(program_names) / sizeof(program_names[0]);
 
@@ -130,15 +136,28 @@ int pin_path(char *buf, size_t len, const char *name)
 }
 
 /* fd of a pinned map, or -errno. */
-int open_pinned_map(enum pinned_map m)
+static int open_pinned(enum pinned_map m, bool write)
 {
+	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = write ? 0 : BPF_F_RDONLY);
 	char path[256];
 	int fd;
 
 	if (pin_path(path, sizeof(path), pinned_map_names[m]))
 		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
+	fd = bpf_obj_get_opts(path, &o);
 	return fd < 0 ? -errno : fd;
+}
+
+/* The lock map can never be opened for writing (bpf/lock.bpf.h). */
+int open_pinned_map(enum pinned_map m)
+{
+	return open_pinned(m, m != PM_LOCK);
+}
+
+/* For readers: works in lock mode, where no execban map can be opened for writing. */
+int open_pinned_map_ro(enum pinned_map m)
+{
+	return open_pinned(m, false);
 }
 
 bool want_help(int argc, char **argv)

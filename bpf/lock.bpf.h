@@ -1,0 +1,733 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lock.bpf.h - lock mode: once `execban lock` ran, until reboot, not even root can weaken the
+ * ban. See docs/lock-mode.md for what it stops and what it cannot.
+ *
+ * Userspace talks to these programs through one map, lock_ctl: a write to it is a request
+ * (struct execban_ctl) that the bpf() hook carries out before the write itself happens, in the
+ * writer's context, and answers with the syscall's return value:
+ *   EXECBAN_CTL_LOCK     record the policy key's keyring and the pin folder; locked.
+ *   EXECBAN_CTL_LOAD     install a signed policy: verify the manifest's PKCS#7 signature
+ *                        against the lock keyring, refuse a version not newer than the one in
+ *                        force, copy every record from the caller's memory into the inactive
+ *                        policy copy while hashing exactly those bytes, compare with the
+ *                        signed digest, and only then switch generations.
+ *   EXECBAN_CTL_PROTECT  protect the calling process (the event daemon) from signals and
+ *                        ptrace while locked.
+ *
+ * While locked, every other write to execban's maps is refused: at open (lsm/bpf_map, so no
+ * fd can be opened for writing) and at each write command (lsm/bpf, for fds opened before the
+ * lock). So are programs that use execban's maps, removing pins or the pin folder, unmounting
+ * its bpffs, and signals and ptrace against protected processes. Each refusal is a "tamper"
+ * event.
+ */
+#ifndef EXECBAN_LOCK_BPF_H
+#define EXECBAN_LOCK_BPF_H
+
+#define PTRACE_MODE_ATTACH	0x02
+#define BPF_FS_MAGIC		0xcafe4a11
+#define ENOKEY			126
+#define EKEYREJECTED		129
+#define EALREADY		114
+#define EBUSY			16
+#define EBADMSG			74
+#define ESTALE			116
+#define EINVAL			22
+#define E2BIG			7
+#define EOPNOTSUPP		95
+#define ENOLCK			37
+#define EFAULT			14
+
+extern struct bpf_key *bpf_lookup_user_key(__u32 serial, __u64 flags) __ksym __weak;
+extern void bpf_key_put(struct bpf_key *key) __ksym __weak;
+extern int bpf_verify_pkcs7_signature(struct bpf_dynptr *data_ptr, struct bpf_dynptr *sig_ptr,
+				      struct bpf_key *trusted_keyring) __ksym __weak;
+
+static __always_inline struct execban_lock *lock_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&lock, &zero);
+}
+
+static __always_inline bool locked(void)
+{
+	struct execban_lock *lk = lock_state();
+
+	return lk && lk->locked;
+}
+
+/*
+ * Is an interpreter or quarantine mark in force? Made for the active generation, or, while
+ * locked, for the generation in force at the lock: signed policies are installed by the
+ * kernel, which has no file to mark, so the marks are frozen at lock time.
+ */
+static __always_inline bool mark_active(const struct execban_interp_mark *m)
+{
+	struct execban_lock *lk;
+	__u64 gen = policy_gen();
+
+	if (m->gen[gen & 1] == gen)
+		return true;
+	lk = lock_state();
+	return lk && lk->locked && m->gen[lk->lock_gen & 1] == lk->lock_gen;
+}
+
+/* The struct file behind the current task's fd (0 if none), as an address. */
+static __always_inline __u64 fd_file(int fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return 0;
+	return (__u64)f;
+}
+
+/* The BPF object (map, prog, link) an fd refers to: its file's private_data. */
+static __always_inline __u64 fd_object(int fd)
+{
+	struct file *f = (struct file *)fd_file(fd);
+
+	return f ? (__u64)BPF_CORE_READ(f, private_data) : 0;
+}
+
+/* Index of one of execban's maps (for events), or -1. */
+static __always_inline int our_map(__u64 m)
+{
+#define M(i, name) if (m == (__u64)&name) return i
+	M(0, banned_sha256_0); M(1, banned_sha256_1); M(2, banned_sizes_0);
+	M(3, banned_sizes_1); M(4, reasons_0); M(5, reasons_1); M(6, policy_info);
+	M(7, state); M(8, stats); M(9, event_seq); M(10, events); M(11, inode_cache);
+	M(12, rule_hits); M(13, interpreters); M(14, task_interp); M(15, signer_scratch);
+	M(16, mem_scratch); M(17, zeroes); M(18, quarantine_dirs); M(19, lock);
+	M(20, lock_ctl); M(21, lock_scratch); M(22, protected_tasks);
+#undef M
+	return -1;
+}
+
+#define MAP_EVENTS	10
+#define MAP_LOCK	19
+#define MAP_LOCK_CTL	20
+
+/*
+ * A "tamper" event: what was attempted (filename) and on what (path, formatted with
+ * bpf_snprintf from up to three arguments).
+ */
+static __always_inline void emit_tamper(const char *what, const char *fmt, __u64 *args,
+					__u32 args_sz)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct execban_event_seq *es;
+	struct execban_policy_info *info;
+	struct execban_event *e;
+	struct file *exe;
+	__u64 seq = 0, ugid, gen;
+	__u32 zero = 0;
+
+	stat_inc(EXECBAN_STAT_TAMPER);
+	es = bpf_map_lookup_elem(&event_seq, &zero);
+	if (es)
+		seq = __sync_fetch_and_add(&es->seq, 1) + 1;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(EXECBAN_STAT_EVENTS_LOST);
+		if (es)
+			__sync_fetch_and_add(&es->lost, 1);
+		return;
+	}
+	e->hdr.type = EXECBAN_EV_DECISION;
+	e->hdr.version = EXECBAN_EVENT_VERSION;
+	e->hdr.size = sizeof(*e);
+	e->hdr.boot_ns = bpf_ktime_get_boot_ns();
+	e->hdr.seq = seq;
+	e->hdr.cpu = bpf_get_smp_processor_id();
+	e->hdr.lost_before = es ? (__u32)__sync_lock_test_and_set(&es->lost, 0) : 0;
+	e->action = EXECBAN_ACT_TAMPER;
+	e->verdict = EXECBAN_VERDICT_DENIED;
+	e->flags = EXECBAN_EVF_NO_DIGEST;
+	e->rule_id = EXECBAN_NO_REASON;
+	e->ident_kind = 0;
+	e->pad0 = 0;
+	gen = policy_gen();
+	e->policy_gen = gen;
+	info = policy_info_of(gen);
+	e->policy_version = info ? info->version : 0;
+	if (info)
+		__builtin_memcpy(e->policy_digest, info->digest, EXECBAN_SHA256_LEN);
+	else
+		__builtin_memset(e->policy_digest, 0, EXECBAN_SHA256_LEN);
+	e->label[0] = 0;
+	__builtin_memcpy(e->reason, "lock mode", sizeof("lock mode"));
+
+	ugid = bpf_get_current_uid_gid();
+	e->pid = (__u32)bpf_get_current_pid_tgid();
+	e->tgid = bpf_get_current_pid_tgid() >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	e->euid = BPF_CORE_READ(task, cred, euid.val);
+	e->loginuid = BPF_CORE_READ(task, loginuid.val);
+	e->sessionid = BPF_CORE_READ(task, sessionid);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
+	e->dev = 0;
+	e->ino = 0;
+	e->size = 0;
+	__builtin_memset(e->sha256, 0, EXECBAN_SHA256_LEN);
+	__builtin_memset(e->match_key, 0, EXECBAN_SHA256_LEN);
+	__builtin_memset(&e->signer, 0, sizeof(e->signer));
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), what);
+	if (bpf_snprintf(e->path, sizeof(e->path), fmt, args, args_sz) < 0)
+		e->path[0] = 0;
+	e->exe[0] = 0;
+	e->flags |= EXECBAN_EVF_EXE_SLOTS;
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe || !path_walk(exe, e->exe))
+		e->flags |= EXECBAN_EVF_EXE_TRUNC;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static const char map_names[24][16] = {
+	"banned_sha256_0", "banned_sha256_1", "banned_sizes_0", "banned_sizes_1", "reasons_0",
+	"reasons_1", "policy_info", "state", "stats", "event_seq", "events", "inode_cache",
+	"rule_hits", "interpreters", "task_interp", "signer_scratch", "mem_scratch", "zeroes",
+	"quarantine_dirs", "lock", "lock_ctl", "lock_scratch", "protected_tasks", "?",
+};
+
+static __always_inline int refuse_map(const char *what, int idx)
+{
+	__u64 args[1];
+
+	if (idx < 0 || idx > 22)
+		idx = 23;
+	args[0] = (__u64)map_names[idx];
+	emit_tamper(what, "map %s", args, sizeof(args));
+	return deny_ret();
+}
+
+/* ---- Requests through lock_ctl ---- */
+
+struct install {
+	struct execban_lock_scratch *sc;
+	__u64 src;		/* user address of the next records */
+	__u32 slot;
+	int err;
+};
+
+static long clear_one(struct bpf_map *map, const void *key, void *value, void *ctx)
+{
+	bpf_map_delete_elem(map, key);
+	return 0;
+}
+
+/*
+ * One function per copy: the verifier refuses a bpf_for_each_map_elem() call site that sees
+ * two maps, which is what the compiler makes of an if/else around two such calls.
+ */
+static __noinline int clear_slot0(void)
+{
+	bpf_for_each_map_elem(&banned_sha256_0, clear_one, NULL, 0);
+	bpf_for_each_map_elem(&banned_sizes_0, clear_one, NULL, 0);
+	bpf_for_each_map_elem(&reasons_0, clear_one, NULL, 0);
+	return 0;
+}
+
+static __noinline int clear_slot1(void)
+{
+	bpf_for_each_map_elem(&banned_sha256_1, clear_one, NULL, 0);
+	bpf_for_each_map_elem(&banned_sizes_1, clear_one, NULL, 0);
+	bpf_for_each_map_elem(&reasons_1, clear_one, NULL, 0);
+	return 0;
+}
+
+/* Copy record i (size bytes) from the caller into sc->rec, and hash exactly those bytes. */
+static __always_inline int take_record(struct install *in, __u32 i, __u32 size)
+{
+	if (bpf_copy_from_user(in->sc->rec, size, (const void *)(in->src + (__u64)i * size)) ||
+	    execban_sha256_update(in->sc->state, sizeof(in->sc->state), in->sc->rec, size)) {
+		in->err = -EFAULT;
+		return 1;
+	}
+	return 0;
+}
+
+static long install_rule(__u32 i, struct install *in)
+{
+	struct execban_rule_record *r = (void *)in->sc->rec;
+	long err;
+
+	if (take_record(in, i, sizeof(*r)))
+		return 1;
+	if (in->slot)
+		err = bpf_map_update_elem(&banned_sha256_1, r->key, &r->rule, BPF_NOEXIST);
+	else
+		err = bpf_map_update_elem(&banned_sha256_0, r->key, &r->rule, BPF_NOEXIST);
+	if (err) {
+		in->err = err;
+		return 1;
+	}
+	return 0;
+}
+
+static long install_size(__u32 i, struct install *in)
+{
+	struct execban_size_record *r = (void *)in->sc->rec;
+	long err;
+
+	if (take_record(in, i, sizeof(*r)))
+		return 1;
+	if (in->slot)
+		err = bpf_map_update_elem(&banned_sizes_1, &r->size, &r->count, BPF_NOEXIST);
+	else
+		err = bpf_map_update_elem(&banned_sizes_0, &r->size, &r->count, BPF_NOEXIST);
+	if (err) {
+		in->err = err;
+		return 1;
+	}
+	return 0;
+}
+
+static long install_reason(__u32 i, struct install *in)
+{
+	struct execban_reason *r = (void *)in->sc->rec;
+	long err;
+
+	if (take_record(in, i, sizeof(*r)))
+		return 1;
+	r->text[EXECBAN_REASON_LEN - 1] = 0;
+	if (in->slot)
+		err = bpf_map_update_elem(&reasons_1, &i, r, BPF_NOEXIST);
+	else
+		err = bpf_map_update_elem(&reasons_0, &i, r, BPF_NOEXIST);
+	if (err) {
+		in->err = err;
+		return 1;
+	}
+	return 0;
+}
+
+#define INSTALL_MAX	(1U << 23)	/* bpf_loop's limit */
+
+static __always_inline bool bytes_eq(const __u8 *a, const __u8 *b, __u32 n)
+{
+	__u8 diff = 0;
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		diff |= a[i] ^ b[i];
+	return !diff;
+}
+
+/* EXECBAN_CTL_LOAD; the caller holds lk->busy. */
+static __always_inline int signed_load(struct execban_lock *lk, const struct execban_ctl *c)
+{
+	struct execban_lock_scratch *sc;
+	struct execban_manifest *m;
+	struct execban_policy_info *pi;
+	struct execban_state *st;
+	struct bpf_dynptr data, sig;
+	struct bpf_key *key;
+	struct install in = {};
+	__u64 args[3];
+	__u32 zero = 0, slot, len = c->sig_len;
+	int ret;
+
+	sc = bpf_map_lookup_elem(&lock_scratch, &zero);
+	st = bpf_map_lookup_elem(&state, &zero);
+	if (!sc || !st)
+		return -EINVAL;
+	if (!use_kmod_hash)
+		return -EOPNOTSUPP;
+	m = &sc->manifest;
+	if (len > EXECBAN_POLICY_SIG_MAX)
+		len = EXECBAN_POLICY_SIG_MAX;
+	if (bpf_copy_from_user(m, sizeof(*m), (const void *)c->manifest) ||
+	    bpf_copy_from_user(sc->sig, len, (const void *)c->sig))
+		return -EFAULT;
+
+	/* The signature, against the key named at lock time, before anything else is read. */
+	key = bpf_lookup_user_key(lk->keyring, 0);
+	if (!key) {
+		args[0] = (__u64)lk->keyring;
+		emit_tamper("signed load: lock keyring gone", "keyring %d", args, 8);
+		return -ENOKEY;
+	}
+	bpf_dynptr_from_mem(m, sizeof(*m), 0, &data);
+	bpf_dynptr_from_mem(sc->sig, len, 0, &sig);
+	ret = bpf_verify_pkcs7_signature(&data, &sig, key);
+	bpf_key_put(key);
+	if (ret) {
+		args[0] = m->info.version;
+		args[1] = (__u64)(long)ret;
+		emit_tamper("policy load refused: signature", "version %llu error %lld", args, 16);
+		return ret;
+	}
+	if (!bytes_eq((const __u8 *)m->magic, (const __u8 *)EXECBAN_MANIFEST_MAGIC, 16) ||
+	    m->maps_abi != EXECBAN_MAPS_ABI ||
+	    (m->info.mode != EXECBAN_MODE_ENFORCE && m->info.mode != EXECBAN_MODE_AUDIT) ||
+	    m->info.n_rules > INSTALL_MAX || m->info.n_sizes > INSTALL_MAX ||
+	    m->info.n_reasons > INSTALL_MAX)
+		return -EINVAL;
+	if (m->info.version <= lk->min_version) {
+		args[0] = m->info.version;
+		args[1] = lk->min_version;
+		emit_tamper("policy load refused: rollback", "version %llu, in force %llu", args,
+			    16);
+		return -ESTALE;
+	}
+
+	/* The inactive copy: emptied, then filled from the caller's records, hashed. */
+	slot = (__u32)((st->gen + 1) & 1);
+	if (slot)
+		clear_slot1();
+	else
+		clear_slot0();
+	if (execban_sha256_init(sc->state, sizeof(sc->state)))
+		return -EINVAL;
+	in.sc = sc;
+	in.slot = slot;
+	in.src = c->rules;
+	bpf_loop(m->info.n_rules, install_rule, &in, 0);
+	if (!in.err) {
+		in.src = c->sizes;
+		bpf_loop(m->info.n_sizes, install_size, &in, 0);
+	}
+	if (!in.err) {
+		in.src = c->reasons;
+		bpf_loop(m->info.n_reasons, install_reason, &in, 0);
+	}
+	if (in.err)
+		return in.err;
+	if (execban_sha256_final(sc->state, sizeof(sc->state), sc->rec, EXECBAN_SHA256_LEN))
+		return -EINVAL;
+	if (!bytes_eq(sc->rec, m->body_sha256, EXECBAN_SHA256_LEN)) {
+		args[0] = m->info.version;
+		emit_tamper("policy load refused: rules differ from the signed digest",
+			    "version %llu", args, 8);
+		return -EBADMSG;
+	}
+
+	pi = bpf_map_lookup_elem(&policy_info, &slot);
+	if (!pi)
+		return -EINVAL;
+	*pi = m->info;
+	pi->loaded_at_ns = c->now_ns;
+	pi->name[EXECBAN_NAME_LEN - 1] = 0;
+	/* The switch: everything the new policy needs is in place. */
+	__sync_fetch_and_add(&st->gen, 1);
+	lk->min_version = m->info.version;
+	stat_inc(EXECBAN_STAT_SIGNED_LOADS);
+	return 0;
+}
+
+static __always_inline int ctl_lock(struct execban_lock *lk, const struct execban_ctl *c)
+{
+	struct file *f = (struct file *)fd_file(c->pin_dir_fd);
+	struct inode *dir = BPF_CORE_READ(f, f_inode);
+	struct super_block *sb = BPF_CORE_READ(dir, i_sb);
+	struct execban_policy_info *pi;
+	struct bpf_key *key;
+	__u64 gen = policy_gen();
+
+	if (lk->locked)
+		return -EALREADY;
+	if (!use_kmod_hash)
+		return -EOPNOTSUPP;
+	if (!f || !dir || BPF_CORE_READ(sb, s_magic) != BPF_FS_MAGIC)
+		return -EINVAL;
+	key = bpf_lookup_user_key(c->keyring, 0);
+	if (!key)
+		return -ENOKEY;
+	bpf_key_put(key);
+	pi = policy_info_of(gen);
+	lk->keyring = c->keyring;
+	lk->lock_gen = gen;
+	lk->min_version = pi ? pi->version : 0;
+	lk->pin_dir = (__u64)dir;
+	lk->pin_sb = (__u64)sb;
+	lk->locked_at_ns = bpf_ktime_get_boot_ns();
+	__builtin_memcpy(lk->key_sha256, c->key_sha256, EXECBAN_SHA256_LEN);
+	__sync_fetch_and_add(&lk->locked, 1);
+	return 0;
+}
+
+static __always_inline int handle_ctl(__u64 uvalue)
+{
+	struct execban_lock *lk = lock_state();
+	struct execban_ctl c;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, one = 1;
+	int ret;
+
+	if (!lk || bpf_copy_from_user(&c, sizeof(c), (const void *)uvalue))
+		return -EFAULT;
+	switch (c.op) {
+	case EXECBAN_CTL_LOCK:
+		return ctl_lock(lk, &c);
+	case EXECBAN_CTL_PROTECT:
+		return bpf_map_update_elem(&protected_tasks, &tgid, &one, BPF_ANY) ? -E2BIG : 0;
+	case EXECBAN_CTL_LOAD:
+		if (!lk->locked)
+			return -ENOLCK;
+		if (__sync_val_compare_and_swap(&lk->busy, 0, 1))
+			return -EBUSY;
+		ret = signed_load(lk, &c);
+		__sync_lock_test_and_set(&lk->busy, 0);
+		return ret;
+	}
+	return -EINVAL;
+}
+
+/* ---- Hooks ---- */
+
+#define ENOMEM		12
+#define EEXIST		17
+#define ENOSPC		28
+
+static __always_inline int neg(int e)
+{
+	int r = -e;
+
+	asm volatile("" : "+r"(r));
+	return r;
+}
+
+/*
+ * A request's -errno as the hook's return value. The verifier (6.12) wants it provably in
+ * [-4095, 0]: each value goes through a constant, as in deny_ret().
+ */
+static __always_inline int errno_ret(int r)
+{
+	switch (r) {
+	case 0: return 0;
+	case -ENOKEY: return neg(ENOKEY);
+	case -EKEYREJECTED: return neg(EKEYREJECTED);
+	case -EBADMSG: return neg(EBADMSG);
+	case -ESTALE: return neg(ESTALE);
+	case -EBUSY: return neg(EBUSY);
+	case -EOPNOTSUPP: return neg(EOPNOTSUPP);
+	case -ENOLCK: return neg(ENOLCK);
+	case -EFAULT: return neg(EFAULT);
+	case -E2BIG: return neg(E2BIG);
+	case -ENOMEM: return neg(ENOMEM);
+	case -EALREADY: return neg(EALREADY);
+	case -EEXIST: return neg(EEXIST);
+	case -ENOSPC: return neg(ENOSPC);
+	case -EPERM: return neg(EPERM);
+	}
+	return neg(EINVAL);
+}
+
+#define BPF_MAP_UPDATE_ELEM_		2
+#define BPF_MAP_DELETE_ELEM_		3
+#define BPF_MAP_LOOKUP_AND_DELETE_ELEM_	21
+#define BPF_MAP_FREEZE_			22
+#define BPF_MAP_LOOKUP_AND_DELETE_BATCH_ 25
+#define BPF_MAP_UPDATE_BATCH_		26
+#define BPF_MAP_DELETE_BATCH_		27
+#define BPF_LINK_UPDATE_		29
+#define BPF_LINK_DETACH_		34
+
+/*
+ * Fields of the kernel's copy of the bpf() attributes, read by offset: the verifier walks a
+ * union through its first member only.
+ */
+static __always_inline __u64 attr_read(union bpf_attr *attr, __u32 off, __u32 size)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, size & 15, (char *)attr + off);
+	return v;
+}
+
+#define ATTR(attr, field)						\
+	attr_read(attr, __builtin_offsetof(union bpf_attr, field),	\
+		  sizeof(((union bpf_attr *)0)->field))
+
+SEC("lsm.s/bpf")
+int BPF_PROG(execban_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	int fd, idx;
+	__u64 obj;
+
+	if (ret)
+		return ret;
+	switch (cmd) {
+	case BPF_MAP_UPDATE_ELEM_:
+	case BPF_MAP_DELETE_ELEM_:
+	case BPF_MAP_LOOKUP_AND_DELETE_ELEM_:
+	case BPF_MAP_FREEZE_:
+		fd = (int)ATTR(attr, map_fd);
+		break;
+	case BPF_MAP_UPDATE_BATCH_:
+	case BPF_MAP_DELETE_BATCH_:
+	case BPF_MAP_LOOKUP_AND_DELETE_BATCH_:
+		fd = (int)ATTR(attr, batch.map_fd);
+		break;
+	default:
+		return 0;
+	}
+	obj = fd_object(fd);
+	idx = our_map(obj);
+	if (idx < 0)
+		return 0;
+	if (idx == MAP_LOCK_CTL) {
+		if (cmd != BPF_MAP_UPDATE_ELEM_)
+			return 0;
+		return errno_ret(handle_ctl(ATTR(attr, value)));
+	}
+	if (idx == MAP_LOCK || locked())
+		return refuse_map("bpf map write", idx);
+	return 0;
+}
+
+/* A new fd of one of execban's maps: none for writing while locked (the lock map: never). */
+SEC("lsm/bpf_map")
+int BPF_PROG(execban_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
+{
+	int idx;
+
+	if (ret)
+		return ret;
+	if (!(fmode & FMODE_WRITE))
+		return 0;
+	idx = our_map((__u64)map);
+	/* lock_ctl takes requests; the ring buffer's consumer maps its position writable. */
+	if (idx < 0 || idx == MAP_LOCK_CTL || idx == MAP_EVENTS)
+		return 0;
+	if (idx == MAP_LOCK || locked())
+		return refuse_map("bpf map open for writing", idx);
+	return 0;
+}
+
+#define MAX_USED_MAPS	64
+
+struct used_scan {
+	struct bpf_map **used;
+	__u32 n;
+	int idx;
+};
+
+static long used_step(__u32 i, struct used_scan *s)
+{
+	struct bpf_map *m = NULL;
+
+	if (i >= s->n)
+		return 1;
+	bpf_probe_read_kernel(&m, sizeof(m), &s->used[i]);
+	s->idx = our_map((__u64)m);
+	return s->idx >= 0;
+}
+
+/* A new program that uses one of execban's maps (a read-only fd would do): not while locked. */
+SEC("lsm/bpf_prog")
+int BPF_PROG(execban_bpf_prog, struct bpf_prog *prog, int ret)
+{
+	struct used_scan s = { .idx = -1 };
+	struct bpf_prog_aux *aux;
+
+	if (ret)
+		return ret;
+	if (!locked())
+		return 0;
+	aux = prog->aux;
+	s.n = BPF_CORE_READ(aux, used_map_cnt);
+	s.used = BPF_CORE_READ(aux, used_maps);
+	bpf_loop(MAX_USED_MAPS, used_step, &s, 0);
+	if (s.idx < 0)
+		return 0;
+	return refuse_map("bpf program using", s.idx);
+}
+
+static __always_inline bool is_protected(struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if (tgid == bpf_get_current_pid_tgid() >> 32)
+		return false;
+	return bpf_map_lookup_elem(&protected_tasks, &tgid) != NULL;
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(execban_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	__u64 args[2];
+
+	if (ret)
+		return ret;
+	if (!sig || !locked() || !is_protected(p))
+		return 0;
+	args[0] = BPF_CORE_READ(p, tgid);
+	args[1] = sig;
+	emit_tamper("signal", "pid %llu signal %llu", args, sizeof(args));
+	return deny_ret();
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(execban_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	__u64 args[1];
+
+	if (ret)
+		return ret;
+	if (!(mode & PTRACE_MODE_ATTACH) || !locked() || !is_protected(child))
+		return 0;
+	args[0] = BPF_CORE_READ(child, tgid);
+	emit_tamper("ptrace", "pid %llu", args, sizeof(args));
+	return deny_ret();
+}
+
+/* Pins and the pin folder: removing one would detach a program or free a map. */
+static __always_inline int pin_guard(struct inode *dir, struct inode *victim, const char *what,
+				     const unsigned char *name)
+{
+	struct execban_lock *lk = lock_state();
+	__u64 args[1] = { (__u64)name };
+
+	if (!lk || !lk->locked)
+		return 0;
+	if ((__u64)dir != lk->pin_dir && (__u64)victim != lk->pin_dir)
+		return 0;
+	emit_tamper(what, EXECBAN_PIN_DIR "/%s", args, sizeof(args));
+	return deny_ret();
+}
+
+SEC("lsm/inode_unlink")
+int BPF_PROG(execban_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return pin_guard(dir, NULL, "unpin", dentry->d_name.name);
+}
+
+SEC("lsm/inode_rmdir")
+int BPF_PROG(execban_inode_rmdir, struct inode *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return pin_guard(dir, dentry->d_inode, "remove pin folder", dentry->d_name.name);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(execban_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	struct execban_lock *lk;
+	__u64 args[1] = { 0 };
+
+	if (ret)
+		return ret;
+	lk = lock_state();
+	if (!lk || !lk->locked || (__u64)mnt->mnt_sb != lk->pin_sb)
+		return 0;
+	emit_tamper("umount of the bpffs holding the pins", "/sys/fs/bpf", args, 0);
+	return deny_ret();
+}
+
+#endif /* EXECBAN_LOCK_BPF_H */

@@ -1,0 +1,204 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Lock mode: every tamper action first succeeds unlocked (the control: the attack is real),
+# then fails as root once locked, with a "tamper" event; signed policy updates still load,
+# unsigned, wrongly signed, altered and older ones do not. Lock mode lasts until reboot:
+# tests/run runs this suite last in its boot.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+W=$(mktemp -d /tmp/execban-lock.XXXXXX)
+KO=$top/build/kmod/$(uname -r)/execban.ko
+PIN=/sys/fs/bpf/execban
+"$EB" unload >/dev/null 2>&1
+rmmod execban 2>/dev/null
+insmod "$KO"
+
+mkcert() { # NAME CN
+	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=$2/O=execban test" \
+		-addext subjectKeyIdentifier=hash -keyout "$W/$1.key" -out "$W/$1.pem" 2>/dev/null
+}
+mkcert lock "Central IT policy key"
+mkcert other "Someone else"
+unique_copy /bin/true "$W/banned1" lock-1
+unique_copy /bin/true "$W/banned2" lock-2
+unique_copy /bin/true "$W/allowed" lock-ok
+
+policy() { # FILE VERSION [MODE] FILES...: a named policy banning FILES
+	local f=$1 v=$2 m=enforce
+	shift 2
+	case "${1:-}" in enforce|audit) m=$1; shift ;; esac
+	{
+		echo "name \"lock-test\""
+		echo "version $v"
+		echo "mode $m"
+		for b in "$@"; do
+			echo "deny sha256=$(sha256 "$b") label=$(basename "$b") reason=\"lock test\""
+		done
+	} >"$f"
+}
+policy "$W/v1" 1 "$W/banned1"
+"$EB" load "$W/v1" >/dev/null
+expect_exec "loaded: banned1 is refused" "exec-error EPERM" "$W/banned1"
+status_json() { "$EB" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+slot() { echo $(($(status_json "d['generation']") & 1)); }
+keyhex() { sha256 "$1" | sed 's/../& /g'; }
+
+# ---- controls: unlocked, root can do each of these ---------------------------------------------
+bpftool map delete pinned "$PIN/banned_sha256_$(slot)" key hex $(keyhex "$W/banned1") 2>"$W/err"
+check "unlocked: root can delete a rule from the active map (bpftool)" [ $? = 0 ]
+check "unlocked: ... and the kernel no longer holds it" [ "$("$EB" show | grep -c label=banned1)" = 0 ]
+"$EB" load "$W/v1" >/dev/null 2>&1 || "$EB" load "$W/v1" >/dev/null
+policy "$W/v0" 2 "$W/banned1"
+"$EB" load "$W/v0" >/dev/null
+
+rm "$PIN"/link_*
+check "unlocked: root can unpin every hook" [ -z "$(ls "$PIN" | grep ^link_)" ]
+# The last reference to a sleepable program's link goes after an RCU-tasks-trace grace period.
+for _ in $(seq 40); do
+	[ "$("$TRYEXEC" "$W/banned1" 2>/dev/null | tail -1)" = "exit 0" ] && break
+	sleep 0.25
+done
+expect_exec "unlocked: ... and banned1 then runs" "exit 0" "$W/banned1"
+"$EB" load "$W/v1" >/dev/null
+expect_exec "reloaded: banned1 is refused again" "exec-error EPERM" "$W/banned1"
+
+"$EB" daemon --no-syslog 2>"$W/d0.err" &
+d0=$!
+sleep 1
+python3 -c "open('/proc/$d0/mem','rb')" 2>/dev/null
+check "unlocked: root can open the daemon's memory (ptrace attach access)" [ $? = 0 ]
+kill -KILL $d0 2>/dev/null
+wait $d0 2>/dev/null
+check "unlocked: root can SIGKILL the daemon" [ ! -d /proc/$d0 ]
+
+# ---- lock ------------------------------------------------------------------------------------------
+"$EB" lock --policy-key "$W/lock.pem" >"$W/lock.out" 2>&1
+check "execban lock succeeds" [ $? = 0 ]
+check "lock says until reboot" grep -q "locked until reboot" "$W/lock.out"
+check "status --json: locked, key named" [ "$(status_json "d['locked'], d['lock']['key_sha256'][:8]")" = \
+	"True $(openssl x509 -in "$W/lock.pem" -outform DER | sha256sum | cut -c1-8)" ]
+"$EB" lock --policy-key "$W/other.pem" >/dev/null 2>&1
+check "a second lock (another key) is refused" [ $? != 0 ]
+"$EB" status | grep -q "LOCKED until reboot"
+check "status shows the lock" [ $? = 0 ]
+"$EB" events --json >/dev/null	# drain
+
+# ---- tamper attempts, as root, while locked ---------------------------------------------------------
+bpftool map delete pinned "$PIN/banned_sha256_$(slot)" key hex $(keyhex "$W/banned1") 2>"$W/err"
+check "locked: deleting a rule with bpftool fails" [ $? != 0 ]
+expect_exec "locked: banned1 still refused" "exec-error EPERM" "$W/banned1"
+bpftool map update pinned "$PIN/state" key 0 0 0 0 value hex 00 00 00 00 00 00 00 00 \
+	05 00 00 00 00 00 00 00 2>/dev/null
+check "locked: rewriting the generation fails" [ $? != 0 ]
+bpftool map update pinned "$PIN/lock" key 0 0 0 0 value hex $(printf '00 %.0s' $(seq 96)) 2>/dev/null
+check "locked: clearing the lock map fails" [ $? != 0 ]
+
+rm "$PIN"/link_* 2>/dev/null
+check "locked: unpinning the hooks fails" [ "$(ls "$PIN" | grep -c ^link_)" = 21 ]
+mv "$PIN/link_execban_mmap_file" "$PIN/x" 2>/dev/null
+check "locked: renaming a pin fails" [ -e "$PIN/link_execban_mmap_file" ]
+rm -rf "$PIN" 2>/dev/null
+check "locked: rm -rf of the pin folder fails" [ -e "$PIN/state" ]
+umount /sys/fs/bpf 2>/dev/null
+check "locked: unmounting the bpffs of the pins fails" [ -e "$PIN/state" ]
+umount -l /sys/fs/bpf 2>/dev/null
+check "locked: a lazy unmount fails too" [ -e "$PIN/state" ]
+"$EB" unload >/dev/null 2>&1
+check "locked: execban unload fails" [ $? = 3 ] && [ -e "$PIN/link_execban_bprm_check_security" ]
+rmmod execban 2>/dev/null
+check "locked: rmmod execban fails" [ -d /sys/module/execban ]
+expect_exec "locked: after all that banned1 is still refused" "exec-error EPERM" "$W/banned1"
+expect_exec "locked: an allowed binary runs" "exit 0" "$W/allowed"
+
+# The daemon consumes every event from here on (it cannot be stopped): they are checked in its log.
+"$EB" daemon --no-syslog --log "$W/d1.json" 2>"$W/d1.err" &
+d1=$!
+sleep 1
+kill -KILL $d1 2>/dev/null
+check "locked: SIGKILL of the daemon fails" [ $? != 0 ]
+kill -STOP $d1 2>/dev/null
+check "locked: SIGSTOP of the daemon fails" [ "$(awk '{print $3}' /proc/$d1/stat)" != T ]
+python3 -c "open('/proc/$d1/mem','rb')" 2>/dev/null
+check "locked: opening the daemon's memory (ptrace attach) fails" [ $? != 0 ]
+check "locked: the daemon still runs" kill -0 $d1
+
+policy "$W/audit" 5 audit "$W/banned1"
+"$EB" load "$W/audit" >"$W/audit.out" 2>&1
+check "locked: an unsigned switch to audit mode is refused" [ $? = 3 ]
+check "locked: ... the mode stays enforce" [ "$(status_json "d['policy']['mode']")" = enforce ]
+"$EB" sign --key "$W/other.key" --cert "$W/other.pem" -o "$W/audit.sig" "$W/audit" >/dev/null
+"$EB" load --signature "$W/audit.sig" "$W/audit" >"$W/other.out" 2>&1
+check "locked: a policy signed by another key is refused" [ $? = 3 ]
+check "locked: ... the error names the key" grep -q "not by the lock key" "$W/other.out"
+expect_exec "locked: banned1 still refused" "exec-error EPERM" "$W/banned1"
+
+# ---- signed updates ---------------------------------------------------------------------------------
+policy "$W/v3" 3 "$W/banned1" "$W/banned2"
+expect_exec "before the signed update: banned2 runs" "exit 0" "$W/banned2"
+"$EB" sign --key "$W/lock.key" --cert "$W/lock.pem" -o "$W/v3.sig" "$W/v3" >/dev/null
+check "execban sign writes a DER signature" openssl cms -cmsout -inform DER -in "$W/v3.sig" -noout
+"$EB" load --signature "$W/v3.sig" "$W/v3" >"$W/v3.out" 2>&1
+check "locked: a policy signed by the lock key loads" [ $? = 0 ]
+expect_exec "signed update: banned2 is refused" "exec-error EPERM" "$W/banned2"
+expect_exec "signed update: banned1 still refused" "exec-error EPERM" "$W/banned1"
+check "status: version 3 in force" [ "$(status_json "d['policy']['version']")" = 3 ]
+check "show reads the signed rules back from the kernel" \
+	[ "$("$EB" show | grep -c "label=banned")" = 2 ]
+"$EB" load --signature "$W/v3.sig" "$W/v3" >"$W/again.out" 2>&1
+check "loading the policy in force again is a no-op" grep -q "already in force" "$W/again.out"
+
+policy "$W/v4" 4 "$W/banned2"
+"$EB" compile -o "$W/v4.manifest" "$W/v4"
+openssl cms -sign -binary -noattr -md sha256 -outform DER -in "$W/v4.manifest" \
+	-signer "$W/lock.pem" -inkey "$W/lock.key" -out "$W/v4.sig"
+"$EB" load --signature "$W/v4.sig" "$W/v4" >/dev/null 2>&1
+check "locked: a policy signed with plain openssl cms -sign loads" [ $? = 0 ]
+expect_exec "v4: banned1 (dropped by the signed policy) runs" "exit 0" "$W/banned1"
+expect_exec "v4: banned2 refused" "exec-error EPERM" "$W/banned2"
+
+"$EB" load --signature "$W/v3.sig" "$W/v3" >"$W/rollback.out" 2>&1
+check "locked: a validly signed older version is refused (rollback)" [ $? = 3 ]
+check "... the error says rollback" grep -q "rollback refused" "$W/rollback.out"
+
+policy "$W/v5" 5 "$W/banned1" "$W/banned2"
+"$EB" sign --key "$W/lock.key" --cert "$W/lock.pem" -o "$W/v5.sig" "$W/v5" >/dev/null
+policy "$W/v5" 5 "$W/banned1"	# altered after signing: banned2 dropped
+"$EB" load --signature "$W/v5.sig" "$W/v5" >/dev/null 2>&1
+check "locked: a policy altered after signing is refused" [ $? = 3 ]
+policy "$W/v5" 5 "$W/banned1" "$W/banned2"
+EXECBAN_TEST_CORRUPT_BODY=1 "$EB" load --signature "$W/v5.sig" "$W/v5" >"$W/corrupt.out" 2>&1
+check "locked: rules that differ from the signed manifest are refused by the kernel" [ $? = 3 ]
+expect_exec "... and the previous policy is whole: banned2 refused" "exec-error EPERM" "$W/banned2"
+expect_exec "... banned1 allowed (v4)" "exit 0" "$W/banned1"
+check "status: version 4 still in force" [ "$(status_json "d['policy']['version']")" = 4 ]
+"$EB" load --signature "$W/v5.sig" "$W/v5" >/dev/null 2>&1
+check "the same signed policy, uncorrupted, loads" [ $? = 0 ]
+expect_exec "v5: banned1 refused" "exec-error EPERM" "$W/banned1"
+
+# ---- tamper events -----------------------------------------------------------------------------------
+sleep 1
+cp "$W/d1.json" "$W/ev.json"
+check "the locked daemon logged every event (tamper events included)" \
+	[ "$(grep -c '"action":"tamper"' "$W/ev.json")" -ge 10 ]
+check "tamper events: a map write, with the map named" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['verdict']=='denied' and 'bpf map' in e['filename'] and 'banned_sha256' in e['path'] and e['comm']=='bpftool'"
+check "tamper events: unpin, with the pin named" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename']=='unpin' and e['path']=='$PIN/link_execban_bprm_check_security'"
+check "tamper events: umount" event_has "$W/ev.json" \
+	"e['action']=='tamper' and 'umount' in e['filename']"
+check "tamper events: SIGKILL of the daemon, pid and signal" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename']=='signal' and e['path']=='pid $d1 signal 9'"
+check "tamper events: ptrace" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename']=='ptrace' and e['path']=='pid $d1'"
+check "tamper events: the wrongly signed load" event_has "$W/ev.json" \
+	"e['action']=='tamper' and 'signature' in e['filename'] and e['comm']=='execban'"
+check "tamper events: the rollback" event_has "$W/ev.json" \
+	"e['action']=='tamper' and 'rollback' in e['filename'] and e['path']=='version 3, in force 4'"
+check "tamper events: the corrupted rules" event_has "$W/ev.json" \
+	"e['action']=='tamper' and 'differ' in e['filename']"
+check "status counts the refusals" [ "$(status_json "d['counters']['tamper_refused'] >= 10")" = True ]
+check "status counts the signed loads" [ "$(status_json "d['counters']['signed_loads']")" = 3 ]
+
+rm -rf "$W"
+finish

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lock.c - lock mode: execban lock, execban sign, execban compile, and signed loads.
+ *
+ * Once locked (until reboot), userspace cannot write execban's maps at all: a policy update is
+ * a request to the kernel (struct execban_ctl through the lock_ctl map), which checks the
+ * manifest's signature against the key named at lock time, copies the rules from this
+ * process's memory while hashing them, and switches only if they are what was signed. See
+ * bpf/lock.bpf.h and docs/lock-mode.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/keyctl.h>
+
+#include <bpf/bpf.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "cli.h"
+#include "compile.h"
+
+/* A compiled policy in the form the kernel installs (include/execban.h). */
+struct body {
+	struct execban_manifest m;
+	struct execban_rule_record *rules;
+	struct execban_size_record *sizes;
+	struct execban_reason *reasons;
+};
+
+static void body_free(struct body *b)
+{
+	free(b->rules);
+	free(b->sizes);
+	free(b->reasons);
+}
+
+static void hash_marks(EVP_MD_CTX *ctx, const char *kind, const struct policy_interp *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		EVP_DigestUpdate(ctx, kind, strlen(kind) + 1);
+		EVP_DigestUpdate(ctx, l[i].path, strlen(l[i].path) + 1);
+	}
+}
+
+/* The manifest and records of c. The same bytes on every machine, for the same policy. */
+static int build_body(const struct compiled *c, struct body *b)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t i;
+
+	memset(b, 0, sizeof(*b));
+	b->rules = calloc(c->n_rules ? c->n_rules : 1, sizeof(*b->rules));
+	b->sizes = calloc(c->n_sizes ? c->n_sizes : 1, sizeof(*b->sizes));
+	b->reasons = calloc(c->pol.n_reasons ? c->pol.n_reasons : 1, sizeof(*b->reasons));
+	if (!ctx || !b->rules || !b->sizes || !b->reasons) {
+		EVP_MD_CTX_free(ctx);
+		body_free(b);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->n_rules; i++) {
+		memcpy(b->rules[i].key, c->keys[i].b, EXECBAN_SHA256_LEN);
+		b->rules[i].rule = c->rules[i];
+	}
+	for (i = 0; i < c->n_sizes; i++) {
+		b->sizes[i].size = c->sizes[i];
+		b->sizes[i].count = c->size_counts[i];
+	}
+	for (i = 0; i < c->pol.n_reasons; i++)
+		strncpy(b->reasons[i].text, c->pol.reasons[i], EXECBAN_REASON_LEN - 1);
+
+	memcpy(b->m.magic, EXECBAN_MANIFEST_MAGIC, sizeof(EXECBAN_MANIFEST_MAGIC));
+	b->m.maps_abi = EXECBAN_MAPS_ABI;
+	b->m.n_marks = (uint32_t)(c->pol.n_interps + c->pol.n_quarantines);
+	b->m.info = c->info;
+	b->m.info.loaded_at_ns = 0;
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, b->rules, c->n_rules * sizeof(*b->rules));
+	EVP_DigestUpdate(ctx, b->sizes, c->n_sizes * sizeof(*b->sizes));
+	EVP_DigestUpdate(ctx, b->reasons, c->pol.n_reasons * sizeof(*b->reasons));
+	EVP_DigestFinal_ex(ctx, b->m.body_sha256, NULL);
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	hash_marks(ctx, "interpreter", c->pol.interps, c->pol.n_interps);
+	hash_marks(ctx, "quarantine", c->pol.quarantines, c->pol.n_quarantines);
+	EVP_DigestFinal_ex(ctx, b->m.marks_sha256, NULL);
+	EVP_MD_CTX_free(ctx);
+	return 0;
+}
+
+int lock_read(struct execban_lock *lk)
+{
+	uint32_t zero = 0;
+	int fd = open_pinned_map_ro(PM_LOCK), ret = 0;
+
+	memset(lk, 0, sizeof(*lk));
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, lk))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int ctl(const struct execban_ctl *c)
+{
+	uint32_t zero = 0;
+	int fd = open_pinned_map(PM_LOCK_CTL), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(fd, &zero, c, BPF_ANY))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int lock_protect_self(void)
+{
+	struct execban_ctl c = { .op = EXECBAN_CTL_PROTECT };
+
+	return ctl(&c);
+}
+
+static int read_file(const char *path, unsigned char **buf, size_t *len, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return -errno;
+	*buf = malloc(max + 1);
+	if (!*buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(*buf, 1, max + 1, f);
+	fclose(f);
+	if (n > max) {
+		free(*buf);
+		*buf = NULL;
+		return -E2BIG;
+	}
+	*len = n;
+	return 0;
+}
+
+/* The policy in force, read back from the kernel. 0 or -errno. */
+static int active_info(struct execban_policy_info *info, struct execban_state *st)
+{
+	int sfd = open_pinned_map_ro(PM_STATE), ifd = open_pinned_map_ro(PM_POLICY_INFO), ret = 0;
+	uint32_t zero = 0, slot;
+
+	if (sfd < 0 || ifd < 0 || bpf_map_lookup_elem(sfd, &zero, st))
+		ret = -ENOENT;
+	slot = (uint32_t)(st->gen & 1);
+	if (!ret && bpf_map_lookup_elem(ifd, &slot, info))
+		ret = -ENOENT;
+	if (sfd >= 0)
+		close(sfd);
+	if (ifd >= 0)
+		close(ifd);
+	return ret;
+}
+
+/* 0 loaded, 1 already in force (same digest), or -errno (reported). */
+int signed_load(const struct compiled *c, const char *sig_path, uint64_t *gen)
+{
+	struct execban_ctl r = { .op = EXECBAN_CTL_LOAD };
+	struct execban_policy_info info;
+	unsigned char *sig = NULL;
+	struct execban_state st;
+	struct timespec now;
+	struct body b;
+	size_t sig_len = 0;
+	int ret;
+
+	if (!active_info(&info, &st) && !memcmp(info.digest, c->info.digest, sizeof(info.digest)))
+		return 1;
+
+	if (sig_path) {
+		ret = read_file(sig_path, &sig, &sig_len, EXECBAN_POLICY_SIG_MAX);
+		if (ret) {
+			err("%s: %s", sig_path, ret == -E2BIG ? "larger than a policy signature "
+			    "can be (8 KiB)" : strerror(-ret));
+			return ret;
+		}
+	} else {
+		err("lock mode: a policy update must be signed by the lock key (--signature); "
+		    "submitting it unsigned, the kernel will refuse it");
+	}
+	ret = build_body(c, &b);
+	if (ret) {
+		free(sig);
+		return ret;
+	}
+	/* Test hook (tests/guest/lock.sh): rules that are not what the manifest says. */
+	if (getenv("EXECBAN_TEST_CORRUPT_BODY") && c->n_rules)
+		b.rules[0].rule.action ^= EXECBAN_RULE_DENY | EXECBAN_RULE_AUDIT;
+	clock_gettime(CLOCK_REALTIME, &now);
+	r.manifest = (uint64_t)(uintptr_t)&b.m;
+	r.sig = (uint64_t)(uintptr_t)sig;
+	r.sig_len = (uint32_t)sig_len;
+	r.rules = (uint64_t)(uintptr_t)b.rules;
+	r.sizes = (uint64_t)(uintptr_t)b.sizes;
+	r.reasons = (uint64_t)(uintptr_t)b.reasons;
+	r.now_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	ret = ctl(&r);
+	body_free(&b);
+	free(sig);
+	switch (ret) {
+	case 0:
+		break;
+	case -ENOKEY:
+		err("lock mode: the signature is not by the lock key (or the lock keyring is gone)");
+		break;
+	case -EKEYREJECTED:
+	case -EBADMSG:
+	case -EINVAL:
+		err("lock mode: the kernel refused the signature (%s): it is malformed, or not "
+		    "over this policy as compiled here", strerror(-ret));
+		break;
+	case -ESTALE:
+		err("lock mode: version %llu is not newer than the policy in force: rollback refused",
+		    (unsigned long long)c->info.version);
+		break;
+	case -EBUSY:
+		err("lock mode: another signed load is in progress");
+		break;
+	case -EOPNOTSUPP:
+		err("lock mode: signed loads need execban.ko's hashing");
+		break;
+	default:
+		err("lock mode: the kernel refused the policy: %s", strerror(-ret));
+	}
+	if (ret)
+		return ret;
+	if (!active_info(&info, &st))
+		*gen = st.gen;
+	if (c->pol.n_interps || c->pol.n_quarantines)
+		warn("lock mode: interpreter and quarantine marks stay those in force when locked");
+	return 0;
+}
+
+/* ---- execban compile / sign ---- */
+
+static int compile_body(char **files, int n, struct compiled *c, struct body *b)
+{
+	int ret = compile(c, files, n, EXECBAN_DEFAULT_MAX_RULES);
+
+	if (!ret)
+		ret = build_body(c, b);
+	return ret;
+}
+
+static int write_out(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+		err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int cmd_compile(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, {},
+	};
+	const char *out = NULL;
+	struct compiled c;
+	struct body b;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		if (opt == 'o') {
+			out = optarg;
+			continue;
+		}
+		printf("usage: execban compile -o MANIFEST POLICY...\n\n"
+		       "Write the policy's manifest: what a lock-mode policy signature covers\n"
+		       "(openssl cms -sign -binary -noattr -outform DER -in MANIFEST ...).\n");
+		return opt == 'h' ? EXIT_OK : EXIT_USAGE;
+	}
+	if (!out || optind == argc) {
+		err("usage: execban compile -o MANIFEST POLICY...");
+		return EXIT_USAGE;
+	}
+	ret = compile_body(argv + optind, argc - optind, &c, &b);
+	if (!ret) {
+		ret = write_out(out, &b.m, sizeof(b.m));
+		body_free(&b);
+	}
+	compiled_free(&c);
+	return ret == -EINVAL || ret == -ENOENT ? EXIT_FAIL : ret ? EXIT_SYSTEM : EXIT_OK;
+}
+
+static void ossl_err(const char *what)
+{
+	unsigned long e = ERR_get_error();
+
+	err("%s: %s", what, e ? ERR_reason_error_string(e) : "failed");
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' }, { "cert", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, {},
+	};
+	const char *key = NULL, *cert = NULL, *out = NULL;
+	EVP_PKEY *pkey = NULL;
+	CMS_ContentInfo *cms = NULL;
+	BIO *in = NULL, *bo = NULL;
+	X509 *x = NULL;
+	FILE *f;
+	struct compiled c;
+	struct body b;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "k:c:o:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k': key = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'o': out = optarg; break;
+		default:
+			printf("usage: execban sign --key KEY.pem --cert CERT.pem -o SIG POLICY...\n\n"
+			       "Sign the policy for lock mode: a detached PKCS#7 (DER) over its "
+			       "manifest.\n");
+			return opt == 'h' ? EXIT_OK : EXIT_USAGE;
+		}
+	}
+	if (!key || !cert || !out || optind == argc) {
+		err("usage: execban sign --key KEY.pem --cert CERT.pem -o SIG POLICY...");
+		return EXIT_USAGE;
+	}
+	f = fopen(key, "r");
+	if (!f || !(pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL))) {
+		err("%s: %s", key, f ? "not a PEM private key" : strerror(errno));
+		if (f)
+			fclose(f);
+		return EXIT_FAIL;
+	}
+	fclose(f);
+	f = fopen(cert, "r");
+	if (!f || !(x = PEM_read_X509(f, NULL, NULL, NULL))) {
+		err("%s: %s", cert, f ? "not a PEM certificate" : strerror(errno));
+		if (f)
+			fclose(f);
+		EVP_PKEY_free(pkey);
+		return EXIT_FAIL;
+	}
+	fclose(f);
+	ret = compile_body(argv + optind, argc - optind, &c, &b);
+	if (ret) {
+		compiled_free(&c);
+		X509_free(x);
+		EVP_PKEY_free(pkey);
+		return ret == -EINVAL || ret == -ENOENT ? EXIT_FAIL : EXIT_SYSTEM;
+	}
+	in = BIO_new_mem_buf(&b.m, sizeof(b.m));
+	cms = in ? CMS_sign(x, pkey, NULL, in, CMS_DETACHED | CMS_BINARY | CMS_NOATTR |
+			    CMS_NOCERTS | CMS_NOSMIMECAP) : NULL;
+	bo = BIO_new_file(out, "wb");
+	ret = EXIT_OK;
+	if (!cms) {
+		ossl_err("cannot sign");
+		ret = EXIT_FAIL;
+	} else if (!bo || !i2d_CMS_bio(bo, cms)) {
+		ossl_err(out);
+		ret = EXIT_SYSTEM;
+	} else {
+		printf("signed %s version %llu (%u rules) -> %s\n", c.info.name[0] ? c.info.name :
+		       "(unnamed)", (unsigned long long)c.info.version, c.info.n_rules, out);
+	}
+	BIO_free(bo);
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+	body_free(&b);
+	compiled_free(&c);
+	X509_free(x);
+	EVP_PKEY_free(pkey);
+	return ret;
+}
+
+/* ---- execban lock ---- */
+
+static int cert_der(const char *path, unsigned char **der, int *len)
+{
+	FILE *f = fopen(path, "r");
+	X509 *x = NULL;
+
+	*der = NULL;
+	if (!f) {
+		err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	if (!x) {
+		rewind(f);
+		x = d2i_X509_fp(f, NULL);
+	}
+	fclose(f);
+	ERR_clear_error();
+	if (!x) {
+		err("%s: not an X.509 certificate (PEM or DER)", path);
+		return -EINVAL;
+	}
+	*len = i2d_X509(x, der);
+	X509_free(x);
+	return *len > 0 ? 0 : -EINVAL;
+}
+
+int cmd_lock(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy-key", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct execban_ctl r = { .op = EXECBAN_CTL_LOCK };
+	struct execban_lock lk;
+	const char *keypath = NULL;
+	unsigned char *der = NULL;
+	char restriction[64];
+	long ring, certkey;
+	int opt, len = 0, ret, dfd;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'k') {
+			keypath = optarg;
+			continue;
+		}
+		printf("usage: execban lock --policy-key CERT.pem\n\n"
+		       "Lock enforcement until reboot: from now on only policies signed by the\n"
+		       "key of CERT.pem load, and not even root can detach, unpin or rewrite\n"
+		       "execban's programs and maps. See execban(8), LOCK MODE.\n");
+		return opt == 'h' ? EXIT_OK : EXIT_USAGE;
+	}
+	if (!keypath || optind != argc) {
+		err("usage: execban lock --policy-key CERT.pem");
+		return EXIT_USAGE;
+	}
+	ret = lock_read(&lk);
+	if (ret || count_attached() != n_programs) {
+		err("execban is not enforcing (run 'execban load' first): nothing to lock");
+		return EXIT_SYSTEM;
+	}
+	if (lk.locked) {
+		err("already locked (until reboot)");
+		return EXIT_FAIL;
+	}
+	if (cert_der(keypath, &der, &len))
+		return EXIT_FAIL;
+	EVP_Digest(der, (size_t)len, r.key_sha256, NULL, EVP_sha256(), NULL);
+
+	/*
+	 * The key's own keyring, restricted after the key is in it: from then on only keys the
+	 * policy key signed can be linked in, so root cannot add a key of its own to sign with.
+	 */
+	ring = syscall(SYS_add_key, "keyring", "execban:lock", NULL, 0, KEY_SPEC_USER_KEYRING);
+	certkey = ring < 0 ? -1 : syscall(SYS_add_key, "asymmetric", NULL, der, (size_t)len, ring);
+	OPENSSL_free(der);
+	if (ring < 0 || certkey < 0) {
+		err("the kernel refused the policy key: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	snprintf(restriction, sizeof(restriction), "key_or_keyring:%ld", certkey);
+	if (syscall(SYS_keyctl, KEYCTL_RESTRICT_KEYRING, ring, "asymmetric", restriction) < 0) {
+		err("cannot restrict the lock keyring: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	dfd = open(EXECBAN_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err("%s: %s", EXECBAN_PIN_DIR, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	r.keyring = (int32_t)ring;
+	r.pin_dir_fd = dfd;
+	ret = ctl(&r);
+	close(dfd);
+	if (ret) {
+		err("the kernel refused to lock: %s%s", strerror(-ret),
+		    ret == -EOPNOTSUPP ? " (lock mode needs execban.ko's hashing)" : "");
+		return EXIT_SYSTEM;
+	}
+	lock_read(&lk);
+	printf("locked until reboot: policy updates must be signed by %s (keyring %ld); "
+	       "policy version in force %llu\n", keypath, ring,
+	       (unsigned long long)lk.min_version);
+	return EXIT_OK;
+}
