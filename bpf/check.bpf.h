@@ -378,35 +378,29 @@ static __always_inline bool path_walk(struct file *file, char *buf)
 }
 
 
-static __always_inline void emit_event(const struct access *a, struct inode *inode,
-				       const struct execban_sha256_key *k, const struct verdict *v,
-				       const struct execban_signer *sg, __u16 verdict, __u32 evflags,
-				       const bool can_sleep)
+/*
+ * Reserve an event and fill its header and the acting process. NULL when the ring buffer is
+ * full: the loss is counted, in total and for the next event on this CPU to report.
+ */
+static __always_inline struct execban_event *event_start(__u16 action, __u16 verdict,
+							 __u32 evflags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct execban_policy_info *info;
-	struct execban_reason *reason;
-	struct execban_event *e;
 	struct execban_event_seq *es;
-	struct file *exe;
+	struct execban_event *e;
 	__u64 seq = 0, ugid;
 	__u32 zero = 0;
-	long n;
 
 	es = bpf_map_lookup_elem(&event_seq, &zero);
 	if (es)
 		seq = __sync_fetch_and_add(&es->seq, 1) + 1;
-
-	/* Reserved after the hashing, so a slow hash never holds back other CPUs' events. */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		/* Counted twice: in total, and for the next event on this CPU to report. */
 		stat_inc(EXECBAN_STAT_EVENTS_LOST);
 		if (es)
 			__sync_fetch_and_add(&es->lost, 1);
-		return;
+		return NULL;
 	}
-
 	e->hdr.type = EXECBAN_EV_DECISION;
 	e->hdr.version = EXECBAN_EVENT_VERSION;
 	e->hdr.size = sizeof(*e);
@@ -414,28 +408,9 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	e->hdr.seq = seq;
 	e->hdr.cpu = bpf_get_smp_processor_id();
 	e->hdr.lost_before = es ? (__u32)__sync_lock_test_and_set(&es->lost, 0) : 0;
-
-	e->action = a->action;
+	e->action = action;
 	e->verdict = verdict;
 	e->flags = evflags;
-	e->rule_id = v->matched ? v->rule.rule_id : EXECBAN_NO_REASON;
-	e->ident_kind = v->matched ? v->rule.ident_kind : 0;
-	e->pad0 = 0;
-	e->policy_gen = v->gen;
-	info = policy_info_of(v->gen);
-	e->policy_version = info ? info->version : 0;
-	if (info)
-		__builtin_memcpy(e->policy_digest, info->digest, EXECBAN_SHA256_LEN);
-	else
-		__builtin_memset(e->policy_digest, 0, EXECBAN_SHA256_LEN);
-	e->label[0] = 0;
-	e->reason[0] = 0;
-	if (v->matched) {
-		__builtin_memcpy(e->label, v->rule.label, EXECBAN_LABEL_LEN);
-		reason = lookup_reason(v->gen, v->rule.reason_id);
-		if (reason)
-			bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), reason->text);
-	}
 
 	ugid = bpf_get_current_uid_gid();
 	e->pid = (__u32)bpf_get_current_pid_tgid();
@@ -449,6 +424,64 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
+	return e;
+}
+
+/* The policy an event was decided under. */
+static __always_inline void event_policy(struct execban_event *e, __u64 gen)
+{
+	struct execban_policy_info *info = policy_info_of(gen);
+
+	e->policy_gen = gen;
+	e->policy_version = info ? info->version : 0;
+	if (info)
+		__builtin_memcpy(e->policy_digest, info->digest, EXECBAN_SHA256_LEN);
+	else
+		__builtin_memset(e->policy_digest, 0, EXECBAN_SHA256_LEN);
+}
+
+/*
+ * The acting process's executable, then submit: walked, since mm->exe_file is not a trusted
+ * pointer.
+ */
+static __always_inline void event_finish(struct execban_event *e)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file *exe;
+
+	e->exe[0] = 0;
+	e->flags |= EXECBAN_EVF_EXE_SLOTS;
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe || !path_walk(exe, e->exe))
+		e->flags |= EXECBAN_EVF_EXE_TRUNC;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit_event(const struct access *a, struct inode *inode,
+				       const struct execban_sha256_key *k, const struct verdict *v,
+				       const struct execban_signer *sg, __u16 verdict, __u32 evflags,
+				       const bool can_sleep)
+{
+	struct execban_reason *reason;
+	struct execban_event *e;
+	long n;
+
+	/* Reserved after the hashing, so a slow hash never holds back other CPUs' events. */
+	e = event_start(a->action, verdict, evflags);
+	if (!e)
+		return;
+	e->rule_id = v->matched ? v->rule.rule_id : EXECBAN_NO_REASON;
+	e->ident_kind = v->matched ? v->rule.ident_kind : 0;
+	e->pad0 = 0;
+	event_policy(e, v->gen);
+	e->label[0] = 0;
+	e->reason[0] = 0;
+	if (v->matched) {
+		__builtin_memcpy(e->label, v->rule.label, EXECBAN_LABEL_LEN);
+		reason = lookup_reason(v->gen, v->rule.reason_id);
+		if (reason)
+			bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), reason->text);
+	}
 
 	e->dev = a->by_mem ? 0 : BPF_CORE_READ(inode, i_sb, s_dev);
 	e->ino = a->by_mem ? 0 : BPF_CORE_READ(inode, i_ino);
@@ -488,14 +521,7 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	}
 	if (n < 0)
 		e->flags |= EXECBAN_EVF_PATH_TRUNC;
-	/* The acting process's executable: walked, since mm->exe_file is not a trusted pointer. */
-	e->exe[0] = 0;
-	e->flags |= EXECBAN_EVF_EXE_SLOTS;
-	exe = BPF_CORE_READ(task, mm, exe_file);
-	if (!exe || !path_walk(exe, e->exe))
-		e->flags |= EXECBAN_EVF_EXE_TRUNC;
-
-	bpf_ringbuf_submit(e, 0);
+	event_finish(e);
 }
 
 static __always_inline void count_hit(struct execban_sha256_key *k)

@@ -122,61 +122,18 @@ static __always_inline int our_map(__u64 m)
 static __always_inline void emit_tamper(const char *what, const char *fmt, __u64 *args,
 					__u32 args_sz)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct execban_event_seq *es;
-	struct execban_policy_info *info;
 	struct execban_event *e;
-	struct file *exe;
-	__u64 seq = 0, ugid, gen;
-	__u32 zero = 0;
 
 	stat_inc(EXECBAN_STAT_TAMPER);
-	es = bpf_map_lookup_elem(&event_seq, &zero);
-	if (es)
-		seq = __sync_fetch_and_add(&es->seq, 1) + 1;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(EXECBAN_STAT_EVENTS_LOST);
-		if (es)
-			__sync_fetch_and_add(&es->lost, 1);
+	e = event_start(EXECBAN_ACT_TAMPER, EXECBAN_VERDICT_DENIED, EXECBAN_EVF_NO_DIGEST);
+	if (!e)
 		return;
-	}
-	e->hdr.type = EXECBAN_EV_DECISION;
-	e->hdr.version = EXECBAN_EVENT_VERSION;
-	e->hdr.size = sizeof(*e);
-	e->hdr.boot_ns = bpf_ktime_get_boot_ns();
-	e->hdr.seq = seq;
-	e->hdr.cpu = bpf_get_smp_processor_id();
-	e->hdr.lost_before = es ? (__u32)__sync_lock_test_and_set(&es->lost, 0) : 0;
-	e->action = EXECBAN_ACT_TAMPER;
-	e->verdict = EXECBAN_VERDICT_DENIED;
-	e->flags = EXECBAN_EVF_NO_DIGEST;
 	e->rule_id = EXECBAN_NO_REASON;
 	e->ident_kind = 0;
 	e->pad0 = 0;
-	gen = policy_gen();
-	e->policy_gen = gen;
-	info = policy_info_of(gen);
-	e->policy_version = info ? info->version : 0;
-	if (info)
-		__builtin_memcpy(e->policy_digest, info->digest, EXECBAN_SHA256_LEN);
-	else
-		__builtin_memset(e->policy_digest, 0, EXECBAN_SHA256_LEN);
+	event_policy(e, policy_gen());
 	e->label[0] = 0;
 	__builtin_memcpy(e->reason, "lock mode", sizeof("lock mode"));
-
-	ugid = bpf_get_current_uid_gid();
-	e->pid = (__u32)bpf_get_current_pid_tgid();
-	e->tgid = bpf_get_current_pid_tgid() >> 32;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->uid = (__u32)ugid;
-	e->gid = ugid >> 32;
-	e->euid = BPF_CORE_READ(task, cred, euid.val);
-	e->loginuid = BPF_CORE_READ(task, loginuid.val);
-	e->sessionid = BPF_CORE_READ(task, sessionid);
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
 	e->dev = 0;
 	e->ino = 0;
 	e->size = 0;
@@ -186,12 +143,7 @@ static __always_inline void emit_tamper(const char *what, const char *fmt, __u64
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), what);
 	if (bpf_snprintf(e->path, sizeof(e->path), fmt, args, args_sz) < 0)
 		e->path[0] = 0;
-	e->exe[0] = 0;
-	e->flags |= EXECBAN_EVF_EXE_SLOTS;
-	exe = BPF_CORE_READ(task, mm, exe_file);
-	if (!exe || !path_walk(exe, e->exe))
-		e->flags |= EXECBAN_EVF_EXE_TRUNC;
-	bpf_ringbuf_submit(e, 0);
+	event_finish(e);
 }
 
 static const char map_names[24][16] = {
@@ -524,16 +476,6 @@ static __always_inline int errno_ret(int r)
 	return neg(EINVAL);
 }
 
-#define BPF_MAP_UPDATE_ELEM_		2
-#define BPF_MAP_DELETE_ELEM_		3
-#define BPF_MAP_LOOKUP_AND_DELETE_ELEM_	21
-#define BPF_MAP_FREEZE_			22
-#define BPF_MAP_LOOKUP_AND_DELETE_BATCH_ 25
-#define BPF_MAP_UPDATE_BATCH_		26
-#define BPF_MAP_DELETE_BATCH_		27
-#define BPF_LINK_UPDATE_		29
-#define BPF_LINK_DETACH_		34
-
 /*
  * Fields of the kernel's copy of the bpf() attributes, read by offset: the verifier walks a
  * union through its first member only.
@@ -550,6 +492,75 @@ static __always_inline __u64 attr_read(union bpf_attr *attr, __u32 off, __u32 si
 	attr_read(attr, __builtin_offsetof(union bpf_attr, field),	\
 		  sizeof(((union bpf_attr *)0)->field))
 
+#define BPF_MAP_UPDATE_ELEM_		2
+#define BPF_MAP_DELETE_ELEM_		3
+#define BPF_MAP_LOOKUP_AND_DELETE_ELEM_	21
+#define BPF_MAP_FREEZE_			22
+#define BPF_MAP_LOOKUP_AND_DELETE_BATCH_ 25
+#define BPF_MAP_UPDATE_BATCH_		26
+#define BPF_MAP_DELETE_BATCH_		27
+#define BPF_LINK_CREATE_		28
+#define BPF_TRACE_ITER_			28
+#define BPF_MAP_TYPE_ARRAY_OF_MAPS_	12
+#define BPF_MAP_TYPE_HASH_OF_MAPS_	13
+#define MAP_IN_MAP_BATCH_MAX		4096
+
+/* An fd the caller names in its own memory, if it refers to one of execban's maps. */
+static __always_inline int user_fd_map(__u64 uaddr)
+{
+	__u32 fd;
+
+	if (bpf_copy_from_user(&fd, sizeof(fd), (const void *)uaddr))
+		return -1;
+	return our_map(fd_object((int)fd));
+}
+
+struct fd_scan {
+	__u64 values;
+	__u32 count;
+	int idx;
+};
+
+static long fd_scan_step(__u32 i, struct fd_scan *s)
+{
+	if (i >= s->count)
+		return 1;
+	s->idx = user_fd_map(s->values + (__u64)i * sizeof(__u32));
+	return s->idx >= 0;
+}
+
+/*
+ * A read-only fd of an execban map is enough to put it into a map-of-maps (whose programs
+ * could then write it) or to iterate it with a program that writes its values: while
+ * locked, neither. Returns the map's index, or -1.
+ */
+static __always_inline int indirect_use(int cmd, union bpf_attr *attr, int idx_target)
+{
+	struct bpf_map *target;
+	struct fd_scan fs = { .idx = -1 };
+	__u32 type;
+
+	if (cmd == BPF_LINK_CREATE_) {
+		if (ATTR(attr, link_create.attach_type) != BPF_TRACE_ITER_ ||
+		    !ATTR(attr, link_create.iter_info) || ATTR(attr, link_create.iter_info_len) < 4)
+			return -1;
+		return user_fd_map(ATTR(attr, link_create.iter_info));
+	}
+	if (idx_target >= 0 || (cmd != BPF_MAP_UPDATE_ELEM_ && cmd != BPF_MAP_UPDATE_BATCH_))
+		return -1;
+	target = (struct bpf_map *)fd_object(cmd == BPF_MAP_UPDATE_ELEM_ ?
+					     (int)ATTR(attr, map_fd) : (int)ATTR(attr, batch.map_fd));
+	type = BPF_CORE_READ(target, map_type);
+	if (!target || (type != BPF_MAP_TYPE_ARRAY_OF_MAPS_ && type != BPF_MAP_TYPE_HASH_OF_MAPS_))
+		return -1;
+	if (cmd == BPF_MAP_UPDATE_ELEM_)
+		return user_fd_map(ATTR(attr, value));
+	fs.values = ATTR(attr, batch.values);
+	fs.count = (__u32)ATTR(attr, batch.count);
+	bpf_loop(MAP_IN_MAP_BATCH_MAX, fd_scan_step, &fs, 0);
+	return fs.idx;
+}
+
 SEC("lsm.s/bpf")
 int BPF_PROG(execban_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
 {
@@ -558,6 +569,12 @@ int BPF_PROG(execban_bpf, int cmd, union bpf_attr *attr, unsigned int size, int 
 
 	if (ret)
 		return ret;
+	if (cmd == BPF_LINK_CREATE_) {
+		if (!locked())
+			return 0;
+		idx = indirect_use(cmd, attr, -1);
+		return idx < 0 ? 0 : refuse_map("bpf iterator over", idx);
+	}
 	switch (cmd) {
 	case BPF_MAP_UPDATE_ELEM_:
 	case BPF_MAP_DELETE_ELEM_:
@@ -575,8 +592,12 @@ int BPF_PROG(execban_bpf, int cmd, union bpf_attr *attr, unsigned int size, int 
 	}
 	obj = fd_object(fd);
 	idx = our_map(obj);
-	if (idx < 0)
-		return 0;
+	if (idx < 0) {
+		if (!locked())
+			return 0;
+		idx = indirect_use(cmd, attr, idx);
+		return idx < 0 ? 0 : refuse_map("bpf map-in-map insert of", idx);
+	}
 	if (idx == MAP_LOCK_CTL) {
 		if (cmd != BPF_MAP_UPDATE_ELEM_)
 			return 0;

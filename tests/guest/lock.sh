@@ -72,6 +72,16 @@ kill -KILL $d0 2>/dev/null
 wait $d0 2>/dev/null
 check "unlocked: root can SIGKILL the daemon" [ ! -d /proc/$d0 ]
 
+POKE=$top/tests/helpers/bpfpoke.py
+for a in map-in-map prog-using iter; do
+	check "unlocked: a read-only fd of an execban map is enough for: $a" \
+		[ "$(python3 "$POKE" $a "$PIN/banned_sha256_$(slot)")" = ok ]
+done
+# An fd opened for writing before the lock, used after it.
+python3 "$POKE" old-fd "$PIN/banned_sha256_$(slot)" "$(sha256 "$W/banned1")" "$W/go" >"$W/oldfd.out" &
+oldfd=$!
+for _ in $(seq 100); do [ -e "$W/go.ready" ] && break; sleep 0.1; done
+
 # ---- lock ------------------------------------------------------------------------------------------
 "$EB" lock --policy-key "$W/lock.pem" >"$W/lock.out" 2>&1
 check "execban lock succeeds" [ $? = 0 ]
@@ -94,6 +104,14 @@ check "locked: rewriting the generation fails" [ $? != 0 ]
 bpftool map update pinned "$PIN/lock" key 0 0 0 0 value hex $(printf '00 %.0s' $(seq 96)) 2>/dev/null
 check "locked: clearing the lock map fails" [ $? != 0 ]
 
+touch "$W/go"
+wait $oldfd
+check "locked: a write through an fd opened before the lock fails" \
+	[ "$(cat "$W/oldfd.out")" = "errno 1 (EPERM)" ]
+for a in map-in-map prog-using iter; do
+	check "locked: a read-only fd no longer does for: $a" \
+		[ "$(python3 "$POKE" $a "$PIN/banned_sha256_$(slot)")" = "errno 1 (EPERM)" ]
+done
 rm "$PIN"/link_* 2>/dev/null
 check "locked: unpinning the hooks fails" [ "$(ls "$PIN" | grep -c ^link_)" = 21 ]
 mv "$PIN/link_execban_mmap_file" "$PIN/x" 2>/dev/null
@@ -185,6 +203,12 @@ check "tamper events: a map write, with the map named" event_has "$W/ev.json" \
 	"e['action']=='tamper' and e['verdict']=='denied' and 'bpf map' in e['filename'] and 'banned_sha256' in e['path'] and e['comm']=='bpftool'"
 check "tamper events: unpin, with the pin named" event_has "$W/ev.json" \
 	"e['action']=='tamper' and e['filename']=='unpin' and e['path']=='$PIN/link_execban_bprm_check_security'"
+check "tamper events: the old fd, the map-in-map insert, the program, the iterator" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['comm']=='python3' and 'map-in-map' in e['filename']"
+check "tamper events: a program using the maps" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename']=='bpf program using' and 'banned_sha256' in e['path']"
+check "tamper events: the iterator" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename']=='bpf iterator over'"
 check "tamper events: umount" event_has "$W/ev.json" \
 	"e['action']=='tamper' and 'umount' in e['filename']"
 check "tamper events: SIGKILL of the daemon, pid and signal" event_has "$W/ev.json" \

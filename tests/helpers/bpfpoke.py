@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""bpfpoke - raw bpf(2) calls the lock-mode tests make as an attacker would (tests/guest/lock.sh).
+
+  bpfpoke.py map-in-map PIN          insert a read-only fd of PIN into a new array-of-maps
+  bpfpoke.py prog-using PIN          load a socket filter that references PIN (read-only fd)
+  bpfpoke.py iter PIN                attach a map-element iterator to PIN (read-only fd)
+  bpfpoke.py old-fd PIN KEYHEX GO    open PIN for writing now (then create GO.ready); once file
+                                     GO exists, delete KEYHEX
+
+Prints "ok" or "errno N (NAME)" for the last step, and exits 0 either way (1 on a setup error).
+"""
+import ctypes
+import errno
+import os
+import struct
+import subprocess
+import sys
+import time
+
+NR_BPF = 321  # x86_64
+MAP_CREATE, MAP_UPDATE_ELEM, MAP_DELETE_ELEM, PROG_LOAD, OBJ_GET, LINK_CREATE = 0, 2, 3, 5, 7, 28
+BPF_F_RDONLY = 1 << 3
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+
+
+def bpf(cmd, attr):
+    buf = ctypes.create_string_buffer(bytes(attr).ljust(128, b"\0"), 128)
+    r = libc.syscall(NR_BPF, cmd, buf, 128)
+    return r if r >= 0 else -ctypes.get_errno()
+
+
+def addr(b):
+    return ctypes.addressof(b)
+
+
+def obj_get(path, flags):
+    p = ctypes.create_string_buffer(path.encode())
+    return bpf(OBJ_GET, struct.pack("<QII", addr(p), 0, flags)), p
+
+
+def report(r):
+    print("ok" if r >= 0 else "errno %d (%s)" % (-r, errno.errorcode.get(-r, "?")))
+
+
+def need(r, what):
+    if r < 0:
+        print("setup failed: %s: errno %d" % (what, -r))
+        sys.exit(1)
+    return r
+
+
+def insn(code, dst=0, src=0, off=0, imm=0):
+    return struct.pack("<BBhi", code, dst | (src << 4), off, imm)
+
+
+def prog_load(ptype, insns, attach_type=0, btf_id=0):
+    code = ctypes.create_string_buffer(b"".join(insns))
+    lic = ctypes.create_string_buffer(b"GPL")
+    attr = struct.pack("<IIQQIIQII16sIIIIQIIQII", ptype, len(insns), addr(code), addr(lic),
+                       0, 0, 0, 0, 0, b"bpfpoke", 0, attach_type, 0, 0, 0, 0, 0, 0, 0, btf_id)
+    return bpf(PROG_LOAD, attr)
+
+
+def btf_func_id(name):
+    out = subprocess.run(["bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux"],
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("[") and "FUNC '%s'" % name in line:
+            return int(line[1:line.index("]")])
+    return 0
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 1
+    what, pin = sys.argv[1], sys.argv[2]
+    if what == "old-fd":
+        fd, _ = obj_get(pin, 0)
+        need(fd, "open " + pin)
+        go = sys.argv[4]
+        open(go + ".ready", "w").close()
+        while not os.path.exists(go):
+            time.sleep(0.1)
+        key = ctypes.create_string_buffer(bytes.fromhex(sys.argv[3]))
+        report(bpf(MAP_DELETE_ELEM, struct.pack("<IIQ", fd, 0, addr(key))))
+        return 0
+    fd, _ = obj_get(pin, BPF_F_RDONLY)
+    need(fd, "open %s read-only" % pin)
+    if what == "map-in-map":
+        outer = need(bpf(MAP_CREATE, struct.pack("<IIIIII", 12, 4, 4, 1, 0, fd)), "map create")
+        k = ctypes.create_string_buffer(struct.pack("<I", 0))
+        v = ctypes.create_string_buffer(struct.pack("<I", fd))
+        report(bpf(MAP_UPDATE_ELEM, struct.pack("<IIQQQ", outer, 0, addr(k), addr(v), 0)))
+    elif what == "prog-using":
+        # r1 = map (pseudo map fd); r0 = 0; exit
+        report(prog_load(1, [insn(0x18, 1, 1, 0, fd), insn(0), insn(0xb7, 0, 0, 0, 0),
+                             insn(0x95)]))
+    elif what == "iter":
+        btf_id = btf_func_id("bpf_iter_bpf_map_elem")
+        if not btf_id:
+            print("setup failed: no BTF id for bpf_iter_bpf_map_elem")
+            return 1
+        prog = need(prog_load(26, [insn(0xb7, 0, 0, 0, 0), insn(0x95)], 28, btf_id),
+                    "iterator program load")
+        info = ctypes.create_string_buffer(struct.pack("<I", fd))
+        report(bpf(LINK_CREATE, struct.pack("<IIIIQI", prog, 0, 28, 0, addr(info), 4)))
+    else:
+        print(__doc__)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
