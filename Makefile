@@ -48,7 +48,7 @@ BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/execban.h
 
 all: cli kmod man
 
-cli: $(OUT)/execban $(OUT)/tests/tryexec $(OUT)/tests/execloop
+cli: $(OUT)/execban $(OUT)/tests/tryexec $(OUT)/tests/execloop $(OUT)/tests/failfs
 
 $(OUT)/.dir:
 	$(Q)mkdir -p $(OUT)/cli $(OUT)/tests $(OUT)/unit && touch $@
@@ -83,6 +83,11 @@ $(OUT)/execban: $(CLI_OBJS)
 $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# A FUSE filesystem whose reads fail (tests/guest/faults.sh).
+$(OUT)/tests/failfs: tests/helpers/failfs.c | $(OUT)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $$(pkg-config --cflags fuse3) $< -o $@ $$(pkg-config --libs fuse3)
 
 # The kernel module, once per test kernel, with BTF matching that kernel; and its test probe.
 kmod:
