@@ -376,12 +376,11 @@ int cmd_sign(int argc, char **argv)
 	in = BIO_new_mem_buf(&b.m, sizeof(b.m));
 	cms = in ? CMS_sign(x, pkey, NULL, in, CMS_DETACHED | CMS_BINARY | CMS_NOATTR |
 			    CMS_NOCERTS | CMS_NOSMIMECAP) : NULL;
-	bo = BIO_new_file(out, "wb");
 	ret = EXIT_OK;
 	if (!cms) {
 		ossl_err("cannot sign");
 		ret = EXIT_FAIL;
-	} else if (!bo || !i2d_CMS_bio(bo, cms)) {
+	} else if (!(bo = BIO_new_file(out, "wb")) || !i2d_CMS_bio(bo, cms)) {
 		ossl_err(out);
 		ret = EXIT_SYSTEM;
 	} else {
