@@ -194,6 +194,35 @@ check "status: version 4 still in force" [ "$(status_json "d['policy']['version'
 check "the same signed policy, uncorrupted, loads" [ $? = 0 ]
 expect_exec "v5: banned1 refused" "exec-error EPERM" "$W/banned1"
 
+# SIGKILL of the CLI during a signed load: the kernel installs a policy within one bpf() call,
+# so the old policy or the new one is in force, whole, wherever the kill lands.
+python3 - "$W/big" "$W/banned1" "$W/banned2" <<'PY'
+import hashlib, os, sys
+with open(sys.argv[1], "w") as f:
+    f.write('name "lock-test"\nversion 6\n')
+    for b in sys.argv[2:]:
+        f.write("deny sha256=%s label=big\n" % hashlib.sha256(open(b, "rb").read()).hexdigest())
+    for i in range(20000):
+        f.write("deny sha256=%s\n" % os.urandom(32).hex())
+PY
+"$EB" sign --key "$W/lock.key" --cert "$W/lock.pem" -o "$W/big.sig" "$W/big" >/dev/null
+for delay in 0.3 0.6 0.9 1.2 1.5 2 3; do
+	"$EB" load --signature "$W/big.sig" "$W/big" >/dev/null 2>&1 &
+	lp=$!
+	sleep $delay
+	kill -KILL $lp 2>/dev/null
+	wait $lp 2>/dev/null
+	v=$(status_json "d['policy']['version'], d['policy']['rules']")
+	case "$v" in "5 2"|"6 20002") ;; *) break ;; esac
+	[ "$v" = "6 20002" ] && break
+done
+check "SIGKILL during a signed load: version 5 or 6, whole ($v)" \
+	sh -c "[ '$v' = '5 2' ] || [ '$v' = '6 20002' ]"
+expect_exec "... banned1 refused either way" "exec-error EPERM" "$W/banned1"
+expect_exec "... banned2 refused either way" "exec-error EPERM" "$W/banned2"
+"$EB" load --signature "$W/big.sig" "$W/big" >/dev/null 2>&1
+check "the signed load completes when not killed" [ "$(status_json "d['policy']['version']")" = 6 ]
+
 # ---- tamper events -----------------------------------------------------------------------------------
 sleep 1
 cp "$W/d1.json" "$W/ev.json"
@@ -222,7 +251,7 @@ check "tamper events: the rollback" event_has "$W/ev.json" \
 check "tamper events: the corrupted rules" event_has "$W/ev.json" \
 	"e['action']=='tamper' and 'differ' in e['filename']"
 check "status counts the refusals" [ "$(status_json "d['counters']['tamper_refused'] >= 10")" = True ]
-check "status counts the signed loads" [ "$(status_json "d['counters']['signed_loads']")" = 3 ]
+check "status counts the signed loads" [ "$(status_json "d['counters']['signed_loads']")" = 4 ]
 
 rm -rf "$W"
 finish
