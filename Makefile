@@ -225,6 +225,8 @@ soak: all
 .PHONY: bench
 bench: cli $(BENCH_BINS)
 	$(Q)scripts/kmod-build.sh $(KERNEL) || echo "bench: no execban.ko for $(KERNEL): its figures are skipped"
+	$(Q)scripts/fapolicyd.sh || echo "bench: no fapolicyd: its figures are skipped"
 	$(Q)nproc >$(OUT)/bench/host-nproc.txt
 	$(Q)sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1 >$(OUT)/bench/host-cpu.txt
 	$(Q)tests/vm/run --kernel $(KERNEL) --timeout 3000 -- bench/run-in-vm.sh
+	$(Q)bench/chart.sh $(OUT)/bench/results.json $(OUT)/bench/scaling.svg

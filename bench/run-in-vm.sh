@@ -9,7 +9,9 @@
 #
 # Knobs (environment): BENCH_ROUNDS (8) x BENCH_N (125) execs per exec-storm configuration,
 # BENCH_BIG (5) samples of the 50 MiB first exec, BENCH_LOAD (3) 1M-rule loads of each kind,
-# BENCH_EVENTS (3000) denials per event burst, BENCH_SKIP (words: storm big load events).
+# BENCH_EVENTS (3000) denials per event burst, BENCH_SCALE ("10 1000 10000 100000 1000000") policy
+# sizes of the scaling run, BENCH_FAPO_MAX (100000) the largest given to fapolicyd, BENCH_SCALE_N
+# (100) execs per scaling configuration, BENCH_SKIP (words: storm big load events scaling).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 EB=$top/build/execban
@@ -274,6 +276,96 @@ if ! skip events; then
 		echo "follow_drain_seconds=$(python3 -c "print(($t2 - $t1) / 1e9)")"
 	} >>"$RAW/events.txt"
 	unload
+fi
+
+# ---- 5. scaling, and fapolicyd side by side: per-exec cost as the ban list grows ----
+# For each size, in turn: no enforcement; execban with that many hash rules (the binary's size
+# banned, so each exec takes the cached path); fapolicyd (Debian's 1.1.7, extracted by
+# scripts/fapolicyd.sh into .cache) denying the same digests. Never SIGSTOP fapolicyd: every
+# exec on the machine would wait on it.
+FAPO=$top/.cache/fapolicyd/root
+SCALE=${BENCH_SCALE:-10 1000 10000 100000 1000000}
+FAPO_MAX=${BENCH_FAPO_MAX:-100000}
+SCALE_N=${BENCH_SCALE_N:-100}
+fapo_start() { # RULES: fapolicyd in the foreground with these compiled rules; waits until ready
+	mkdir -p /etc/fapolicyd/rules.d /etc/fapolicyd/trust.d /var/lib/fapolicyd /run/fapolicyd
+	rm -rf /var/lib/fapolicyd/*
+	cat >/etc/fapolicyd/fapolicyd.conf <<'C'
+permissive = 0
+nice_val = 0
+q_size = 640
+uid = root
+gid = root
+do_stat_report = 0
+detailed_report = 0
+db_max_size = 50
+subj_cache_size = 1549
+obj_cache_size = 8191
+watch_fs = ext2,ext3,ext4,tmpfs,xfs,vfat,iso9660,btrfs,overlay
+trust = file
+integrity = none
+syslog_format = rule,dec,perm,auid,pid,exe,:,path,ftype,trust
+rpm_sha256_only = 0
+allow_filesystem_mark = 0
+C
+	: >/etc/fapolicyd/fapolicyd.trust
+	cp "$1" /etc/fapolicyd/compiled.rules
+	LD_LIBRARY_PATH=$FAPO/usr/lib/x86_64-linux-gnu "$FAPO/usr/sbin/fapolicyd" --debug-deny \
+		>"$W/fapo.log" 2>&1 &
+	FAPO_PID=$!
+	local i
+	for i in $(seq 6000); do
+		grep -q "Starting to listen for events" "$W/fapo.log" && return 0
+		kill -0 $FAPO_PID 2>/dev/null || break
+		sleep 0.2
+	done
+	tail -5 "$W/fapo.log" >&2
+	die "fapolicyd did not start"
+}
+fapo_stop() { kill -TERM "$FAPO_PID"; wait "$FAPO_PID" 2>/dev/null; }
+if ! skip scaling; then
+	have_fapo=0
+	if [ -x "$FAPO/usr/sbin/fapolicyd" ]; then have_fapo=1; else log "no fapolicyd in $FAPO: run scripts/fapolicyd.sh"; fi
+	cp "$W/true" "$W/fbanned" && printf 'fapolicyd-banned' >>"$W/fbanned" && chmod 755 "$W/fbanned"
+	saveN=$N
+	N=$SCALE_N
+	for n in $SCALE; do
+		log "scaling: $n rules ($N execs per configuration)"
+		python3 - "$n" "$S" "$W" "$(sha256sum "$W/fbanned" | cut -c1-64)" <<'PY'
+import os, random, sys
+n, s, w, fb = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+rnd = os.urandom(32 * n)
+digests = [rnd[32 * i:32 * i + 32].hex() for i in range(n - 1)] + [fb]
+with open(w + "/scale.policy", "w") as p:
+    p.write('name "scale-%d"\n' % n)
+    for i, d in enumerate(digests):
+        size = s if i == 0 else random.randint(4096, 64 << 20)
+        while i and size == s:
+            size = random.randint(4096, 64 << 20)
+        p.write("deny sha256=%s size=%d\n" % (d, size))
+with open(w + "/scale.rules", "w") as r:
+    for d in digests:
+        r.write("deny_audit perm=execute all : sha256hash=%s\n" % d)
+    r.write("allow perm=any all : all\n")
+PY
+		unload; settle
+		run "scale_base_$n" "$W/true"
+		load "$W/scale.policy"; settle
+		"$B/execstorm" "$W/s.out" 1 "$W/true" || die "first exec ($n rules)"
+		storm_checked cache_hits "scale_execban_$n" "$W/true"
+		unload; settle
+		if [ $have_fapo = 1 ] && [ "$n" -le "$FAPO_MAX" ]; then
+			t0=$(now)
+			fapo_start "$W/scale.rules"
+			echo $(($(now) - t0)) >>"$RAW/fapolicyd.start_$n"
+			[ "$("$top/build/tests/tryexec" "$W/fbanned" | tail -1)" = "exec-error EPERM" ] ||
+				die "fapolicyd with $n rules does not deny the banned file"
+			run "scale_fapolicyd_$n" "$W/true"
+			fapo_stop
+		fi
+	done
+	N=$saveN
+	echo "scale_n=$SCALE_N" >>"$RAW/info.txt"
 fi
 
 umount "$W"

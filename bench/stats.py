@@ -179,6 +179,22 @@ def main():
                "events held by the default ring buffer with no reader (burst of %d; lost %d)" %
                (ev["noreader_burst"], ev.get("noreader_lost", 0)), lost=ev.get("noreader_lost"))
 
+    # 5. scaling: per-exec cost as the ban list grows, execban and fapolicyd
+    sizes = sorted(int(f[len("storm.scale_base_"):]) for f in os.listdir(rawdir)
+                   if f.startswith("storm.scale_base_"))
+    for n in sizes:
+        base = "scale.baseline.%d" % n
+        figure(base, "us", r("storm.scale_base_%d" % n),
+               "fork+exec+wait, no enforcement (measured just before the %d-rule runs)" % n, us)
+        figure("scale.execban.%d" % n, "us", r("storm.scale_execban_%d" % n),
+               "execban, %d hash rules, cached path" % n, us, base, True)
+        figure("scale.fapolicyd.%d" % n, "us", r("storm.scale_fapolicyd_%d" % n),
+               "fapolicyd 1.1.7, the same %d sha256hash deny rules" % n, us, base, True)
+        st = r("fapolicyd.start_%d" % n)
+        if st:
+            figure("fapolicyd_start.%d" % n, "s", st, "fapolicyd start until it listens, "
+                   "%d rules" % n, 1e9)
+
     for f in figures:
         del f["_vals"]
     with open(out, "w") as fh:
