@@ -16,6 +16,7 @@ KERNELS    ?= 6.1 6.12
 KERNEL     ?= 6.1
 PREFIX     ?= /usr
 MANDIR     ?= $(PREFIX)/share/man
+VERSION    ?= 0.1
 DESTDIR    ?=
 
 CC         ?= gcc
@@ -193,6 +194,13 @@ install: cli man
 		echo "gzip -9n <$$p >$$gz"; \
 		install -d -m 0755 $$d && gzip -9n <$$p >$$gz && chmod 0644 $$gz || exit 1; \
 	done
+	@# DKMS: the module's sources and build script, rebuilt for every kernel installed later.
+	@d=$(DESTDIR)/usr/src/execban-$(VERSION); \
+	for f in Kbuild kmod/*.c kmod/*.h kmod/Kbuild lib/*.c lib/*.h include/*.h \
+		scripts/kmod-build.sh scripts/kernels.sh scripts/vmlinux.sh scripts/kernel-source.sh; do \
+		install -D -m $$(test -x $$f && echo 0755 || echo 0644) $$f $$d/$$f || exit 1; \
+	done; \
+	sed 's/@VERSION@/$(VERSION)/' dist/dkms.conf >$$d/dkms.conf; echo "installed $$d (dkms add execban/$(VERSION))"
 	@for ko in $(OUT)/kmod/*/execban.ko; do \
 		[ -f "$$ko" ] || continue; rel=$$(basename $$(dirname $$ko)); \
 		echo install -D -m 0644 $$ko $(DESTDIR)/lib/modules/$$rel/extra/execban.ko; \

@@ -16,7 +16,7 @@ cache=${EXECBAN_CACHE:-$top/.cache}
 
 die() { echo "kernel-source.sh: $*" >&2; exit 1; }
 
-[ $# = 1 ] || { echo "usage: $0 6.1|6.12" >&2; exit 2; }
+[ $# = 1 ] || { echo "usage: $0 6.1|6.12|RELEASE" >&2; exit 2; }
 rel=$("$top/scripts/kernels.sh" version "$1")
 
 # Paths inside the source tarball (below linux-source-X.Y/). Changing this list re-extracts.

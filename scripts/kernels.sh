@@ -22,9 +22,13 @@ meta_of() {
 	esac
 }
 
-# linux-image-amd64 -> linux-image-6.1.0-56-amd64 -> 6.1.0-56-amd64
+# linux-image-amd64 -> linux-image-6.1.0-56-amd64 -> 6.1.0-56-amd64. A full release (as uname
+# -r prints it: DKMS builds for installed kernels) is taken as it is.
 release_of() {
 	local meta pkg
+	case "$1" in
+	*-*) echo "$1"; return ;;
+	esac
 	meta=$(meta_of "$1")
 	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
 	if [ -z "$pkg" ]; then
@@ -60,5 +64,5 @@ fetch() {
 case "${1:-}" in
 version) release_of "$2" ;;
 fetch | dir) fetch "$2" ;;
-*) echo "usage: $0 version|fetch|dir 6.1|6.12" >&2; exit 2 ;;
+*) echo "usage: $0 version|fetch|dir 6.1|6.12|RELEASE" >&2; exit 2 ;;
 esac

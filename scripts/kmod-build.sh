@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build execban.ko for one test kernel, with module BTF that matches that kernel:
-#   scripts/kmod-build.sh 6.1|6.12 [OUTDIR]        OUTDIR defaults to build/kmod/<release>
+#   scripts/kmod-build.sh 6.1|6.12|RELEASE [OUTDIR]   OUTDIR defaults to build/kmod/<release>
+# RELEASE (as uname -r prints it) builds for any Debian kernel whose linux-headers are
+# installed: what dist/dkms.conf runs.
 # Result: OUTDIR/execban.ko (replaced only when its content changes). Set V=1 for Kbuild's
 # command lines, EXECBAN_WERROR= (empty) to let C warnings through.
 #
@@ -37,7 +39,7 @@ me=kmod-build.sh
 die() { echo "$me: error: $*" >&2; exit 1; }
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: $0 6.1|6.12 [OUTDIR]" >&2
+	echo "usage: $0 6.1|6.12|RELEASE [OUTDIR]" >&2
 	exit 2
 fi
 kver=$1

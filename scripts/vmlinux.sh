@@ -2,16 +2,30 @@
 # SPDX-License-Identifier: GPL-2.0
 # Print the path of an ELF vmlinux (with its .BTF and .BTF_ids sections) for a test kernel,
 # extracted once from Debian's bzImage into the cache:
-#   scripts/vmlinux.sh 6.1|6.12
+#   scripts/vmlinux.sh 6.1|6.12|RELEASE
 # It is the base BTF for vmlinux.h and for the module's BTF (pahole --btf_base, resolve_btfids).
+# For a full RELEASE (DKMS) an installed /boot/vmlinuz-RELEASE is used when there is one.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-tree=$("$top/scripts/kernels.sh" dir "$1")
-rel=$(basename "$tree")
+cache=${EXECBAN_CACHE:-$top/.cache}
+case "$1" in
+*-*)
+	if [ -f "/boot/vmlinuz-$1" ]; then
+		rel=$1
+		tree=$cache/vmlinux/$rel
+		mkdir -p "$tree"
+		vmlinuz=/boot/vmlinuz-$rel
+	fi
+	;;
+esac
+if [ -z "${tree:-}" ]; then
+	tree=$("$top/scripts/kernels.sh" dir "$1")
+	rel=$(basename "$tree")
+	vmlinuz=$tree/boot/vmlinuz-$rel
+fi
 out=$tree/vmlinux
 if [ ! -s "$out" ]; then
-	vmlinuz=$tree/boot/vmlinuz-$rel
 	# The payload is xz (6.1) or zstd (6.12): find a stream's magic, decompress from there.
 	for m in 'xz:\xfd7zXZ\x00' 'zstd:\x28\xb5\x2f\xfd'; do
 		tool=${m%%:*}
