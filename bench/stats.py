@@ -148,8 +148,8 @@ def main():
     for tag in ("fresh", "replace"):
         p = os.path.join(rawdir, "maps.%s.json" % tag)
         if os.path.exists(p):
-            maps = json.load(open(p))
-            tot = sum(m.get("bytes_memlock", 0) for m in maps)
+            maps = [m for m in json.load(open(p)) if m.get("id") is not None]
+            tot = sum(m.get("bytes_memlock") or 0 for m in maps)
             figure("maps_memlock.%s" % tag, "MiB", [tot], "sum of bytes_memlock over %d maps"
                    % len(maps), 2 ** 20,
                    maps={m.get("name", "?%s" % m.get("id")): m.get("bytes_memlock") for m in maps})

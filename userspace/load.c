@@ -740,6 +740,9 @@ int cmd_load(int argc, char **argv)
 	}
 	if (!lock_read(&lk) && lk.locked) {
 		/* Lock mode: the kernel checks the signature and installs the policy itself. */
+		features = get_features_pinned();
+		if (features & EXECBAN_FEAT_SIGNERS)
+			kmod_keys_setup(&c);	/* execban.ko's keyring: not a map, still ours */
 		ret = signed_load(&c, sig_path, &gen);
 		if (ret < 0)
 			fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
@@ -747,7 +750,7 @@ int cmd_load(int argc, char **argv)
 			printf("execban: policy %s version %llu is already in force: unchanged\n",
 			       c.info.name, (unsigned long long)c.info.version);
 		else
-			print_loaded(&c, gen, get_features_pinned(), json);
+			print_loaded(&c, gen, features, json);
 		ret = ret < 0 ? EXIT_SYSTEM : EXIT_OK;
 		goto out;
 	}
