@@ -201,31 +201,43 @@ static int keep_cert(struct compiled *c, unsigned char *der, size_t len)
  * them (OpenSSL keeps a parsed Name's original DER; it refuses a non-minimal INTEGER), since a
  * PKCS#7 SignerInfo copies them from there and execban.ko hashes those bytes.
  */
-static int load_cert(void *arg, const char *path, struct policy_cert_ids *ids, char *why,
-		     size_t why_len)
+int cert_file_der(const char *path, unsigned char **der, size_t *der_len, char *why,
+		  size_t why_len)
 {
-	struct compiled *c = arg;
-	unsigned char *file = NULL, *der = NULL, *enc = NULL;
-	const unsigned char *q;
-	const ASN1_OCTET_STRING *skid;
-	size_t file_len = 0, der_len = 0, hdr;
-	X509 *x = NULL;
-	int n, ret;
+	unsigned char *file = NULL;
+	size_t file_len = 0;
+	int ret;
 
+	*der = NULL;
 	ret = read_cert_file(path, &file, &file_len, why, why_len);
 	if (ret)
 		return ret;
 	/* DER: a SEQUENCE with a long-form length (any certificate is over 127 bytes) */
 	if (!(file_len > 2 && file[0] == 0x30 && file[1] > 0x80) &&
 	    memmem(file, file_len, "-----BEGIN ", 11)) {
-		ret = pem_cert_der(file, file_len, &der, &der_len, why, why_len);
+		ret = pem_cert_der(file, file_len, der, der_len, why, why_len);
 		free(file);
-		if (ret)
-			return ret;
-	} else {
-		der = file;
-		der_len = file_len;
+		return ret;
 	}
+	*der = file;
+	*der_len = file_len;
+	return 0;
+}
+
+static int load_cert(void *arg, const char *path, struct policy_cert_ids *ids, char *why,
+		     size_t why_len)
+{
+	struct compiled *c = arg;
+	unsigned char *der = NULL, *enc = NULL;
+	const unsigned char *q;
+	const ASN1_OCTET_STRING *skid;
+	size_t der_len = 0, hdr;
+	X509 *x = NULL;
+	int n, ret;
+
+	ret = cert_file_der(path, &der, &der_len, why, why_len);
+	if (ret)
+		return ret;
 	q = der;
 	x = der_len < (size_t)1 << 30 ? d2i_X509(NULL, &q, (long)der_len) : NULL;
 	if (!x) {

@@ -52,6 +52,13 @@ void compiled_free(struct compiled *c);
  */
 void ident_key(unsigned int kind, const uint8_t *id, size_t len, struct sha256_key *out);
 
+/*
+ * The DER of the certificate in a PEM or DER file, as the file holds it (not re-encoded): the
+ * reader of signer= rules and of execban lock's policy key. 0 or -errno, with why.
+ */
+int cert_file_der(const char *path, unsigned char **der, size_t *der_len, char *why,
+		  size_t why_len);
+
 /* ident_key() of a rule's identity. */
 void rule_key(const struct policy_rule *r, struct sha256_key *out);
 

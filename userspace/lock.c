@@ -399,30 +399,31 @@ int cmd_sign(int argc, char **argv)
 
 /* ---- execban lock ---- */
 
-static int cert_der(const char *path, unsigned char **der, int *len)
+/* The policy key's certificate: the DER of a PEM or DER file, checked to parse. */
+static int cert_der(const char *path, unsigned char **der, size_t *len)
 {
-	FILE *f = fopen(path, "r");
+	const unsigned char *q;
+	char why[256] = "";
 	X509 *x = NULL;
+	int ret;
 
-	*der = NULL;
-	if (!f) {
-		err("%s: %s", path, strerror(errno));
-		return -errno;
+	ret = cert_file_der(path, der, len, why, sizeof(why));
+	if (!ret) {
+		q = *der;
+		x = *len < (size_t)1 << 30 ? d2i_X509(NULL, &q, (long)*len) : NULL;
+		if (!x || q != *der + *len) {
+			snprintf(why, sizeof(why), "not an X.509 certificate (PEM or DER)");
+			ret = -EINVAL;
+		}
+		X509_free(x);
+		ERR_clear_error();
 	}
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	if (!x) {
-		rewind(f);
-		x = d2i_X509_fp(f, NULL);
+	if (ret) {
+		err("%s: %s", path, why[0] ? why : strerror(-ret));
+		free(*der);
+		*der = NULL;
 	}
-	fclose(f);
-	ERR_clear_error();
-	if (!x) {
-		err("%s: not an X.509 certificate (PEM or DER)", path);
-		return -EINVAL;
-	}
-	*len = i2d_X509(x, der);
-	X509_free(x);
-	return *len > 0 ? 0 : -EINVAL;
+	return ret;
 }
 
 int cmd_lock(int argc, char **argv)
@@ -437,7 +438,8 @@ int cmd_lock(int argc, char **argv)
 	unsigned char *der = NULL;
 	char restriction[64];
 	long ring, certkey;
-	int opt, len = 0, ret, dfd;
+	size_t len = 0;
+	int opt, ret, dfd;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (opt == 'k') {
@@ -465,15 +467,15 @@ int cmd_lock(int argc, char **argv)
 	}
 	if (cert_der(keypath, &der, &len))
 		return EXIT_FAIL;
-	EVP_Digest(der, (size_t)len, r.key_sha256, NULL, EVP_sha256(), NULL);
+	EVP_Digest(der, len, r.key_sha256, NULL, EVP_sha256(), NULL);
 
 	/*
 	 * The key's own keyring, restricted after the key is in it: from then on only keys the
 	 * policy key signed can be linked in, so root cannot add a key of its own to sign with.
 	 */
 	ring = syscall(SYS_add_key, "keyring", "execban:lock", NULL, 0, KEY_SPEC_USER_KEYRING);
-	certkey = ring < 0 ? -1 : syscall(SYS_add_key, "asymmetric", NULL, der, (size_t)len, ring);
-	OPENSSL_free(der);
+	certkey = ring < 0 ? -1 : syscall(SYS_add_key, "asymmetric", NULL, der, len, ring);
+	free(der);
 	if (ring < 0 || certkey < 0) {
 		err("the kernel refused the policy key: %s", strerror(errno));
 		return EXIT_SYSTEM;
