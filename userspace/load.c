@@ -547,12 +547,13 @@ static int set_features(const int *fd, uint32_t features)
 	return bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_EXIST) ? -errno : 0;
 }
 
-static uint32_t get_features(const int *fd)
+/* The attached programs' features, from the state map (its fd). */
+static uint32_t get_features(int state_fd)
 {
 	struct execban_state st;
 	uint32_t zero = 0;
 
-	return bpf_map_lookup_elem(fd[PM_STATE], &zero, &st) ? 0 : st.features;
+	return bpf_map_lookup_elem(state_fd, &zero, &st) ? 0 : st.features;
 }
 
 /* Why signer rules are not enforced, for load and status; NULL when they are. */
@@ -603,17 +604,15 @@ static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t featur
 		     c->info.n_signer_rules == 1 ? " is" : "s are", why);
 }
 
+/* get_features() for a caller without the maps open (lock mode: read-only). */
 static uint32_t get_features_pinned(void)
 {
-	struct execban_state st = {};
-	uint32_t zero = 0;
 	int fd = open_pinned_map_ro(PM_STATE);
+	uint32_t features = fd >= 0 ? get_features(fd) : 0;
 
-	if (fd >= 0) {
-		bpf_map_lookup_elem(fd, &zero, &st);
+	if (fd >= 0)
 		close(fd);
-	}
-	return st.features;
+	return features;
 }
 
 static void close_maps(int *fd)
@@ -765,7 +764,7 @@ int cmd_load(int argc, char **argv)
 		if (!ret)
 			ret = check_abi(fd);
 		if (!ret) {
-			features = get_features(fd);
+			features = get_features(fd[PM_STATE]);
 			if (features & EXECBAN_FEAT_SIGNERS)
 				kmod_keys_setup(&c);
 			ret = write_policy(fd, &c, &gen);

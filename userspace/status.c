@@ -107,7 +107,7 @@ static void usage_status(void)
 
 int cmd_status(int argc, char **argv)
 {
-	char lsms[512], hex[65], when[48];
+	char lsms[512], hex[65], keyhex[65], when[48];
 	struct execban_policy_info info;
 	struct execban_lock lk = {};
 	struct execban_state st;
@@ -190,6 +190,7 @@ int cmd_status(int argc, char **argv)
 		problem[problems++] = "events were lost (ring buffer full): is an event consumer running?";
 
 	hex_encode(info.digest, EXECBAN_SHA256_LEN, hex);
+	hex_encode(lk.key_sha256, EXECBAN_SHA256_LEN, keyhex);
 	if (json) {
 		printf("{\"loaded\":%s,\"enforcing\":%s,\"kernel\":\"%s\",\"lsm\":",
 		       loaded ? "true" : "false",
@@ -203,11 +204,9 @@ int cmd_status(int argc, char **argv)
 		       st.features & EXECBAN_FEAT_KMOD_HASH ? "true" : "false",
 		       st.features & EXECBAN_FEAT_SIGNERS ? "true" : "false");
 		json_str(signers_why ? signers_why : "");
-		hex_encode(lk.key_sha256, EXECBAN_SHA256_LEN, hex);
 		printf(",\"locked\":%s,\"lock\":{\"key_sha256\":\"%s\",\"min_version\":%llu,"
-		       "\"keyring\":%d}", lk.locked ? "true" : "false", lk.locked ? hex : "",
+		       "\"keyring\":%d}", lk.locked ? "true" : "false", lk.locked ? keyhex : "",
 		       (unsigned long long)lk.min_version, lk.keyring);
-		hex_encode(info.digest, EXECBAN_SHA256_LEN, hex);
 		printf(",\"generation\":%llu,\"policy\":{\"name\":", (unsigned long long)st.gen);
 		json_str(info.name);
 		printf(",\"version\":%llu,\"digest\":\"%s\",\"mode\":\"%s\",\"rules\":%u,"
@@ -246,14 +245,11 @@ int cmd_status(int argc, char **argv)
 		       !loaded ? "" : st.features & EXECBAN_FEAT_SIGNERS ?
 		       ", hashing and signers through it" : st.features & EXECBAN_FEAT_KMOD_HASH ?
 		       ", hashing through it" : ", not used by the programs");
-		if (lk.locked) {
-			hex_encode(lk.key_sha256, EXECBAN_SHA256_LEN, hex);
+		if (lk.locked)
 			printf("  lock         LOCKED until reboot: only policies signed by the key "
-			       "with certificate sha256 %.16s… load (keyring %d)\n", hex, lk.keyring);
-			hex_encode(info.digest, EXECBAN_SHA256_LEN, hex);
-		} else if (loaded) {
+			       "with certificate sha256 %.16s… load (keyring %d)\n", keyhex, lk.keyring);
+		else if (loaded)
 			printf("  lock         not locked\n");
-		}
 		if (loaded) {
 			printf("  policy       %s%s%s version %llu, generation %llu\n",
 			       info.name[0] ? "\"" : "", info.name[0] ? info.name : "(unnamed)",
