@@ -304,6 +304,12 @@ static int cmp_sha256(const void *a, const void *b)
 	return memcmp(a, b, EXECBAN_SHA256_LEN);
 }
 
+static size_t put(uint8_t *buf, size_t at, const void *src, size_t len)
+{
+	memcpy(buf + at, src, len);
+	return at + len;
+}
+
 /* SHA-256 over a canonical form of everything the kernel enforces. */
 static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LEN])
 {
@@ -329,13 +335,18 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 		uint64_t size = r->has_size ? r->size : UINT64_MAX;
 		const char *reason = r->reason_id == EXECBAN_NO_REASON ? "" :
 				     p->reasons[r->reason_id];
+		/* kind, key, size, action, label, reason with its NUL: one update per rule */
+		uint8_t rec[2 + EXECBAN_SHA256_LEN + 8 + 2 + EXECBAN_LABEL_LEN + EXECBAN_REASON_LEN];
+		size_t n = 0, rlen = strnlen(reason, EXECBAN_REASON_LEN - 1);
 
-		EVP_DigestUpdate(ctx, &r->ident_kind, sizeof(r->ident_kind));
-		EVP_DigestUpdate(ctx, c->keys[i].b, EXECBAN_SHA256_LEN);
-		EVP_DigestUpdate(ctx, &size, sizeof(size));
-		EVP_DigestUpdate(ctx, &r->action, sizeof(r->action));
-		EVP_DigestUpdate(ctx, r->label, sizeof(r->label));
-		EVP_DigestUpdate(ctx, reason, strlen(reason) + 1);
+		n = put(rec, n, &r->ident_kind, sizeof(r->ident_kind));
+		n = put(rec, n, c->keys[i].b, EXECBAN_SHA256_LEN);
+		n = put(rec, n, &size, sizeof(size));
+		n = put(rec, n, &r->action, sizeof(r->action));
+		n = put(rec, n, r->label, sizeof(r->label));
+		n = put(rec, n, reason, rlen);
+		rec[n++] = 0;
+		EVP_DigestUpdate(ctx, rec, n);
 	}
 	for (i = 0; i < p->n_interps; i++)
 		EVP_DigestUpdate(ctx, p->interps[i].path, strlen(p->interps[i].path) + 1);
@@ -380,21 +391,25 @@ static int key_rules(struct compiled *c)
 	bool sorted = true;
 	int ret = 0;
 
-	k = calloc(n + 1, sizeof(*k));
-	if (!k)
-		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		rule_key(&p->rules[i], &k[i].key);
-		k[i].idx = i;
-		if (i && memcmp(k[i - 1].key.b, k[i].key.b, EXECBAN_SHA256_LEN) >= 0)
+		rule_key(&p->rules[i], &c->keys[i]);
+		if (i && memcmp(c->keys[i - 1].b, c->keys[i].b, EXECBAN_SHA256_LEN) >= 0)
 			sorted = false;
 	}
 	if (!sorted) {
+		k = calloc(n + 1, sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		for (i = 0; i < n; i++) {
+			k[i].key = c->keys[i];
+			k[i].idx = i;
+		}
 		qsort(k, n, sizeof(*k), cmp_keyed);
 		/* Permute the rules in place, cycle by cycle (they may be a million). */
 		for (i = 0; i < n; i++) {
 			struct policy_rule tmp;
 
+			c->keys[i] = k[i].key;
 			if (k[i].idx == i)
 				continue;
 			tmp = p->rules[i];
@@ -408,14 +423,14 @@ static int key_rules(struct compiled *c)
 			p->rules[j] = tmp;
 			k[j].idx = j;
 		}
+		free(k);
 	}
-	for (i = 0; i < n; i++) {
-		c->keys[i] = k[i].key;
+	for (i = 1; i < n; i++) {
 		/*
 		 * Distinct identities have distinct keys, short of a SHA-256 collision; but a
 		 * sha256= rule can copy a signer rule's key from "execban show".
 		 */
-		if (i && !memcmp(k[i - 1].key.b, k[i].key.b, EXECBAN_SHA256_LEN)) {
+		if (!memcmp(c->keys[i - 1].b, c->keys[i].b, EXECBAN_SHA256_LEN)) {
 			const struct policy_rule *a = &p->rules[i - 1], *b = &p->rules[i];
 			const struct policy_rule *s = a->ident_kind == EXECBAN_IDENT_SHA256 ? b : a;
 			const struct policy_rule *h = s == a ? b : a;
@@ -427,7 +442,6 @@ static int key_rules(struct compiled *c)
 			ret = -EINVAL;
 		}
 	}
-	free(k);
 	return ret;
 }
 
