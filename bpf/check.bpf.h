@@ -29,12 +29,18 @@ static __always_inline int deny_ret(void)
 /* Set by the loader before load. */
 const volatile bool use_kmod_hash = false;	/* execban.ko's kfuncs are present */
 const volatile bool use_kmod_signer = false;	/* ... and signer rules can be enforced */
+/* ... and it reports closes of written files, and hashes from the page cache without sleeping */
+const volatile bool use_kmod_install = false;
 
 /* execban.ko (kmod/kfuncs.c); absent module: the guarded calls are dead code to the verifier. */
 extern int execban_file_sha256(struct file *file, __u8 *digest, __u32 digest__sz) __ksym __weak;
 extern int execban_file_signer(struct file *file, __u8 *out, __u32 out__sz) __ksym __weak;
 extern int execban_file_verify_signer(struct file *file, __u32 kind) __ksym __weak;
 extern __u32 execban_kmod_open_marker(void) __ksym __weak;
+extern int execban_dentry_sha256_nowait(struct dentry *dentry, __u8 *digest,
+					__u32 digest__sz) __ksym __weak;
+extern int execban_install_probe(struct file *file) __ksym __weak;
+extern int execban_install_watch_file(struct file *file) __ksym __weak;
 extern int execban_dentry_sha256(struct dentry *dentry, __u8 *digest, __u32 digest__sz) __ksym __weak;
 extern int execban_dentry_signer(struct dentry *dentry, __u8 *out, __u32 out__sz) __ksym __weak;
 extern int execban_dentry_verify_signer(struct dentry *dentry, __u32 kind) __ksym __weak;
@@ -132,15 +138,6 @@ static __always_inline void cache_begin(struct execban_inode_cache *c, const str
 	}
 }
 
-/*
- * Cache only while nobody can write: a writer racing the read could change bytes within one
- * timestamp tick. Exec'd files have writes denied (ETXTBSY) already.
- */
-static __always_inline bool cacheable(struct inode *inode)
-{
-	return BPF_CORE_READ(inode, i_writecount.counter) <= 0;
-}
-
 /* What a hook knows about the access being checked. */
 struct access {
 	struct file *file;	/* the file, or */
@@ -148,10 +145,25 @@ struct access {
 	bool by_dentry;		/* a constant in each hook, so each program has one kind only */
 	bool by_mem;		/* neither: an init_module image in memory (mem_size bytes) */
 	bool quarantine;	/* a rename into a quarantine folder: a match is audited only */
+	/*
+	 * Nothing can be refused (a file at its last writer's close): every outcome, a match
+	 * or a file that could not be read, is audited.
+	 */
+	bool report_only;
 	__u64 mem_size;
 	const char *filename;	/* as asked for (exec), the new name (rename, link), or NULL */
 	__u16 action;		/* enum execban_action */
 };
+
+/*
+ * Cache only while nobody can write: a writer racing the read could change bytes within one
+ * timestamp tick. Exec'd files have writes denied (ETXTBSY) already.
+ */
+static __always_inline bool cacheable(struct inode *inode, const struct access *a)
+{
+	/* At its last writer's close the closing writer still counts, and writes no more. */
+	return BPF_CORE_READ(inode, i_writecount.counter) <= (a->report_only ? 1 : 0);
+}
 
 static __always_inline struct inode *access_inode(const struct access *a)
 {
@@ -204,16 +216,20 @@ static __always_inline int file_digest(const struct access *a, struct inode *ino
 		stat_inc(EXECBAN_STAT_CACHE_HITS);
 		return 0;
 	}
-	/* Hooks that may not sleep cannot hash: only a cached digest can answer there. */
-	if (!can_hash)
+	if (can_hash) {
+		ret = hash_file(a, k->b);
+	} else if (a->by_dentry && use_kmod_install) {
+		/* A hard link: what the page cache holds, read without sleeping. */
+		ret = execban_dentry_sha256_nowait(a->dentry, k->b, EXECBAN_SHA256_LEN);
+	} else {
+		/* Other hooks that may not sleep: only a cached digest can answer there. */
 		return -ENODATA;
-
-	ret = hash_file(a, k->b);
+	}
 	stat_inc(EXECBAN_STAT_HASHES);
 	if (ret)
 		return ret;
 
-	if (c && cacheable(inode)) {
+	if (c && cacheable(inode, a)) {
 		cache_begin(c, &now, EXECBAN_CACHE_DIGEST);
 		__builtin_memcpy(c->sha256, k->b, EXECBAN_SHA256_LEN);
 		c->valid |= EXECBAN_CACHE_DIGEST;
@@ -270,7 +286,7 @@ static __always_inline int file_signer(const struct access *a, struct inode *ino
 		ret = execban_dentry_signer(a->dentry, (__u8 *)sg, sizeof(*sg));
 	if (ret)
 		return ret;
-	if (c && cacheable(inode)) {
+	if (c && cacheable(inode, a)) {
 		cache_begin(c, &now, EXECBAN_CACHE_SIGNER);
 		c->signer = *sg;
 		c->valid |= EXECBAN_CACHE_SIGNER;
@@ -511,7 +527,8 @@ static __always_inline void emit_event(const struct access *a, struct inode *ino
 	} else if (a->by_dentry) {
 		e->flags |= EXECBAN_EVF_PATH_SLOTS | EXECBAN_EVF_PATH_FSREL;
 		n = walk_path(a->dentry, NULL, e->path) ? 0 : -1;
-	} else if (can_sleep) {
+	} else if (can_sleep && BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), fs)) {
+		/* d_path() resolves against current->fs, gone in a task's last closes at exit. */
 		n = bpf_d_path(&a->file->f_path, e->path, sizeof(e->path));
 		if (n < 0)
 			e->path[0] = 0;
@@ -544,17 +561,30 @@ static __always_inline void count_hit(struct execban_sha256_key *k)
 }
 
 /*
- * Decide an access to a file. Returns 0 (allow) or -EPERM (deny). can_hash (a constant) is
- * true only in hooks that may sleep; elsewhere only a cached digest can be used, and a file
- * that could be banned but has no cached digest is refused (fail closed).
+ * The verdict when the file cannot be judged (unreadable, unknown signer, a policy that kept
+ * switching): refused, where anything can be.
  */
+static __always_inline __u16 fail_verdict(const struct access *a)
+{
+	return a->report_only ? EXECBAN_VERDICT_AUDITED : EXECBAN_VERDICT_DENIED;
+}
+
+/* check_access()'s answer for a refusal: -EPERM, or 0 where nothing can be refused. */
+static __always_inline int refuse(const struct access *a)
+{
+	if (a->report_only)
+		return 0;
+	return deny_ret();
+}
+
 /*
  * The verdict for a matched rule: audit by the rule, by the policy's mode, or for a move into
  * quarantine; else deny.
  */
-static __always_inline __u16 verdict_of(const struct verdict *v, bool quarantine)
+static __always_inline __u16 verdict_of(const struct verdict *v, const struct access *a)
 {
-	if (quarantine || v->mode == EXECBAN_MODE_AUDIT || v->rule.action == EXECBAN_RULE_AUDIT) {
+	if (a->quarantine || a->report_only || v->mode == EXECBAN_MODE_AUDIT ||
+	    v->rule.action == EXECBAN_RULE_AUDIT) {
 		stat_inc(EXECBAN_STAT_AUDITED);
 		return EXECBAN_VERDICT_AUDITED;
 	}
@@ -592,8 +622,10 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 	} else if ((ret = file_digest(a, inode, &k, &evflags, can_hash))) {
 		/*
 		 * A file known by its dentry only (rename, chmod, link) that execban.ko cannot
-		 * read (no module, a filesystem it cannot read that way, or a hook that cannot
-		 * sleep and nothing cached): let it through; its bytes are judged when run.
+		 * read (no module, or a filesystem it cannot read that way): let it through;
+		 * its bytes are judged when run. A link of a file not wholly in the page cache
+		 * (-EAGAIN) is refused below, as any file that could be banned and cannot be
+		 * read.
 		 */
 		if (a->by_dentry && (ret == -EOPNOTSUPP || ret == -ENODATA))
 			return 0;
@@ -603,9 +635,9 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 		 */
 		stat_inc(EXECBAN_STAT_HASH_ERRORS);
 		v.gen = policy_gen();
-		emit_event(a, inode, &k, &v, NULL, EXECBAN_VERDICT_DENIED,
+		emit_event(a, inode, &k, &v, NULL, fail_verdict(a),
 			   evflags | EXECBAN_EVF_HASH_ERROR, can_hash);
-		return deny_ret();
+		return refuse(a);
 	} else {
 		hashed = true;
 		policy_match(&k, &v);
@@ -623,9 +655,9 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 			v.gen = policy_gen();
 			if (!hashed)
 				evflags |= EXECBAN_EVF_NO_DIGEST;
-			emit_event(a, inode, &k, &v, sg, EXECBAN_VERDICT_DENIED,
+			emit_event(a, inode, &k, &v, sg, fail_verdict(a),
 				   evflags | EXECBAN_EVF_SIG_ERROR, can_hash);
-			return deny_ret();
+			return refuse(a);
 		}
 		signer_match(sg, &v);
 		if (v.matched && v.rule.ident_kind != EXECBAN_IDENT_SHA256) {
@@ -643,18 +675,18 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 decide:
 	if (v.exhausted) {
 		/* The policy kept switching under us: refuse rather than guess. */
-		emit_event(a, inode, &k, &v, sg, EXECBAN_VERDICT_DENIED,
+		emit_event(a, inode, &k, &v, sg, fail_verdict(a),
 			   evflags | EXECBAN_EVF_GEN_EXHAUSTED, can_hash);
-		return deny_ret();
+		return refuse(a);
 	}
 	if (!v.matched)
 		return 0;
 
 	count_hit(&v.key);
-	verdict = verdict_of(&v, a->quarantine);
+	verdict = verdict_of(&v, a);
 	emit_event(a, inode, &k, &v, sg, verdict, evflags, can_hash);
 	if (verdict == EXECBAN_VERDICT_DENIED)
-		return deny_ret();
+		return refuse(a);
 	return 0;
 }
 
@@ -781,7 +813,7 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 	if (!v.matched)
 		return 0;
 	count_hit(&v.key);
-	verdict = verdict_of(&v, a->quarantine);
+	verdict = verdict_of(&v, a);
 	emit_event(a, NULL, &k, &v, sg, verdict, evflags, false);
 	if (verdict == EXECBAN_VERDICT_DENIED)
 		return deny_ret();

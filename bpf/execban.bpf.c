@@ -10,18 +10,22 @@
  *                              PROT_EXEC: cache its digest if it could be banned.
  *   lsm/file_mprotect          making a file mapping executable: cannot sleep, so decides
  *                              from the cached digest; uncached and possibly banned: denied.
- *   lsm.s/kernel_read_file     finit_module() and kexec of a banned file: denied.
+ *   lsm.s/kernel_read_file     finit_module() and kexec of a banned file: denied. Also
+ *                              execban.ko handing over a file whose last writer is closing
+ *                              it: a banned one is reported as an "install", not refused.
  *   lsm/kernel_post_load_data  init_module() of a banned image (in memory only: what kmod
  *                              does for compressed modules): denied, through execban.ko.
  *   lsm.s/file_open            an interpreter named by the policy (bash, python3, ...) opening
  *                              a banned script to read it: denied. Opened for writing: drop
- *                              the inode's cached digest.
+ *                              the inode's cached digest, and have execban.ko watch for the
+ *                              last close of files written on that filesystem.
  *   lsm/path_truncate          drop it on truncate(2) by path (no open involved).
  *   lsm.s/inode_rename         installing: renaming a banned file into place (dpkg, rpm,
  *                              install(1), downloaders) is denied.
  *   lsm.s/inode_setattr        installing: adding an execute bit to a banned file is denied.
- *   lsm/inode_link             installing: a hard link to a banned file is denied (decided
- *                              from the cache: this hook cannot sleep).
+ *   lsm/inode_link             installing: a hard link to a banned file is denied (this hook
+ *                              cannot sleep: decided from the digest cache, or by hashing
+ *                              the page cache without I/O).
  *                              These three have a dentry and no file: execban.ko reads the
  *                              bytes from the page cache where it can (see kmod/source.c);
  *                              where it cannot, the file is judged when it is run.
@@ -98,14 +102,27 @@ int BPF_PROG(execban_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	return check_access(&a, false);
 }
 
+/*
+ * Also how execban.ko hands over a file its last writer is closing (READING_POLICY, told
+ * from any other such call by execban_install_probe()): an "install", reported, never
+ * refused (a close cannot fail; the file is refused when it is run).
+ */
 SEC("lsm.s/kernel_read_file")
 int BPF_PROG(execban_kernel_read_file, struct file *file, enum kernel_read_file_id id,
 	     bool contents, int ret)
 {
 	struct access a = { .file = file, .action = EXECBAN_ACT_MODULE };
+	struct access inst = { .file = file, .action = EXECBAN_ACT_INSTALL, .report_only = true };
 
 	if (ret)
 		return ret;
+	if (id == READING_POLICY) {
+		if (!use_kmod_install || !execban_install_probe(file))
+			return 0;
+		stat_inc(EXECBAN_STAT_INSTALL_CHECKS);
+		check_access(&inst, true);
+		return 0;
+	}
 	if (id != READING_MODULE && id != READING_KEXEC_IMAGE)
 		return 0;
 	return check_access(&a, true);
@@ -208,6 +225,9 @@ int BPF_PROG(execban_file_open, struct file *file, int ret)
 		return 0;
 	if (file->f_mode & FMODE_WRITE) {
 		bpf_inode_storage_delete(&inode_cache, file->f_inode);
+		/* Its last close is reported if the file is banned then (execban.ko). */
+		if (use_kmod_install)
+			execban_install_watch_file(file);
 		return 0;
 	}
 	/* Exec's own open is judged in bprm_check_security; other readers are not ours. */
@@ -223,7 +243,10 @@ struct mnt_idmap;	/* 6.3+; vmlinux.h is from 6.1 */
 #define ATTR_MODE	(1 << 0)
 #define S_IXUGO		00111
 
-/* rename(2): the file being renamed is judged (RENAME_EXCHANGE's other file is not). */
+/*
+ * rename(2): the file being renamed is judged. For RENAME_EXCHANGE the kernel calls the hook
+ * twice, the second time with the two files swapped: both are judged.
+ */
 SEC("lsm.s/inode_rename")
 int BPF_PROG(execban_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	     struct inode *new_dir, struct dentry *new_dentry, int ret)
@@ -286,7 +309,10 @@ int BPF_PROG(execban_inode_setattr_idmap, struct mnt_idmap *idmap, struct dentry
 	return setattr_check(dentry, attr);
 }
 
-/* link(2): cannot sleep, so decided from the cache; uncached, the file is judged when run. */
+/*
+ * link(2): cannot sleep. Decided from the cache, else from what the page cache holds
+ * (execban.ko, without I/O): a file that could be banned and is not all there is refused.
+ */
 SEC("lsm/inode_link")
 int BPF_PROG(execban_inode_link, struct dentry *old_dentry, struct inode *dir,
 	     struct dentry *new_dentry, int ret)

@@ -147,6 +147,8 @@ struct execban_state {
 enum execban_features {
 	EXECBAN_FEAT_KMOD_HASH = 1U << 0,	/* hashing with execban.ko */
 	EXECBAN_FEAT_SIGNERS = 1U << 1,		/* signer rules enforced (execban.ko) */
+	/* banned files reported at their last close; hard links hashed from the page cache */
+	EXECBAN_FEAT_INSTALL = 1U << 2,
 };
 
 /* Value of the per-CPU "event_seq" array. */
@@ -187,6 +189,7 @@ enum execban_stat {
 	EXECBAN_STAT_SIG_ERRORS = 11,	/* unreadable signature: failed closed (denied) */
 	EXECBAN_STAT_TAMPER = 12,	/* lock mode refused an attempt (a "tamper" event) */
 	EXECBAN_STAT_SIGNED_LOADS = 13,	/* signed policies installed by the kernel */
+	EXECBAN_STAT_INSTALL_CHECKS = 14,	/* files checked at their last writer's close */
 	EXECBAN_STAT_MAX = 16,
 };
 

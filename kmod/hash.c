@@ -9,11 +9,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/hash.h>
+#include <crypto/sha2.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/kmod.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -125,4 +128,48 @@ out_zero_desc:
 out_free_buf:
 	kvfree(buf);
 	return err;
+}
+
+/**
+ * execban_hash_page_cache() - SHA-256 of a file from its page cache alone
+ * @inode: a regular file's inode (the real one, below an overlay)
+ * @digest: SHA256_DIGEST_SIZE bytes, written only on success
+ *
+ * For hooks that cannot sleep (inode_link): no I/O, no allocation, no lock
+ * but the page cache's RCU. A file just written, the usual thing to hard-link
+ * into place, is there in full; one that is not is not read. Bounded by
+ * EXECBAN_HASH_NOWAIT_MAX, as the caller cannot be preempted on every kernel.
+ *
+ * Context: any; does not sleep.
+ * Return: 0; -EAGAIN if a page is not in the page cache or not up to date;
+ * -EFBIG above EXECBAN_HASH_NOWAIT_MAX.
+ */
+int execban_hash_page_cache(struct inode *inode, u8 *digest)
+{
+	struct address_space *mapping = inode->i_mapping;
+	loff_t size = i_size_read(inode), pos;
+	struct sha256_state st;
+	struct page *page;
+	size_t n;
+	void *p;
+
+	if (size > EXECBAN_HASH_NOWAIT_MAX)
+		return -EFBIG;
+	sha256_init(&st);
+	for (pos = 0; pos < size; pos += n) {
+		page = find_get_page(mapping, pos >> PAGE_SHIFT);
+		if (!page)
+			return -EAGAIN;
+		if (!PageUptodate(page)) {
+			put_page(page);
+			return -EAGAIN;
+		}
+		n = min_t(loff_t, PAGE_SIZE, size - pos);
+		p = kmap_local_page(page);
+		sha256_update(&st, p, n);
+		kunmap_local(p);
+		put_page(page);
+	}
+	sha256_final(&st, digest);
+	return 0;
 }

@@ -24,6 +24,7 @@
 #include "execban.h"
 #include "execban_kmod.h"
 #include "hash.h"
+#include "install.h"
 #include "kfuncs.h"
 #include "signer.h"
 #include "source.h"
@@ -63,8 +64,10 @@ static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
  * path with the opener's credentials. That open is marked FMODE_NONOTIFY,
  * which open(2) cannot set: it raises no fanotify event, and execban's own
  * file_open program, which it runs through, recognises and skips it
- * (execban_kmod_open_marker()). NULL, non-regular files and files not open for
- * reading are refused. On 0, release with put_src().
+ * (execban_kmod_open_marker()). The same second open reads a file its last
+ * writer is closing (install.c), which it may have opened write-only. NULL,
+ * non-regular files and other files not open for reading are refused. On 0,
+ * release with put_src().
  */
 static int get_src(struct file *file, struct execban_src *src)
 {
@@ -72,7 +75,8 @@ static int get_src(struct file *file, struct execban_src *src)
 
 	if (!file || !S_ISREG(file_inode(file)->i_mode))
 		return -EINVAL;
-	if (!(file->f_mode & FMODE_READ))
+	/* A writer closing its file (install.c) may not have opened it for reading. */
+	if (!(file->f_mode & FMODE_READ) && !execban_install_probing(file))
 		return -EBADF;
 	if (!(file->f_mode & FMODE_CAN_READ)) {
 		r = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE | __FMODE_NONOTIFY,
@@ -158,6 +162,36 @@ __bpf_kfunc int execban_dentry_sha256(struct dentry *dentry, u8 *digest, u32 dig
 	      execban_src_from_dentry(dentry, &src);
 	if (!err)
 		err = execban_hash_src(&src, digest);
+	if (err)
+		memset(digest, 0, min_t(u32, digest__sz, EXECBAN_SHA256_SIZE));
+	return err;
+}
+
+/**
+ * execban_dentry_sha256_nowait() - execban_dentry_sha256() where nothing may sleep
+ * @dentry: e.g. old_dentry in lsm/inode_link
+ * @digest: buffer for the digest
+ * @digest__sz: size of @digest, at least 32
+ *
+ * Hashes the real inode's page cache as it is, reading nothing from disk
+ * (hash.c: execban_hash_page_cache()), on any filesystem.
+ *
+ * Context: any BPF LSM program; does not sleep.
+ * Return: 0; -EINVAL for a negative dentry, not a regular file or a short
+ * @digest; -EAGAIN when part of the file is not in the page cache; -EFBIG
+ * for a file above 64 MiB. On error the digest is zeroed.
+ */
+__bpf_kfunc int execban_dentry_sha256_nowait(struct dentry *dentry, u8 *digest, u32 digest__sz)
+{
+	struct inode *inode = NULL;
+	int err = -EINVAL;
+
+	if (!digest)
+		return -EINVAL;
+	if (digest__sz >= EXECBAN_SHA256_SIZE && dentry && !d_is_negative(dentry))
+		inode = d_real_inode(dentry);
+	if (inode && S_ISREG(inode->i_mode))
+		err = execban_hash_page_cache(inode, digest);
 	if (err)
 		memset(digest, 0, min_t(u32, digest__sz, EXECBAN_SHA256_SIZE));
 	return err;
@@ -354,6 +388,42 @@ __bpf_kfunc int execban_mem_signer(const u8 *tail, u32 tail__sz, u64 file_len, u
 }
 
 /**
+ * execban_install_probe() - is @file handed over at its last writer's close?
+ * @file: the file of an lsm.s/kernel_read_file call with READING_POLICY
+ *
+ * The module reports closes of written files by calling
+ * security_kernel_read_file(file, READING_POLICY, true) (install.c); this
+ * tells such a call from any other. The kfuncs read such a file even if it
+ * was opened write-only.
+ *
+ * Context: any BPF LSM program.
+ * Return: 1 if it is, else 0.
+ */
+__bpf_kfunc int execban_install_probe(struct file *file)
+{
+	return file && execban_install_probing(file);
+}
+
+/**
+ * execban_install_watch_file() - report the last close of files written on
+ *	@file's filesystem
+ * @file: a file being opened for writing (lsm.s/file_open)
+ *
+ * Adds the module's close-of-write watch on @file's superblock if it has none
+ * yet (one lockless lookup when it has).
+ *
+ * Context: sleepable BPF LSM programs only: KF_SLEEPABLE.
+ * Return: 0, -EINVAL for a NULL @file, -ENOMEM, or another -errno of adding
+ * the watch.
+ */
+__bpf_kfunc int execban_install_watch_file(struct file *file)
+{
+	if (!file)
+		return -EINVAL;
+	return execban_install_watch(file_inode(file)->i_sb);
+}
+
+/**
  * execban_kmod_open_marker() - the f_mode bit of the module's own opens
  *
  * FMODE_NONOTIFY, whose value differs between kernel releases: a file_open
@@ -393,6 +463,9 @@ BTF_ID_FLAGS(func, execban_sha256_init)
 BTF_ID_FLAGS(func, execban_sha256_update)
 BTF_ID_FLAGS(func, execban_sha256_final)
 BTF_ID_FLAGS(func, execban_mem_signer)
+BTF_ID_FLAGS(func, execban_dentry_sha256_nowait, EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_install_probe, EXECBAN_KF_FILE_ARG)
+BTF_ID_FLAGS(func, execban_install_watch_file, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
 BTF_ID_FLAGS(func, execban_kmod_open_marker)
 BTF_ID_FLAGS(func, execban_kmod_abi_version)
 BTF_KFUNCS_END(execban_kfunc_ids)

@@ -6,6 +6,8 @@
  * - execban_file_sha256(): SHA-256 of a whole file (hash.c, kfuncs.c);
  * - execban_file_signer(), execban_file_verify_signer(): who signed a file,
  *   and whether a banned certificate really did (signer.c);
+ * - execban_install_probe(), execban_install_watch_file(): files reported
+ *   when their last writer closes them ("install" events, install.c);
  * - execban_kmod_open_marker(), execban_kmod_abi_version(): for the loader
  *   and the programs.
  *
@@ -20,6 +22,7 @@
 
 #include "execban_kmod.h"
 #include "hash.h"
+#include "install.h"
 #include "kfuncs.h"
 #include "signer.h"
 
@@ -33,15 +36,20 @@ static int __init execban_init(void)
 	err = execban_signer_init();
 	if (err)
 		goto err_hash_exit;
+	err = execban_install_init();
+	if (err)
+		goto err_signer_exit;
 
 	/* Last: from here on BPF programs can call the kfuncs. */
 	err = execban_kfuncs_register();
 	if (err)
-		goto err_signer_exit;
+		goto err_install_exit;
 
 	pr_info("kfunc ABI %d ready\n", EXECBAN_KMOD_ABI);
 	return 0;
 
+err_install_exit:
+	execban_install_exit();
 err_signer_exit:
 	execban_signer_exit();
 err_hash_exit:
@@ -51,6 +59,7 @@ err_hash_exit:
 
 static void __exit execban_exit(void)
 {
+	execban_install_exit();
 	execban_signer_exit();
 	execban_hash_exit();
 }

@@ -309,6 +309,9 @@ static uint32_t kmod_features(void)
 		"execban_sha256_init", "execban_sha256_update", "execban_sha256_final",
 		"execban_mem_signer",
 	};
+	static const char *const install_kfuncs[] = {
+		"execban_install_probe", "execban_install_watch_file", "execban_dentry_sha256_nowait",
+	};
 	struct btf *vmlinux, *mod = NULL;
 	uint32_t f = 0;
 	size_t i;
@@ -323,6 +326,11 @@ static uint32_t kmod_features(void)
 		for (i = 0; i < sizeof(signer_kfuncs) / sizeof(signer_kfuncs[0]); i++)
 			if (btf__find_by_name_kind(mod, signer_kfuncs[i], BTF_KIND_FUNC) <= 0)
 				f &= ~EXECBAN_FEAT_SIGNERS;
+		if (f & EXECBAN_FEAT_SIGNERS)
+			f |= EXECBAN_FEAT_INSTALL;
+		for (i = 0; i < sizeof(install_kfuncs) / sizeof(install_kfuncs[0]); i++)
+			if (btf__find_by_name_kind(mod, install_kfuncs[i], BTF_KIND_FUNC) <= 0)
+				f &= ~EXECBAN_FEAT_INSTALL;
 	}
 	btf__free(mod);
 	btf__free(vmlinux);
@@ -332,6 +340,9 @@ static uint32_t kmod_features(void)
 	else if (!(f & EXECBAN_FEAT_SIGNERS))
 		warn("the loaded execban.ko is older than this execban (no signer kfuncs): "
 		     "load the current module for signer rules");
+	else if (!(f & EXECBAN_FEAT_INSTALL))
+		warn("the loaded execban.ko is older than this execban: banned files are not "
+		     "reported when written (install events); load the current module");
 	return f;
 }
 
@@ -440,6 +451,7 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 	features = kmod_features();
 	skel->rodata->use_kmod_hash = features & EXECBAN_FEAT_KMOD_HASH;
 	skel->rodata->use_kmod_signer = features & EXECBAN_FEAT_SIGNERS;
+	skel->rodata->use_kmod_install = features & EXECBAN_FEAT_INSTALL;
 	idmap = setattr_has_idmap();
 	bpf_program__set_autoload(skel->progs.execban_inode_setattr, !idmap);
 	bpf_program__set_autoload(skel->progs.execban_inode_setattr_idmap, idmap);
@@ -784,7 +796,8 @@ int cmd_load(int argc, char **argv)
 		ret = created ? init_and_pin_maps(skel, fd) : check_abi(fd);
 	if (!ret) {
 		features = (skel->rodata->use_kmod_hash ? EXECBAN_FEAT_KMOD_HASH : 0) |
-			   (skel->rodata->use_kmod_signer ? EXECBAN_FEAT_SIGNERS : 0);
+			   (skel->rodata->use_kmod_signer ? EXECBAN_FEAT_SIGNERS : 0) |
+			   (skel->rodata->use_kmod_install ? EXECBAN_FEAT_INSTALL : 0);
 		if (features & EXECBAN_FEAT_SIGNERS)
 			kmod_keys_setup(&c);
 		ret = write_policy(fd, &c, &gen);

@@ -31,6 +31,7 @@ static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_SIGNER_CACHE_HITS] = "signer_cache_hits",
 	[EXECBAN_STAT_SIG_ERRORS] = "signature_errors",
 	[EXECBAN_STAT_TAMPER] = "tamper_refused", [EXECBAN_STAT_SIGNED_LOADS] = "signed_loads",
+	[EXECBAN_STAT_INSTALL_CHECKS] = "install_checks",
 };
 
 struct hit {
@@ -199,10 +200,11 @@ int cmd_status(int argc, char **argv)
 		json_str(lsms);
 		printf(",\"bpf_lsm\":%s,\"hooks_attached\":%d,\"hooks_expected\":%d,"
 		       "\"kmod\":%s,\"kmod_hashing\":%s,\"signers_enforced\":%s,"
-		       "\"signers_inactive_why\":",
+		       "\"install_reports\":%s,\"signers_inactive_why\":",
 		       bpf_lsm ? "true" : "false", attached, n_programs, kmod ? "true" : "false",
 		       st.features & EXECBAN_FEAT_KMOD_HASH ? "true" : "false",
-		       st.features & EXECBAN_FEAT_SIGNERS ? "true" : "false");
+		       st.features & EXECBAN_FEAT_SIGNERS ? "true" : "false",
+		       st.features & EXECBAN_FEAT_INSTALL ? "true" : "false");
 		json_str(signers_why ? signers_why : "");
 		printf(",\"locked\":%s,\"lock\":{\"key_sha256\":\"%s\",\"min_version\":%llu,"
 		       "\"keyring\":%d}", lk.locked ? "true" : "false", lk.locked ? keyhex : "",
@@ -242,7 +244,9 @@ int cmd_status(int argc, char **argv)
 		printf("  kernel       %s, LSMs %s\n", u.release, lsms);
 		printf("  hooks        %d of %d attached\n", attached, n_programs);
 		printf("  kmod         %s%s\n", kmod ? "execban.ko loaded" : "not loaded",
-		       !loaded ? "" : st.features & EXECBAN_FEAT_SIGNERS ?
+		       !loaded ? "" : st.features & EXECBAN_FEAT_INSTALL ?
+		       ", hashing, signers and install reports through it" :
+		       st.features & EXECBAN_FEAT_SIGNERS ?
 		       ", hashing and signers through it" : st.features & EXECBAN_FEAT_KMOD_HASH ?
 		       ", hashing through it" : ", not used by the programs");
 		if (lk.locked)

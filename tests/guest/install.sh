@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Installation: a banned file put in place to run. Renaming it into place, adding an execute
-# bit, and hard-linking it are refused (lsm.s/inode_rename, lsm.s/inode_setattr, lsm/inode_link;
-# execban.ko reads the bytes through the page cache, as those hooks have no open file), on the
+# Installation: a banned file put in place to run. Renaming it into place (RENAME_EXCHANGE
+# too), adding an execute bit, and hard-linking it are refused (lsm.s/inode_rename,
+# lsm.s/inode_setattr, lsm/inode_link; execban.ko reads the bytes through the page cache, as
+# those hooks have no open file; a link, which cannot sleep, only from what it holds), on the
 # guest's overlay root (tmpfs upper), tmpfs and ext4; and a real package: dpkg -i of a .deb
-# shipping a banned binary fails and leaves nothing runnable. Each with a control.
+# shipping a banned binary fails and leaves nothing runnable. A banned file written under any
+# name is reported ("install") when its last writer closes it (execban.ko's close watch). Each
+# with a control.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -35,6 +38,29 @@ drain_events "$W/ev"
 check "rename event: action, verdict, the file's path and the new name" event_has "$W/ev" \
 	"e['action']=='rename' and e['verdict']=='denied' and '$W/dl.part'.endswith(e['path']) and e['path'].endswith('/dl.part') and e['path_fs_relative'] and e['filename']=='dl' and e['sha256']=='$(sha256 "$W/banned")'"
 
+# RENAME_EXCHANGE swaps two names: the kernel calls the rename hook for each of the two files,
+# so a banned file is refused as either of them.
+exchange() { # A B: renameat2(A, B, RENAME_EXCHANGE); prints ok or the errno name
+	python3 - "$1" "$2" <<'PY'
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 2)
+print("ok" if r == 0 else errno.errorcode[ctypes.get_errno()])
+PY
+}
+cp "$W/allowed" "$W/xa"
+cp "$W/banned" "$W/xb"
+check "RENAME_EXCHANGE with the banned file second is refused (EPERM)" \
+	[ "$(exchange "$W/xa" "$W/xb")" = EPERM ]
+check "RENAME_EXCHANGE with the banned file first is refused (EPERM)" \
+	[ "$(exchange "$W/xb" "$W/xa")" = EPERM ]
+check "the refused exchange left both names as they were" \
+	bash -c "cmp -s '$W/xa' '$W/allowed' && cmp -s '$W/xb' '$W/banned'"
+cp "$W/allowed" "$W/xc"
+printf 'other' >>"$W/xc"
+check "control: RENAME_EXCHANGE of two allowed files works" [ "$(exchange "$W/xa" "$W/xc")" = ok ]
+rm -f "$W/xa" "$W/xb" "$W/xc"
+
 # ---- chmod: adding an execute bit ----
 install -m 644 "$W/banned" "$W/noexec"
 chmod +x "$W/noexec" 2>"$W/chmod.err"; rc=$?
@@ -58,17 +84,97 @@ check "control: hard link of an allowed file works" ln "$W/allowed" "$W/allowed-
 drain_events "$W/ev"
 check "link event names the file and the new name" event_has "$W/ev" \
 	"e['action']=='link' and '$W/banned'.endswith(e['path']) and e['path'].endswith('/banned') and e['filename']=='hardlink'"
+# Not checked before (nothing cached): hashed from the page cache, which holds what cp wrote.
+unique_copy /bin/true "$W/fresh" install-banned
+unique_copy /bin/true "$W/decoy" install-bannex
+check "the decoy has the banned size and other bytes" \
+	bash -c "[ $(stat -c %s "$W/decoy") = $(stat -c %s "$W/banned") ] && ! cmp -s '$W/decoy' '$W/banned'"
+check "hard link of a banned file never checked before is refused (page cache)" \
+	bash -c "! ln '$W/fresh' '$W/fresh-link' 2>/dev/null && [ ! -e '$W/fresh-link' ]"
+check "control: hard link of a same-size allowed file works" ln "$W/decoy" "$W/decoy-link"
+drain_events "$W/ev"
+check "its link event has the digest, not from the cache" event_has "$W/ev" \
+	"e['action']=='link' and e['filename']=='fresh-link' and e['sha256']=='$(sha256 "$W/banned")' and not e['cached'] and not e['hash_error']"
+
+# ---- install: a banned file written under any name, reported at its last writer's close ----
+# cp of an executable creates it 0755 under its final name: no rename, no chmod to refuse.
+"$EB" events >/dev/null
+before=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["install_checks"])')
+cp "$W/banned" "$W/cp-copy"
+cp "$W/allowed" "$W/cp-allowed"
+drain_events "$W/ev"
+check "install: status says install reports are on" \
+	bash -c "'$EB' status --json | grep -q '\"install_reports\":true'"
+check "install: cp of a banned file is reported when cp closes it" event_has "$W/ev" \
+	"e['action']=='install' and e['verdict']=='audited' and e['path']=='$W/cp-copy' and e['sha256']=='$(sha256 "$W/banned")' and e['comm']=='cp' and e['size']==$(stat -c %s "$W/banned") and e['ino']==$(stat -c %i "$W/cp-copy")"
+check "install: exactly one event for the copy, none for the allowed copy" python3 - "$W/ev" "$W" <<'PY'
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+inst = [e for e in evs if e.get('action') == 'install']
+sys.exit(0 if [e['path'] for e in inst] == [sys.argv[2] + '/cp-copy'] else 1)
+PY
+after=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["install_checks"])')
+check "install: the install_checks counter counts both closes ($before -> $after)" [ $((after - before)) -ge 2 ]
+expect_exec "install: the reported copy is refused when run" "exec-error EPERM" "$W/cp-copy"
+expect_exec "install: control: the allowed copy runs" "exit 0" "$W/cp-allowed"
+
+# Two writers: only the last close is the end of the writing.
+"$EB" events >/dev/null
+python3 - "$W/banned" "$W/two-writers" "$W/ev.mid" "$EB" <<'PY'
+import os, subprocess, sys
+data = open(sys.argv[1], 'rb').read()
+a = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT, 0o755)
+b = os.open(sys.argv[2], os.O_WRONLY)
+os.write(a, data)
+os.close(a)
+with open(sys.argv[3], 'w') as f:
+    subprocess.run([sys.argv[4], 'events', '--json'], stdout=f)
+os.close(b)
+PY
+drain_events "$W/ev"
+check "install: no report while another writer still has the file open" \
+	bash -c "! grep -q '\"action\":\"install\"' '$W/ev.mid'"
+check "install: reported at the last writer's close" event_has "$W/ev" \
+	"e['action']=='install' and e['path']=='$W/two-writers' and e['comm']=='python3'"
+
+# A writer that exits without closing: its files are closed at exit, after its fs is gone.
+python3 -c 'import os,sys; fd=os.open(sys.argv[2], os.O_WRONLY|os.O_CREAT, 0o644); os.write(fd, open(sys.argv[1],"rb").read()); os._exit(0)' \
+	"$W/banned" "$W/exit-writer"
+drain_events "$W/ev"
+check "install: a writer's close at its exit is reported too, with the full path" event_has "$W/ev" \
+	"e['action']=='install' and e['path']=='$W/exit-writer' and e['sha256']=='$(sha256 "$W/banned")'"
+check "install: the file written at exit holds the banned bytes" cmp -s "$W/banned" "$W/exit-writer"
 
 # ---- other filesystems: ext4 through its page cache ----
 modprobe loop 2>/dev/null
 mkdir -p "$W/mnt"
 if truncate -s 16M "$W/ext4.img" && mkfs.ext4 -q -F "$W/ext4.img" 2>/dev/null &&
    mount -o loop "$W/ext4.img" "$W/mnt" 2>/dev/null; then
+	"$EB" events >/dev/null
 	cp "$W/banned" "$W/mnt/tool.tmp"
 	cp "$W/allowed" "$W/mnt/ok.tmp"
+	drain_events "$W/ev"
+	check "ext4: the banned copy is reported (install)" event_has "$W/ev" \
+		"e['action']=='install' and e['path']=='$W/mnt/tool.tmp'"
 	sync; echo 3 >/proc/sys/vm/drop_caches	# read back from disk, not from what cp left
 	check "ext4: rename of a banned file is refused" bash -c "! mv '$W/mnt/tool.tmp' '$W/mnt/tool' 2>/dev/null"
 	check "ext4: control: rename of an allowed file works" mv "$W/mnt/ok.tmp" "$W/mnt/ok"
+	# A hard link cannot sleep, so it cannot read from disk: a file that could be banned
+	# (its size is) and is not in the page cache is refused, whatever its bytes.
+	cp "$W/decoy" "$W/mnt/decoy"
+	truncate -s 100 "$W/mnt/small"
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	"$EB" events >/dev/null
+	check "ext4: hard link of a banned-size file not in the page cache is refused (fail closed)" \
+		bash -c "! ln '$W/mnt/decoy' '$W/mnt/decoy-link' 2>/dev/null"
+	drain_events "$W/ev"
+	check "ext4: that refusal is a hash_error link event" event_has "$W/ev" \
+		"e['action']=='link' and e['verdict']=='denied' and e['hash_error'] and e['filename']=='decoy-link'"
+	check "ext4: control: hard link of a file of no banned size works uncached" \
+		ln "$W/mnt/small" "$W/mnt/small-link"
+	cat "$W/mnt/decoy" >/dev/null
+	check "ext4: once read into the page cache, the same-size allowed file links" \
+		ln "$W/mnt/decoy" "$W/mnt/decoy-link"
 	umount "$W/mnt"
 else
 	not_ok "ext4 set-up" "mkfs.ext4 or loop mount failed"
@@ -117,6 +223,9 @@ check "after the purge dpkg knows nothing of it (${st:-unknown})" \
 drain_events "$W/ev"
 check "event names the packaged binary's path and the action" event_has "$W/ev" \
 	"e['action'] in ('chmod','rename') and e['verdict']=='denied' and e['path'].startswith('/usr/local/bin/execban-test-banned')"
+check "dpkg writing the banned binary is reported as an install, with its full path" \
+	event_has "$W/ev" \
+	"e['action']=='install' and e['path'].startswith('/usr/local/bin/execban-test-banned') and e['comm']=='dpkg'"
 check "control: dpkg -i of a package with an allowed binary works" \
 	dpkg -i "$W/execban-test-allowed.deb"
 expect_exec "control: the installed allowed binary runs" "exit 0" /usr/local/bin/execban-test-allowed
