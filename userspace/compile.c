@@ -292,11 +292,31 @@ out:
 	return ret;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sort c->sizes and fold them into distinct sizes with their rule counts. 0 or -ENOMEM. */
+static int sort_sizes(struct compiled *c)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	struct policy_pair *v = calloc(c->n_sizes + 1, sizeof(*v));
+	size_t i, j;
 
-	return x < y ? -1 : x > y;
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < c->n_sizes; i++)
+		v[i].key = c->sizes[i];
+	if (policy_sort_pairs(v, c->n_sizes)) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (i = 0, j = 0; i < c->n_sizes; i++) {
+		if (j && c->sizes[j - 1] == v[i].key) {
+			c->size_counts[j - 1]++;
+			continue;
+		}
+		c->sizes[j] = v[i].key;
+		c->size_counts[j++] = 1;
+	}
+	c->n_sizes = j;
+	free(v);
+	return 0;
 }
 
 static int cmp_sha256(const void *a, const void *b)
@@ -449,7 +469,7 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 {
 	struct policy *p = &c->pol;
 	bool all_sized = true;
-	size_t i, j, n_signers = 0;
+	size_t i, n_signers = 0;
 	int ret = 0, r;
 
 	memset(c, 0, sizeof(*c));
@@ -499,16 +519,9 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 			all_sized = false;
 		}
 	}
-	qsort(c->sizes, c->n_sizes, sizeof(*c->sizes), cmp_u64);
-	for (i = 0, j = 0; i < c->n_sizes; i++) {
-		if (j && c->sizes[j - 1] == c->sizes[i]) {
-			c->size_counts[j - 1]++;
-			continue;
-		}
-		c->sizes[j] = c->sizes[i];
-		c->size_counts[j++] = 1;
-	}
-	c->n_sizes = j;
+	ret = sort_sizes(c);
+	if (ret)
+		return ret;
 
 	c->info.version = p->version;
 	c->info.mode = p->mode;

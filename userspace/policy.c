@@ -1045,17 +1045,52 @@ static int cmp_ident(const struct policy_rule *x, const struct policy_rule *y)
 	return memcmp(x->ident, y->ident, x->ident_len);
 }
 
-/*
- * Sorting a million 160-byte rules moves 160 MB per pass: policy_finish() sorts these instead.
- * prefix orders as cmp_ident() does on kind, length and the first 6 identity bytes, so only
- * ties look at the rules; idx is the order of appearance (files in the order they were read).
- */
-struct rule_ord {
-	uint64_t prefix;
-	size_t idx;
-	const struct policy_rule *r;
-};
+int policy_sort_pairs(struct policy_pair *v, size_t n)
+{
+	struct policy_pair *tmp, *src = v, *dst;
+	size_t *count, i, sum, shift;
 
+	if (n < 2)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	count = malloc(65536 * sizeof(*count));
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		return -ENOMEM;
+	}
+	dst = tmp;
+	for (shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, 65536 * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[(src[i].key >> shift) & 0xffff]++;
+		if (count[(src[0].key >> shift) & 0xffff] == n)
+			continue;	/* one digit for all: nothing moves */
+		for (i = 0, sum = 0; i < 65536; i++) {
+			size_t c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].key >> shift) & 0xffff]++] = src[i];
+		dst = src;
+		src = src == v ? tmp : v;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(tmp);
+	free(count);
+	return 0;
+}
+
+/*
+ * Sorting a million 160-byte rules moves 160 MB per pass: policy_finish() sorts (prefix, index)
+ * pairs instead, prefix ordering as cmp_ident() does on kind, length and the first 6 identity
+ * bytes. The radix sort is stable, so rules of one prefix stay in their order of appearance
+ * (files in the order they were read); only such runs, rare but for duplicates, look at the
+ * rules themselves.
+ */
 static uint64_t ident_prefix64(const struct policy_rule *r)
 {
 	uint64_t v = (uint64_t)(r->ident_kind & 0xff) << 56 | (uint64_t)r->ident_len << 48;
@@ -1067,46 +1102,58 @@ static uint64_t ident_prefix64(const struct policy_rule *r)
 }
 
 /* Same identity together; deny (1) before audit (2); then order of appearance. */
-static int cmp_ord(const void *a, const void *b)
+static int cmp_rule_at(const struct policy *p, const struct policy_pair *x,
+		       const struct policy_pair *y)
 {
-	const struct rule_ord *x = a, *y = b;
-	int d;
+	const struct policy_rule *a = &p->rules[x->val], *b = &p->rules[y->val];
+	int d = cmp_ident(a, b);
 
-	if (x->prefix != y->prefix)
-		return x->prefix < y->prefix ? -1 : 1;
-	d = cmp_ident(x->r, y->r);
 	if (d)
 		return d;
-	if (x->r->action != y->r->action)
-		return x->r->action < y->r->action ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
+	if (a->action != b->action)
+		return a->action < b->action ? -1 : 1;
+	return x->val < y->val ? -1 : x->val > y->val;
 }
 
-/* Sort p->rules by cmp_ord(): an index is sorted, then the rules are permuted in place. */
+/* Sort p->rules as cmp_rule_at() orders them: an index is sorted, the rules permuted once. */
 static int sort_rules(struct policy *p)
 {
-	struct rule_ord *o = calloc(p->n_rules, sizeof(*o));
-	size_t i, j, from;
+	struct policy_pair *o = calloc(p->n_rules + 1, sizeof(*o)), t;
+	size_t i, j, k, from;
 
 	if (!o)
 		return -ENOMEM;
 	for (i = 0; i < p->n_rules; i++)
-		o[i] = (struct rule_ord){ ident_prefix64(&p->rules[i]), i, &p->rules[i] };
-	qsort(o, p->n_rules, sizeof(*o), cmp_ord);
-	/* o[i].idx is where rule i comes from; follow each cycle once. */
+		o[i] = (struct policy_pair){ ident_prefix64(&p->rules[i]), i };
+	if (policy_sort_pairs(o, p->n_rules)) {
+		free(o);
+		return -ENOMEM;
+	}
+	/* Runs of one prefix: insertion sort (they are short). */
+	for (i = 0; i < p->n_rules; i = j) {
+		for (j = i + 1; j < p->n_rules && o[j].key == o[i].key; j++)
+			;
+		for (k = i + 1; k < j; k++) {
+			t = o[k];
+			for (from = k; from > i && cmp_rule_at(p, &o[from - 1], &t) > 0; from--)
+				o[from] = o[from - 1];
+			o[from] = t;
+		}
+	}
+	/* o[i].val is where rule i comes from; follow each cycle once. */
 	for (i = 0; i < p->n_rules; i++) {
 		struct policy_rule tmp;
 
-		if (o[i].idx == i)
+		if (o[i].val == i)
 			continue;
 		tmp = p->rules[i];
-		for (j = i; o[j].idx != i; j = from) {
-			from = o[j].idx;
+		for (j = i; o[j].val != i; j = from) {
+			from = o[j].val;
 			p->rules[j] = p->rules[from];
-			o[j].idx = j;
+			o[j].val = j;
 		}
 		p->rules[j] = tmp;
-		o[j].idx = j;
+		o[j].val = j;
 	}
 	free(o);
 	return 0;
