@@ -168,6 +168,7 @@ static __always_inline int refuse_map(const char *what, int idx)
 
 struct install {
 	struct execban_lock_scratch *sc;
+	struct execban_size_filter *sizes;	/* the inactive copy's */
 	__u64 src;		/* user address of the next records */
 	__u32 slot;
 	int err;
@@ -179,22 +180,49 @@ static long clear_one(struct bpf_map *map, const void *key, void *value, void *c
 	return 0;
 }
 
+struct filter_ref {
+	struct execban_size_filter *f;
+};
+
+static long clear_word(__u32 i, struct filter_ref *r)
+{
+	if (r->f)
+		r->f->w[i & (EXECBAN_SIZE_WORDS - 1)] = 0;
+	return 0;
+}
+
+/*
+ * Empty a size filter (its 2 MiB, a word at a time). The filter goes through the stack: 6.1's
+ * bpf_loop() takes only a stack pointer as its callback's context.
+ */
+static __always_inline void clear_filter(struct execban_size_filter *f)
+{
+	struct filter_ref r = { f };
+
+	if (f)
+		bpf_loop(EXECBAN_SIZE_WORDS, clear_word, &r, 0);
+}
+
 /*
  * One function per copy: the verifier refuses a bpf_for_each_map_elem() call site that sees
  * two maps, which is what the compiler makes of an if/else around two such calls.
  */
 static __noinline int clear_slot0(void)
 {
+	__u32 zero = 0;
+
 	bpf_for_each_map_elem(&banned_sha256_0, clear_one, NULL, 0);
-	bpf_for_each_map_elem(&banned_sizes_0, clear_one, NULL, 0);
+	clear_filter(bpf_map_lookup_elem(&banned_sizes_0, &zero));
 	bpf_for_each_map_elem(&reasons_0, clear_one, NULL, 0);
 	return 0;
 }
 
 static __noinline int clear_slot1(void)
 {
+	__u32 zero = 0;
+
 	bpf_for_each_map_elem(&banned_sha256_1, clear_one, NULL, 0);
-	bpf_for_each_map_elem(&banned_sizes_1, clear_one, NULL, 0);
+	clear_filter(bpf_map_lookup_elem(&banned_sizes_1, &zero));
 	bpf_for_each_map_elem(&reasons_1, clear_one, NULL, 0);
 	return 0;
 }
@@ -231,17 +259,20 @@ static long install_rule(__u32 i, struct install *in)
 static long install_size(__u32 i, struct install *in)
 {
 	struct execban_size_record *r = (void *)in->sc->rec;
-	long err;
+	struct execban_size_filter *f = in->sizes;
+	__u32 b;
+	int j;
 
 	if (take_record(in, i, sizeof(*r)))
 		return 1;
-	if (in->slot)
-		err = bpf_map_update_elem(&banned_sizes_1, &r->size, &r->count, BPF_NOEXIST);
-	else
-		err = bpf_map_update_elem(&banned_sizes_0, &r->size, &r->count, BPF_NOEXIST);
-	if (err) {
-		in->err = err;
+	if (!f) {
+		in->err = -EINVAL;
 		return 1;
+	}
+#pragma unroll
+	for (j = 0; j < EXECBAN_SIZE_PROBES; j++) {
+		b = execban_size_bit(r->size, j);
+		f->w[(b >> 6) & (EXECBAN_SIZE_WORDS - 1)] |= 1ULL << (b & 63);
 	}
 	return 0;
 }
@@ -345,6 +376,8 @@ static __always_inline int signed_load(struct execban_lock *lk, const struct exe
 		return -EINVAL;
 	in.sc = sc;
 	in.slot = slot;
+	in.sizes = slot ? bpf_map_lookup_elem(&banned_sizes_1, &zero) :
+			  bpf_map_lookup_elem(&banned_sizes_0, &zero);
 	in.src = c->rules;
 	bpf_loop(m->info.n_rules, install_rule, &in, 0);
 	if (!in.err) {

@@ -24,13 +24,12 @@ struct {
 	__type(value, struct execban_rule);
 } banned_sha256_0 SEC(".maps"), banned_sha256_1 SEC(".maps");
 
-/* Sizes of banned files -> number of rules with that size (the prefilter). */
+/* Sizes of banned files, the prefilter: a Bloom filter (struct execban_size_filter). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, EXECBAN_DEFAULT_MAX_RULES);	/* set by the loader */
-	__type(key, __u64);
-	__type(value, __u32);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct execban_size_filter);
 } banned_sizes_0 SEC(".maps"), banned_sizes_1 SEC(".maps");
 
 /* Rule reasons, deduplicated, keyed by execban_rule.reason_id (at most one per rule). */

@@ -33,11 +33,26 @@ static __always_inline struct execban_rule *lookup_sha256(__u64 gen, struct exec
 	return bpf_map_lookup_elem(&banned_sha256_0, k);
 }
 
+/* Are all of the size's bits set in the filter of copy gen & 1? (false: no rule has it) */
 static __always_inline bool size_banned(__u64 gen, __u64 size)
 {
+	struct execban_size_filter *f;
+	__u32 zero = 0, b;
+	int i;
+
 	if (gen & 1)
-		return bpf_map_lookup_elem(&banned_sizes_1, &size) != NULL;
-	return bpf_map_lookup_elem(&banned_sizes_0, &size) != NULL;
+		f = bpf_map_lookup_elem(&banned_sizes_1, &zero);
+	else
+		f = bpf_map_lookup_elem(&banned_sizes_0, &zero);
+	if (!f)
+		return true;	/* cannot happen (array); hashing is the safe answer */
+#pragma unroll
+	for (i = 0; i < EXECBAN_SIZE_PROBES; i++) {
+		b = execban_size_bit(size, i);
+		if (!(f->w[(b >> 6) & (EXECBAN_SIZE_WORDS - 1)] & (1ULL << (b & 63))))
+			return false;
+	}
+	return true;
 }
 
 static __always_inline struct execban_reason *lookup_reason(__u64 gen, __u32 id)

@@ -29,15 +29,67 @@ static int by_rule_id(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+#define READ_BATCH 8192
+
+int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void **vals,
+		 size_t *n)
+{
+	uint64_t in = 0, out = 0;	/* opaque batch cursors, large enough for any key */
+	size_t cap = READ_BATCH, got = 0;
+	char *k = malloc(cap * key_size), *v = malloc(cap * value_size), *t;
+	bool first = true;
+	__u32 count;
+	int ret;
+
+	for (;;) {
+		if (!k || !v) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (cap - got < READ_BATCH) {
+			cap *= 2;
+			t = realloc(k, cap * key_size);
+			if (t)
+				k = t;
+			t = t ? realloc(v, cap * value_size) : NULL;
+			if (!t) {
+				ret = -ENOMEM;
+				break;
+			}
+			v = t;
+		}
+		count = READ_BATCH;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, k + got * key_size,
+					   v + got * value_size, &count, NULL);
+		first = false;
+		if (ret && ret != -ENOENT)
+			break;
+		got += count;
+		if (ret == -ENOENT) {
+			ret = 0;
+			break;
+		}
+		in = out;
+	}
+	if (ret) {
+		free(k);
+		free(v);
+		return ret;
+	}
+	*keys = k;
+	*vals = v;
+	*n = got;
+	return 0;
+}
+
 static int read_once(struct kpolicy *k, const int *fd)
 {
 	struct execban_state st;
 	uint32_t zero = 0, slot, i;
-	struct sha256_key key, next;
-	size_t cap, n = 0, *order = NULL;
+	size_t n = 0, *order = NULL;
 	struct sha256_key *keys;
 	struct execban_rule *rules;
-	bool first = true;
+	int ret;
 
 	if (bpf_map_lookup_elem(fd[PM_STATE], &zero, &st))
 		return -errno;
@@ -45,21 +97,15 @@ static int read_once(struct kpolicy *k, const int *fd)
 	k->gen = st.gen;
 	if (bpf_map_lookup_elem(fd[PM_POLICY_INFO], &slot, &k->info))
 		return -errno;
-	cap = k->info.n_rules + 1;
-	k->keys = calloc(cap, sizeof(*k->keys));
-	k->rules = calloc(cap, sizeof(*k->rules));
 	k->reasons = calloc(k->info.n_reasons + 1, sizeof(*k->reasons));
-	if (!k->keys || !k->rules || !k->reasons)
+	if (!k->reasons)
 		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd[PM_SHA256_0 + slot], first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		if (n == cap)
-			return -EAGAIN;	/* more than the info says: a load raced us */
-		if (bpf_map_lookup_elem(fd[PM_SHA256_0 + slot], &key, &k->rules[n]))
-			continue;
-		k->keys[n++] = key;
-	}
+	ret = map_read_all(fd[PM_SHA256_0 + slot], sizeof(*k->keys), sizeof(*k->rules),
+			   (void **)&k->keys, (void **)&k->rules, &n);
+	if (ret)
+		return ret;
+	if (n > k->info.n_rules)
+		return -EAGAIN;	/* more than the info says: a load raced us */
 	k->n_rules = n;
 	for (i = 0; i < k->info.n_reasons; i++)
 		if (bpf_map_lookup_elem(fd[PM_REASONS_0 + slot], &i, &k->reasons[i]))

@@ -20,6 +20,13 @@ struct kpolicy {
 	struct execban_reason *reasons;	/* info.n_reasons entries */
 };
 
+/*
+ * Every entry of a hash map, in batches: *keys and *vals (malloc'd, n entries) in the map's
+ * order. 0 or -errno.
+ */
+int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void **vals,
+		 size_t *n);
+
 /* Read the active policy consistently (retries if a load switches it meanwhile). 0 or -errno. */
 int kpolicy_read(struct kpolicy *k);
 void kpolicy_free(struct kpolicy *k);

@@ -34,6 +34,7 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "kstate.h"
 #include "policy.h"
 #include "execban.skel.h"
 
@@ -90,6 +91,28 @@ static void test_kill_point(void)
 		left--;
 }
 
+/*
+ * EXECBAN_TIMING=1: how long each step of a load took, on stderr ("execban: timing: rules
+ * 412 ms"), for make bench and for finding where a slow load spends its time.
+ */
+static void timing(const char *step)
+{
+	static int on = -1;
+	static struct timespec last;
+	struct timespec now;
+
+	if (on < 0) {
+		on = getenv("EXECBAN_TIMING") != NULL;
+		clock_gettime(CLOCK_MONOTONIC, &last);
+	}
+	if (!on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "execban: timing: %s %lld ms\n", step,
+		(long long)(now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000);
+	last = now;
+}
+
 static int update_batched(int fd, const void *keys, size_t key_size, const void *vals,
 			  size_t value_size, size_t n)
 {
@@ -107,6 +130,147 @@ static int update_batched(int fd, const void *keys, size_t key_size, const void 
 		done += count;
 	}
 	return 0;
+}
+
+struct old_entry {
+	struct sha256_key key;
+	struct execban_rule rule;
+};
+
+static int cmp_old(const void *a, const void *b)
+{
+	return memcmp(a, b, EXECBAN_SHA256_LEN);
+}
+
+/* Entries of the inactive copy, by key. */
+static int read_old(int fd, struct old_entry **out, size_t *n)
+{
+	struct sha256_key *keys;
+	struct execban_rule *rules;
+	struct policy_pair *ord;
+	struct old_entry *e;
+	size_t i, j;
+	int ret;
+
+	ret = map_read_all(fd, sizeof(*keys), sizeof(*rules), (void **)&keys, (void **)&rules, n);
+	if (ret)
+		return ret;
+	ord = calloc(*n + 1, sizeof(*ord));
+	e = calloc(*n + 1, sizeof(*e));
+	if (!ord || !e) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* Radix-sorted on the key's first 8 bytes, big-endian, then runs of one prefix fixed. */
+	for (i = 0; i < *n; i++) {
+		for (j = 0; j < 8; j++)
+			ord[i].key = ord[i].key << 8 | keys[i].b[j];
+		ord[i].val = i;
+	}
+	if (policy_sort_pairs(ord, *n)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < *n; i++) {
+		e[i].key = keys[ord[i].val];
+		e[i].rule = rules[ord[i].val];
+	}
+	for (i = 0; i < *n; i = j) {
+		for (j = i + 1; j < *n && ord[j].key == ord[i].key; j++)
+			;
+		if (j - i > 1)
+			qsort(e + i, j - i, sizeof(*e), cmp_old);
+	}
+	*out = e;
+	e = NULL;
+out:
+	free(ord);
+	free(e);
+	free(keys);
+	free(rules);
+	return ret;
+}
+
+/*
+ * Make the inactive copy of the rule map hold exactly c's rules. It holds whatever it held
+ * (the policy before the one in force, or the remains of a load that was killed): it is read
+ * back, and only what differs is deleted or written, deletions first so that a full map has
+ * room. A reload of a large policy that changed little costs a read of the map.
+ */
+static int sync_rules(int fd, const struct compiled *c)
+{
+	struct sha256_key *del = NULL, *up_keys = NULL;
+	struct execban_rule *up_rules = NULL;
+	struct old_entry *old = NULL;
+	size_t n_old = 0, n_del = 0, n_up = 0, i = 0, j = 0, done;
+	__u32 count;
+	int d, ret;
+
+	ret = read_old(fd, &old, &n_old);
+	if (ret)
+		return ret;
+	timing("read back");
+	del = malloc((n_old + 1) * sizeof(*del));
+	up_keys = malloc((c->n_rules + 1) * sizeof(*up_keys));
+	up_rules = malloc((c->n_rules + 1) * sizeof(*up_rules));
+	if (!del || !up_keys || !up_rules) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (i < c->n_rules || j < n_old) {
+		d = i == c->n_rules ? 1 : j == n_old ? -1 :
+		    memcmp(c->keys[i].b, old[j].key.b, EXECBAN_SHA256_LEN);
+		if (d > 0) {
+			del[n_del++] = old[j++].key;
+			continue;
+		}
+		if (d < 0 || memcmp(&c->rules[i], &old[j].rule, sizeof(c->rules[i]))) {
+			up_keys[n_up] = c->keys[i];
+			up_rules[n_up++] = c->rules[i];
+		}
+		if (d == 0)
+			j++;
+		i++;
+	}
+	for (done = 0; done < n_del; done += count) {
+		test_kill_point();
+		count = (__u32)(n_del - done < BATCH ? n_del - done : BATCH);
+		if (bpf_map_delete_batch(fd, del + done, &count, NULL)) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	timing("delete");
+	ret = update_batched(fd, up_keys, sizeof(*up_keys), up_rules, sizeof(*up_rules), n_up);
+out:
+	free(old);
+	free(del);
+	free(up_keys);
+	free(up_rules);
+	return ret;
+}
+
+/* The sizes of c's hash rules as the kernel's filter (struct execban_size_filter). */
+static int write_size_filter(int fd, const struct compiled *c)
+{
+	struct execban_size_filter *f = calloc(1, sizeof(*f));
+	uint32_t zero = 0, b, j;
+	size_t i;
+	int ret = 0;
+
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; i < c->n_sizes; i++) {
+		for (j = 0; j < EXECBAN_SIZE_PROBES; j++) {
+			b = execban_size_bit(c->sizes[i], j);
+			f->w[b >> 6] |= 1ULL << (b & 63);
+		}
+	}
+	test_kill_point();
+	if (bpf_map_update_elem(fd, &zero, f, BPF_ANY))
+		ret = -errno;
+	free(f);
+	return ret;
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -198,13 +362,7 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 		return -errno;
 	slot = (uint32_t)((st.gen + 1) & 1);
 
-	ret = clear_hash(fd[PM_SHA256_0 + slot], sizeof(*c->keys), sizeof(*c->rules));
-	if (!ret)
-		ret = clear_hash(fd[PM_SIZES_0 + slot], sizeof(uint64_t), sizeof(uint32_t));
-	if (ret) {
-		err("cannot clear the inactive policy maps: %s", strerror(-ret));
-		return ret;
-	}
+	timing("prepare");
 	ret = clear_hash(fd[PM_REASONS_0 + slot], sizeof(uint32_t), sizeof(reason));
 	if (ret) {
 		err("cannot clear the inactive reasons map: %s", strerror(-ret));
@@ -219,16 +377,17 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 			return ret;
 		}
 	}
-	ret = update_batched(fd[PM_SHA256_0 + slot], c->keys, sizeof(*c->keys), c->rules,
-			     sizeof(*c->rules), c->n_rules);
+	timing("reasons");
+	ret = sync_rules(fd[PM_SHA256_0 + slot], c);
 	if (ret) {
 		err("cannot store %zu rules: %s%s", c->n_rules, strerror(-ret),
 		    ret == -E2BIG || ret == -ENOSPC ?
 		    " (the rule maps are full: unload and load with a larger --max-rules)" : "");
 		return ret;
 	}
-	ret = update_batched(fd[PM_SIZES_0 + slot], c->sizes, sizeof(*c->sizes), c->size_counts,
-			     sizeof(*c->size_counts), c->n_sizes);
+	timing("rules");
+	ret = write_size_filter(fd[PM_SIZES_0 + slot], c);
+	timing("sizes");
 	if (ret) {
 		err("cannot store the banned sizes: %s", strerror(-ret));
 		return ret;
@@ -255,7 +414,9 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	if (bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_EXIST))
 		return -errno;
 	*gen_out = st.gen;
+	timing("switch");
 	prune_hits(fd[PM_RULE_HITS], c);
+	timing("prune");
 	return 0;
 }
 
@@ -422,7 +583,8 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 			goto err_destroy;
 		}
 		if (*created) {
-			if (((i >= PM_SHA256_0 && i <= PM_REASONS_1) || i == PM_RULE_HITS) &&
+			if ((i == PM_SHA256_0 || i == PM_SHA256_1 || i == PM_REASONS_0 ||
+			     i == PM_REASONS_1 || i == PM_RULE_HITS) &&
 			    bpf_map__set_max_entries(map, (__u32)o->max_rules)) {
 				ret = -EINVAL;
 				goto err_destroy;
@@ -733,7 +895,9 @@ int cmd_load(int argc, char **argv)
 
 	for (opt = 0; opt < PM_COUNT; opt++)
 		fd[opt] = -1;
+	timing("start");
 	ret = compile(&c, argv + optind, argc - optind, o.max_rules);
+	timing("compile");
 	if (ret) {
 		fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
 		compiled_free(&c);
