@@ -11,7 +11,9 @@
  * - execban_kmod_open_marker(), execban_kmod_abi_version(): for the loader
  *   and the programs.
  *
- * Besides the kfuncs, two module parameters (signer.c): "keyring", the serial
+ * Besides the kfuncs: /sys/kernel/security/execban/resolve_signer, where
+ * execban scan resolves signers as the kernel does (resolve.c); and two module
+ * parameters (signer.c): "keyring", the serial
  * of the keyring execban load fills with banned certificates, and
  * "system_keyrings", where it names the keyrings a signer is resolved in.
  */
@@ -24,6 +26,7 @@
 #include "hash.h"
 #include "install.h"
 #include "kfuncs.h"
+#include "resolve.h"
 #include "signer.h"
 
 static int __init execban_init(void)
@@ -39,15 +42,20 @@ static int __init execban_init(void)
 	err = execban_install_init();
 	if (err)
 		goto err_signer_exit;
+	err = execban_resolve_init();
+	if (err)
+		goto err_install_exit;
 
 	/* Last: from here on BPF programs can call the kfuncs. */
 	err = execban_kfuncs_register();
 	if (err)
-		goto err_install_exit;
+		goto err_resolve_exit;
 
 	pr_info("kfunc ABI %d ready\n", EXECBAN_KMOD_ABI);
 	return 0;
 
+err_resolve_exit:
+	execban_resolve_exit();
 err_install_exit:
 	execban_install_exit();
 err_signer_exit:
@@ -59,6 +67,7 @@ err_hash_exit:
 
 static void __exit execban_exit(void)
 {
+	execban_resolve_exit();
 	execban_install_exit();
 	execban_signer_exit();
 	execban_hash_exit();

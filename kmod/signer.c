@@ -176,31 +176,44 @@ static void add_key_of(struct execban_signer *s, u8 kind, const u8 *id, size_t l
 	s->n_keys = i + 1;
 }
 
-/*
- * The signer names its certificate by issuer and serial: find that certificate
- * in the system keyrings and take its subject key identifier. id_0 of an
- * X.509 key is serial || issuer, id_1 its SKID (x509_public_key.c), with the
- * issuer's content octets only: the ASN.1 decoder hands its actions the value
- * after the tag and length. sigparse keeps the whole DER (already checked):
- * skip its header.
+/**
+ * execban_signer_resolve() - the subject key identifier of a certificate in
+ *	the system keyrings, found by issuer and serial
+ * @issuer: the issuer Name's whole DER (tag and length included)
+ * @issuer_len: its length
+ * @serial: the serial INTEGER's content octets
+ * @serial_len: their number
+ * @skid: buffer for the subject key identifier
+ * @skid_max: its size
+ *
+ * id_0 of an X.509 key is serial || issuer, id_1 its SKID (x509_public_key.c),
+ * with the issuer's content octets only: the ASN.1 decoder hands its actions
+ * the value after the tag and length, so the DER's header is skipped here. The
+ * keyrings are those execban load named (system_keyrings).
+ *
+ * Context: process context, may sleep.
+ * Return: the SKID's length; -EINVAL for a malformed @issuer; -ENOKEY when no
+ * certificate of those keyrings has that issuer and serial; -ENODATA when it
+ * has no SKID; -E2BIG when it does not fit @skid_max; -ENOMEM.
  */
-static void resolve_skid(const struct sig_signer *sig, struct execban_signer *s)
+int execban_signer_resolve(const u8 *issuer, size_t issuer_len, const u8 *serial,
+			   size_t serial_len, u8 *skid, size_t skid_max)
 {
 	const struct asymmetric_key_ids *kids;
-	const struct asymmetric_key_id *skid;
+	const struct asymmetric_key_id *kid;
 	struct asymmetric_key_id *id;
 	struct key *key = NULL;
 	unsigned int i, hdr;
+	int ret;
 
-	if (sig->issuer_len < 2)
-		return;
-	hdr = sig->issuer[1] & 0x80 ? 2 + (sig->issuer[1] & 0x7f) : 2;
-	if (hdr > sig->issuer_len)
-		return;
-	id = asymmetric_key_generate_id(sig->serial, sig->serial_len, sig->issuer + hdr,
-					sig->issuer_len - hdr);
+	if (issuer_len < 2)
+		return -EINVAL;
+	hdr = issuer[1] & 0x80 ? 2 + (issuer[1] & 0x7f) : 2;
+	if (hdr > issuer_len)
+		return -EINVAL;
+	id = asymmetric_key_generate_id(serial, serial_len, issuer + hdr, issuer_len - hdr);
 	if (IS_ERR(id))
-		return;
+		return PTR_ERR(id);
 	mutex_lock(&system_keyrings_lock);
 	for (i = 0; i < n_system_keyrings && !key; i++) {
 		key = find_asymmetric_key(system_keyrings[i], id, NULL, NULL, false);
@@ -210,15 +223,31 @@ static void resolve_skid(const struct sig_signer *sig, struct execban_signer *s)
 	mutex_unlock(&system_keyrings_lock);
 	kfree(id);
 	if (!key)
-		return;
+		return -ENOKEY;
 	kids = asymmetric_key_ids(key);
-	skid = kids ? kids->id[1] : NULL;
-	if (skid && skid->len && skid->len <= EXECBAN_SKID_MAX) {
-		memcpy(s->skid, skid->data, skid->len);
-		s->skid_len = skid->len;
+	kid = kids ? kids->id[1] : NULL;
+	if (!kid || !kid->len)
+		ret = -ENODATA;
+	else if (kid->len > skid_max)
+		ret = -E2BIG;
+	else
+		ret = kid->len;
+	if (ret > 0)
+		memcpy(skid, kid->data, kid->len);
+	key_put(key);
+	return ret;
+}
+
+/* The signer names its certificate by issuer and serial: its SKID, if the keyrings know it. */
+static void resolve_skid(const struct sig_signer *sig, struct execban_signer *s)
+{
+	int len = execban_signer_resolve(sig->issuer, sig->issuer_len, sig->serial,
+					 sig->serial_len, s->skid, sizeof(s->skid));
+
+	if (len > 0) {
+		s->skid_len = len;
 		s->formats |= EXECBAN_SIGF_KEYRING_SKID;
 	}
-	key_put(key);
 }
 
 /*

@@ -14,6 +14,8 @@ int execban_signer_init(void);
 void execban_signer_exit(void);
 void execban_signer_read(const struct execban_src *file, struct execban_signer *s);
 int execban_signer_verify(const struct execban_src *file, u32 kind);
+int execban_signer_resolve(const u8 *issuer, size_t issuer_len, const u8 *serial,
+			   size_t serial_len, u8 *skid, size_t skid_max);
 void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
 			     struct execban_signer *s);
 

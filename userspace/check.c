@@ -258,12 +258,15 @@ static void print_signers(const struct file_sigs *fs)
 		printf("# signature: appended PKCS#7 (module-signature format), %u signer%s, "
 		       "%u certificate%s\n", fs->n_signers, fs->n_signers == 1 ? "" : "s",
 		       fs->n_certs, fs->n_certs == 1 ? "" : "s");
-		if (t.skid[0])
+		if (t.skid[0] && !fs->skid_from_keyring)
 			printf("# signer-skid=%s\n", t.skid);
 		if (t.issuer_serial[0]) {
 			printf("# signer-issuer-serial=%s\n", t.issuer_serial);
 			printf("#   issuer \"%s\", serial %s\n", t.issuer, t.serial);
 		}
+		if (t.skid[0] && fs->skid_from_keyring)
+			printf("# signer-skid=%s\n#   the key id of that certificate in the "
+			       "kernel's system keyrings (execban.ko)\n", t.skid);
 		if (t.cert_sha256[0])
 			printf("# signer-cert-sha256=%s\n", t.cert_sha256);
 	}
@@ -305,6 +308,8 @@ static void print_json(const char *path, const char *hex, uint64_t size, const c
 	} else {
 		printf("{\"signers\":%u,\"certificates\":%u", fs->n_signers, fs->n_certs);
 		json_opt("signer-skid", t.skid);
+		if (fs->skid_from_keyring)
+			fputs(",\"skid_from\":\"keyring\"", stdout);
 		json_opt("signer-issuer-serial", t.issuer_serial);
 		json_opt("issuer", t.issuer);
 		json_opt("serial", t.serial);

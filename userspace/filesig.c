@@ -6,6 +6,7 @@
  * looks it up in a policy.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,42 @@ static void add_ident(struct file_sigs *fs, unsigned int kind, const uint8_t *id
 	ident_key(kind, fi->id, fi->len, &fi->key);
 }
 
+/*
+ * The subject key identifier of the certificate the kernel's system keyrings hold for this
+ * issuer and serial, as execban.ko finds it when it reads such a signature (kmod/resolve.c).
+ * Its length, or -errno: -ENOENT without execban.ko, -EACCES unless root, -ENOKEY when the
+ * keyrings hold no such certificate.
+ */
+static int resolve_keyring(const struct file_sigs *fs, uint8_t *skid, size_t max)
+{
+	char q[2 * (SIGPARSE_ISSUER_MAX + SIGPARSE_SERIAL_MAX) + 3], a[2 * SIGPARSE_SKID_MAX + 2];
+	size_t n;
+	ssize_t r;
+	int fd, ret;
+
+	fd = open(EXECBAN_RESOLVE_SIGNER, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = policy_hex(fs->issuer, fs->issuer_len, q);
+	q[n++] = ' ';
+	n += policy_hex(fs->serial, fs->serial_len, q + n);
+	q[n++] = '\n';
+	if (write(fd, q, n) != (ssize_t)n) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	r = read(fd, a, sizeof(a) - 1);
+	ret = r < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	if (r < 2 || a[r - 1] != '\n')
+		return -EPROTO;
+	ret = policy_parse_hex_var(a, (size_t)r - 1, skid, max);
+	return ret < 0 ? -EPROTO : ret;
+}
+
 /* The appended PKCS#7 (kmod/signer.c: read_modsig). 0, -ENODATA if none, or -errno. */
 static int read_modsig(int fd, uint64_t size, struct file_sigs *fs)
 {
@@ -64,7 +101,7 @@ static int read_modsig(int fd, uint64_t size, struct file_sigs *fs)
 	struct sig_signer *s = NULL;
 	struct sig_span span;
 	uint8_t *blob = NULL;
-	int ret;
+	int ret, n;
 
 	if (size < sizeof(tail))
 		return -ENODATA;
@@ -109,6 +146,12 @@ static int read_modsig(int fd, uint64_t size, struct file_sigs *fs)
 		EVP_Digest(s->issuer, s->issuer_len, md, NULL, EVP_sha256(), NULL);
 		add_ident(fs, EXECBAN_IDENT_SIGNER_ISSUER_SERIAL, md, EXECBAN_SHA256_LEN,
 			  s->serial, s->serial_len);
+		/* execban.ko resolves it in the system keyrings: ask it the same */
+		n = resolve_keyring(fs, s->skid, sizeof(s->skid));
+		if (n > 0) {
+			add_ident(fs, EXECBAN_IDENT_SIGNER_SKID, s->skid, (size_t)n, NULL, 0);
+			fs->skid_from_keyring = true;
+		}
 	}
 	/* The first embedded certificate: with one signer, normally the signer's own. */
 	if (s->cert.len) {

@@ -45,12 +45,17 @@ struct file_sigs {
 	struct sig_ima ima;
 	/*
 	 * The identities, in execban.ko's order: issuer and serial or SKID (as the SignerInfo
-	 * names the signer), the embedded certificate's SHA-256, the IMA key id. Not the SKID
-	 * execban.ko may find for an issuer and serial in the kernel's keyrings.
+	 * names the signer), then the SKID the kernel's system keyrings give that issuer and
+	 * serial (asked of execban.ko: skid_from_keyring), the embedded certificate's SHA-256,
+	 * the IMA key id.
 	 */
 	struct file_ident ids[EXECBAN_SIGNER_KEYS];
 	unsigned int n_ids;
+	bool skid_from_keyring;
 };
+
+/* Where execban.ko answers which SKID the system keyrings give an issuer and serial. */
+#define EXECBAN_RESOLVE_SIGNER	"/sys/kernel/security/execban/resolve_signer"
 
 /*
  * Read the signatures of an open regular file of size bytes: its last 40 bytes, the PKCS#7

@@ -201,9 +201,19 @@ else
 	# /proc/keys: "... asymmetri <CN>: <skid> X509.rsa ..." for the key in .builtin_trusted_keys
 	kskid=$(grep -F "asymmetri $issuer_cn: " /proc/keys | head -1 | sed "s/.*$issuer_cn: \([0-9a-f]*\).*/\1/")
 	check "the signer's certificate is in the kernel's keyring ($issuer_cn: $kskid)" [ -n "$kskid" ]
+	check "hash prints the key id the kernel's keyrings give that issuer and serial" \
+		grep -q "^# signer-skid=$kskid\$" "$W/mod.hash"
 	echo "deny signer-skid=$(sed 's/\(..\)/\1:/g; s/:$//' <<<"$kskid" | tr a-f A-F) label=distro-build-key" >"$W/modp"
 	out=$("$EB" load "$W/modp" 2>&1)
 	check "a signer-skid= rule for the kernel's build key loads" grep -q loaded <<<"$out"
+	# scan must report what the kernel refuses: it asks execban.ko the same question.
+	mkdir -p "$W/scanmod" && cp "$W/mod.ko" "$W/scanmod/"
+	"$EB" scan --policy "$W/modp" --json "$W/scanmod" >"$W/scanmod.json"; rc=$?
+	check "scan finds the module by the signer-skid rule, through the keyrings (exit 1)" \
+		bash -c "[ $rc = 1 ] && grep -q '\"identity\":\"signer-skid\"' '$W/scanmod.json' && grep -q 'scanmod/mod.ko' '$W/scanmod.json'"
+	printf 'deny signer-skid=%s label=other-key\n' "$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$W/modq"
+	"$EB" scan --policy "$W/modq" "$W/scanmod" >/dev/null; rc=$?
+	check "control: scan with another key id's rule finds nothing (exit 0)" [ $rc = 0 ]
 	"$EB" events >/dev/null
 	insmod "$W/mod.ko" 2>"$W/insmod.err"; rc=$?
 	check "loading a module signed by the banned build key fails with EPERM" \
