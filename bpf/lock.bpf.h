@@ -106,7 +106,7 @@ static __always_inline int our_map(__u64 m)
 	M(7, state); M(8, stats); M(9, event_seq); M(10, events); M(11, inode_cache);
 	M(12, rule_hits); M(13, interpreters); M(14, task_interp); M(15, signer_scratch);
 	M(16, mem_scratch); M(17, zeroes); M(18, quarantine_dirs); M(19, lock);
-	M(20, lock_ctl); M(21, lock_scratch); M(22, protected_tasks);
+	M(20, lock_ctl); M(21, lock_scratch); M(22, protected_tasks); M(23, mark_paths);
 #undef M
 	return -1;
 }
@@ -146,19 +146,20 @@ static __always_inline void emit_tamper(const char *what, const char *fmt, __u64
 	event_finish(e);
 }
 
-static const char map_names[24][16] = {
+static const char map_names[25][16] = {
 	"banned_sha256_0", "banned_sha256_1", "banned_sizes_0", "banned_sizes_1", "reasons_0",
 	"reasons_1", "policy_info", "state", "stats", "event_seq", "events", "inode_cache",
 	"rule_hits", "interpreters", "task_interp", "signer_scratch", "mem_scratch", "zeroes",
-	"quarantine_dirs", "lock", "lock_ctl", "lock_scratch", "protected_tasks", "?",
+	"quarantine_dirs", "lock", "lock_ctl", "lock_scratch", "protected_tasks", "mark_paths",
+	"?",
 };
 
 static __always_inline int refuse_map(const char *what, int idx)
 {
 	__u64 args[1];
 
-	if (idx < 0 || idx > 22)
-		idx = 23;
+	if (idx < 0 || idx > 23)
+		idx = 24;
 	args[0] = (__u64)map_names[idx];
 	emit_tamper(what, "map %s", args, sizeof(args));
 	return deny_ret();

@@ -110,6 +110,14 @@ struct {
 	__type(value, struct execban_interp_mark);
 } quarantine_dirs SEC(".maps");
 
+/* The paths behind the marks above, per policy copy, for execban show (execban.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EXECBAN_SLOTS * EXECBAN_MARK_PATHS);
+	__type(key, __u32);
+	__type(value, struct execban_mark_path);
+} mark_paths SEC(".maps");
+
 /*
  * The interpreter mark of the executable a task runs, keyed by the task's address (task_alloc
  * runs before the child has a pid): copied at exec (bprm_committed_creds), inherited at fork

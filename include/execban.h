@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	6	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	7	/* layout of the pinned maps below */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32
@@ -197,6 +197,28 @@ struct execban_event_seq {
  */
 struct execban_interp_mark {
 	__u64 gen[EXECBAN_SLOTS];
+};
+
+/*
+ * Value of mark_paths (an array, entry slot * EXECBAN_MARK_PATHS + i): the interpreter and
+ * quarantine paths the policy in a slot named, as the loader marked them, so that `execban
+ * show` can list them and check each one's mark. An entry counts for the slot's policy only
+ * when its gen is that policy's generation. A policy may name more; they are enforced, not
+ * listed.
+ */
+#define EXECBAN_MARK_PATHS	64
+#define EXECBAN_MARK_PATH_LEN	256
+
+enum execban_mark_kind {
+	EXECBAN_MARK_INTERPRETER = 1,
+	EXECBAN_MARK_QUARANTINE = 2,
+};
+
+struct execban_mark_path {
+	__u64 gen;
+	__u32 kind;			/* enum execban_mark_kind */
+	__u32 pad;
+	char path[EXECBAN_MARK_PATH_LEN];
 };
 
 /* Value of rule_hits, keyed by the matched digest: survives reloads and lost events. */
@@ -496,6 +518,7 @@ _Static_assert(sizeof(struct execban_inode_cache) == 80 + 320, "execban_inode_ca
 _Static_assert(sizeof(struct execban_event_hdr) == 32, "execban_event_hdr layout");
 _Static_assert(sizeof(struct execban_event) % 8 == 0, "execban_event alignment");
 _Static_assert(sizeof(struct execban_lock) == 96, "execban_lock layout");
+_Static_assert(sizeof(struct execban_mark_path) == 272, "execban_mark_path layout");
 _Static_assert(sizeof(struct execban_manifest) == 224, "execban_manifest layout");
 _Static_assert(sizeof(struct execban_rule_record) == 88, "execban_rule_record layout");
 _Static_assert(sizeof(struct execban_ctl) == 96, "execban_ctl layout");

@@ -4,6 +4,7 @@
  * kernel holds, not what a file says.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,6 +83,55 @@ int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void *
 	return 0;
 }
 
+/* Is path's inode marked for generation gen (or, locked, for the lock's generation)? */
+static int mark_state(const int *fd, const struct kmark *m, uint64_t gen,
+		      const struct execban_lock *lk)
+{
+	struct execban_interp_mark v;
+	int f, ret;
+
+	f = open(m->path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	ret = bpf_map_lookup_elem(fd[m->kind == EXECBAN_MARK_QUARANTINE ? PM_QUARANTINE :
+				     PM_INTERPRETERS], &f, &v);
+	close(f);
+	if (ret)
+		return 0;	/* no mark at all: another file is there now */
+	return v.gen[gen & 1] == gen ||
+	       (lk->locked && v.gen[lk->lock_gen & 1] == lk->lock_gen);
+}
+
+/*
+ * The paths of the policy of generation gen, in slot gen & 1 of mark_paths; locked, the marks
+ * are those of the lock's generation (a signed load does not mark: docs/lock-mode.md).
+ */
+static int read_marks(struct kpolicy *k, const int *fd)
+{
+	struct execban_mark_path e;
+	struct execban_lock lk = { 0 };
+	uint64_t gen = k->gen;
+	uint32_t zero = 0, i, key;
+
+	bpf_map_lookup_elem(fd[PM_LOCK], &zero, &lk);
+	if (lk.locked)
+		gen = lk.lock_gen;
+	k->n_marks = 0;
+	for (i = 0; i < EXECBAN_MARK_PATHS; i++) {
+		key = (uint32_t)(gen & 1) * EXECBAN_MARK_PATHS + i;
+		if (bpf_map_lookup_elem(fd[PM_MARK_PATHS], &key, &e))
+			return -errno;
+		if (e.gen != gen || !e.path[0])
+			continue;
+		k->marks[k->n_marks].kind = e.kind;
+		memcpy(k->marks[k->n_marks].path, e.path, sizeof(e.path));
+		k->marks[k->n_marks].path[EXECBAN_MARK_PATH_LEN - 1] = 0;
+		k->marks[k->n_marks].state = mark_state(fd, &k->marks[k->n_marks], k->gen, &lk);
+		k->n_marks++;
+	}
+	return 0;
+}
+
 static int read_once(struct kpolicy *k, const int *fd)
 {
 	struct execban_state st;
@@ -134,6 +184,9 @@ static int read_once(struct kpolicy *k, const int *fd)
 	k->keys = keys;
 	k->rules = rules;
 
+	ret = read_marks(k, fd);
+	if (ret)
+		return ret;
 	if (bpf_map_lookup_elem(fd[PM_STATE], &zero, &st))
 		return -errno;
 	return st.gen == k->gen ? 0 : -EAGAIN;

@@ -11,6 +11,13 @@
 #include "compile.h"
 #include "execban.h"
 
+/* An interpreter or quarantine path the policy named, and whether its inode carries the mark. */
+struct kmark {
+	uint32_t kind;			/* enum execban_mark_kind */
+	char path[EXECBAN_MARK_PATH_LEN];
+	int state;			/* 1 marked, 0 not (replaced since the load), -errno (missing) */
+};
+
 struct kpolicy {
 	uint64_t gen;
 	struct execban_policy_info info;
@@ -18,6 +25,8 @@ struct kpolicy {
 	struct execban_rule *rules;
 	size_t n_rules;
 	struct execban_reason *reasons;	/* info.n_reasons entries */
+	struct kmark marks[EXECBAN_MARK_PATHS];
+	size_t n_marks;
 };
 
 /*

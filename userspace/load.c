@@ -339,6 +339,44 @@ static void mark_paths(int fd, const char *what, const struct policy_interp *lis
 	}
 }
 
+/*
+ * The policy's interpreter and quarantine paths into slot's entries of mark_paths, for show;
+ * every entry of the slot is written, so none is left from an older policy.
+ */
+static int record_mark_paths(int fd, const struct policy *p, uint32_t slot, uint64_t gen)
+{
+	struct execban_mark_path e;
+	const struct policy_interp *pi = NULL;
+	uint32_t i, n = 0, key;
+	size_t k = 0, total = p->n_interps + p->n_quarantines;
+
+	for (i = 0; i < EXECBAN_MARK_PATHS; i++) {
+		memset(&e, 0, sizeof(e));
+		for (; n < total; n++) {
+			pi = n < p->n_interps ? &p->interps[n] : &p->quarantines[n - p->n_interps];
+			k = strlen(pi->path);
+			if (k < sizeof(e.path))
+				break;
+			warn("%s:%u: %s: the path is longer than %d bytes: enforced, but "
+			     "'execban show' will not list it", pi->file, pi->line, pi->path,
+			     EXECBAN_MARK_PATH_LEN - 1);
+		}
+		if (n < total) {
+			e.gen = gen;
+			e.kind = n < p->n_interps ? EXECBAN_MARK_INTERPRETER : EXECBAN_MARK_QUARANTINE;
+			memcpy(e.path, pi->path, k);
+			n++;
+		}
+		key = slot * EXECBAN_MARK_PATHS + i;
+		if (bpf_map_update_elem(fd, &key, &e, BPF_ANY))
+			return -errno;
+	}
+	if (n < total)
+		warn("the policy names %zu interpreters and quarantine folders: all are enforced, "
+		     "'execban show' lists the first %d", total, EXECBAN_MARK_PATHS);
+	return 0;
+}
+
 static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_out)
 {
 	struct execban_state st;
@@ -401,6 +439,11 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 		   st.gen + 1);
 	mark_paths(fd[PM_QUARANTINE], "quarantine", c->pol.quarantines, c->pol.n_quarantines,
 		   slot, st.gen + 1);
+	ret = record_mark_paths(fd[PM_MARK_PATHS], &c->pol, slot, st.gen + 1);
+	if (ret) {
+		err("cannot record the interpreter and quarantine paths: %s", strerror(-ret));
+		return ret;
+	}
 
 	test_kill_point();
 	/* Test hook for the kill-during-load tests: stop here, before the switch. */

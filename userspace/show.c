@@ -17,6 +17,11 @@ static const char *action_word(unsigned int a)
 	return a == EXECBAN_RULE_AUDIT ? "audit" : "deny";
 }
 
+static const char *mark_word(uint32_t kind)
+{
+	return kind == EXECBAN_MARK_QUARANTINE ? "quarantine" : "interpreter";
+}
+
 static void print_quoted(FILE *out, const char *s)
 {
 	putc('"', out);
@@ -103,7 +108,9 @@ int cmd_show(int argc, char **argv)
 
 	if (want_help(argc, argv) || argc > 2 || (argc == 2 && !json)) {
 		puts("usage: execban show [--json]\n\nPrint the policy the kernel enforces, read back "
-		     "from its maps, in policy syntax\n(loadable again) or as JSON.\n\n"
+		     "from its maps, in policy syntax\n(loadable again) or as JSON: its rules, and "
+		     "the interpreter and quarantine\npaths it marked, each checked against "
+		     "its mark.\n\n"
 		     "exit: 0 ok, 2 usage, 3 not loaded");
 		return want_help(argc, argv) ? EXIT_OK : EXIT_USAGE;
 	}
@@ -139,6 +146,13 @@ int cmd_show(int argc, char **argv)
 			json_str(kreason(&k, r->reason_id));
 			putchar('}');
 		}
+		fputs("],\"marks\":[", stdout);
+		for (i = 0; i < k.n_marks; i++) {
+			printf("%s{\"kind\":\"%s\",\"path\":", i ? "," : "",
+			       mark_word(k.marks[i].kind));
+			json_str(k.marks[i].path);
+			printf(",\"marked\":%s}", k.marks[i].state > 0 ? "true" : "false");
+		}
 		puts("]}");
 	} else {
 		printf("# execban show: the policy enforced by the kernel (generation %llu)\n"
@@ -158,6 +172,15 @@ int cmd_show(int argc, char **argv)
 		for (i = 0; i < k.n_rules; i++)
 			print_krule(&k.keys[i], &k.rules[i], NULL,
 				    kreason(&k, k.rules[i].reason_id));
+		for (i = 0; i < k.n_marks; i++) {
+			printf("%s %s", mark_word(k.marks[i].kind), k.marks[i].path);
+			if (k.marks[i].state < 0)
+				printf("  # NOT marked: %s", strerror(-k.marks[i].state));
+			else if (!k.marks[i].state)
+				printf("  # NOT marked: another file is there now (replaced since "
+				       "the load: load again)");
+			putchar('\n');
+		}
 	}
 	kpolicy_free(&k);
 	return EXIT_OK;

@@ -38,6 +38,7 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_LOCK_CTL] = "lock_ctl",
 	[PM_LOCK_SCRATCH] = "lock_scratch",
 	[PM_PROTECTED] = "protected_tasks",
+	[PM_MARK_PATHS] = "mark_paths",
 };
 
 const char *const program_names[] = {

@@ -38,7 +38,11 @@ check "audit rule event says audited, deny rule event denied" bash -c \
 	rule "$W/x" xrule | sed 's/$/ reason="a \\"quoted\\" reason"/'
 	rule "$W/a" arule | sed 's/^deny/audit/'
 	echo "deny sha256=$(sha256 "$W/b")"	# no size
+	echo "interpreter $W/interp"
+	echo "quarantine $W/quar"
 } >"$W/rt.policy"
+cp /bin/bash "$W/interp"
+mkdir -m 700 "$W/quar"
 "$EB" load "$W/rt.policy" >/dev/null 2>&1
 "$EB" show >"$W/shown.policy"
 check "show prints the loaded rules" bash -c "grep -c '^deny\|^audit' '$W/shown.policy' | grep -qx 3"
@@ -57,6 +61,20 @@ assert s['name'] == 'round trip' and s['version'] == 42 and len(s['rules']) == 3
 assert r['xrule']['reason'] == 'a \"quoted\" reason' and r['xrule']['size'] == $(stat -c %s "$W/x")
 assert r['arule']['action'] == 'audit' and r[''.join([])]['size'] is None if '' in r else True
 "
+check "show lists the interpreter and the quarantine folder, as loadable lines" \
+	bash -c "grep -qx 'interpreter $W/interp' '$W/shown.policy' && grep -qx 'quarantine $W/quar' '$W/shown.policy'"
+check "show --json: both marked in the kernel" python3 -c "
+import json; s = json.load(open('$W/show.json'))
+assert s['marks'] == [{'kind': 'interpreter', 'path': '$W/interp', 'marked': True},
+                      {'kind': 'quarantine', 'path': '$W/quar', 'marked': True}], s['marks']
+"
+# Another file at the interpreter's path (a package upgrade): its mark is not there.
+cp /bin/bash "$W/interp.new" && mv "$W/interp.new" "$W/interp"
+check "show says when the file at an interpreter's path is not the one marked" \
+	bash -c "'$EB' show | grep -q '^interpreter $W/interp  # NOT marked: another file is there now'"
+check "show --json: marked false" bash -c "'$EB' show --json | grep -q '\"path\":\"$W/interp\",\"marked\":false'"
+"$EB" load "$W/rt.policy" >/dev/null 2>&1
+check "after a reload the new file is marked" bash -c "'$EB' show --json | grep -q '\"path\":\"$W/interp\",\"marked\":true'"
 
 # ---- diff ----
 { rule "$W/x" xrule; rule "$W/b" brule; } >"$W/next.policy"
