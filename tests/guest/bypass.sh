@@ -20,15 +20,18 @@ KO=$top/build/kmod/$(uname -r)/execban.ko
 unique_copy "$KO" "$W/banned.ko" banned-ko
 printf 'echo BANNED-SCRIPT-RAN\n' >"$W/banned.sh"
 printf 'print("BANNED-PY-RAN")\n' >"$W/banned.py"
+printf 'print "BANNED-PL-RAN\\n";\n' >"$W/banned.pl"
+printf 'print "allowed-pl-ran\\n";\n' >"$W/allowed.pl"
 printf 'echo allowed-script-ran\n' >"$W/allowed.sh"
 "$EB" hash "$W/banned" "$W/libbanned.so" "$W/banned.ko" "$W/banned.sh" "$W/banned.py" \
-	>"$W/ban.policy"
+	"$W/banned.pl" >"$W/ban.policy"
 # Interpreters refuse to read banned files at all (even bash's own "exec 7<file"), so the
 # interpreter lines are loaded only for their own section below.
 {
 	cat "$W/ban.policy"
 	echo "interpreter $(readlink -f /bin/bash)"
 	echo "interpreter $(readlink -f "$(command -v python3)")"
+	echo "interpreter $(readlink -f "$(command -v perl)")"
 	echo "interpreter /usr/bin/no-such-interpreter"
 } >"$W/interp.policy"
 "$EB" load "$W/ban.policy" >/dev/null
@@ -140,6 +143,10 @@ check "bash banned.sh is refused" bash -c "[ $rc != 0 ] && ! grep -q BANNED-SCRI
 python3 "$W/banned.py" >"$W/py.out" 2>&1; rc=$?
 check "python3 banned.py is refused" \
 	bash -c "[ $rc != 0 ] && ! grep -q BANNED-PY-RAN '$W/py.out' && grep -q 'Operation not permitted' '$W/py.out'"
+perl "$W/banned.pl" >"$W/pl.out" 2>&1; rc=$?
+check "perl banned.pl is refused" \
+	bash -c "[ $rc != 0 ] && ! grep -q BANNED-PL-RAN '$W/pl.out' && grep -q 'not permitted' '$W/pl.out'"
+check "control: perl allowed.pl runs" bash -c "perl '$W/allowed.pl' | grep -q allowed-pl-ran"
 out=$(bash "$W/allowed.sh" 2>&1)
 check "control: bash allowed.sh runs" grep -q allowed-script-ran <<<"$out"
 check "other programs still read banned content (sha256sum)" bash -c "sha256sum '$W/banned.sh' >/dev/null"
