@@ -140,6 +140,18 @@ check "locked: SIGSTOP of the daemon fails" [ "$(awk '{print $3}' /proc/$d1/stat
 python3 -c "open('/proc/$d1/mem','rb')" 2>/dev/null
 check "locked: opening the daemon's memory (ptrace attach) fails" [ $? != 0 ]
 check "locked: the daemon still runs" kill -0 $d1
+# Every field of a tamper event, checked by the process that made the attempt (the daemon
+# reads the ring buffer now: the event is taken from its log).
+"$EB" hash "$W/banned1" >"$W/evf.policy"
+python3 "$top/tests/helpers/evfields.py" --name "tamper: every field of an unpin attempt's event" \
+	--events-from "$W/d1.json" "$EB" "$W/evf.policy" unpin "$PIN/link_execban_task_free" \
+	>"$W/evf.out" 2>&1
+rc=$?
+cat "$W/evf.out"
+if [ $rc = 0 ]; then T_PASS=$((T_PASS + 1)); else
+	T_FAIL=$((T_FAIL + 1))
+	grep -q '^not ok' "$W/evf.out" || echo "not ok - lock: evfields.py exited $rc"
+fi
 
 policy "$W/audit" 5 audit "$W/banned1"
 "$EB" load "$W/audit" >"$W/audit.out" 2>&1

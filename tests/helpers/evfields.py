@@ -4,8 +4,9 @@
 
     evfields.py [options] EXECBAN POLICY ACTION TARGET
 
-ACTION: exec, mmap, mprotect, rename, link, chmod, module, init_module, open, install.
-TARGET: the banned file (install: its bytes are written to a new file, TARGET.installed).
+ACTION: exec, mmap, mprotect, rename, link, chmod, module, init_module, open, install; and
+unpin (lock mode: removing a pin of execban's, a "tamper" event).
+TARGET: the banned file (install: its bytes are written to the --new file; unpin: the pin).
 
 The process that acts is this one, so everything the event says about the process is known
 here: pids, ids, audit login, cgroup, comm (set to "eb-ACTION"), parent, executable. What it
@@ -112,6 +113,8 @@ def act(a, target, new):
                 raise OSError(ctypes.get_errno(), "init_module")
         elif a == "open":
             os.open(target, os.O_RDONLY)
+        elif a == "unpin":
+            os.unlink(target)
         elif a == "install":
             data = open(target, "rb").read()
             fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755)
@@ -134,6 +137,8 @@ def main():
     ap.add_argument("--path-fs-relative")
     ap.add_argument("--expect-errno")
     ap.add_argument("--digest")
+    ap.add_argument("--events-from", help="read the events a daemon appends to this JSON log "
+                    "(lock mode: the daemon is the ring buffer's reader)")
     o = ap.parse_args()
     name = o.name or o.action
     a = o.action
@@ -141,12 +146,25 @@ def main():
     libc.prctl(PR_SET_NAME, comm.encode(), 0, 0, 0)
 
     keys = run_json(o.eb, "check", "--keys", "--json", o.policy)["entries"]
-    drain(o.eb)
+    if o.events_from:
+        start = os.path.getsize(o.events_from)
+    else:
+        drain(o.eb)
     status = run_json(o.eb, "status", "--json")
     t0 = time.time_ns()
     got_errno = act(a, o.target, o.new)
     t1 = time.time_ns()
-    evs = [e for e in drain(o.eb) if e.get("type") == "decision" and e.get("pid") == os.getpid()]
+    if o.events_from:
+        for _ in range(50):
+            with open(o.events_from) as f:
+                f.seek(start)
+                got = [json.loads(line) for line in f if line.strip()]
+            if any(e.get("pid") == os.getpid() for e in got):
+                break
+            time.sleep(0.1)
+    else:
+        got = drain(o.eb)
+    evs = [e for e in got if e.get("type") == "decision" and e.get("pid") == os.getpid()]
 
     bad = []
     want_errno = o.expect_errno or (None if a == "install" else "EPERM")
@@ -158,6 +176,11 @@ def main():
         sys.exit(1)
     e = evs[0]
 
+    if a == "unpin":
+        check(bad, e, tamper_want(o, e, status, comm))
+        check_time(bad, e, t0, t1)
+        report(name, bad)
+        return
     file = o.new if a == "install" else o.target
     if a == "rename":
         file = o.target if os.path.exists(o.target) else o.new
@@ -173,17 +196,8 @@ def main():
     pol = status["policy"]
     by_mem = a == "init_module"
     want = {
-        "schema": 1, "type": "decision",
-        "boot_id": open("/proc/sys/kernel/random/boot_id").read().strip(),
         "action": "module" if by_mem else a,
         "verdict": "audited" if a == "install" else "denied",
-        "pid": os.getpid(), "tid": threading.get_native_id(), "ppid": os.getppid(),
-        "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(),
-        "loginuid": read_id("/proc/self/loginuid"),
-        "sessionid": read_id("/proc/self/sessionid"),
-        "comm": comm,
-        "parent_comm": open("/proc/%d/comm" % os.getppid()).read().strip(),
-        "exe": os.readlink("/proc/self/exe"),
         "path": "" if by_mem else o.path_fs_relative or os.path.realpath(file),
         "filename": {"exec": o.target, "rename": os.path.basename(o.new or ""),
                      "link": os.path.basename(o.new or ""),
@@ -200,9 +214,51 @@ def main():
         "path_fs_relative": bool(o.path_fs_relative), "signature_error": False,
         "signer": None,
     }
+    want.update(process_want(comm))
+    if rid is None:
+        bad.append("the policy has no rule for %s" % digest)
+    check(bad, e, want)
+    check_time(bad, e, t0, t1)
+    report(name, bad)
+
+
+def process_want(comm):
+    """What the event must say of this process."""
+    return {
+        "pid": os.getpid(), "tid": threading.get_native_id(), "ppid": os.getppid(),
+        "uid": os.getuid(), "euid": os.geteuid(), "gid": os.getgid(),
+        "loginuid": read_id("/proc/self/loginuid"),
+        "sessionid": read_id("/proc/self/sessionid"),
+        "comm": comm,
+        "parent_comm": open("/proc/%d/comm" % os.getppid()).read().strip(),
+        "exe": os.readlink("/proc/self/exe"),
+        "boot_id": open("/proc/sys/kernel/random/boot_id").read().strip(),
+        "schema": 1, "type": "decision",
+    }
+
+
+def tamper_want(o, e, status, comm):
+    """A tamper event: the attempt and its target, the process; no file, no rule."""
+    pol = status["policy"]
+    want = process_want(comm)
+    want.update({
+        "action": "tamper", "verdict": "denied", "filename": "unpin", "path": o.target,
+        "dev": "0:0", "ino": 0, "size": 0, "sha256": "", "rule": "", "rule_id": None,
+        "reason": "lock mode", "identity": "", "match": "", "match_key": "",
+        "policy_version": pol["version"], "policy_digest": pol["digest"],
+        "policy_generation": status["generation"], "cached": False, "hash_error": False,
+        "path_truncated": False, "path_fs_relative": False, "signature_error": False,
+        "signer": None,
+    })
+    return want
+
+
+def check(bad, e, want):
     cg = cgroup_id()
     if cg is not None:
         want["cgroup_id"] = cg
+    elif not (isinstance(e.get("cgroup_id"), int) and e["cgroup_id"] >= 1):
+        bad.append("cgroup_id %r" % e.get("cgroup_id"))
     for f in FIELDS:
         if f not in e:
             bad.append("field %s is missing" % f)
@@ -212,21 +268,22 @@ def main():
     for f, v in want.items():
         if f in e and e[f] != v:
             bad.append("%s: %r, want %r" % (f, e[f], v))
+    if not (0 <= e.get("cpu", -1) < os.cpu_count()):
+        bad.append("cpu %r is not a CPU of this machine" % e.get("cpu"))
+    if not (isinstance(e.get("seq"), int) and e["seq"] >= 1):
+        bad.append("seq %r is not a sequence number" % e.get("seq"))
+
+
+def check_time(bad, e, t0, t1):
     if not (t0 - 2_000_000_000 <= e.get("time_ns", 0) <= t1 + 2_000_000_000):
         bad.append("time_ns %s is not within 2 s of the action (%d..%d)" % (
             e.get("time_ns"), t0, t1))
     when = datetime.datetime.fromtimestamp(e.get("time_ns", 0) // 10**9, datetime.timezone.utc)
     if not str(e.get("time", "")).startswith(when.strftime("%Y-%m-%dT%H:%M:%S")):
         bad.append("time %r does not say time_ns %s" % (e.get("time"), e.get("time_ns")))
-    if not (0 <= e.get("cpu", -1) < os.cpu_count()):
-        bad.append("cpu %r is not a CPU of this machine" % e.get("cpu"))
-    if not (isinstance(e.get("seq"), int) and e["seq"] >= 1):
-        bad.append("seq %r is not a sequence number" % e.get("seq"))
-    if cg is None and not (isinstance(e.get("cgroup_id"), int) and e["cgroup_id"] >= 1):
-        bad.append("cgroup_id %r" % e.get("cgroup_id"))
-    if rid is None:
-        bad.append("the policy has no rule for %s" % digest)
 
+
+def report(name, bad):
     if bad:
         print("not ok - events: %s" % name)
         for b in bad:
