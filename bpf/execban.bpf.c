@@ -165,6 +165,16 @@ static __always_inline bool current_is_interpreter(void)
 	return mark_active(m);
 }
 
+/*
+ * Delete an entry that is usually not there: a lookup takes no lock, a delete takes the
+ * bucket's, with interrupts off (and these run on every exec and every task's end).
+ */
+#define delete_if_there(map, key)					\
+do {									\
+	if (bpf_map_lookup_elem(&map, key))				\
+		bpf_map_delete_elem(&map, key);				\
+} while (0)
+
 /* After exec: remember whether the new program is a marked interpreter. */
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(execban_bprm_committed_creds, struct linux_binprm *bprm)
@@ -174,7 +184,7 @@ int BPF_PROG(execban_bprm_committed_creds, struct linux_binprm *bprm)
 
 	m = bpf_inode_storage_get(&interpreters, bprm->file->f_inode, 0, 0);
 	if (!m) {
-		bpf_map_delete_elem(&task_interp, &key);
+		delete_if_there(task_interp, &key);
 		return 0;
 	}
 	bpf_map_update_elem(&task_interp, &key, m, BPF_ANY);
@@ -188,12 +198,12 @@ int BPF_PROG(execban_task_free, struct task_struct *task)
 	__u64 key = (__u64)task;
 	__u32 tid = task->pid;
 
-	bpf_map_delete_elem(&signer_scratch, &tid);
-	bpf_map_delete_elem(&mem_scratch, &tid);
-	bpf_map_delete_elem(&task_interp, &key);
+	delete_if_there(signer_scratch, &tid);
+	delete_if_there(mem_scratch, &tid);
+	delete_if_there(task_interp, &key);
 	if (task->pid == task->tgid) {
 		tid = task->tgid;
-		bpf_map_delete_elem(&protected_tasks, &tid);
+		delete_if_there(protected_tasks, &tid);
 	}
 	return 0;
 }
@@ -220,6 +230,9 @@ int BPF_PROG(execban_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
+	/* Exec's own open is judged in bprm_check_security (first: it is on every exec). */
+	if (file->f_mode & FMODE_EXEC)
+		return 0;
 	/* execban.ko's own second open of a file whose open is in progress (kmod/kfuncs.c). */
 	if (use_kmod_signer && (file->f_mode & execban_kmod_open_marker()))
 		return 0;
@@ -230,8 +243,8 @@ int BPF_PROG(execban_file_open, struct file *file, int ret)
 			execban_install_watch_file(file);
 		return 0;
 	}
-	/* Exec's own open is judged in bprm_check_security; other readers are not ours. */
-	if ((file->f_mode & FMODE_EXEC) || !(file->f_mode & FMODE_READ))
+	/* Other readers are not ours. */
+	if (!(file->f_mode & FMODE_READ))
 		return 0;
 	if (!current_is_interpreter())
 		return 0;
