@@ -212,11 +212,24 @@ clean:
 
 # ---- benchmarks (issue 8): every configuration in one VM boot (TCG timings compare only
 # within a boot); figures in $(OUT)/bench/results.json, a markdown table on stdout ----
-BENCH_BINS := $(OUT)/bench/true $(OUT)/bench/execstorm $(OUT)/bench/mkcopies $(OUT)/bench/afalg
+BENCH_BINS := $(OUT)/bench/true $(OUT)/bench/execstorm $(OUT)/bench/mkcopies $(OUT)/bench/afalg \
+              $(OUT)/bench/dlopen $(OUT)/bench/lib.so $(OUT)/bench/mapfill
 
 $(OUT)/bench/true: bench/true.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) -static -O2 $< -o $@
+
+$(OUT)/bench/lib.so: bench/lib.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -shared -fPIC $< -o $@
+
+$(OUT)/bench/dlopen: bench/dlopen.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@ -ldl
+
+$(OUT)/bench/mapfill: bench/mapfill.c include/execban.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@ -lbpf
 
 $(OUT)/bench/%: bench/%.c
 	$(call msg,CC,$@)
@@ -236,5 +249,6 @@ bench: cli $(BENCH_BINS)
 	$(Q)scripts/fapolicyd.sh || echo "bench: no fapolicyd: its figures are skipped"
 	$(Q)nproc >$(OUT)/bench/host-nproc.txt
 	$(Q)sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1 >$(OUT)/bench/host-cpu.txt
+	$(Q)bench/host.sh $(OUT)	# native: compiling and storing 1M rules, without emulation
 	$(Q)tests/vm/run --kernel $(KERNEL) --timeout 3000 -- bench/run-in-vm.sh
 	$(Q)bench/chart.sh $(OUT)/bench/results.json $(OUT)/bench/scaling.svg

@@ -11,7 +11,8 @@
 # BENCH_BIG (5) samples of the 50 MiB first exec, BENCH_LOAD (3) 1M-rule loads of each kind,
 # BENCH_EVENTS (3000) denials per event burst, BENCH_SCALE ("10 1000 10000 100000 1000000") policy
 # sizes of the scaling run, BENCH_FAPO_MAX (100000) the largest given to fapolicyd, BENCH_SCALE_N
-# (100) execs per scaling configuration, BENCH_SKIP (words: storm big load events scaling).
+# (100) execs per scaling configuration, BENCH_DPKG_ROUNDS (5), BENCH_DLOPEN (1000) libraries x
+# BENCH_DLOPEN_ROUNDS (8), BENCH_SKIP (words: storm big load events scaling dpkg dlopen).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 EB=$top/build/execban
@@ -26,7 +27,7 @@ SKIP=" ${BENCH_SKIP:-} "
 KO=$top/build/kmod/$(uname -r)/execban.ko
 
 [ "${EXECBAN_VM:-}" = 1 ] || { echo "$0: runs inside the test VM (make bench)" >&2; exit 2; }
-for f in "$EB" "$B/true" "$B/execstorm" "$B/mkcopies" "$B/afalg"; do
+for f in "$EB" "$B/true" "$B/execstorm" "$B/mkcopies" "$B/afalg" "$B/dlopen" "$B/lib.so"; do
 	[ -x "$f" ] || { echo "bench: $f missing: run make bench" >&2; exit 2; }
 done
 skip() { [[ "$SKIP" == *" $1 "* ]]; }
@@ -36,7 +37,7 @@ now() { date +%s%N; }
 
 # Work files on a tmpfs of their own: no overlayfs or 9p in the exec path.
 W=/tmp/execban-bench
-mkdir -p "$W" && mount -t tmpfs -o size=1200m bench "$W" || die "cannot mount a tmpfs"
+mkdir -p "$W" && mount -t tmpfs -o size=1600m bench "$W" || die "cannot mount a tmpfs"
 rm -rf "$RAW" && mkdir -p "$RAW"
 "$EB" unload >/dev/null 2>&1
 
@@ -77,17 +78,21 @@ chmod 755 "$W/big"
 echo "true_size=$S" >>"$RAW/info.txt"
 echo "big_size=$BIGSIZE" >>"$RAW/info.txt"
 
-# The policy: 100,000 rules with random digests and random sizes, never S, S2 or BIGSIZE, plus
-# one random digest at S and one at BIGSIZE: true and big must be hashed (and are then
-# allowed), true2 passes the size prefilter.
-python3 - "$S" "$BIGSIZE" "$W" "$S2" <<'PY'
+# The shared library dlopen maps 1,000 distinct copies of (64 bytes of padding each).
+cp "$B/lib.so" "$W/lib.so" && head -c 64 /dev/zero >>"$W/lib.so"
+SLIB=$(stat -c %s "$W/lib.so")
+
+# The policy: 100,000 rules with random digests and random sizes, never S, S2, SLIB or
+# BIGSIZE, plus one random digest at S and one at BIGSIZE: true and big must be hashed (and are
+# then allowed), true2 and the libraries pass the size prefilter.
+python3 - "$S" "$BIGSIZE" "$W" "$S2" "$SLIB" <<'PY'
 import os, random, sys
-s, big, w, s2 = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+s, big, w, s2, slib = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 rnd = os.urandom(32 * 100000)
 lines = ['name "bench-100k"\n']
 for i in range(100000):
     size = s
-    while size in (s, big, s2):
+    while size in (s, big, s2, slib):
         size = random.randint(4096, 64 << 20)
     lines.append("deny sha256=%s size=%d\n" % (rnd[32 * i:32 * i + 32].hex(), size))
 lines.append("deny sha256=%s size=%d label=bench-size\n" % (os.urandom(32).hex(), s))
@@ -126,54 +131,89 @@ run() { # NAME FILE [NAME FILE]...
 }
 settle() { sleep 3; } # let RCU-deferred frees of the last load or unload finish
 
-# ---- 1. exec storm: configurations interleaved round by round ----
+# One configuration of a round: none (execban not loaded), ima (loaded, hashing with
+# bpf_ima_file_hash) or kmod (loaded with execban.ko). Each starts from nothing loaded and
+# fresh copies, so that the order of configurations within a round changes nothing else.
+config() { # none|ima|kmod
+	unload
+	[ "$1" = kmod ] && kmod_in
+	[ "$1" = none ] || load "$W/banned.policy"
+	if [ "$1" = kmod ]; then
+		grep -q "hashing with execban.ko" "$W/load.out" || die "load did not use execban.ko"
+	fi
+	settle
+}
+config_end() { # none|ima|kmod
+	unload
+	[ "$1" = kmod ] && kmod_out
+	return 0
+}
+CONFIGS="none ima"
+[ $have_kmod = 1 ] && CONFIGS="$CONFIGS kmod"
+
+# ---- 1. exec storm: configurations in a random order each round ----
 if ! skip storm; then
 	log "exec storm: $ROUNDS rounds x $N execs per configuration (binary $S bytes)"
 	"$B/execstorm" "$W/s.out" 20 "$W/true" "$W/true2" || die "warm-up failed"
 	for r in $(seq "$ROUNDS"); do
 		t0=$(now)
-		unload; settle
-		run baseline "$W/true"
-		copies; run baseline_copies "$W/c/%d"
-		load "$W/banned.policy"; settle
-		"$B/execstorm" "$W/s.out" 1 "$W/true" || die "first exec of the banned-size file"
-		# cached (size banned, digest cached) side by side with prefilter (size not banned)
-		storm_checked cache_hits cached "$W/true" prefilter "$W/true2"
-		copies; storm_checked hashes cold "$W/c/%d"
-		if [ $have_kmod = 1 ]; then
-			unload; kmod_in
-			load "$W/banned.policy"; settle
-			grep -q "hashing with execban.ko" "$W/load.out" || die "load did not use execban.ko"
-			"$B/execstorm" "$W/s.out" 1 "$W/true" || die "first exec (kmod)"
-			storm_checked cache_hits cached_kmod "$W/true" prefilter_kmod "$W/true2"
-			copies; storm_checked hashes cold_kmod "$W/c/%d"
-			unload; kmod_out
-		fi
+		order=$(printf '%s\n' $CONFIGS | shuf | paste -sd' ')
+		for cfg in $order; do
+			copies
+			config "$cfg"
+			case $cfg in
+			none)
+				run baseline "$W/true"
+				run baseline_copies "$W/c/%d" ;;
+			ima|kmod)
+				sfx=${cfg#ima}; sfx=${sfx:+_$sfx}
+				"$B/execstorm" "$W/s.out" 1 "$W/true" || die "first exec of the banned-size file"
+				# cached (size banned, digest cached) beside prefilter (size not banned)
+				storm_checked cache_hits "cached$sfx" "$W/true" "prefilter$sfx" "$W/true2"
+				storm_checked hashes "cold$sfx" "$W/c/%d" ;;
+			esac
+			config_end "$cfg"
+		done
 		rm -rf "$W/c"
-		log "round $r done in $((($(now) - t0) / 1000000)) ms"
+		log "round $r ($order) done in $((($(now) - t0) / 1000000)) ms"
 	done
+
+	# What each program costs per exec, from the kernel's own BPF statistics (run_time_ns
+	# and run_cnt, kernel.bpf_stats_enabled). Measured in a storm of its own: collecting the
+	# statistics costs time too, which the figures above must not carry.
+	config "$(case " $CONFIGS " in *" kmod "*) echo kmod ;; *) echo ima ;; esac)"
+	"$B/execstorm" "$W/s.out" 1 "$W/true" || die "first exec (hook costs)"
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	bpftool prog show --json >"$RAW/hooks.before.json"
+	"$B/execstorm" "$W/s.out" "$N" "$W/true" "$W/true2" || die "hook-cost storm failed"
+	bpftool prog show --json >"$RAW/hooks.after.json"
+	sysctl -q -w kernel.bpf_stats_enabled=0
+	echo "hooks_execs=$((2 * N))" >>"$RAW/info.txt"
 	"$EB" status --json >"$RAW/status-after-storm.json" 2>/dev/null
+	config_end "$(case " $CONFIGS " in *" kmod "*) echo kmod ;; *) echo ima ;; esac)"
 fi
 
 # ---- 2. first exec of a 50 MiB banned-size binary vs AF_ALG ----
-bigexec() { # NAME: BIG_SAMPLES first execs of fresh copies
+# The copies are written before execban is loaded: with execban.ko, a banned-size file is
+# hashed (and its digest cached) when its writer closes it, and this measures the hash at exec.
+bigcopies() { "$B/mkcopies" "$W/big" "$BIG_SAMPLES" "$W/bigcopy%d" || die mkcopies; }
+bigexec() { # NAME: BIG_SAMPLES first execs of the fresh copies
 	local i
-	for i in $(seq "$BIG_SAMPLES"); do
-		"$B/mkcopies" "$W/big" 1 "$W/bigcopy%d" || die mkcopies
-		"$B/execstorm" "$W/s.out" 1 "$W/bigcopy0" || die "big exec ($1) failed"
+	for i in $(seq 0 $((BIG_SAMPLES - 1))); do
+		"$B/execstorm" "$W/s.out" 1 "$W/bigcopy$i" || die "big exec ($1) failed"
 		cat "$W/s.out" >>"$RAW/big.$1"
-		rm -f "$W/bigcopy0"
+		rm -f "$W/bigcopy$i"
 	done
 }
 if ! skip big; then
 	log "50 MiB first exec, $BIG_SAMPLES samples per configuration; AF_ALG"
 	unload
-	bigexec unloaded
-	load "$W/banned.policy"
+	bigcopies; bigexec unloaded
+	bigcopies; load "$W/banned.policy"
 	bigexec ima
 	unload
 	if [ $have_kmod = 1 ]; then
-		kmod_in; load "$W/banned.policy"; bigexec kmod; unload; kmod_out
+		bigcopies; kmod_in; load "$W/banned.policy"; bigexec kmod; unload; kmod_out
 	fi
 	"$B/afalg" "$W/big" "$BIG_SAMPLES" >"$W/afalg.out" || die "AF_ALG failed"
 	want=$(sha256sum "$W/big" | cut -c1-64)
@@ -200,37 +240,48 @@ print(json.dumps([{k: m.get(k) for k in ("id", "name", "type", "max_entries", "b
 }
 if ! skip load; then
 	log "1,000,000-rule policy: $LOAD_SAMPLES fresh loads and $LOAD_SAMPLES replacements"
-	rm -f "$W"/*.policy
-	python3 - >"$W/million.policy" <<'PY'
-import os, random, sys
-out = sys.stdout
-out.write('name "million"\n')
-rnd = os.urandom(32 * 1000000)
-for i in range(1000000):
-    out.write("deny sha256=%s size=%d\n" % (rnd[32 * i:32 * i + 32].hex(), random.randint(4096, 1 << 30)))
-PY
+	rm -f "$W"/scale.policy
+	python3 "$top/bench/million.py" >"$W/million.policy"
 	unload
 	sync; echo 3 >/proc/sys/vm/drop_caches
 	sleep 1
 	m0=$(kmem); k0=$(kmem_kernel)
 	[ "$(bpftool map show --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
 		log "warning: BPF maps exist before the first load"
+	timed_load() { # POLICY NAME: load, its wall time and EXECBAN_TIMING's steps into raw/
+		local t0
+		t0=$(now)
+		EXECBAN_TIMING=1 "$EB" load "$1" >"$W/load.out" 2>"$W/load.err" ||
+			{ cat "$W/load.out" "$W/load.err" >&2; die "load $1 failed"; }
+		echo $(($(now) - t0)) >>"$RAW/load.$2"
+		sed -n 's/^execban: timing: \(.*\) \([0-9]*\) ms$/\1=\2/p' "$W/load.err" |
+			tr ' ' '_' >>"$RAW/load.$2.steps"
+		echo "--" >>"$RAW/load.$2.steps"
+	}
 	for i in $(seq "$LOAD_SAMPLES"); do
 		unload
-		t0=$(now); load "$W/million.policy"; echo $(($(now) - t0)) >>"$RAW/load.fresh"
+		timed_load "$W/million.policy" fresh
 	done
 	"$EB" status --json | grep -q '"rules":1000000,' || die "status does not count 1,000,000 rules"
 	sleep 1; echo $(($(kmem) - m0)) >"$RAW/meminfo.fresh"
 	echo $(($(kmem_kernel) - k0)) >"$RAW/kmem.fresh"
 	maps_json >"$RAW/maps.fresh.json"
 	for i in $(seq "$LOAD_SAMPLES"); do
-		t0=$(now); load "$W/million.policy"; echo $(($(now) - t0)) >>"$RAW/load.replace"
+		timed_load "$W/million.policy" replace
 	done
 	sleep 1; echo $(($(kmem) - m0)) >"$RAW/meminfo.replace"
 	echo $(($(kmem_kernel) - k0)) >"$RAW/kmem.replace"
 	maps_json >"$RAW/maps.replace.json"
+	# What configuration management does most: the same list with one rule added.
+	for i in $(seq "$LOAD_SAMPLES"); do
+		cp "$W/million.policy" "$W/million+1.policy"
+		echo "deny sha256=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') size=4096" \
+			>>"$W/million+1.policy"
+		timed_load "$W/million+1.policy" add1
+		timed_load "$W/million.policy" add1_back
+	done
 	unload
-	rm -f "$W/million.policy"
+	rm -f "$W/million.policy" "$W/million+1.policy"
 fi
 
 # ---- 4. events: delivery rate to a follower, and where loss begins ----
@@ -373,6 +424,75 @@ PY
 	done
 	N=$saveN
 	echo "scale_n=$SCALE_N" >>"$RAW/info.txt"
+fi
+
+# ---- 6. installation: dpkg -i of a package of 2,000 files ----
+# 1,900 data files of 1 to 16 KiB and 100 executables (copies of true), as a package ships
+# them. dpkg writes each under a temporary name, closes it, sets its mode and renames it into
+# place: execban's rename and chmod hooks, and its close watch, see every file.
+DPKG_ROUNDS=${BENCH_DPKG_ROUNDS:-5}
+if ! skip dpkg; then
+	log "dpkg: $DPKG_ROUNDS rounds of dpkg -i of a 2,000-file package per configuration"
+	d=$W/pkg
+	mkdir -p "$d/DEBIAN" "$d/usr/share/execban-bench" "$d/usr/lib/execban-bench"
+	cat >"$d/DEBIAN/control" <<CTL
+Package: execban-bench
+Version: 1.0
+Architecture: all
+Maintainer: execban bench <root@localhost>
+Description: execban install benchmark package
+CTL
+	python3 - "$d/usr/share/execban-bench" <<'PY'
+import os, random, sys
+for i in range(1900):
+    with open("%s/f%04d" % (sys.argv[1], i), "wb") as f:
+        f.write(os.urandom(random.randint(1024, 16384)))
+PY
+	"$B/mkcopies" "$W/true" 100 "$d/usr/lib/execban-bench/tool%d" || die mkcopies
+	dpkg-deb --root-owner-group -Znone --build "$d" "$W/bench.deb" >/dev/null || die "dpkg-deb"
+	rm -rf "$d"
+	for r in $(seq "$DPKG_ROUNDS"); do
+		for cfg in $(printf '%s\n' $CONFIGS | shuf); do
+			config "$cfg"
+			sync
+			t0=$(now)
+			dpkg -i "$W/bench.deb" >"$W/dpkg.out" 2>&1 || { cat "$W/dpkg.out" >&2; die "dpkg -i ($cfg)"; }
+			echo $(($(now) - t0)) >>"$RAW/dpkg.$cfg"
+			dpkg --purge execban-bench >/dev/null 2>&1 || die "dpkg --purge ($cfg)"
+			config_end "$cfg"
+		done
+	done
+	# What each program costs per file installed, from the kernel's statistics, in one
+	# more dpkg -i of its own (the statistics cost time too).
+	cfg=$(case " $CONFIGS " in *" kmod "*) echo kmod ;; *) echo ima ;; esac)
+	config "$cfg"
+	sysctl -q -w kernel.bpf_stats_enabled=1
+	bpftool prog show --json >"$RAW/hooks.dpkg.before.json"
+	dpkg -i "$W/bench.deb" >"$W/dpkg.out" 2>&1 || { cat "$W/dpkg.out" >&2; die "dpkg -i (hook costs)"; }
+	bpftool prog show --json >"$RAW/hooks.dpkg.after.json"
+	sysctl -q -w kernel.bpf_stats_enabled=0
+	dpkg --purge execban-bench >/dev/null 2>&1 || die "dpkg --purge (hook costs)"
+	config_end "$cfg"
+	echo "dpkg_files=2000" >>"$RAW/info.txt"
+	rm -f "$W/bench.deb"
+fi
+
+# ---- 7. executable mappings: dlopen of 1,000 distinct libraries ----
+DL_N=${BENCH_DLOPEN:-1000}
+DL_ROUNDS=${BENCH_DLOPEN_ROUNDS:-8}
+if ! skip dlopen; then
+	log "dlopen: $DL_ROUNDS rounds of $DL_N dlopen() calls per configuration"
+	for r in $(seq "$DL_ROUNDS"); do
+		for cfg in $(printf '%s\n' $CONFIGS | shuf); do
+			rm -rf "$W/libs" && mkdir "$W/libs"
+			"$B/mkcopies" "$W/lib.so" "$DL_N" "$W/libs/lib%d.so" || die mkcopies
+			config "$cfg"
+			"$B/dlopen" "$DL_N" "$W/libs/lib%d.so" >>"$RAW/dlopen.$cfg" || die "dlopen ($cfg)"
+			config_end "$cfg"
+		done
+	done
+	rm -rf "$W/libs"
+	echo "dlopen_n=$DL_N" >>"$RAW/info.txt"
 fi
 
 umount "$W"

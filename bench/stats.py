@@ -81,6 +81,29 @@ def figure(name, unit, vals, desc, scale=1.0, baseline=None, mwu=False, **extra)
     return f
 
 
+def hook_costs(rawdir, prefix, units, unit_name):
+    """Figures of each program's run time over `units` things done, from bpftool's statistics
+    before and after (prefix.before.json, prefix.after.json)."""
+    pb, pa = (os.path.join(rawdir, "%s.%s.json" % (prefix, t)) for t in ("before", "after"))
+    if not (os.path.exists(pb) and os.path.exists(pa) and units):
+        return
+    before = {p["name"]: p for p in json.load(open(pb))}
+    # lock mode's guards on bpf() run when bpftool reads these statistics, not for the work
+    guards = ("execban_bpf", "execban_bpf_map", "execban_bpf_prog")
+    for prog in json.load(open(pa)):
+        if prog["name"] in guards:
+            continue
+        b = before.get(prog["name"], {})
+        runs = prog.get("run_cnt", 0) - b.get("run_cnt", 0)
+        ns = prog.get("run_time_ns", 0) - b.get("run_time_ns", 0)
+        if runs > 0:
+            figure("%s.%s" % (prefix.replace("hooks", "hook"), prog["name"]),
+                   "ns/" + unit_name.split()[0], [ns / units],
+                   "%s: %.2f runs per %s, %.0f ns per run" % (prog["name"], runs / units,
+                                                              unit_name, ns / runs),
+                   runs_per_unit=runs / units, ns_per_run=ns / runs)
+
+
 def main():
     rawdir, out = sys.argv[1], sys.argv[2]
     info = {}
@@ -194,6 +217,61 @@ def main():
         if st:
             figure("fapolicyd_start.%d" % n, "s", st, "fapolicyd start until it listens, "
                    "%d rules" % n, 1e9)
+
+    # 6. dpkg -i of a 2,000-file package
+    figure("dpkg.none", "s", r("dpkg.none"), "dpkg -i of a 2,000-file package, execban not loaded",
+           1e9)
+    figure("dpkg.ima", "s", r("dpkg.ima"), "same, 100,002 rules loaded (no execban.ko)", 1e9,
+           "dpkg.none", True)
+    figure("dpkg.kmod", "s", r("dpkg.kmod"), "same, with execban.ko: rename/chmod hooks read "
+           "files, closes of written files checked", 1e9, "dpkg.none", True)
+
+    # 7. dlopen of N distinct libraries (per dlopen)
+    dn = int(info.get("dlopen_n", "1000") or 1000)
+    per = lambda name: [x / dn for x in (r(name) or [])] or None
+    figure("dlopen.none", "us", per("dlopen.none"),
+           "dlopen() of one of %d distinct libraries, execban not loaded" % dn, us)
+    figure("dlopen.ima", "us", per("dlopen.ima"), "same, 100,002 rules loaded", us,
+           "dlopen.none", True)
+    figure("dlopen.kmod", "us", per("dlopen.kmod"), "same, with execban.ko", us,
+           "dlopen.none", True)
+
+    # per-program cost in one storm, and in one dpkg -i (kernel.bpf_stats_enabled)
+    hook_costs(rawdir, "hooks", int(info.get("hooks_execs", "0") or 0), "exec")
+    hook_costs(rawdir, "hooks.dpkg", int(info.get("dpkg_files", "0") or 0), "file installed")
+
+    # the steps of the 1M-rule loads (EXECBAN_TIMING), medians over the samples
+    for tag in ("fresh", "replace", "add1", "add1_back"):
+        p = os.path.join(rawdir, "load.%s.steps" % tag)
+        if not os.path.exists(p):
+            continue
+        steps = {}
+        for line in open(p):
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                steps.setdefault(k, []).append(float(v))
+        figure("load1M.%s.steps" % tag, "s", [sum(median(v) for v in steps.values()) * 1e6],
+               "execban load's own steps (EXECBAN_TIMING), medians", 1e9,
+               steps_ms={k: median(v) for k, v in steps.items()})
+    figure("load1M.add1", "s", r("load.add1"),
+           "execban load of the 1,000,000 rules with one rule added, while loaded", s)
+
+    # the host, natively (bench/host.sh): no emulation
+    hraw = os.path.join(os.path.dirname(rawdir), "raw-host")
+    hc = read(hraw, "compile")
+    if hc:
+        hinfo = open(os.path.join(hraw, "info")).read().split("\n") if os.path.exists(
+            os.path.join(hraw, "info")) else []
+        figure("host.compile1M", "s", hc, "native on the host (%s): execban check of the "
+               "1,000,000-rule policy" % (hinfo[0] if hinfo else "?"), 1e9)
+    p = os.path.join(hraw, "mapfill.jsonl")
+    if os.path.exists(p):
+        mf = [json.loads(l) for l in open(p) if l.strip()]
+        for k, d in (("fill_ms", "writing 1,000,000 rules into a rule map (8192 a batch)"),
+                     ("read_ms", "reading them back (what a load does with the inactive copy)"),
+                     ("delete_ms", "deleting them (rules a new policy no longer has)")):
+            figure("host.mapfill.%s" % k[:-3], "s", [m[k] for m in mf if k in m],
+                   "native on the host: " + d, 1e3)
 
     for f in figures:
         del f["_vals"]
