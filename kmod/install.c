@@ -32,6 +32,7 @@
 #include <linux/hashtable.h>
 #include <linux/kernel_read_file.h>
 #include <linux/list.h>
+#include <linux/magic.h>
 #include <linux/rculist.h>
 #include <linux/security.h>
 #include <linux/slab.h>
@@ -189,13 +190,41 @@ static void execban_reap(void)
 	execban_drop_marks(&dead);
 }
 
+/*
+ * Filesystems whose files are kernel interfaces, not stored bytes: no program is installed
+ * there, and reading one of their files to hash it (a sysfs attribute has the size of a page,
+ * which a rule can name) could have effects of its own.
+ */
+static bool install_fs_watched(const struct super_block *sb)
+{
+	switch (sb->s_magic) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case SECURITYFS_MAGIC:
+	case BPF_FS_MAGIC:
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case DEVPTS_SUPER_MAGIC:
+	case EFIVARFS_MAGIC:
+	case PSTOREFS_MAGIC:
+	case SELINUX_MAGIC:
+	case SMACK_MAGIC:
+	case NSFS_MAGIC:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /**
  * execban_install_watch() - report closes of written files on @sb
  * @sb: the superblock of a file being opened for writing
  *
  * Context: process context, may sleep (allocates the mark).
- * Return: 0 (also when @sb was watched already), or -ENOMEM or another
- * -errno of fsnotify_add_mark().
+ * Return: 0 (also when @sb was watched already, or is never watched: see
+ * install_fs_watched()), or -ENOMEM or another -errno of fsnotify_add_mark().
  */
 int execban_install_watch(struct super_block *sb)
 {
@@ -203,6 +232,8 @@ int execban_install_watch(struct super_block *sb)
 	bool found;
 	int err;
 
+	if (!install_fs_watched(sb))
+		return 0;
 	rcu_read_lock();
 	found = sb_mark_find(sb);
 	rcu_read_unlock();
