@@ -295,7 +295,7 @@ out:
 /* Sort c->sizes and fold them into distinct sizes with their rule counts. 0 or -ENOMEM. */
 static int sort_sizes(struct compiled *c)
 {
-	struct policy_pair *v = calloc(c->n_sizes + 1, sizeof(*v));
+	struct policy_pair *v = policy_calloc(c->n_sizes + 1, sizeof(*v));
 	size_t i, j;
 
 	if (!v)
@@ -417,7 +417,7 @@ static int key_rules(struct compiled *c)
 			sorted = false;
 	}
 	if (!sorted) {
-		k = calloc(n + 1, sizeof(*k));
+		k = policy_calloc(n + 1, sizeof(*k));
 		if (!k)
 			return -ENOMEM;
 		for (i = 0; i < n; i++) {
@@ -490,10 +490,10 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 		return ret;
 
 	c->n_rules = p->n_rules;
-	c->keys = calloc(c->n_rules, sizeof(*c->keys));
-	c->rules = calloc(c->n_rules, sizeof(*c->rules));
-	c->sizes = calloc(c->n_rules, sizeof(*c->sizes));
-	c->size_counts = calloc(c->n_rules, sizeof(*c->size_counts));
+	c->keys = policy_calloc(c->n_rules, sizeof(*c->keys));
+	c->rules = policy_calloc(c->n_rules, sizeof(*c->rules));
+	c->sizes = policy_calloc(c->n_rules, sizeof(*c->sizes));
+	c->size_counts = policy_calloc(c->n_rules, sizeof(*c->size_counts));
 	if (!c->keys || !c->rules || !c->sizes || !c->size_counts)
 		return -ENOMEM;
 	ret = key_rules(c);

@@ -37,7 +37,7 @@ int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void *
 {
 	uint64_t in = 0, out = 0;	/* opaque batch cursors, large enough for any key */
 	size_t cap = READ_BATCH, got = 0;
-	char *k = malloc(cap * key_size), *v = malloc(cap * value_size), *t;
+	char *k = policy_malloc(cap, key_size), *v = policy_malloc(cap, value_size), *t;
 	bool first = true;
 	__u32 count;
 	int ret;
@@ -58,6 +58,8 @@ int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void *
 				break;
 			}
 			v = t;
+			policy_huge(k, cap * key_size);
+			policy_huge(v, cap * value_size);
 		}
 		count = READ_BATCH;
 		ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, k + got * key_size,
@@ -162,9 +164,9 @@ static int read_once(struct kpolicy *k, const int *fd)
 			return -errno;
 
 	/* Sort by rule id: the order the compiled policy had. */
-	order = malloc((n + 1) * sizeof(*order));
-	keys = malloc((n + 1) * sizeof(*keys));
-	rules = malloc((n + 1) * sizeof(*rules));
+	order = policy_malloc(n + 1, sizeof(*order));
+	keys = policy_malloc(n + 1, sizeof(*keys));
+	rules = policy_malloc(n + 1, sizeof(*rules));
 	if (!order || !keys || !rules) {
 		free(order);
 		free(keys);

@@ -155,8 +155,8 @@ static int read_old(int fd, struct old_entry **out, size_t *n)
 	ret = map_read_all(fd, sizeof(*keys), sizeof(*rules), (void **)&keys, (void **)&rules, n);
 	if (ret)
 		return ret;
-	ord = calloc(*n + 1, sizeof(*ord));
-	e = calloc(*n + 1, sizeof(*e));
+	ord = policy_calloc(*n + 1, sizeof(*ord));
+	e = policy_calloc(*n + 1, sizeof(*e));
 	if (!ord || !e) {
 		ret = -ENOMEM;
 		goto out;
@@ -210,9 +210,9 @@ static int sync_rules(int fd, const struct compiled *c)
 	if (ret)
 		return ret;
 	timing("read back");
-	del = malloc((n_old + 1) * sizeof(*del));
-	up_keys = malloc((c->n_rules + 1) * sizeof(*up_keys));
-	up_rules = malloc((c->n_rules + 1) * sizeof(*up_rules));
+	del = policy_malloc(n_old + 1, sizeof(*del));
+	up_keys = policy_malloc(c->n_rules + 1, sizeof(*up_keys));
+	up_rules = policy_malloc(c->n_rules + 1, sizeof(*up_rules));
 	if (!del || !up_keys || !up_rules) {
 		ret = -ENOMEM;
 		goto out;

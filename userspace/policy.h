@@ -157,6 +157,15 @@ struct policy_pair {
 };
 int policy_sort_pairs(struct policy_pair *v, size_t n);
 
+/*
+ * calloc()/malloc() of n elements for the arrays a big policy needs (overflow checked), with
+ * transparent huge pages asked for when the array is large; policy_huge() hints an existing
+ * allocation (after a realloc). Freed with free().
+ */
+void *policy_calloc(size_t n, size_t size);
+void *policy_malloc(size_t n, size_t size);
+void policy_huge(void *p, size_t len);
+
 /* A "file:line: error: ..." (or warning) diagnostic, counted like the parser's own. */
 __attribute__((format(printf, 5, 6)))
 void policy_diag(struct policy *p, const char *file, unsigned int line, bool error,

@@ -256,7 +256,7 @@ int cmd_diff(int argc, char **argv)
 		compiled_free(&c);
 		return EXIT_SYSTEM;
 	}
-	order = malloc((k.n_rules + 1) * sizeof(*order));
+	order = policy_malloc(k.n_rules + 1, sizeof(*order));
 	if (!order) {
 		ret = EXIT_SYSTEM;
 		goto out;
