@@ -56,6 +56,9 @@ sha256() { sha256sum "$1" | cut -c1-64; }
 
 # Drain the event buffer into $1 (JSON lines).
 drain_events() { "$EB" events --json >"$1"; }
+counter() { # NAME: one of the kernel's counters, as execban status --json reports it
+	"$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
+}
 
 # event_has FILE PYTHON-EXPR: some event e (a dict) in FILE satisfies the expression.
 event_has() {

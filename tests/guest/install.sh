@@ -99,7 +99,7 @@ check "its link event has the digest, not from the cache" event_has "$W/ev" \
 # ---- install: a banned file written under any name, reported at its last writer's close ----
 # cp of an executable creates it 0755 under its final name: no rename, no chmod to refuse.
 "$EB" events >/dev/null
-before=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["install_checks"])')
+before=$(counter install_checks)
 cp "$W/banned" "$W/cp-copy"
 cp "$W/allowed" "$W/cp-allowed"
 drain_events "$W/ev"
@@ -113,17 +113,17 @@ evs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 inst = [e for e in evs if e.get('action') == 'install']
 sys.exit(0 if [e['path'] for e in inst] == [sys.argv[2] + '/cp-copy'] else 1)
 PY
-after=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["install_checks"])')
+after=$(counter install_checks)
 check "install: the install_checks counter counts both closes ($before -> $after)" [ $((after - before)) -ge 2 ]
 expect_exec "install: the reported copy is refused when run" "exec-error EPERM" "$W/cp-copy"
 expect_exec "install: control: the allowed copy runs" "exit 0" "$W/cp-allowed"
 
 # Kernel interfaces are not watched: writing a sysfs attribute (a page-sized "file") is not
 # checked at its close (execban.ko would have to read it to hash it).
-before=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["install_checks"])')
+before=$(counter install_checks)
 cat /sys/kernel/mm/transparent_hugepage/enabled | grep -o '\[[a-z]*\]' | tr -d '[]' \
 	>/sys/kernel/mm/transparent_hugepage/enabled
-after=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["install_checks"])')
+after=$(counter install_checks)
 check "install: a sysfs attribute written and closed is not checked ($before -> $after)" \
 	[ "$after" = "$before" ]
 

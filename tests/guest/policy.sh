@@ -139,7 +139,7 @@ echo "# atomic swap: $res while $reloads reloads"
 check "no escape while reloading: 3000 of 3000 execs denied" [ "$res" = "denied=3000 ran=0 other=0" ]
 check "the reload loop really ran concurrently (>= 10 reloads)" [ "$reloads" -ge 10 ]
 check "every reload succeeded" [ ! -e "$W/loaderr" ]
-retries=$("$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["policy_switch_retries"])')
+retries=$(counter policy_switch_retries)
 echo "# policy switches that raced a lookup (and were retried): $retries"
 
 # ---- kill during load: SIGKILL before the switch leaves the old policy whole ----
