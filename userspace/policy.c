@@ -130,9 +130,9 @@ static const uint8_t hex_digit[256] = {
  * (execban check of 1,000,000 rules on the bench host: 2.0 s; 0.5 s with huge pages). Debian's
  * kernels give transparent huge pages to every large mapping ("always"); where an admin has
  * set "madvise" (as on the bench host) they come only on request, so ask; with "never" this
- * is a no-op. The hint covers the allocation's pages: for malloc's
- * large blocks that is exactly their own mapping (left whole, so realloc can still mremap it);
- * a hint on neighbouring heap pages is harmless.
+ * is a no-op. The hint covers the allocation's pages: for malloc's large blocks that is
+ * exactly their own mapping (left whole, so realloc can still mremap it); a hint on
+ * neighbouring heap pages is harmless.
  */
 #define POLICY_HUGE_MIN	(4u << 20)
 
