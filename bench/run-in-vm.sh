@@ -63,6 +63,7 @@ unload() { "$EB" unload >/dev/null 2>&1; [ ! -e /sys/fs/bpf/execban ] || die "un
 	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 	echo "host_cpu=$(cat "$B/host-cpu.txt" 2>/dev/null)"
 	echo "host_nproc=$(cat "$B/host-nproc.txt" 2>/dev/null)"
+	echo "clock=${BENCH_CLOCK:-wall}"
 	echo "rounds=$ROUNDS"
 	echo "n=$N"
 } >"$RAW/info.txt"
