@@ -80,6 +80,15 @@ int BPF_PROG(execban_mmap_file, struct file *file, unsigned long reqprot, unsign
 	if (!file)
 		return 0;
 	if (!(prot & PROT_EXEC)) {
+		/*
+		 * The ELF loader mapping the program it is running (mm->exe_file is bprm->file
+		 * by then): its digest was cached by bprm_check_security. Priming is only ever
+		 * an optimisation (an uncached file that could be banned is refused at
+		 * mprotect), so a process that set its exe_file with prctl() gains nothing.
+		 */
+		if (BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(),
+				  mm, exe_file) == file)
+			return 0;
 		prime_cache(file);
 		return 0;
 	}
