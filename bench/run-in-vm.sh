@@ -16,6 +16,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 EB=$top/build/execban
+. "$top/tests/lib.sh"	# counter NAME
 B=$top/build/bench
 RAW=$B/raw
 ROUNDS=${BENCH_ROUNDS:-8}
@@ -111,9 +112,6 @@ storm() { # NAME FILE [NAME FILE]: N execs of each FILE, alternating; raw/storm.
 	for name; do awk -v k=$i '$1 == k { print $2 }' "$W/s.out" >>"$RAW/storm.$name"; i=$((i + 1)); done
 }
 copies() { rm -rf "$W/c" && mkdir "$W/c" && "$B/mkcopies" "$W/true" "$N" "$W/c/%d" || die mkcopies; }
-counter() { # NAME: one of execban's counters (status --json)
-	"$EB" status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"
-}
 # storm_checked NAME FILE COUNTER: the storm, checking COUNTER grew by at least N (proof that
 # the configuration really took the path it is named after: cache hits, or hashes)
 storm_checked() { # COUNTER NAME FILE [NAME FILE]

@@ -285,9 +285,9 @@ def main():
         json.dump(figures, fh, indent=1)
     with open(os.path.join(os.path.dirname(out), "machine.json"), "w") as fh:
         json.dump(info, fh, indent=1)
-    print("clock: %s (icount: the guest's clocks count its instructions, 1 ns each)\n" %
-          info.get("clock", "wall") if info.get("clock", "wall") != "wall" else
-          "clock: wall (the host's time, as the guest sees it)\n")
+    clock = info.get("clock", "wall")
+    print("clock: %s (%s)\n" % (clock, "the host's time, as the guest sees it" if clock == "wall"
+                                  else "the guest's clocks count its instructions, 1 ns each"))
     print(table(figures))
 
 
