@@ -15,7 +15,7 @@ pkgs=(
 
 missing=()
 need() {
-	dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qx installed || missing+=("$1")
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ] || missing+=("$1")
 }
 
 if [ "$(id -u)" != 0 ]; then

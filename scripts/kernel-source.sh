@@ -26,7 +26,7 @@ parts=(
 	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
 )
 
-ver=$(apt-cache show "linux-image-$rel" 2>/dev/null | awk '/^Version:/ {print $2; exit}')
+ver=$(apt-cache show "linux-image-$rel" 2>/dev/null | awk '/^Version:/ && v == "" {v = $2} END {print v}')
 [ -n "$ver" ] || die "apt-cache knows no linux-image-$rel (run apt-get update?)"
 series=${rel%%-*}          # 6.1.0 (from 6.1.0-56-amd64) or 6.12.117+deb12
 series=${series%.*}        # 6.1 or 6.12

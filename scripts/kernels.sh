@@ -30,11 +30,11 @@ release_of() {
 	*-*) echo "$1"; return ;;
 	esac
 	meta=$(meta_of "$1")
-	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ && p == "" {p = $2} END {print p}')
 	if [ -z "$pkg" ]; then
 		# apt lists may be empty on a fresh machine: refresh once and retry.
 		apt-get update -qq >/dev/null 2>&1 || true
-		pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+		pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ && p == "" {p = $2} END {print p}')
 	fi
 	[ -n "$pkg" ] || { echo "kernels.sh: cannot resolve $meta with apt-cache" >&2; exit 1; }
 	echo "${pkg#linux-image-}"

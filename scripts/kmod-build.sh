@@ -130,11 +130,16 @@ kbuild() {
 }
 
 kbuild
-if ! readelf -SW "$ko" | grep -q ' \.BTF '; then
+# has_btf KO: the whole section list is read first (no reader that stops early under pipefail).
+has_btf() {
+	local sections
+	sections=$(readelf -SW "$1") && grep -q ' \.BTF ' <<<"$sections"
+}
+if ! has_btf "$ko"; then
 	echo "$me: $ko has no .BTF section: relinking it" >&2
 	rm -f "$ko"
 	kbuild
-	readelf -SW "$ko" | grep -q ' \.BTF ' || die "$ko still has no .BTF section"
+	has_btf "$ko" || die "$ko still has no .BTF section"
 fi
 
 # check_btf KO: the kfuncs are in the module's BTF and the kfunc set in .BTF_ids points at them.
@@ -168,7 +173,8 @@ check_btf() {
 	done
 
 	sym=__BTF_ID__set8__execban_kfunc_ids
-	val=$(readelf -sW "$ko" | awk -v s="$sym" '$8 == s {print $2; exit}')
+	# awk reads every line (no early exit: under pipefail readelf would die of SIGPIPE).
+	val=$(readelf -sW "$ko" | awk -v s="$sym" '$8 == s && v == "" {v = $2} END {print v}')
 	[ -n "$val" ] || die "$ko: no $sym symbol (kfunc set) in its symbol table"
 	objcopy -O binary --only-section=.BTF_ids "$ko" "$out/.btf_ids" ||
 		die "$ko: cannot extract .BTF_ids"

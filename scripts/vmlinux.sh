@@ -25,16 +25,22 @@ if [ -z "${tree:-}" ]; then
 	vmlinuz=$tree/boot/vmlinuz-$rel
 fi
 out=$tree/vmlinux
+has_btf() {
+	local sections
+	sections=$(readelf -S "$1" 2>/dev/null) && grep -q '\.BTF ' <<<"$sections"
+}
 if [ ! -s "$out" ]; then
 	# The payload is xz (6.1) or zstd (6.12): find a stream's magic, decompress from there.
 	for m in 'xz:\xfd7zXZ\x00' 'zstd:\x28\xb5\x2f\xfd'; do
 		tool=${m%%:*}
-		off=$(LC_ALL=C grep -obUaP "${m#*:}" "$vmlinuz" | head -1 | cut -d: -f1 || true)
+		off=$(LC_ALL=C grep -obUaP "${m#*:}" "$vmlinuz" | awk -F: 'NR == 1 {print $1}' || true)
 		[ -n "$off" ] || continue
+		# The decompressor may stop at the end of the stream (and fail on what follows): the
+		# section check below decides.
 		tail -c +$((off + 1)) "$vmlinuz" | "$tool" -dc 2>/dev/null >"$out.tmp" || true
-		readelf -S "$out.tmp" 2>/dev/null | grep -q '\.BTF ' && break
+		has_btf "$out.tmp" && break
 	done
-	if ! readelf -S "$out.tmp" 2>/dev/null | grep -q '\.BTF '; then
+	if ! has_btf "$out.tmp"; then
 		rm -f "$out.tmp"
 		echo "vmlinux.sh: extracted payload of $vmlinuz has no .BTF section" >&2
 		exit 1
