@@ -64,7 +64,9 @@ unload() { "$EB" unload >/dev/null 2>&1; [ ! -e /sys/fs/bpf/execban ] || die "un
 	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 	echo "host_cpu=$(cat "$B/host-cpu.txt" 2>/dev/null)"
 	echo "host_nproc=$(cat "$B/host-nproc.txt" 2>/dev/null)"
-	echo "clock=${BENCH_CLOCK:-wall}"
+	# From tests/vm/run, which knows what it booted: kvm or tcg, wall or icount.
+	echo "accel=${EXECBAN_VM_ACCEL:-unknown}"
+	echo "clock=${EXECBAN_VM_CLOCK:-wall}"
 	echo "rounds=$ROUNDS"
 	echo "n=$N"
 } >"$RAW/info.txt"

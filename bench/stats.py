@@ -286,6 +286,10 @@ def main():
     with open(os.path.join(os.path.dirname(out), "machine.json"), "w") as fh:
         json.dump(info, fh, indent=1)
     clock = info.get("clock", "wall")
+    accel = info.get("accel", "unknown")
+    print("accelerator: %s (%s)" % (accel, "hardware virtualisation: faster, but wall-clock "
+                                    "figures; the reference ratios are TCG's under icount"
+                                    if accel == "kvm" else "qemu's emulator"))
     print("clock: %s (%s)\n" % (clock, "the host's time, as the guest sees it" if clock == "wall"
                                   else "the guest's clocks count its instructions, 1 ns each"))
     print(table(figures))
