@@ -26,7 +26,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuserspace -I$(OUT)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
               -Iinclude -I$(OUT)
-LDLIBS     := -lbpf -lelf -lz -lcrypto -lsystemd
+LDLIBS     := -lbpf -lelf -lz -llzma -lzstd -lcrypto -lsystemd
 
 ifeq ($(V),1)
 Q =
@@ -75,7 +75,7 @@ $(OUT)/cli/%.o: userspace/%.c $(wildcard userspace/*.h) include/execban.h $(OUT)
 $(OUT)/cli/lib-%.o: lib/%.c $(wildcard lib/*.h) | $(OUT)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
-$(OUT)/cli/check.o $(OUT)/cli/filesig.o $(OUT)/cli/scan.o: $(wildcard lib/*.h)
+$(OUT)/cli/check.o $(OUT)/cli/filesig.o $(OUT)/cli/scan.o $(OUT)/cli/import.o: $(wildcard lib/*.h)
 
 $(OUT)/execban: $(CLI_OBJS)
 	$(call msg,LD,$@)

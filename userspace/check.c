@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * check.c - execban check (validate policies without loading) and execban hash (a file's
- * identities, as the kernel computes them, printed as a ready rule).
+ * identities, as the kernel computes them, printed as a ready rule; for a compressed kernel
+ * module, first those of the module image inside it, decompress.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "decompress.h"
 #include "filesig.h"
 #include "policy.h"
 
@@ -246,8 +248,11 @@ static void signer_text(const struct file_sigs *fs, struct signer_text *t)
 	}
 }
 
-/* As comments after the rule: identities in policy syntax, ready to uncomment. */
-static void print_signers(const struct file_sigs *fs)
+/*
+ * As comments after the rule: identities in policy syntax, ready to uncomment. image: fs
+ * are a module image's (no file: init_module(2) is given it in memory).
+ */
+static void print_signers(const struct file_sigs *fs, bool image)
 {
 	struct signer_text t;
 
@@ -266,7 +271,9 @@ static void print_signers(const struct file_sigs *fs)
 		}
 		if (t.skid[0] && fs->skid_from_keyring)
 			printf("# signer-skid=%s\n#   the key id of that certificate in the "
-			       "kernel's system keyrings (execban.ko)\n", t.skid);
+			       "kernel's system keyrings (execban.ko)%s\n", t.skid,
+			       image ? "; init_module(2), which cannot search them, matches the "
+			       "issuer and serial only" : "");
 		if (t.cert_sha256[0])
 			printf("# signer-cert-sha256=%s\n", t.cert_sha256);
 	}
@@ -288,16 +295,9 @@ static void json_opt(const char *key, const char *value)
 	json_str(value);
 }
 
-static void print_json(const char *path, const char *hex, uint64_t size, const char *label,
-		       const struct file_sigs *fs)
+/* "modsig": null, its error, or its identities. */
+static void print_json_modsig(const struct file_sigs *fs, const struct signer_text *t)
 {
-	struct signer_text t;
-
-	signer_text(fs, &t);
-	fputs("{\"path\":", stdout);
-	json_str(path);
-	printf(",\"sha256\":\"%s\",\"size\":%llu,\"label\":", hex, (unsigned long long)size);
-	json_str(label);
 	fputs(",\"modsig\":", stdout);
 	if (fs->modsig_err == -ENODATA) {
 		fputs("null", stdout);
@@ -307,15 +307,31 @@ static void print_json(const char *path, const char *hex, uint64_t size, const c
 		putchar('}');
 	} else {
 		printf("{\"signers\":%u,\"certificates\":%u", fs->n_signers, fs->n_certs);
-		json_opt("signer-skid", t.skid);
+		json_opt("signer-skid", t->skid);
 		if (fs->skid_from_keyring)
 			fputs(",\"skid_from\":\"keyring\"", stdout);
-		json_opt("signer-issuer-serial", t.issuer_serial);
-		json_opt("issuer", t.issuer);
-		json_opt("serial", t.serial);
-		json_opt("signer-cert-sha256", t.cert_sha256);
+		json_opt("signer-issuer-serial", t->issuer_serial);
+		json_opt("issuer", t->issuer);
+		json_opt("serial", t->serial);
+		json_opt("signer-cert-sha256", t->cert_sha256);
 		putchar('}');
 	}
+}
+
+/* img: the module image inside a compressed module (its signature in ifs), or NULL. */
+static void print_json(const char *path, const char *hex, uint64_t size, const char *label,
+		       const struct file_sigs *fs, const struct module_image *img,
+		       const struct file_sigs *ifs)
+{
+	char ihex[2 * EXECBAN_SHA256_LEN + 1];
+	struct signer_text t;
+
+	fputs("{\"path\":", stdout);
+	json_str(path);
+	printf(",\"sha256\":\"%s\",\"size\":%llu,\"label\":", hex, (unsigned long long)size);
+	json_str(label);
+	signer_text(fs, &t);
+	print_json_modsig(fs, &t);
 	fputs(",\"ima\":", stdout);
 	if (fs->ima_err == -ENODATA) {
 		fputs("null", stdout);
@@ -331,6 +347,17 @@ static void print_json(const char *path, const char *hex, uint64_t size, const c
 			fputs("null", stdout);
 		printf(",\"ima-keyid\":\"%s\"}", t.ima_keyid);
 	}
+	fputs(",\"image\":", stdout);
+	if (!img) {
+		fputs("null", stdout);
+	} else {
+		hex_encode(img->sha256, sizeof(img->sha256), ihex);
+		printf("{\"format\":\"%s\",\"sha256\":\"%s\",\"size\":%llu",
+		       zformat_name(img->format), ihex, (unsigned long long)img->size);
+		signer_text(ifs, &t);
+		print_json_modsig(ifs, &t);
+		putchar('}');
+	}
 	puts("}");
 }
 
@@ -339,7 +366,8 @@ int cmd_hash(int argc, char **argv)
 	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN];
 	uint8_t digest[EXECBAN_SHA256_LEN];
 	int i, fd, ret, status = EXIT_OK;
-	struct file_sigs fs;
+	struct module_image *img = NULL;
+	struct file_sigs fs, ifs;
 	bool json = false;
 	struct stat st;
 	uint64_t size;
@@ -357,10 +385,22 @@ int cmd_hash(int argc, char **argv)
 		     "PKCS#7 in the kernel's module-signature format, or security.ima):\n"
 		     "  # signer-skid=<hex> or # signer-issuer-serial=<sha256 of issuer>/<serial>\n"
 		     "  # signer-cert-sha256=<hex>   # ima-keyid=<8 hex>\n\n"
+		     "A compressed kernel module (xz, zstd or gzip, told by its content: .ko.xz,\n"
+		     ".ko.zst, .ko.gz) gives two rules: first the module image inside it, what\n"
+		     "modprobe and insmod hand init_module(2), with the identities of the signature\n"
+		     "appended to that image; then the compressed file itself, what finit_module(2)\n"
+		     "reads when the kernel decompresses. Images larger than 512 MiB are refused\n"
+		     "(EXECBAN_IMAGE_MAX sets another bound).\n\n"
 		     "--json: one object per file: path, sha256, size, label, modsig and ima (null\n"
-		     "when the file has no such signature; else its identities, or an error).\n\n"
-		     "exit: 0 ok, 1 a file could not be read, 2 usage");
+		     "when the file has no such signature; else its identities, or an error), and\n"
+		     "image (null, or the module image's format, sha256, size and modsig).\n\n"
+		     "exit: 0 ok, 1 a file could not be read or decompressed, 2 usage");
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	img = malloc(sizeof(*img));
+	if (!img) {
+		err("out of memory");
+		return EXIT_SYSTEM;
 	}
 	for (i = 1; i < argc; i++) {
 		fd = open(argv[i], O_RDONLY | O_CLOEXEC);
@@ -384,17 +424,40 @@ int cmd_hash(int argc, char **argv)
 			close(fd);
 			continue;
 		}
+		ret = module_image_read(fd, img);
+		if (ret < 0) {
+			err("%s: %s", argv[i], img->why);
+			status = EXIT_FAIL;
+			close(fd);
+			continue;
+		}
+		if (ret)
+			file_sigs_read_tail(img->tail, img->tail_len, img->size, &ifs);
 		hex_encode(digest, sizeof(digest), hex);
 		label_from(argv[i], label);
 		file_sigs_read(fd, size, &fs);
 		close(fd);
 		if (json) {
-			print_json(argv[i], hex, size, label, &fs);
-		} else {
-			printf("deny sha256=%s size=%llu label=%s\n", hex,
-			       (unsigned long long)size, label);
-			print_signers(&fs);
+			print_json(argv[i], hex, size, label, &fs, ret ? img : NULL, &ifs);
+			continue;
 		}
+		if (ret) {
+			char ihex[2 * EXECBAN_SHA256_LEN + 1];
+
+			hex_encode(img->sha256, sizeof(img->sha256), ihex);
+			printf("deny sha256=%s size=%llu label=%s\n", ihex,
+			       (unsigned long long)img->size, label);
+			printf("# the module image inside (%s-compressed): what modprobe and insmod "
+			       "give init_module(2)\n", zformat_name(img->format));
+			print_signers(&ifs, true);
+		}
+		printf("deny sha256=%s size=%llu label=%s\n", hex, (unsigned long long)size,
+		       label);
+		if (ret)
+			printf("# the compressed file itself: what finit_module(2) reads when the "
+			       "kernel decompresses (MODULE_INIT_COMPRESSED_FILE)\n");
+		print_signers(&fs, false);
 	}
+	free(img);
 	return status;
 }

@@ -94,18 +94,43 @@ static int resolve_keyring(const struct file_sigs *fs, uint8_t *skid, size_t max
 	return ret < 0 ? -EPROTO : ret;
 }
 
+/*
+ * Where a signature is read from: an open file (fd), or the last tail_len bytes of a file of
+ * size bytes held in memory (a module image, decompress.h).
+ */
+struct sig_src {
+	int fd;
+	const uint8_t *tail;
+	size_t tail_len;
+	uint64_t size;
+};
+
+/* n bytes at off: 0, or -errno; -EMSGSIZE for bytes before an in-memory tail. */
+static int src_read(const struct sig_src *src, void *buf, size_t n, uint64_t off)
+{
+	uint64_t start = src->size - src->tail_len;
+
+	if (src->fd >= 0)
+		return pread_full(src->fd, buf, n, (off_t)off);
+	if (off < start || off + n > src->size)
+		return -EMSGSIZE;
+	memcpy(buf, src->tail + (off - start), n);
+	return 0;
+}
+
 /* The appended PKCS#7 (kmod/signer.c: read_modsig). 0, -ENODATA if none, or -errno. */
-static int read_modsig(int fd, uint64_t size, struct file_sigs *fs)
+static int read_modsig(const struct sig_src *src, struct file_sigs *fs)
 {
 	uint8_t tail[SIGPARSE_MODSIG_TRAILER_LEN], md[EVP_MAX_MD_SIZE];
 	struct sig_signer *s = NULL;
+	uint64_t size = src->size;
 	struct sig_span span;
 	uint8_t *blob = NULL;
 	int ret, n;
 
 	if (size < sizeof(tail))
 		return -ENODATA;
-	ret = pread_full(fd, tail, sizeof(tail), (off_t)(size - sizeof(tail)));
+	ret = src_read(src, tail, sizeof(tail), size - sizeof(tail));
 	if (!ret)
 		ret = sigparse_module_trailer(tail, sizeof(tail), size, &span);
 	if (ret == SIGPARSE_ENOSIG)
@@ -121,9 +146,17 @@ static int read_modsig(int fd, uint64_t size, struct file_sigs *fs)
 			 EXECBAN_MODSIG_PKCS7_MAX);
 		return -EMSGSIZE;
 	}
+	if (src->fd < 0 && span.offset < size - src->tail_len) {
+		/* as execban.ko reads an init_module image: within its last bytes only */
+		snprintf(fs->modsig_why, sizeof(fs->modsig_why),
+			 "appended PKCS#7 of %zu bytes: does not fit in the last %zu bytes of the "
+			 "image, where execban.ko reads an init_module image's signature",
+			 span.len, src->tail_len);
+		return -EMSGSIZE;
+	}
 	blob = malloc(span.len);
 	s = malloc(sizeof(*s));
-	ret = blob && s ? pread_full(fd, blob, span.len, (off_t)span.offset) : -ENOMEM;
+	ret = blob && s ? src_read(src, blob, span.len, span.offset) : -ENOMEM;
 	if (!ret)
 		ret = sigparse_pkcs7_signer(blob, span.len, s);
 	if (ret) {
@@ -204,9 +237,21 @@ static int read_ima(int fd, struct file_sigs *fs)
 
 void file_sigs_read(int fd, uint64_t size, struct file_sigs *fs)
 {
+	struct sig_src src = { .fd = fd, .size = size };
+
 	memset(fs, 0, sizeof(*fs));
-	fs->modsig_err = read_modsig(fd, size, fs);
+	fs->modsig_err = read_modsig(&src, fs);
 	fs->ima_err = read_ima(fd, fs);
+}
+
+void file_sigs_read_tail(const uint8_t *tail, size_t tail_len, uint64_t size,
+			 struct file_sigs *fs)
+{
+	struct sig_src src = { .fd = -1, .tail = tail, .tail_len = tail_len, .size = size };
+
+	memset(fs, 0, sizeof(*fs));
+	fs->modsig_err = read_modsig(&src, fs);
+	fs->ima_err = -ENODATA;
 }
 
 bool file_sigs_unreadable(const struct file_sigs *fs)

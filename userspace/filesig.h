@@ -63,6 +63,14 @@ struct file_sigs {
  */
 void file_sigs_read(int fd, uint64_t size, struct file_sigs *fs);
 
+/*
+ * The same for a file that exists only in memory, of which tail holds the last tail_len of
+ * its size bytes (a module image, decompress.h): its appended signature only, read within
+ * those bytes as execban.ko reads an init_module image's; ima_err is -ENODATA.
+ */
+void file_sigs_read_tail(const uint8_t *tail, size_t tail_len, uint64_t size,
+			 struct file_sigs *fs);
+
 /* A signature is there but cannot be read: it could name a banned signer. */
 bool file_sigs_unreadable(const struct file_sigs *fs);
 
