@@ -9,8 +9,9 @@
  * hash rules first, hashing with sha256_fd as the kernel hashes at exec; then, unless a deny
  * rule matched, the file's signers, read by filesig.c as execban.ko reads them and looked up by
  * the same keys. A signature that cannot be read is reported as the kernel refuses it (fail
- * closed). Not done here: the kernel also resolves a signer named by issuer and serial to its
- * key id through the kernel's keyrings, which userspace cannot search by issuer and serial.
+ * closed). A compressed kernel module (decompress.h) is also judged by the module image inside
+ * it, as the kernel judges what init_module(2) is given: its digest, and the signature appended
+ * to it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "decompress.h"
 #include "filesig.h"
 #include "kstate.h"
 #include "quarantine.h"
@@ -82,6 +84,7 @@ struct finding {
 	char match[POLICY_IDENT_STRLEN];	/* the identity, in policy syntax */
 	char sig_why[400];		/* why its signature is unreadable (ban NULL) */
 	bool deny;			/* the kernel refuses it (else: audited) */
+	const struct module_image *img;	/* the match is this module image's, inside the file */
 };
 
 static int cmp_ban(const void *a, const void *b)
@@ -262,6 +265,14 @@ static char *finding_fields(const struct finding *f)
 		fputs("null", out);
 	else
 		json_fstr(out, f->sig_why);
+	fputs(",\"image\":", out);
+	if (f->img) {
+		hex_encode(f->img->sha256, sizeof(f->img->sha256), hex);
+		fprintf(out, "{\"format\":\"%s\",\"sha256\":\"%s\",\"size\":%llu}",
+			zformat_name(f->img->format), hex, (unsigned long long)f->img->size);
+	} else {
+		fputs("null", out);
+	}
 	if (fclose(out)) {
 		free(buf);
 		return NULL;
@@ -319,11 +330,14 @@ static void report(struct scan *s, const struct finding *f, int fd)
 		puts("}");
 	} else {
 		if (f->ban)
-			printf("BANNED %s %s rule=%s\n", f->path, f->match,
+			printf("BANNED %s %s rule=%s", f->path, f->match,
 			       f->ban->rule.label[0] ? f->ban->rule.label : "-");
 		else
-			printf("BANNED %s signature=unreadable rule=- why=\"%s\"\n", f->path,
+			printf("BANNED %s signature=unreadable rule=- why=\"%s\"", f->path,
 			       f->sig_why);
+		if (f->img)
+			printf(" image=%s", zformat_name(f->img->format));
+		putchar('\n');
 		if (moving && !ret)
 			printf("QUARANTINED %s -> %s\n", f->path, newpath);
 	}
@@ -353,16 +367,73 @@ static const struct ban *signer_match(const struct scan *s, const struct file_si
 	return best;
 }
 
-static void scan_file(struct scan *s, const char *path)
+/*
+ * Judge what the kernel is given: the file (fd of size bytes), or a module image (img, fd
+ * -1). Hash rules first, then, unless a deny rule matched, who signed it. Into f: the rule
+ * that matched (f->ban; NULL with f->deny set for an unreadable signature) and the digest.
+ * Returns whether anything matched; -errno when the file cannot be read.
+ */
+static int judge(struct scan *s, int fd, uint64_t size, const struct module_image *img,
+		 struct finding *f)
 {
-	int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-	struct finding f = { .path = path };
 	const struct ban *b = NULL, *sb;
 	struct file_sigs fs;
 	unsigned int which = 0;
+	uint64_t n;
+	int ret;
+
+	if (size_may_match(s, size)) {
+		if (img) {
+			memcpy(f->digest, img->sha256, sizeof(f->digest));
+		} else {
+			ret = sha256_fd(fd, f->digest, &n);
+			if (ret)
+				return ret;
+			atomic_fetch_add(&s->n_hashed, 1);
+			atomic_fetch_add(&s->bytes_hashed, n);
+		}
+		f->hashed = true;
+		b = bsearch(f->digest, s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
+		if (b) {
+			hex_encode(f->digest, sizeof(f->digest), f->match + 7);
+			memcpy(f->match, "sha256=", 7);
+		}
+	}
+	if (s->n_signer_rules && !(b && b->rule.action == EXECBAN_RULE_DENY)) {
+		if (img)
+			file_sigs_read_tail(img->tail, img->tail_len, img->size, &fs);
+		else
+			file_sigs_read(fd, size, &fs);
+		if (fs.n_ids || file_sigs_unreadable(&fs))
+			atomic_fetch_add(&s->n_signed, 1);
+		if (file_sigs_unreadable(&fs)) {
+			/* It could name a banned signer: the kernel refuses it (fail closed). */
+			f->ban = NULL;
+			file_sigs_why(&fs, f->sig_why, sizeof(f->sig_why));
+			f->deny = true;
+			return 1;
+		}
+		sb = signer_match(s, &fs, &which);
+		if (sb && (!b || sb->rule.action == EXECBAN_RULE_DENY)) {
+			b = sb;
+			if (file_ident_format(&fs.ids[which], f->match, sizeof(f->match)) < 0)
+				snprintf(f->match, sizeof(f->match), "%s=?",
+					 policy_ident_name(fs.ids[which].kind));
+		}
+	}
+	f->ban = b;
+	f->deny = b && b->rule.action == EXECBAN_RULE_DENY && !s->audit_mode;
+	return !!b;
+}
+
+static void scan_file(struct scan *s, const char *path)
+{
+	int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	struct finding f = { .path = path }, fi;
+	struct module_image *img = NULL;
 	struct stat st;
+	int fd, ret, found, found_img = 0;
 	uint64_t size;
-	int fd, ret;
 
 	fd = open(path, flags | O_NOATIME);	/* a scan should not touch every atime */
 	if (fd < 0 && errno == EPERM)
@@ -376,49 +447,43 @@ static void scan_file(struct scan *s, const char *path)
 		goto out;
 	f.st = &st;
 
-	/* Hash rules first, as the kernel checks them. */
-	if (size_may_match(s, (uint64_t)st.st_size)) {
-		ret = sha256_fd(fd, f.digest, &size);
-		if (ret) {
-			unreadable(s, path, -ret);
-			goto out;
-		}
-		atomic_fetch_add(&s->n_hashed, 1);
-		atomic_fetch_add(&s->bytes_hashed, size);
-		f.hashed = true;
-		b = bsearch(f.digest, s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
-		if (b) {
-			hex_encode(f.digest, sizeof(f.digest), f.match + 7);
-			memcpy(f.match, "sha256=", 7);
-		}
+	/*
+	 * A compressed kernel module: the kernel judges the image inside it when init_module(2)
+	 * is given that image (modprobe, insmod), and the file itself when finit_module(2) reads
+	 * it for the kernel to decompress. Banned either way is banned; the image's rule first.
+	 */
+	img = malloc(sizeof(*img));
+	ret = img ? module_image_read(fd, img) : -ENOMEM;
+	if (ret < 0 && img && !img->elf_rel && !module_image_name(path))
+		ret = 0;	/* a corrupt compressed file, not a module's: nothing loads it */
+	if (ret < 0) {
+		/* the image cannot be judged: said and counted; the file itself still is */
+		atomic_fetch_add(&s->n_unreadable, 1);
+		pthread_mutex_lock(&s->olock);
+		clear_progress(s);
+		warn("%s: %s", path, img ? img->why : strerror(ENOMEM));
+		pthread_mutex_unlock(&s->olock);
+	} else if (ret) {
+		fi = f;
+		found_img = judge(s, -1, img->size, img, &fi);
 	}
 
-	/* Then, unless a deny rule matched, who signed it. */
-	if (s->n_signer_rules && !(b && b->rule.action == EXECBAN_RULE_DENY)) {
-		file_sigs_read(fd, (uint64_t)st.st_size, &fs);
-		if (fs.n_ids || file_sigs_unreadable(&fs))
-			atomic_fetch_add(&s->n_signed, 1);
-		if (file_sigs_unreadable(&fs)) {
-			/* It could name a banned signer: the kernel refuses it (fail closed). */
-			b = NULL;
-			file_sigs_why(&fs, f.sig_why, sizeof(f.sig_why));
-			f.deny = true;
-			goto found;
-		}
-		sb = signer_match(s, &fs, &which);
-		if (sb && (!b || sb->rule.action == EXECBAN_RULE_DENY)) {
-			b = sb;
-			if (file_ident_format(&fs.ids[which], f.match, sizeof(f.match)) < 0)
-				snprintf(f.match, sizeof(f.match), "%s=?",
-					 policy_ident_name(fs.ids[which].kind));
-		}
-	}
-	if (!b)
+	found = judge(s, fd, (uint64_t)st.st_size, NULL, &f);
+	if (found < 0) {
+		unreadable(s, path, -found);
 		goto out;
-	f.deny = b->rule.action == EXECBAN_RULE_DENY && !s->audit_mode;
-found:
-	f.ban = b;
-	/* A signer match: its digest too, for the report and the manifest. */
+	}
+	if (found_img && (!found || fi.deny || !f.deny)) {
+		/* the image's finding, with the file's own digest for the report and quarantine */
+		fi.hashed = f.hashed;
+		memcpy(fi.digest, f.digest, sizeof(fi.digest));
+		fi.img = img;
+		f = fi;
+		found = 1;
+	}
+	if (!found)
+		goto out;
+	/* A signer or image match: the file's digest too, for the report and the manifest. */
 	if (!f.hashed) {
 		ret = sha256_fd(fd, f.digest, &size);
 		if (ret) {
@@ -431,6 +496,7 @@ found:
 	}
 	report(s, &f, fd);
 out:
+	free(img);
 	close(fd);
 }
 
@@ -473,8 +539,13 @@ static int visit(const struct walk_ent *e, void *arg)
 	progress(s);
 	if (!S_ISREG(e->st->st_mode))
 		return 0;
-	/* With signer rules any file may be signed: the workers look (40 bytes, an xattr). */
-	if (!s->n_signer_rules && !size_may_match(s, (uint64_t)e->st->st_size))
+	/*
+	 * With signer rules any file may be signed: the workers look (40 bytes, an xattr). A
+	 * compressed module's image may have any size: its name says what it is (the workers
+	 * tell compressed modules by content, among the files they open).
+	 */
+	if (!s->n_signer_rules && !size_may_match(s, (uint64_t)e->st->st_size) &&
+	    !(s->n_hash_rules && module_image_name(e->name)))
 		return 0;
 	/* What an earlier scan quarantined is not found again. */
 	if (s->q && quarantine_is_dir(s->q, e->dirfd))

@@ -67,7 +67,8 @@ objs = [json.loads(l) for l in open(sys.argv[1])]
 assert {o["path"] for o in objs} == want, objs
 for o in objs:
     assert set(o) == {"path", "sha256", "size", "identity", "match", "rule", "action", "uid",
-                      "gid", "mode", "signature_error"}, o
+                      "gid", "mode", "signature_error", "image"}, o
+    assert o["image"] is None, o
     st = os.stat(o["path"])
     assert o["size"] == st.st_size and o["uid"] == st.st_uid and o["gid"] == st.st_gid, o
     assert int(o["mode"], 8) == st.st_mode & 0o7777 and o["action"] == "deny", o
@@ -263,7 +264,7 @@ for l in open(origfile):               # path sha256 uid gid mode size mtime
 lines = [json.loads(l) for l in open(os.path.join(qdir, "manifest.jsonl"))]
 assert len(lines) == count, lines
 want = {"path", "quarantined", "sha256", "size", "identity", "match", "rule", "action", "uid",
-        "gid", "mode", "signature_error", "mtime", "quarantined_at", "method"}
+        "gid", "mode", "signature_error", "image", "mtime", "quarantined_at", "method"}
 def rfc3339(s):
     assert s.endswith("Z"), s
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
