@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * import.c - execban import: turn sha256sum output, or the executables of a package (.deb,
- * .rpm, AppImage or an unpacked folder), into ready policy rules on stdout.
+ * .rpm, AppImage or an unpacked folder), into ready policy rules on stdout. A compressed
+ * kernel module in a package gets a rule for the module image inside it (decompress.h) as well
+ * as one for the file.
  *
  * The whole output is built in memory first: on any error nothing is printed, so
  * "execban import ... > ban.policy" never leaves half a ban list behind.
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "decompress.h"
 #include "policy.h"
 #include "walk.h"
 
@@ -33,6 +36,7 @@ struct item {
 	bool has_size;
 	bool dup;		/* same digest as an earlier item: not printed */
 	int8_t no_size;		/* why there is no size: -1 file not found, 1 changed */
+	uint8_t image;		/* enum zformat: the module image inside the compressed path */
 };
 
 struct import {
@@ -170,9 +174,13 @@ static int add_item(struct import *im, const char *path, const uint8_t *sha256, 
 	return 0;
 }
 
+/* By path; a compressed module's image before the file itself. */
 static int cmp_path(const void *a, const void *b)
 {
-	return strcmp(((const struct item *)a)->path, ((const struct item *)b)->path);
+	const struct item *x = a, *y = b;
+	int r = strcmp(x->path, y->path);
+
+	return r ? r : (int)y->image - (int)x->image;
 }
 
 static int cmp_digest(const void *a, const void *b)
@@ -848,11 +856,52 @@ static void pkg_walk_err(const char *path, int e, void *arg)
 	im->n_unreadable++;
 }
 
-/* Every ELF file (executables, shared libraries) and every #! script. */
+/*
+ * A compressed kernel module at fd (path e->rel): a rule for the module image inside it, what
+ * modprobe gives init_module(2). 1 if it is one, 0 if not, -ENOMEM.
+ */
+static int pkg_module_image(const struct walk_ent *e, int fd, struct import *im)
+{
+	struct module_image *img = malloc(sizeof(*img));
+	char *path;
+	int ret;
+
+	if (!img)
+		return -ENOMEM;
+	ret = module_image_read(fd, img);
+	if (ret < 0) {
+		/* a compressed file nothing would load as a module (corrupt before its ELF
+		 * header) is not one; a module's that cannot be judged is an error */
+		if (img->elf_rel || module_image_name(e->name)) {
+			warn("%s: %s", e->path, img->why);
+			im->n_unreadable++;
+		}
+		free(img);
+		return 0;
+	}
+	if (ret && asprintf(&path, "/%s", e->rel) < 0)
+		ret = -ENOMEM;
+	if (ret > 0) {
+		ret = add_item(im, path, img->sha256, true, img->size);
+		if (!ret) {
+			im->items[im->n - 1].image = (uint8_t)img->format;
+			ret = 1;
+		}
+		free(path);
+	}
+	free(img);
+	return ret;
+}
+
+/*
+ * Every ELF file (executables, shared libraries, kernel modules), every #! script, and every
+ * compressed kernel module: the file and the image inside.
+ */
 static int pkg_visit(const struct walk_ent *e, void *arg)
 {
-	uint8_t magic[4], digest[EXECBAN_SHA256_LEN];
+	uint8_t magic[6], digest[EXECBAN_SHA256_LEN];
 	struct import *im = arg;
+	bool module = false;
 	char *path;
 	uint64_t size;
 	ssize_t n;
@@ -873,7 +922,16 @@ static int pkg_visit(const struct walk_ent *e, void *arg)
 		close(fd);
 		return 0;
 	}
-	if (!(n == 4 && !memcmp(magic, "\x7f" "ELF", 4)) && !(n >= 2 && !memcmp(magic, "#!", 2))) {
+	if (zformat_sniff(magic, (size_t)n) != ZFORMAT_NONE) {
+		ret = pkg_module_image(e, fd, im);
+		if (ret < 0) {
+			close(fd);
+			return ret;
+		}
+		module = ret;
+	}
+	if (!module && !(n >= 4 && !memcmp(magic, "\x7f" "ELF", 4)) &&
+	    !(n >= 2 && !memcmp(magic, "#!", 2))) {
 		close(fd);
 		return 0;
 	}
@@ -989,7 +1047,7 @@ static int import_package(struct import *im, const char *file)
 		goto out;
 	}
 	if (im->n_unreadable) {
-		err("%u files of %s could not be read; nothing printed (run as root?)",
+		err("%u files of %s could not be read or decompressed (above); nothing printed",
 		    im->n_unreadable, file);
 		ret = EXIT_SYSTEM;
 		goto out;
@@ -1039,7 +1097,11 @@ static int import_package(struct import *im, const char *file)
 
 		if (it->dup)
 			continue;
-		if (per_file_reason)
+		if (per_file_reason && it->image)
+			make_reason(reason, "package %s%s%s: %s (the module image inside, %s)",
+				    name, version[0] ? " " : "", version, it->path,
+				    zformat_name(it->image));
+		else if (per_file_reason)
 			make_reason(reason, "package %s%s%s: %s", name, version[0] ? " " : "",
 				    version, it->path);
 		else
@@ -1078,7 +1140,10 @@ static void import_usage(FILE *f)
 	fputs("usage: execban import --sha256sum FILE [OPTIONS]\n"
 	      "       execban import --package FILE.deb|DIR|FILE.rpm|FILE.AppImage [OPTIONS]\n\n"
 	      "Print policy rules (execban.policy(5)) for files listed by sha256sum, or for every\n"
-	      "ELF file (executables, shared libraries) and #! script in a package.\n\n"
+	      "ELF file (executables, shared libraries, kernel modules) and #! script in a\n"
+	      "package; a compressed kernel module (xz, zstd or gzip: .ko.xz, .ko.zst, .ko.gz)\n"
+	      "gets a rule for the module image inside it, what init_module(2) is given, and one\n"
+	      "for the file itself.\n\n"
 	      "  --sha256sum FILE    sha256sum output ('-' reads stdin): '<hex>  <path>',\n"
 	      "                      '<hex> *<path>' or --tag's 'SHA256 (<path>) = <hex>'; the label\n"
 	      "                      is the file's name; size= is added when <path> still holds\n"
