@@ -785,4 +785,157 @@ int BPF_PROG(execban_sb_umount, struct vfsmount *mnt, int flags, int ret)
 	return deny_ret();
 }
 
+/*
+ * ---- The storage under mounted file systems ----
+ *
+ * A digest cached for a file, or a file allowed once, must not change behind the file system's
+ * back: root could otherwise write a file's blocks through the block device the file system is
+ * mounted from (or a loop device's backing file), drop the page cache, and run the new bytes
+ * (no hook of the file sees those writes). While locked, writes that reach a mounted file
+ * system's storage from outside it are refused:
+ *   - write(2) and friends (pwrite, writev, splice, copy_file_range, sendfile, io_uring: all go
+ *     through rw_verify_area(), so file_permission) and shared writable mappings of a block
+ *     device that something holds (a mounted file system, device-mapper, md, swap: bd_holder;
+ *     the whole disk of a held partition is held too) or of a loop device's backing file;
+ *   - SCSI and NVMe passthrough ioctls on such a block device, and the SCSI generic devices;
+ *   - binding a loop device, writable, to such a block device or backing file (the loop
+ *     driver writes its backing file from the kernel, past every hook).
+ * A loop device's backing file is known by what loop_configure() does to it (6.1 and 6.12):
+ * its mapping allocates with neither __GFP_IO nor __GFP_FS. (XFS clears __GFP_FS on all its
+ * inodes, never both.)
+ */
+#define S_IFBLK			0060000
+#define S_IFCHR			0020000
+#define MAY_WRITE		0x2
+#define PROT_WRITE		0x2
+#define MAP_TYPE		0x0f
+#define MAP_SHARED		0x01
+#define MAP_SHARED_VALIDATE	0x03
+#define GFP_IO_FS		(0x40 | 0x80)
+#define SCSI_GENERIC_MAJOR	21
+#define SG_IO			0x2285
+#define LOOP_SET_FD		0x4C00
+#define LOOP_CHANGE_FD		0x4C06
+#define LOOP_CONFIGURE		0x4C0A
+#define LO_FLAGS_READ_ONLY	1
+#define LOOP_CONFIG_FLAGS_OFF	60	/* struct loop_config: fd, block_size, info.lo_flags */
+
+/* Does something hold this block device (its inode is the bdev's own: f_mapping->host)? */
+static __always_inline bool bdev_held(struct inode *host)
+{
+	struct bdev_inode *bi = container_of(host, struct bdev_inode, vfs_inode);
+
+	return BPF_CORE_READ(bi, bdev.bd_holder) != NULL;
+}
+
+/*
+ * What a write to this open file would reach that must not be written while locked: 0 if
+ * nothing, else a word for the event.
+ */
+static __always_inline const char *storage_of(struct file *file)
+{
+	struct address_space *mapping = BPF_CORE_READ(file, f_mapping);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u32 mode = BPF_CORE_READ(inode, i_mode) & S_IFMT;
+	__u32 major;
+
+	if (mode == S_IFBLK)
+		return bdev_held(BPF_CORE_READ(mapping, host)) ? "block device in use" : NULL;
+	if (mode == S_IFREG)
+		return (BPF_CORE_READ(mapping, gfp_mask) & GFP_IO_FS) ? NULL :
+		       "loop device backing file";
+	if (mode == S_IFCHR) {
+		major = BPF_CORE_READ(inode, i_rdev) >> 20;	/* MAJOR() of a kernel dev_t */
+		return major == SCSI_GENERIC_MAJOR ? "SCSI generic device" : NULL;
+	}
+	return NULL;
+}
+
+/* A tamper event naming what was attempted, on what kind of storage, and the file's name. */
+static __always_inline int refuse_storage(struct file *file, const char *what, const char *kind)
+{
+	__u64 args[2] = { (__u64)kind, (__u64)BPF_CORE_READ(file, f_path.dentry, d_name.name) };
+
+	emit_tamper(what, "%s: %s", args, sizeof(args));
+	return deny_ret();
+}
+
+SEC("lsm/file_permission")
+int BPF_PROG(execban_file_permission, struct file *file, int mask, int ret)
+{
+	const char *kind;
+
+	if (ret)
+		return ret;
+	if (!(mask & MAY_WRITE) || !locked())
+		return 0;
+	kind = storage_of(file);
+	if (!kind)
+		return 0;
+	return refuse_storage(file, "write to storage under a file system", kind);
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(execban_lock_mmap_file, struct file *file, unsigned long reqprot,
+	     unsigned long prot, unsigned long flags, int ret)
+{
+	const char *kind;
+	__u32 type = flags & MAP_TYPE;
+
+	if (ret)
+		return ret;
+	if (!file || !(prot & PROT_WRITE) || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE) ||
+	    !locked())
+		return 0;
+	kind = storage_of(file);
+	if (!kind)
+		return 0;
+	return refuse_storage(file, "shared writable mapping of storage under a file system", kind);
+}
+
+SEC("lsm.s/file_ioctl")
+int BPF_PROG(execban_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	struct inode *inode;
+	struct file *backing;
+	const char *kind;
+	__u32 lo_flags = 0;
+	int fd;
+
+	if (ret)
+		return ret;
+	if (!locked())
+		return 0;
+	inode = file->f_inode;
+	if ((inode->i_mode & S_IFMT) != S_IFBLK && (inode->i_mode & S_IFMT) != S_IFCHR)
+		return 0;
+	if (cmd == LOOP_SET_FD || cmd == LOOP_CHANGE_FD || cmd == LOOP_CONFIGURE) {
+		if (cmd == LOOP_CONFIGURE) {
+			if (bpf_copy_from_user(&fd, sizeof(fd), (void *)arg) ||
+			    bpf_copy_from_user(&lo_flags, sizeof(lo_flags),
+					       (void *)(arg + LOOP_CONFIG_FLAGS_OFF)))
+				return 0;	/* the kernel's own copy fails the same way */
+		} else {
+			fd = (int)arg;
+		}
+		backing = (struct file *)fd_file(fd);
+		if (!backing || !(BPF_CORE_READ(backing, f_mode) & FMODE_WRITE) ||
+		    (lo_flags & LO_FLAGS_READ_ONLY))
+			return 0;
+		kind = storage_of(backing);
+		if (!kind)
+			return 0;
+		return refuse_storage(backing, "writable loop device over storage under a file system",
+				      kind);
+	}
+	/* SG_IO and the NVMe I/O passthrough commands ('N', 0x41-0x49) write past the page cache. */
+	if (cmd != SG_IO && !(((cmd >> 8) & 0xff) == 'N' && (cmd & 0xff) >= 0x41 &&
+			      (cmd & 0xff) <= 0x49))
+		return 0;
+	kind = storage_of(file);
+	if (!kind)
+		return 0;
+	return refuse_storage(file, "passthrough command to storage under a file system", kind);
+}
+
 #endif /* EXECBAN_LOCK_BPF_H */

@@ -82,6 +82,43 @@ python3 "$POKE" old-fd "$PIN/banned_sha256_$(slot)" "$(sha256 "$W/banned1")" "$W
 oldfd=$!
 for _ in $(seq 100); do [ -e "$W/go.ready" ] && break; sleep 0.1; done
 
+# ---- storage under a mounted file system: controls (unlocked, root can rewrite a file's bytes
+# behind its file system's back: through the loop device's backing file or the block device,
+# then drop the page cache) ----
+STORE=$W/store
+mkdir -p "$STORE/mnt"
+modprobe loop 2>/dev/null
+truncate -s 8M "$STORE/disk.img" && mkfs.ext4 -q -F "$STORE/disk.img"
+LOOP=$(losetup -f --show "$STORE/disk.img")
+mount -t ext4 "$LOOP" "$STORE/mnt"
+unique_copy /bin/true "$STORE/mnt/tool" store-ok	# twins of one size: "ok" and "no"
+unique_copy /bin/true "$STORE/twin" store-no
+sync
+# Where the file's tail is, in the image and so on the loop device.
+at=$(LC_ALL=C grep -obUa "execban-test:store-ok" "$STORE/disk.img" | awk -F: 'NR == 1 {print $1}')
+at=$((at + 19))	# the "ok" of "execban-test:store-ok"
+rewrite() { # TARGET WORD: write WORD over the tail's tag through TARGET, then drop caches
+	printf '%s' "$2" | dd of="$1" bs=1 seek="$at" conv=notrunc status=none 2>"$W/dd.err"
+	local rc=$?
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	return $rc
+}
+rewrite "$STORE/disk.img" no
+check "unlocked: a write to the loop device's backing file rewrites a file under its file system" \
+	[ "$(sha256 "$STORE/mnt/tool")" = "$(sha256 "$STORE/twin")" ]
+rewrite "$STORE/disk.img" ok
+check "unlocked: ... and back" [ "$(sha256 "$STORE/mnt/tool")" != "$(sha256 "$STORE/twin")" ]
+rewrite "$LOOP" no
+check "unlocked: a write to the mounted block device rewrites a file under its file system" \
+	[ "$(sha256 "$STORE/mnt/tool")" = "$(sha256 "$STORE/twin")" ]
+rewrite "$LOOP" ok
+check "unlocked: ... and back" [ "$(sha256 "$STORE/mnt/tool")" != "$(sha256 "$STORE/twin")" ]
+L2=$(losetup -f --show "$STORE/disk.img" 2>/dev/null)
+check "unlocked: a second writable loop device over the backing file can be set up" [ -n "$L2" ]
+[ -z "$L2" ] || losetup -d "$L2"
+good=$(sha256 "$STORE/mnt/tool")
+
 # ---- lock ------------------------------------------------------------------------------------------
 "$EB" lock --policy-key "$W/lock.pem" >"$W/lock.out" 2>&1
 check "execban lock succeeds" [ $? = 0 ]
@@ -90,7 +127,7 @@ check "status --json: locked, key named" [ "$(status_json "d['locked'], d['lock'
 	"True $(openssl x509 -in "$W/lock.pem" -outform DER | sha256sum | cut -c1-8)" ]
 "$EB" lock --policy-key "$W/other.pem" >/dev/null 2>&1
 check "a second lock (another key) is refused" [ $? != 0 ]
-"$EB" status | grep -q "LOCKED until reboot"
+grep -q "LOCKED until reboot" <<<"$("$EB" status)"
 check "status shows the lock" [ $? = 0 ]
 "$EB" events --json >/dev/null	# drain
 
@@ -113,7 +150,7 @@ for a in map-in-map prog-using iter; do
 		[ "$(python3 "$POKE" $a "$PIN/banned_sha256_$(slot)")" = "errno 1 (EPERM)" ]
 done
 rm "$PIN"/link_* 2>/dev/null
-check "locked: unpinning the hooks fails" [ "$(ls "$PIN" | grep -c ^link_)" = 21 ]
+check "locked: unpinning the hooks fails" [ "$(ls "$PIN" | grep -c ^link_)" = "$(status_json "d['hooks_expected']")" ]
 mv "$PIN/link_execban_mmap_file" "$PIN/x" 2>/dev/null
 check "locked: renaming a pin fails" [ -e "$PIN/link_execban_mmap_file" ]
 rm -rf "$PIN" 2>/dev/null
@@ -140,6 +177,43 @@ check "locked: SIGSTOP of the daemon fails" [ "$(awk '{print $3}' /proc/$d1/stat
 python3 -c "open('/proc/$d1/mem','rb')" 2>/dev/null
 check "locked: opening the daemon's memory (ptrace attach) fails" [ $? != 0 ]
 check "locked: the daemon still runs" kill -0 $d1
+
+# ---- storage under a mounted file system, locked ----
+rewrite "$STORE/disk.img" no
+check "locked: a write to the loop device's backing file is refused" grep -q "Operation not permitted" "$W/dd.err"
+rewrite "$LOOP" no
+check "locked: a write to the mounted block device is refused" grep -q "Operation not permitted" "$W/dd.err"
+check "locked: ... the file under the file system kept its bytes" [ "$(sha256 "$STORE/mnt/tool")" = "$good" ]
+expect_exec "locked: ... and runs" "exit 0" "$STORE/mnt/tool"
+python3 - "$STORE/disk.img" "$at" >"$W/mmap.out" 2>&1 <<'PY'
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    m = mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+except OSError as e:
+    print("mmap-error", e.errno)
+    sys.exit(0)
+m[int(sys.argv[2]):int(sys.argv[2]) + 2] = b"no"
+print("mapped-and-written")
+PY
+check "locked: a shared writable mapping of the backing file is refused" grep -q "^mmap-error 1$" "$W/mmap.out"
+L2=$(losetup -f --show "$STORE/disk.img" 2>"$W/losetup.err")
+check "locked: a second writable loop device over the backing file is refused" [ -z "$L2" ]
+L3=$(losetup -r -f --show "$STORE/disk.img" 2>/dev/null)
+check "locked: a read-only loop device over it is still allowed" [ -n "$L3" ]
+[ -z "$L3" ] || losetup -d "$L3"
+python3 -c "
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.ioctl(fd, 0x2285, bytearray(88))
+except OSError as e:
+    print(e.errno)
+" "$LOOP" >"$W/sgio.out" 2>&1
+check "locked: SG_IO to the mounted block device is refused (EPERM)" [ "$(cat "$W/sgio.out")" = 1 ]
+check "locked: reading the backing file still works" cmp -s <(head -c 4096 "$STORE/disk.img") <(head -c 4096 "$LOOP")
+echo plain >"$W/plain.txt"
+check "locked: ordinary files are still written" [ "$(cat "$W/plain.txt")" = plain ]
 # Every field of a tamper event, checked by the process that made the attempt (the daemon
 # reads the ring buffer now: the event is taken from its log).
 "$EB" hash "$W/banned1" >"$W/evf.policy"
@@ -262,6 +336,16 @@ check "tamper events: the rollback" event_has "$W/ev.json" \
 	"e['action']=='tamper' and 'rollback' in e['filename'] and e['path']=='version 3, in force 4'"
 check "tamper events: the corrupted rules" event_has "$W/ev.json" \
 	"e['action']=='tamper' and 'differ' in e['filename']"
+check "tamper events: a write to the loop backing file, named" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename']=='write to storage under a file system' and e['path']=='loop device backing file: disk.img' and e['comm']=='dd'"
+check "tamper events: a write to the mounted block device, named" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename']=='write to storage under a file system' and e['path']=='block device in use: $(basename "$LOOP")'"
+check "tamper events: the shared writable mapping" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename'].startswith('shared writable mapping') and e['comm']=='python3'"
+check "tamper events: the writable loop device" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename'].startswith('writable loop device') and e['comm']=='losetup'"
+check "tamper events: the passthrough command" event_has "$W/ev.json" \
+	"e['action']=='tamper' and e['filename'].startswith('passthrough command')"
 check "status counts the refusals" [ "$(status_json "d['counters']['tamper_refused'] >= 10")" = True ]
 check "status counts the signed loads" [ "$(status_json "d['counters']['signed_loads']")" = 4 ]
 
