@@ -118,24 +118,106 @@ static __always_inline bool stamp_eq(const struct execban_inode_cache *c, const 
 	       c->ctime_sec == s->ctime_sec && c->ctime_nsec == s->ctime_nsec;
 }
 
-/*
- * About to store @what in the entry: if the entry describes another state of the file, what
- * it holds is stale: start it afresh for this one.
- */
-static __always_inline void cache_begin(struct execban_inode_cache *c, const struct stamp *s,
-					__u32 what)
+static __always_inline bool stamps_same(const struct stamp *a, const struct stamp *b)
 {
-	if (!stamp_eq(c, s)) {
+	return a->i_version == b->i_version && a->size == b->size &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
+	       a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
+}
+
+#define barrier()	asm volatile("" ::: "memory")
+#define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
+
+/*
+ * Reading an entry (any hook): what it holds is usable only if no filler is rewriting it
+ * (seq even and unchanged across the copy) and it was read under the current write
+ * generation (fill_gen == wgen: no open for writing or truncate since).
+ */
+static __always_inline bool cache_read_begin(struct execban_inode_cache *c, __u32 *seq)
+{
+	*seq = READ_ONCE_U32(c->seq);
+	barrier();
+	return !(*seq & 1) && c->fill_gen == READ_ONCE_U32(c->wgen);
+}
+
+static __always_inline bool cache_read_end(struct execban_inode_cache *c, __u32 seq)
+{
+	barrier();
+	return READ_ONCE_U32(c->seq) == seq;
+}
+
+/*
+ * Filling an entry. Every change to a file's bytes on a filesystem whose entries are kept
+ * (fs_class() FS_CACHE) needs a file open for writing (which holds i_writecount up from
+ * the open, before lsm/file_open runs, to the last fput: also across shared writable
+ * mappings, io_uring and AIO requests in flight), or a truncate by path; opens for writing
+ * and truncates bump wgen. So: note wgen, then the writers, read the file, then the
+ * writers and wgen again. No writer at either point and the same wgen: nobody could
+ * write while it was read, and any later writer moves wgen past fill_gen.
+ */
+struct fill {
+	struct stamp st;
+	__u32 gen;
+	bool ok;
+};
+
+/* No writer but, at a last writer's close, the closing one (which writes no more). */
+static __always_inline bool no_writers(struct inode *inode, bool at_close)
+{
+	return BPF_CORE_READ(inode, i_writecount.counter) <= (at_close ? 1 : 0);
+}
+
+static __always_inline void fill_start(struct execban_inode_cache *c, struct inode *inode,
+				       bool at_close, struct fill *f)
+{
+	f->gen = READ_ONCE_U32(c->wgen);
+	barrier();
+	f->ok = no_writers(inode, at_close);
+	inode_stamp(inode, &f->st);
+}
+
+/*
+ * After the read: may the result be stored? If so the entry is locked for writing (seq
+ * odd) and reset if it described another state of the file; fill_end() unlocks it.
+ */
+static __always_inline bool fill_begin(struct execban_inode_cache *c, struct inode *inode,
+				       bool at_close, const struct fill *f, __u32 what)
+{
+	struct stamp now = {};
+	__u32 seq;
+
+	if (!f->ok)
+		return false;
+	barrier();
+	if (!no_writers(inode, at_close) || READ_ONCE_U32(c->wgen) != f->gen)
+		return false;
+	inode_stamp(inode, &now);
+	if (!stamps_same(&now, &f->st))
+		return false;
+	seq = READ_ONCE_U32(c->seq);
+	if ((seq & 1) || __sync_val_compare_and_swap(&c->seq, seq, seq + 1) != seq)
+		return false;	/* another filler is at it: let it */
+	if (!stamp_eq(c, &f->st) || c->fill_gen != f->gen) {
 		c->valid = 0;
-		c->i_version = s->i_version;
-		c->size = s->size;
-		c->mtime_sec = s->mtime_sec;
-		c->mtime_nsec = s->mtime_nsec;
-		c->ctime_sec = s->ctime_sec;
-		c->ctime_nsec = s->ctime_nsec;
+		c->fill_gen = f->gen;
+		c->i_version = f->st.i_version;
+		c->size = f->st.size;
+		c->mtime_sec = f->st.mtime_sec;
+		c->mtime_nsec = f->st.mtime_nsec;
+		c->ctime_sec = f->st.ctime_sec;
+		c->ctime_nsec = f->st.ctime_nsec;
 	} else {
 		c->valid &= ~what;
 	}
+	barrier();
+	return true;
+}
+
+static __always_inline void fill_end(struct execban_inode_cache *c, __u32 what)
+{
+	c->valid |= what;
+	barrier();
+	__sync_fetch_and_add(&c->seq, 1);
 }
 
 /* What a hook knows about the access being checked. */
@@ -155,21 +237,223 @@ struct access {
 	__u16 action;		/* enum execban_action */
 };
 
-/*
- * Cache only while nobody can write: a writer racing the read could change bytes within one
- * timestamp tick. Exec'd files have writes denied (ETXTBSY) already.
- */
-static __always_inline bool cacheable(struct inode *inode, const struct access *a)
-{
-	/* At its last writer's close the closing writer still counts, and writes no more. */
-	return BPF_CORE_READ(inode, i_writecount.counter) <= (a->report_only ? 1 : 0);
-}
-
 static __always_inline struct inode *access_inode(const struct access *a)
 {
 	if (!a->by_dentry)
 		return a->file ? a->file->f_inode : NULL;
 	return a->dentry ? a->dentry->d_inode : NULL;
+}
+
+/*
+ * ---- Where a file's bytes live, and what of them execban can trust ----
+ *
+ * FS_CACHE: local filesystems whose files change only through a file opened for writing or
+ *   a truncate, both seen by hooks (see struct fill): digests are cached per inode.
+ * FS_NOCACHE: what a read returns is what a mapping gets (both go through one page cache,
+ *   filled from a disk, a host or a server run by the administrator), but changes need not
+ *   pass a hook here (network filesystems written from another machine, 9p, memfd and SysV
+ *   shared memory written through fds that hold no write access, filesystems not known):
+ *   hashed at every access of a banned size, never cached.
+ * FS_UNTRUSTED: what a read returns need not be what runs (FUSE: the server answers every
+ *   read, and a mapping's page faults, as it likes; anything else mounted inside a user
+ *   namespace): a file of a banned size is refused unread.
+ * FS_OVERLAY: resolved to the real file in a layer, then classified as that (ovl_resolve()).
+ * docs/threat-model.md says why.
+ */
+enum fs_class {
+	FS_CACHE = 0,
+	FS_NOCACHE = 1,
+	FS_UNTRUSTED = 2,
+	FS_OVERLAY = 3,
+};
+
+#define SB_KERNMOUNT		(1UL << 22)
+#define EXT4_SUPER_MAGIC	0xEF53		/* also ext2 and ext3 */
+#define XFS_SUPER_MAGIC		0x58465342
+#define BTRFS_SUPER_MAGIC	0x9123683E
+#define F2FS_SUPER_MAGIC	0xF2F52010
+#define TMPFS_MAGIC		0x01021994
+#define RAMFS_MAGIC		0x858458f6
+#define SQUASHFS_MAGIC		0x73717368
+#define EROFS_SUPER_MAGIC_V1	0xE0F5E1E2
+#define OVERLAYFS_SUPER_MAGIC	0x794c7630
+#define FUSE_SUPER_MAGIC	0x65735546
+
+static __always_inline int fs_class(struct inode *inode)
+{
+	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+
+	switch (BPF_CORE_READ(sb, s_magic)) {
+	case EXT4_SUPER_MAGIC:
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+	case F2FS_SUPER_MAGIC:
+	case TMPFS_MAGIC:
+	case RAMFS_MAGIC:
+	case SQUASHFS_MAGIC:
+	case EROFS_SUPER_MAGIC_V1:
+		/* memfd_create and SysV shm: tmpfs's kernel-internal mount (above) */
+		if (BPF_CORE_READ(sb, s_flags) & SB_KERNMOUNT)
+			return FS_NOCACHE;
+		return FS_CACHE;
+	case OVERLAYFS_SUPER_MAGIC:
+		return FS_OVERLAY;
+	case FUSE_SUPER_MAGIC:
+		return FS_UNTRUSTED;
+	}
+	/* Mounted inside a user namespace (the initial one is the only one at level 0). */
+	if (BPF_CORE_READ(sb, s_user_ns, level))
+		return FS_UNTRUSTED;
+	return FS_NOCACHE;
+}
+
+/*
+ * overlayfs (fs/overlayfs/ovl_entry.h, file.c). overlay is usually a module: these types
+ * come from its BTF, which must be there when the programs are loaded (`execban load` loads
+ * overlay first); without it, bpf_core_type_exists() is false and overlay files are judged
+ * as FS_UNTRUSTED.
+ *
+ * An overlay inode's data is in the upper layer's file once there is one (created there, or
+ * copied up by an open for writing or a metadata change), else in the lower layer's. Reads
+ * of an open overlay file go to that real file, re-opened if a copy-up happened since the
+ * open; a mapping of it maps the real file opened at open() (file->private_data) and never
+ * follows a copy-up. So an overlay file opened before a copy-up reads one file and maps
+ * another: hashing it would judge bytes other than those that run (STALE).
+ */
+struct ovl_path___eb {
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct ovl_entry___eb {			/* 6.5+ */
+	unsigned int __numlower;
+	struct ovl_path___eb __lowerstack[1];
+} __attribute__((preserve_access_index));
+
+struct ovl_inode___eb {
+	struct inode vfs_inode;
+	struct dentry *__upperdentry;
+	struct ovl_path___eb lowerpath;	/* up to 6.4 */
+	struct ovl_entry___eb *oe;	/* 6.5+ */
+} __attribute__((preserve_access_index));
+
+struct ovl_file___eb {			/* file->private_data where overlay wraps its real file */
+	struct file *realfile;
+} __attribute__((preserve_access_index));
+
+/* The real inode reads of an overlay inode go to now; NULL if that cannot be known. */
+static __always_inline struct inode *ovl_real_inode(struct inode *inode)
+{
+	struct ovl_inode___eb *oi;
+	struct ovl_entry___eb *oe;
+	struct dentry *d = NULL;
+
+	if (!bpf_core_type_exists(struct ovl_inode___eb))
+		return NULL;
+	oi = (void *)inode - bpf_core_field_offset(struct ovl_inode___eb, vfs_inode);
+	d = BPF_CORE_READ(oi, __upperdentry);
+	if (!d && bpf_core_field_exists(oi->oe)) {
+		oe = BPF_CORE_READ(oi, oe);
+		if (oe && BPF_CORE_READ(oe, __numlower))
+			d = BPF_CORE_READ(oe, __lowerstack[0].dentry);
+	} else if (!d && bpf_core_field_exists(oi->lowerpath)) {
+		d = BPF_CORE_READ(oi, lowerpath.dentry);
+	}
+	return d ? BPF_CORE_READ(d, d_inode) : NULL;
+}
+
+/* The real file a mapping of an open overlay file maps (set by ovl_open(), after file_open). */
+static __always_inline struct file *ovl_mapped_file(struct file *file)
+{
+	void *pd = BPF_CORE_READ(file, private_data);
+
+	if (pd && bpf_core_type_exists(struct ovl_file___eb))
+		return BPF_CORE_READ((struct ovl_file___eb *)pd, realfile);
+	return pd;
+}
+
+/*
+ * What is judged: the real file's inode, its class, and what must hold after reading. Kernel
+ * addresses as plain numbers: judge() and ovl_still() are global functions, verified once on
+ * their own, so the callers' verifier states do not multiply by every way a file can be
+ * resolved (the kernel_read_file program, which checks twice, would not load otherwise); they
+ * only read through these addresses (bpf_probe_read_kernel).
+ */
+struct judged {
+	__u64 inode;		/* whose bytes and size: the real inode for overlay files */
+	__u64 ovl[2];		/* overlay: the overlay inode at each level */
+	__u64 real[2];		/* ... and the real inode its reads went to */
+	__u32 cls;
+	__u8 cache;		/* the digest and signers may be cached on the file's own inode */
+	__u8 stale;		/* an overlay file that reads one file and maps another */
+	__u8 pad[2];
+};
+
+#define JUDGE_MAPPING	1	/* judge(): the access maps the file (exec, mmap, module) */
+
+/* A kernel pointer as a number the verifier lets a global function take. */
+static __always_inline __u64 addr_of(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
+/*
+ * Resolve an access to the real file (through at most two overlays: the kernel stacks no
+ * deeper) and classify it. Exec, mmap and module loads check an open overlay file's
+ * mapping against its reads; file_open (an interpreter's open, before ovl_open() ran),
+ * install closes and dentry hooks have no mapping and judge the file reads go to.
+ */
+__attribute__((noinline)) int judge(__u64 file_addr, __u64 inode_addr, __u32 how,
+				    struct judged *j)
+{
+	struct file *f = (struct file *)file_addr;
+	struct inode *inode = (struct inode *)inode_addr, *cur = inode, *real;
+	__u32 cls;
+	int i;
+
+	if (!j)
+		return 0;
+	cls = fs_class(inode);
+	j->stale = 0;
+	j->real[0] = j->real[1] = 0;
+	j->ovl[0] = j->ovl[1] = 0;
+	for (i = 0; i < 2 && cls == FS_OVERLAY; i++) {
+		real = ovl_real_inode(cur);
+		if (!real) {
+			cls = FS_UNTRUSTED;
+			break;
+		}
+		if (how & JUDGE_MAPPING) {
+			f = f ? ovl_mapped_file(f) : NULL;
+			if (!f || BPF_CORE_READ(f, f_inode) != real)
+				j->stale = 1;
+		}
+		j->ovl[i] = (__u64)cur;
+		j->real[i] = (__u64)real;
+		cur = real;
+		cls = fs_class(real);
+	}
+	if (cls == FS_OVERLAY)
+		cls = FS_UNTRUSTED;
+	j->inode = (__u64)cur;
+	j->cls = cls;
+	j->cache = cls == FS_CACHE && cur == inode;
+	return 0;
+}
+
+/* After reading an overlay file: did a copy-up move its reads meanwhile? 1 if not. */
+__attribute__((noinline)) int ovl_still(struct judged *j)
+{
+	int i;
+
+	if (!j)
+		return 0;
+	for (i = 0; i < 2; i++)
+		if (j->ovl[i] && (__u64)ovl_real_inode((struct inode *)j->ovl[i]) != j->real[i])
+			return 0;
+	return 1;
 }
 
 static __always_inline int hash_file(const struct access *a, __u8 *digest)
@@ -194,28 +478,38 @@ static __always_inline int hash_file(const struct access *a, __u8 *digest)
 }
 
 /*
- * The file's SHA-256, from the inode cache when the cached entry was computed from the same
- * inode state (i_version, size, mtime, ctime), otherwise computed now. A cached entry is also
- * dropped whenever the file is opened for writing or truncated (execban.bpf.c), which covers
- * changes that land within one tick of the coarse timestamps.
+ * The file's SHA-256: from the inode cache when an entry filled under the current write
+ * generation and inode state (i_version, size, mtime, ctime) holds it, otherwise computed
+ * now, and stored if nothing could have written the file while it was read (struct fill).
+ * Only on filesystems whose every change passes a hook (j->cache, where @inode, the file's
+ * own inode, is the judged one); elsewhere hashed at every access.
  */
-static __always_inline int file_digest(const struct access *a, struct inode *inode,
-				       struct execban_sha256_key *k, __u32 *evflags,
-				       const bool can_hash)
+static __always_inline int file_digest(const struct access *a, const struct judged *j,
+				       struct inode *inode, struct execban_sha256_key *k,
+				       __u32 *evflags, const bool can_hash)
 {
-	struct execban_inode_cache *c;
+	struct execban_inode_cache *c = NULL;
 	struct stamp now = {};
+	struct fill f = {};
+	__u32 seq;
 	int ret;
 
-	inode_stamp(inode, &now);
-	c = bpf_inode_storage_get(&inode_cache, inode, 0,
-				  can_hash ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (c && (c->valid & EXECBAN_CACHE_DIGEST) && stamp_eq(c, &now)) {
-		__builtin_memcpy(k->b, c->sha256, EXECBAN_SHA256_LEN);
-		*evflags |= EXECBAN_EVF_CACHED;
-		stat_inc(EXECBAN_STAT_CACHE_HITS);
-		return 0;
+	if (j->cache) {
+		inode_stamp(inode, &now);
+		c = bpf_inode_storage_get(&inode_cache, inode, 0,
+					  can_hash ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	}
+	if (c && cache_read_begin(c, &seq) && (c->valid & EXECBAN_CACHE_DIGEST) &&
+	    stamp_eq(c, &now)) {
+		__builtin_memcpy(k->b, c->sha256, EXECBAN_SHA256_LEN);
+		if (cache_read_end(c, seq)) {
+			*evflags |= EXECBAN_EVF_CACHED;
+			stat_inc(EXECBAN_STAT_CACHE_HITS);
+			return 0;
+		}
+	}
+	if (c)
+		fill_start(c, inode, a->report_only, &f);
 	if (can_hash) {
 		ret = hash_file(a, k->b);
 	} else if (a->by_dentry && use_kmod_install) {
@@ -229,10 +523,9 @@ static __always_inline int file_digest(const struct access *a, struct inode *ino
 	if (ret)
 		return ret;
 
-	if (c && cacheable(inode, a)) {
-		cache_begin(c, &now, EXECBAN_CACHE_DIGEST);
+	if (c && fill_begin(c, inode, a->report_only, &f, EXECBAN_CACHE_DIGEST)) {
 		__builtin_memcpy(c->sha256, k->b, EXECBAN_SHA256_LEN);
-		c->valid |= EXECBAN_CACHE_DIGEST;
+		fill_end(c, EXECBAN_CACHE_DIGEST);
 	}
 	return 0;
 }
@@ -255,30 +548,40 @@ static __always_inline bool signers_active(void)
  * can be read; -EOPNOTSUPP: a file known by its dentry on a filesystem execban.ko cannot read
  * that way).
  */
-static __always_inline int file_signer(const struct access *a, struct inode *inode,
-				       struct execban_signer **out, const bool can_read)
+static __always_inline int file_signer(const struct access *a, const struct judged *j,
+				       struct inode *inode, struct execban_signer **out,
+				       const bool can_read)
 {
-	struct execban_inode_cache *c;
+	struct execban_inode_cache *c = NULL;
 	struct execban_signer *sg;
 	struct stamp now = {};
+	struct fill f = {};
+	__u32 seq;
 	int ret;
 
 	*out = NULL;
 	sg = scratch_get(signer_scratch, signer);
 	if (!sg)
 		return -12;	/* -ENOMEM */
-	inode_stamp(inode, &now);
-	c = bpf_inode_storage_get(&inode_cache, inode, 0,
-				  can_read ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-	if (c && (c->valid & EXECBAN_CACHE_SIGNER) && stamp_eq(c, &now)) {
+	if (j->cache) {
+		inode_stamp(inode, &now);
+		c = bpf_inode_storage_get(&inode_cache, inode, 0,
+					  can_read ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	}
+	if (c && cache_read_begin(c, &seq) && (c->valid & EXECBAN_CACHE_SIGNER) &&
+	    stamp_eq(c, &now)) {
 		*sg = c->signer;
-		stat_inc(EXECBAN_STAT_SIGNER_CACHE_HITS);
-		*out = sg;
-		return 0;
+		if (cache_read_end(c, seq)) {
+			stat_inc(EXECBAN_STAT_SIGNER_CACHE_HITS);
+			*out = sg;
+			return 0;
+		}
 	}
 	if (!can_read)
 		return -ENODATA;
 
+	if (c)
+		fill_start(c, inode, a->report_only, &f);
 	stat_inc(EXECBAN_STAT_SIGNER_READS);
 	if (!a->by_dentry)
 		ret = execban_file_signer(a->file, (__u8 *)sg, sizeof(*sg));
@@ -286,10 +589,9 @@ static __always_inline int file_signer(const struct access *a, struct inode *ino
 		ret = execban_dentry_signer(a->dentry, (__u8 *)sg, sizeof(*sg));
 	if (ret)
 		return ret;
-	if (c && cacheable(inode, a)) {
-		cache_begin(c, &now, EXECBAN_CACHE_SIGNER);
+	if (c && fill_begin(c, inode, a->report_only, &f, EXECBAN_CACHE_SIGNER)) {
 		c->signer = *sg;
-		c->valid |= EXECBAN_CACHE_SIGNER;
+		fill_end(c, EXECBAN_CACHE_SIGNER);
 	}
 	*out = sg;
 	return 0;
@@ -605,7 +907,8 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 	struct execban_sha256_key k = {};
 	struct execban_signer *sg = NULL;
 	struct verdict v = {};
-	struct inode *inode;
+	struct inode *inode, *real;
+	struct judged j = {};
 	__u32 evflags = 0;
 	bool hashed = false;
 	__u16 verdict;
@@ -617,9 +920,24 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 		return 0;
 
 	stat_inc(EXECBAN_STAT_CHECKS);
-	if (!size_may_match(inode->i_size)) {
+	judge(a->by_dentry ? 0 : addr_of(a->file), addr_of(inode),
+	      !a->by_dentry && !a->report_only && a->action != EXECBAN_ACT_OPEN ?
+	      JUDGE_MAPPING : 0, &j);
+	real = (struct inode *)j.inode;
+	if (!size_may_match(BPF_CORE_READ(real, i_size))) {
 		stat_inc(EXECBAN_STAT_SIZE_SKIPS);
-	} else if ((ret = file_digest(a, inode, &k, &evflags, can_hash))) {
+	} else if ((j.stale || j.cls == FS_UNTRUSTED) && !a->by_dentry && !a->report_only) {
+		/*
+		 * Could be banned, and what a read returns need not be what runs: refused
+		 * unread (rename, chmod, link and install closes are judged as below: the file
+		 * is refused when it is run).
+		 */
+		stat_inc(EXECBAN_STAT_UNVERIFIABLE);
+		v.gen = policy_gen();
+		emit_event(a, inode, &k, &v, NULL, fail_verdict(a), evflags | EXECBAN_EVF_NO_DIGEST |
+			   (j.stale ? EXECBAN_EVF_STALE_LAYER : EXECBAN_EVF_UNTRUSTED_FS), can_hash);
+		return refuse(a);
+	} else if ((ret = file_digest(a, &j, inode, &k, &evflags, can_hash))) {
 		/*
 		 * A file known by its dentry only (rename, chmod, link) that execban.ko cannot
 		 * read (no module, or a filesystem it cannot read that way): let it through;
@@ -638,6 +956,13 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 		emit_event(a, inode, &k, &v, NULL, fail_verdict(a),
 			   evflags | EXECBAN_EVF_HASH_ERROR, can_hash);
 		return refuse(a);
+	} else if (j.ovl[0] && !ovl_still(&j)) {
+		/* A copy-up moved the overlay file's reads while it was hashed. */
+		stat_inc(EXECBAN_STAT_UNVERIFIABLE);
+		v.gen = policy_gen();
+		emit_event(a, inode, &k, &v, NULL, fail_verdict(a),
+			   evflags | EXECBAN_EVF_NO_DIGEST | EXECBAN_EVF_STALE_LAYER, can_hash);
+		return refuse(a);
 	} else {
 		hashed = true;
 		policy_match(&k, &v);
@@ -645,7 +970,7 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 
 	if (!v.exhausted && (!v.matched || v.rule.action != EXECBAN_RULE_DENY) &&
 	    signers_active()) {
-		ret = file_signer(a, inode, &sg, can_hash);
+		ret = file_signer(a, &j, inode, &sg, can_hash);
 		if (ret && a->by_dentry && (ret == -EOPNOTSUPP || ret == -ENODATA))
 			goto decide;	/* as above: judged when run */
 		if (ret || signer_unreadable(sg)) {
@@ -662,7 +987,7 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 		signer_match(sg, &v);
 		if (v.matched && v.rule.ident_kind != EXECBAN_IDENT_SHA256) {
 			/* For the event: the digest, and whether a banned certificate signed it. */
-			if (!hashed && file_digest(a, inode, &k, &evflags, can_hash))
+			if (!hashed && file_digest(a, &j, inode, &k, &evflags, can_hash))
 				evflags |= EXECBAN_EVF_NO_DIGEST;
 			if (can_hash)
 				sg->verify = a->by_dentry ?
@@ -697,10 +1022,11 @@ decide:
  */
 static __always_inline void prime_cache(struct file *file)
 {
-	struct access a = { .file = file };
+	struct access a = { .file = file, .action = EXECBAN_ACT_MMAP };
 	struct execban_signer *sg;
 	struct execban_sha256_key k;
 	struct inode *inode;
+	struct judged j = {};
 	__u32 evflags = 0;
 
 	if (!file)
@@ -708,10 +1034,14 @@ static __always_inline void prime_cache(struct file *file)
 	inode = file->f_inode;
 	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG)
 		return;
+	judge(addr_of(file), addr_of(inode), JUDGE_MAPPING, &j);
+	/* Only a cache entry helps mprotect, and it is kept on local filesystems only. */
+	if (!j.cache)
+		return;
 	if (size_may_match(inode->i_size))
-		file_digest(&a, inode, &k, &evflags, true);
+		file_digest(&a, &j, inode, &k, &evflags, true);
 	if (signers_active())
-		file_signer(&a, inode, &sg, true);
+		file_signer(&a, &j, inode, &sg, true);
 }
 
 /* bpf_loop state for hashing an image in memory, one chunk per iteration. */

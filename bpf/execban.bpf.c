@@ -16,10 +16,11 @@
  *   lsm/kernel_post_load_data  init_module() of a banned image (in memory only: what kmod
  *                              does for compressed modules): denied, through execban.ko.
  *   lsm.s/file_open            an interpreter named by the policy (bash, python3, ...) opening
- *                              a banned script to read it: denied. Opened for writing: drop
- *                              the inode's cached digest, and have execban.ko watch for the
- *                              last close of files written on that filesystem.
- *   lsm/path_truncate          drop it on truncate(2) by path (no open involved).
+ *                              a banned script to read it: denied. Opened for writing: move
+ *                              the inode's write generation (its cached digest is stale from
+ *                              then on), and have execban.ko watch for the last close of
+ *                              files written on that filesystem.
+ *   lsm/path_truncate          the same on truncate(2) by path (no open involved).
  *   lsm.s/inode_rename         installing: renaming a banned file into place (dpkg, rpm,
  *                              install(1), downloaders) is denied.
  *   lsm.s/inode_setattr        installing: adding an execute bit to a banned file is denied.
@@ -232,6 +233,20 @@ int BPF_PROG(execban_task_alloc, struct task_struct *task, unsigned long clone_f
 	return 0;
 }
 
+/*
+ * The file may change from now on: move its write generation, so that no digest read before
+ * (or while) this happens is used again (check.bpf.h, struct fill). Runs after the open took
+ * write access (i_writecount), so a filler that missed this bump saw the writer.
+ */
+static __always_inline void cache_written(struct inode *inode)
+{
+	struct execban_inode_cache *c;
+
+	c = bpf_inode_storage_get(&inode_cache, inode, 0, 0);
+	if (c)
+		__sync_fetch_and_add(&c->wgen, 1);
+}
+
 SEC("lsm.s/file_open")
 int BPF_PROG(execban_file_open, struct file *file, int ret)
 {
@@ -246,7 +261,7 @@ int BPF_PROG(execban_file_open, struct file *file, int ret)
 	if (use_kmod_signer && (file->f_mode & execban_kmod_open_marker()))
 		return 0;
 	if (file->f_mode & FMODE_WRITE) {
-		bpf_inode_storage_delete(&inode_cache, file->f_inode);
+		cache_written(file->f_inode);
 		/* Its last close is reported if the file is banned then (execban.ko). */
 		if (use_kmod_install)
 			execban_install_watch_file(file);
@@ -356,6 +371,6 @@ int BPF_PROG(execban_path_truncate, const struct path *path, int ret)
 {
 	if (ret)
 		return ret;
-	bpf_inode_storage_delete(&inode_cache, path->dentry->d_inode);
+	cache_written(path->dentry->d_inode);
 	return 0;
 }

@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	7	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	8	/* layout of the pinned maps below */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32
@@ -244,6 +244,12 @@ enum execban_stat {
 	EXECBAN_STAT_TAMPER = 12,	/* lock mode refused an attempt (a "tamper" event) */
 	EXECBAN_STAT_SIGNED_LOADS = 13,	/* signed policies installed by the kernel */
 	EXECBAN_STAT_INSTALL_CHECKS = 14,	/* files checked at their last writer's close */
+	/*
+	 * refused unread: a file of a banned size whose bytes execban cannot trust to be the
+	 * ones that run (FUSE, a filesystem mounted in a user namespace, an overlayfs file
+	 * whose layer changed under it: EXECBAN_EVF_UNTRUSTED_FS, EXECBAN_EVF_STALE_LAYER)
+	 */
+	EXECBAN_STAT_UNVERIFIABLE = 15,
 	EXECBAN_STAT_MAX = 16,
 };
 
@@ -403,7 +409,15 @@ struct execban_inode_cache {
 	__u32 ctime_nsec;
 	__u64 size;
 	__u32 valid;			/* enum execban_cache_valid */
-	__u32 pad;
+	/*
+	 * Bumped by every open for writing and every truncate of the inode. An entry is
+	 * filled only if no writer was there before or after the read and wgen did not move
+	 * meanwhile (fill_gen: the wgen it was read under), and used only while wgen still
+	 * equals fill_gen. seq is odd while a filler writes the entry (readers retry).
+	 */
+	__u32 wgen;
+	__u32 fill_gen;
+	__u32 seq;
 	struct execban_signer signer;	/* if EXECBAN_CACHE_SIGNER */
 };
 
@@ -457,6 +471,18 @@ enum execban_event_flags {
 	 * has a dentry and no mount. filename then holds the new name (rename, link).
 	 */
 	EXECBAN_EVF_PATH_FSREL = 1U << 10,
+	/*
+	 * Refused unread: the file has a banned size and lives where what execban reads need
+	 * not be what runs (FUSE, whose server answers each read as it likes; a filesystem
+	 * mounted inside a user namespace). docs/threat-model.md.
+	 */
+	EXECBAN_EVF_UNTRUSTED_FS = 1U << 11,
+	/*
+	 * Refused: an overlayfs file of a banned size whose open file maps one layer's file
+	 * while reads go to another (opened before a copy-up), so the bytes hashed would not
+	 * be the bytes mapped.
+	 */
+	EXECBAN_EVF_STALE_LAYER = 1U << 12,
 };
 
 /* Common header of every ring-buffer record. */
@@ -514,7 +540,7 @@ _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info l
 _Static_assert(sizeof(struct execban_state) == 16, "execban_state layout");
 _Static_assert(sizeof(struct execban_rule_hits) == 16, "execban_rule_hits layout");
 _Static_assert(sizeof(struct execban_signer) == 320, "execban_signer layout");
-_Static_assert(sizeof(struct execban_inode_cache) == 80 + 320, "execban_inode_cache layout");
+_Static_assert(sizeof(struct execban_inode_cache) == 88 + 320, "execban_inode_cache layout");
 _Static_assert(sizeof(struct execban_event_hdr) == 32, "execban_event_hdr layout");
 _Static_assert(sizeof(struct execban_event) % 8 == 0, "execban_event alignment");
 _Static_assert(sizeof(struct execban_lock) == 96, "execban_lock layout");

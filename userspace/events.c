@@ -258,6 +258,10 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 		if (e->flags & EXECBAN_EVF_SIG_ERROR)
 			fprintf(out, " signature=unreadable(modsig %s, ima %s)",
 				sig_status(e->signer.modsig_err), sig_status(e->signer.ima_err));
+		if (e->flags & EXECBAN_EVF_UNTRUSTED_FS)
+			fputs(" untrusted-fs", out);
+		if (e->flags & EXECBAN_EVF_STALE_LAYER)
+			fputs(" stale-layer", out);
 		fputc('\n', out);
 		return;
 	}
@@ -294,14 +298,16 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 	json_fstr(out, ident);
 	fprintf(out, ",\"match_key\":\"%s\",\"policy_version\":%llu,\"policy_digest\":\"%s\","
 	       "\"policy_generation\":%llu,\"cached\":%s,\"hash_error\":%s,\"path_truncated\":%s,"
-	       "\"path_fs_relative\":%s",
+	       "\"path_fs_relative\":%s,\"untrusted_fs\":%s,\"stale_layer\":%s",
 	       e->rule_id != EXECBAN_NO_REASON ? match : "",
 	       (unsigned long long)e->policy_version, digest,
 	       (unsigned long long)e->policy_gen,
 	       e->flags & EXECBAN_EVF_CACHED ? "true" : "false",
 	       e->flags & EXECBAN_EVF_HASH_ERROR ? "true" : "false",
 	       e->flags & EXECBAN_EVF_PATH_TRUNC ? "true" : "false",
-	       e->flags & EXECBAN_EVF_PATH_FSREL ? "true" : "false");
+	       e->flags & EXECBAN_EVF_PATH_FSREL ? "true" : "false",
+	       e->flags & EXECBAN_EVF_UNTRUSTED_FS ? "true" : "false",
+	       e->flags & EXECBAN_EVF_STALE_LAYER ? "true" : "false");
 	signer_json(out, e);
 	fputs("}\n", out);
 }

@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -587,6 +589,25 @@ struct load_opts {
 };
 
 /*
+ * The programs resolve overlayfs files to the real file in a layer through overlay's own
+ * types, which come from its module's BTF and are looked up when the programs are loaded:
+ * load overlay first if it is a module not loaded yet (otherwise the programs refuse every
+ * overlay file of a banned size unread; docs/threat-model.md). Best effort, no output.
+ */
+static void load_overlay_module(void)
+{
+	char *const argv[] = { "modprobe", "-q", "overlay", NULL };
+	pid_t pid;
+	int st;
+
+	if (path_exists("/sys/kernel/btf/overlay") || path_exists("/sys/module/overlay"))
+		return;
+	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ))
+		return;
+	waitpid(pid, &st, 0);
+}
+
+/*
  * Open the BPF object with every map either reused from its pin or created; fd[] receives
  * the map fds. Programs are loaded but not attached.
  */
@@ -600,6 +621,7 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 	char path[256];
 	bool idmap;
 
+	load_overlay_module();
 	skel = execban_bpf__open();
 	if (!skel) {
 		ret = -errno;

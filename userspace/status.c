@@ -32,6 +32,7 @@ static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_SIG_ERRORS] = "signature_errors",
 	[EXECBAN_STAT_TAMPER] = "tamper_refused", [EXECBAN_STAT_SIGNED_LOADS] = "signed_loads",
 	[EXECBAN_STAT_INSTALL_CHECKS] = "install_checks",
+	[EXECBAN_STAT_UNVERIFIABLE] = "unverifiable",
 };
 
 struct hit {

@@ -40,7 +40,7 @@ FIELDS = [
     "comm", "parent_comm", "exe", "path", "filename", "dev", "ino", "size", "sha256",
     "rule", "rule_id", "reason", "identity", "match", "match_key", "policy_version",
     "policy_digest", "policy_generation", "cached", "hash_error", "path_truncated",
-    "path_fs_relative", "signature_error", "signer",
+    "path_fs_relative", "untrusted_fs", "stale_layer", "signature_error", "signer",
 ]
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -211,7 +211,8 @@ def main():
         "policy_version": pol["version"], "policy_digest": pol["digest"],
         "policy_generation": status["generation"],
         "cached": o.cached == "yes", "hash_error": False, "path_truncated": False,
-        "path_fs_relative": bool(o.path_fs_relative), "signature_error": False,
+        "path_fs_relative": bool(o.path_fs_relative), "untrusted_fs": False,
+        "stale_layer": False, "signature_error": False,
         "signer": None,
     }
     want.update(process_want(comm))
@@ -247,7 +248,8 @@ def tamper_want(o, e, status, comm):
         "reason": "lock mode", "identity": "", "match": "", "match_key": "",
         "policy_version": pol["version"], "policy_digest": pol["digest"],
         "policy_generation": status["generation"], "cached": False, "hash_error": False,
-        "path_truncated": False, "path_fs_relative": False, "signature_error": False,
+        "path_truncated": False, "path_fs_relative": False, "untrusted_fs": False,
+        "stale_layer": False, "signature_error": False,
         "signer": None,
     })
     return want
