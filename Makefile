@@ -259,7 +259,7 @@ bench: cli $(BENCH_BINS)
 	$(Q)scripts/kmod-build.sh $(KERNEL) || echo "bench: no execban.ko for $(KERNEL): its figures are skipped"
 	$(Q)scripts/fapolicyd.sh || echo "bench: no fapolicyd: its figures are skipped"
 	$(Q)nproc >$(OUT)/bench/host-nproc.txt
-	$(Q)sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1 >$(OUT)/bench/host-cpu.txt
+	$(Q)sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | awk 'NR == 1' >$(OUT)/bench/host-cpu.txt
 	$(Q)bench/host.sh $(OUT)	# native: compiling and storing 1M rules, without emulation
 	$(Q)EXECBAN_VM_ICOUNT="$(BENCH_ICOUNT)" tests/vm/run --kernel $(KERNEL) --timeout 3000 \
 		$(if $(BENCH_APPEND),--append "$(BENCH_APPEND)") -- \

@@ -20,5 +20,5 @@ for _ in 1 2 3; do
 	"$out/bench/mapfill" 1000000 >>"$raw/mapfill.jsonl" ||
 		{ echo "bench: host: mapfill failed (no BPF maps here?)" >&2; rm -f "$raw/mapfill.jsonl"; }
 done
-{ uname -r; nproc; sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1; } >"$raw/info"
+{ uname -r; nproc; sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | awk 'NR == 1'; } >"$raw/info"
 echo "bench: host: $(wc -l <"$raw/compile") compiles and mapfill samples in $raw" >&2

@@ -61,7 +61,7 @@ unload() { "$EB" unload >/dev/null 2>&1; [ ! -e /sys/fs/bpf/execban ] || die "un
 {
 	echo "kernel=$(uname -r)"
 	echo "nproc=$(nproc)"
-	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | awk 'NR == 1')"
 	echo "host_cpu=$(cat "$B/host-cpu.txt" 2>/dev/null)"
 	echo "host_nproc=$(cat "$B/host-nproc.txt" 2>/dev/null)"
 	# From tests/vm/run, which knows what it booted: kvm or tcg, wall or icount.
@@ -266,7 +266,7 @@ if ! skip load; then
 		unload
 		timed_load "$W/million.policy" fresh
 	done
-	"$EB" status --json | grep -q '"rules":1000000,' || die "status does not count 1,000,000 rules"
+	grep -q '"rules":1000000,' <<<"$("$EB" status --json)" || die "status does not count 1,000,000 rules"
 	sleep 1; echo $(($(kmem) - m0)) >"$RAW/meminfo.fresh"
 	echo $(($(kmem_kernel) - k0)) >"$RAW/kmem.fresh"
 	maps_json >"$RAW/maps.fresh.json"

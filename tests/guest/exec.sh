@@ -152,7 +152,7 @@ out=$("$EB" load "$W/new.policy" 2>&1)
 check "replacing the policy succeeds" [ $? = 0 ]
 expect_exec "after replace: the newly banned file is refused" "exec-error EPERM" "$W/sibling"
 expect_exec "after replace: the unbanned file runs" "exit 0" "$W/banned" 6
-check "status reports enforcing with 1 rule" bash -c "'$EB' status --json | grep -q '\"enforcing\":true' && '$EB' status --json | grep -q '\"rules\":1,'"
+check "status reports enforcing with 1 rule" bash -c "grep -q '\"enforcing\":true' <<<\"\$('$EB' status --json)\" && grep -q '\"rules\":1,' <<<\"\$('$EB' status --json)\""
 
 # The bpf LSM check: the CLI refuses where bpf is not an active LSM.
 echo -n "capability,apparmor" >"$W/lsm"
@@ -177,7 +177,7 @@ check "a full ring buffer never changes the verdict" bash -c "[ \"\$('$TRYEXEC' 
 check "only the event that fitted was delivered" [ "$(grep -c '"type":"decision"' "$W/ev1")" = 1 ]
 check "the next event reveals the loss as a lost record (count 4)" \
 	grep -q '"type":"lost","cpu":0,"count":4,' "$W/ev2"
-check "status counts the lost events" bash -c "'$EB' status --json | grep -q '\"events_lost\":4'"
+check "status counts the lost events" bash -c "grep -q '\"events_lost\":4' <<<\"\$('$EB' status --json)\""
 "$EB" status --check >"$W/check.out"; rc=$?
 check "status --check fails and says why after lost events" \
 	bash -c "[ $rc = 1 ] && grep -q 'check: events were lost' '$W/check.out'"

@@ -14,7 +14,7 @@ rmmod execban 2>/dev/null
 insmod "$KO"
 
 if [ ! -c /dev/fuse ]; then
-	fko=$(find "$top/.cache/kernels/$(uname -r)" -name 'fuse.ko*' | head -1)
+	fko=$(find "$top/.cache/kernels/$(uname -r)" -name 'fuse.ko*' | awk 'NR == 1')
 	case "$fko" in
 	*.xz) xz -dc "$fko" >"$W/fuse.ko" ;;
 	*.zst) zstd -qdc "$fko" >"$W/fuse.ko" ;;

@@ -104,7 +104,7 @@ cp "$W/banned" "$W/cp-copy"
 cp "$W/allowed" "$W/cp-allowed"
 drain_events "$W/ev"
 check "install: status says install reports are on" \
-	bash -c "'$EB' status --json | grep -q '\"install_reports\":true'"
+	bash -c "grep -q '\"install_reports\":true' <<<\"\$('$EB' status --json)\""
 check "install: cp of a banned file is reported when cp closes it" event_has "$W/ev" \
 	"e['action']=='install' and e['verdict']=='audited' and e['path']=='$W/cp-copy' and e['sha256']=='$(sha256 "$W/banned")' and e['comm']=='cp' and e['size']==$(stat -c %s "$W/banned") and e['ino']==$(stat -c %i "$W/cp-copy")"
 check "install: exactly one event for the copy, none for the allowed copy" python3 - "$W/ev" "$W" <<'PY'
@@ -219,7 +219,7 @@ st=$(dpkg-query -W -f='${db:Status-Status}' execban-test-banned 2>/dev/null)
 check "dpkg's database is consistent: the package is not installed ($st)" \
 	bash -c "[ '$st' != installed ]"
 dpkg --audit >"$W/audit" 2>&1
-sed 's/^/# audit: /' "$W/audit" | head -5
+sed -n '1,5s/^/# audit: /p' "$W/audit"
 if [ "$st" = not-installed ] || [ -z "$st" ]; then
 	ok "dpkg --audit: nothing half-installed to explain (dpkg rolled the unpack back)"
 else
@@ -241,7 +241,7 @@ expect_exec "control: the installed allowed binary runs" "exit 0" /usr/local/bin
 dpkg --purge execban-test-allowed >/dev/null 2>&1
 
 # ---- signer rules apply to installation too ----
-SIGN_FILE=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | head -1)
+SIGN_FILE=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | awk 'NR == 1')
 openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=Install Test Vendor/" \
 	-addext subjectKeyIdentifier=hash -keyout "$W/v.key" -out "$W/v.pem" 2>/dev/null
 unique_copy /bin/true "$W/signed" install-signed

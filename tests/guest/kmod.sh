@@ -23,7 +23,7 @@ expect_exec "kmod hashing: allowed file runs" "exit 0" "$W/allowed"
 drain_events "$W/ev"
 check "kmod hashing: event carries the file's sha256" event_has "$W/ev" \
 	"e['sha256']=='$(sha256 "$W/banned")' and e['path']=='$W/banned'"
-check "status reports the module" bash -c "'$EB' status --json | grep -q '\"kmod\":true'"
+check "status reports the module" bash -c "grep -q '\"kmod\":true' <<<\"\$('$EB' status --json)\""
 rmmod execban 2>/dev/null
 check "the module cannot be removed while the programs use it" [ -e /sys/module/execban ]
 "$EB" unload >/dev/null

@@ -55,7 +55,7 @@ check "scan with a policy matching nothing exits 0" [ $? = 0 ]
 # Signer rules: the 4 files above, plus one signed by the banned certificate (sign-file) and
 # one with a malformed signature (refused: fail closed); one signed by another is neither.
 KO=$top/build/kmod/$(uname -r)/execban.ko
-SIGN_FILE=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | head -1)
+SIGN_FILE=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | awk 'NR == 1')
 for c in banned other; do
 	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=scan $c" \
 		-addext subjectKeyIdentifier=hash -keyout "$W/$c.key" -out "$W/$c.pem" 2>/dev/null

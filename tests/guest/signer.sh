@@ -9,7 +9,7 @@ set -u
 
 W=$(mktemp -d /tmp/execban-signer.XXXXXX)
 KO=$top/build/kmod/$(uname -r)/execban.ko
-SIGN_FILE=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | head -1)
+SIGN_FILE=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | awk 'NR == 1')
 "$EB" unload >/dev/null 2>&1
 rmmod execban 2>/dev/null
 
@@ -38,7 +38,7 @@ unique_copy /bin/true "$W/unsigned" unsigned
 unique_copy /bin/true "$W/ima-banned" ima
 evmctl ima_sign --hashalgo sha256 --key "$W/banned.key" "$W/ima-banned" >/dev/null 2>&1
 check "evmctl wrote a security.ima signature" \
-	bash -c "getfattr -n security.ima -e hex '$W/ima-banned' 2>/dev/null | grep -q '=0x0302'"
+	bash -c "grep -q '=0x0302' <<<\"\$(getfattr -n security.ima -e hex '$W/ima-banned' 2>/dev/null)\""
 
 # A forged signature: other bytes, followed by a real signature of the banned vendor.
 unique_copy /bin/true "$W/forged" forged
@@ -114,7 +114,7 @@ for f in by-banned-is by-banned-skid ima-banned; do
 	done
 done >"$W/agree"
 check "every identity execban hash prints is enforced by the kernel (3 files)" \
-	bash -c "grep -c '^DENIED' '$W/agree' | grep -qx '[3-9]' && ! grep -v '^DENIED' '$W/agree'"
+	bash -c "[[ \$(grep -c '^DENIED' '$W/agree') == [3-9] ]] && ! grep -v '^DENIED' '$W/agree'"
 sed 's/^/# /' "$W/agree"
 echo "deny ima-keyid=${skid: -8} label=colon-form" | sed 's/=\(..\)\(..\)\(..\)\(..\)/=\1:\2:\3:\4/' >"$W/colon"
 "$EB" load "$W/colon" >/dev/null 2>&1
@@ -197,9 +197,9 @@ else
 	sed 's/^/# /' "$W/mod.hash"
 	check "modinfo's sig_key is the serial in the issuer+serial execban hash prints" \
 		grep -q "^# signer-issuer-serial=[0-9a-f]*/0*$sig_key\$" "$W/mod.hash"
-	issuer_cn=$(sed -n 's/^#   issuer "CN=\([^",]*\).*/\1/p' "$W/mod.hash" | head -1)
+	issuer_cn=$(sed -n 's/^#   issuer "CN=\([^",]*\).*/\1/p' "$W/mod.hash" | awk 'NR == 1')
 	# /proc/keys: "... asymmetri <CN>: <skid> X509.rsa ..." for the key in .builtin_trusted_keys
-	kskid=$(grep -F "asymmetri $issuer_cn: " /proc/keys | head -1 | sed "s/.*$issuer_cn: \([0-9a-f]*\).*/\1/")
+	kskid=$(grep -F "asymmetri $issuer_cn: " /proc/keys | awk 'NR == 1' | sed "s/.*$issuer_cn: \([0-9a-f]*\).*/\1/")
 	check "the signer's certificate is in the kernel's keyring ($issuer_cn: $kskid)" [ -n "$kskid" ]
 	check "hash prints the key id the kernel's keyrings give that issuer and serial" \
 		grep -q "^# signer-skid=$kskid\$" "$W/mod.hash"
@@ -266,7 +266,7 @@ check "load without execban.ko warns that signer rules are not enforced" \
 check "status --check fails and says why" \
 	bash -c "[ $rc != 0 ] && grep -q 'signer rules are loaded but not enforced' '$W/st'"
 check "status --json: signers_enforced false" \
-	bash -c "'$EB' status --json | grep -q '\"signers_enforced\":false'"
+	bash -c "grep -q '\"signers_enforced\":false' <<<\"\$('$EB' status --json)\""
 
 "$EB" unload >/dev/null
 rm -rf "$W"

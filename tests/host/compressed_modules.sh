@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # A real, signed module of the 6.1 test kernel (Debian ships 6.1's uncompressed).
 k61=$(scripts/kernels.sh dir 6.1)
-src=$(ls "$k61"/lib/modules/*/kernel/drivers/net/dummy.ko 2>/dev/null | head -1)
+src=$(ls "$k61"/lib/modules/*/kernel/drivers/net/dummy.ko 2>/dev/null | awk 'NR == 1')
 if [ -z "$src" ]; then
 	echo "not ok - compressed modules: dummy.ko of the 6.1 test kernel (make deps; scripts/kernels.sh fetch 6.1)"
 	exit 1

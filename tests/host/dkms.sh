@@ -33,9 +33,9 @@ dkms build --dkmstree "$tmp/dkms" --sourcetree "$tmp/root/usr/src" -m execban -v
 rc=$?
 t "dkms build makes execban.ko for $rel" [ $rc = 0 ]
 [ $rc = 0 ] || tail -20 "$tmp/build.log" "$tmp"/dkms/execban/9.9/build/make.log 2>/dev/null
-ko=$(find "$tmp/dkms/execban/9.9/$rel" -name 'execban.ko*' | head -1)
-t "the built module has the kfuncs in its BTF" sh -c "[ -n '$ko' ] &&
-	bpftool btf dump file '$ko' --base-btf '$(scripts/vmlinux.sh 6.1)' | grep -q \"FUNC 'execban_file_sha256'\""
-t "its vermagic is $rel's" sh -c "modinfo -F vermagic '$ko' | grep -q '^$rel '"
+ko=$(find "$tmp/dkms/execban/9.9/$rel" -name 'execban.ko*' | awk 'NR == 1')
+t "the built module has the kfuncs in its BTF" bash -c "[ -n '$ko' ] &&
+	grep -q \"FUNC 'execban_file_sha256'\" <<<\"\$(bpftool btf dump file '$ko' --base-btf '$(scripts/vmlinux.sh 6.1)')\""
+t "its vermagic is $rel's" bash -c "grep -q '^$rel ' <<<\"\$(modinfo -F vermagic '$ko')\""
 echo "# dkms: $pass passed, $fail failed"
 [ "$fail" = 0 ]

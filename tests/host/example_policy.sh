@@ -15,6 +15,6 @@ done
 rule=$("$EB" hash demo/text-editor | sed 's/ label=.*//; s/^deny //')
 t "demo/text-editor is not banned" bash -c "! grep -q '$rule' policy/example.policy"
 t "execban check rejects a bad policy with file:line" bash -c \
-	"printf 'deny sha256=12\n' > build/bad.policy; ! $EB check build/bad.policy 2>/dev/null && $EB check build/bad.policy 2>&1 | grep -q '^build/bad.policy:1: error'"
+	"printf 'deny sha256=12\n' > build/bad.policy; ! $EB check build/bad.policy 2>/dev/null && grep -q '^build/bad.policy:1: error' <<<\"\$($EB check build/bad.policy 2>&1)\""
 echo "# example: $pass passed, $fail failed"
 [ $fail = 0 ]

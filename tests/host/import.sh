@@ -25,7 +25,7 @@ Architecture: amd64
 Maintainer: execban tests <tests@execban.invalid>
 Description: execban import test package
 EOF
-lib=$(ls /lib/x86_64-linux-gnu/libz.so.* | head -n 1)
+lib=$(ls /lib/x86_64-linux-gnu/libz.so.* | awk 'NR == 1')
 cp /bin/true "$pkg/usr/bin/frob"
 cp "$lib" "$pkg/usr/lib/frob/libz.so.1"
 printf '#!/bin/sh\necho frob\n' >"$pkg/usr/bin/frob-helper"

@@ -59,7 +59,7 @@ for p in "${pages[@]}"; do
 	t "$p renders without warnings (man --warnings, groff -ww)" no_warnings "$p"
 	t "$p is ASCII roff with a tbl preprocessor line" ascii_tbl "$p"
 	render "$p" >"$tmp/$(basename "$p").txt"
-	t "whatis reads the NAME line of $p" bash -c "lexgrog '$p' | grep -q ' - '"
+	t "whatis reads the NAME line of $p" bash -c "grep -q ' - ' <<<\"\$(lexgrog '$p')\""
 done
 txt8=$tmp/execban.8.txt txt5=$tmp/execban.policy.5.txt txt7=$tmp/execban-events.7.txt
 
@@ -106,7 +106,7 @@ if [ -x $EB ] && [ -f build/execban.bpf.o ]; then
 			 cmp -s <(gzip -dc '$f') $MAN/$(basename "$p" .gz)"
 	done
 	t "man finds execban(8) in the install tree" bash -c \
-		"MANPATH='$tmp/inst/usr/share/man' man -w 8 execban | grep -q man8/execban.8.gz"
+		"grep -q man8/execban.8.gz <<<\"\$(MANPATH='$tmp/inst/usr/share/man' man -w 8 execban)\""
 else
 	skip "make install DESTDIR=" "no $EB or build/execban.bpf.o (make cli)"
 fi
@@ -184,7 +184,7 @@ t "md2man refuses a page without NAME" bash -c \
 	"printf '# x(1)\n\ntext\n' >'$tmp/x.1.md'; ! scripts/md2man '$tmp/x.1.md' 2>/dev/null"
 t "md2man refuses a title that is not the page" bash -c \
 	"printf '# y(2)\n\n## NAME\nx - x\n' >'$tmp/x.1.md';
-	 scripts/md2man '$tmp/x.1.md' 2>&1 | grep -q 'x.1.md:1: error: title says y(2)'"
+	 grep -q 'x.1.md:1: error: title says y(2)' <<<\"\$(scripts/md2man '$tmp/x.1.md' 2>&1)\""
 
 echo "# man: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -119,7 +119,7 @@ fi
 rmdir "$tree/mnt"
 
 # ---- signer rules -----------------------------------------------------------------------------
-sign_file=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | head -1)
+sign_file=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | awk 'NR == 1')
 mkcert() { # NAME CN: $tmp/NAME.{key,pem,der}, with a subjectKeyIdentifier
 	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=$2/O=execban test" \
 		-addext subjectKeyIdentifier=hash -keyout "$tmp/$1.key" -out "$tmp/$1.pem" 2>/dev/null &&

@@ -120,13 +120,13 @@ say "reloads=$reloads (failed $reload_fail), events delivered=$events lost=$lost
 
 if [ "$wrong" != 0 ]; then
 	bad "$wrong wrong verdicts; events for anything but the banned file:"
-	grep -v "\"path\":\"$W/banned\"" "$W/events.json" | head -5 | sed 's/^/soak:   /'
+	grep -v "\"path\":\"$W/banned\"" "$W/events.json" | sed -n '1,5s/^/soak:   /p'
 fi
 [ "$banned_denied" -gt 0 ] && [ "$allowed_ran" -gt 0 ] || bad "the storms did not run"
 # Each reload is a whole CLI run (compile, lock, map writes, switch): in TCG, under two exec
 # storms, about 0.3-0.9 s. Require that the loop kept going: at least one reload per 2 s.
 [ "$reloads" -ge $((T / 2)) ] || bad "only $reloads reloads in $T s"
-[ "$reload_fail" = 0 ] || bad "$reload_fail reloads failed: $(sort -u "$W/reload.err" | head -3)"
+[ "$reload_fail" = 0 ] || bad "$reload_fail reloads failed: $(sort -u "$W/reload.err" | awk 'NR <= 3')"
 [ $((events + lost)) -ge "$banned_denied" ] ||
 	bad "$banned_denied denials but only $events events delivered and $lost counted lost"
 growth=$((mem_end - mem_start))
