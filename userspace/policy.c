@@ -23,8 +23,10 @@
  * judged on what the kernel will hold.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <libgen.h>
 #include <limits.h>
@@ -805,6 +807,66 @@ static bool has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A policy folder read through a glob (the pattern *.policy in policy.d): every other file in it is
+ * not read, which a file named 20-site.conf or 10-ban.policy.dpkg-dist does not tell its
+ * author. Warn, naming each, in sorted order: what the pattern does not match and that does
+ * not end in .policy (a narrower pattern excluding other .policy files is on purpose), or is
+ * hidden (globs skip dot files). arg is the include argument as written, pattern the path.
+ */
+static void warn_unread(struct line_ctx *c, const char *arg, const char *pattern)
+{
+	const char *slash = strrchr(pattern, '/'), *aslash = strrchr(arg, '/');
+	char dir[PATH_MAX], **names = NULL, **n;
+	size_t n_names = 0, i, len;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (!slash || !has_glob(slash + 1) || (size_t)(slash - pattern) >= sizeof(dir))
+		return;
+	memcpy(dir, pattern, (size_t)(slash - pattern));
+	dir[slash - pattern] = 0;
+	if (has_glob(dir))
+		return;
+	d = opendir(dir[0] ? dir : "/");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!fnmatch(slash + 1, de->d_name, FNM_PERIOD))
+			continue;	/* read */
+		if (de->d_name[0] != '.' && len > 7 && !strcmp(de->d_name + len - 7, ".policy"))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, 0) || S_ISDIR(st.st_mode))
+			continue;
+		n = realloc(names, (n_names + 1) * sizeof(*n));
+		if (!n)
+			break;
+		names = n;
+		names[n_names] = strdup(de->d_name);
+		if (names[n_names])
+			n_names++;
+	}
+	closedir(d);
+	if (n_names)
+		qsort(names, n_names, sizeof(*names), cmp_str);
+	for (i = 0; i < n_names; i++) {
+		diag(c->p, c->file, c->line, false,
+		     "include %s: %.*s%s is not read: only files ending in .policy are", arg,
+		     aslash ? (int)(aslash - arg + 1) : 0, arg, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
 /* include <path-or-glob>: relative to the including file's folder, matches in sorted order. */
 static int parse_include(struct line_ctx *c)
 {
@@ -837,6 +899,8 @@ static int parse_include(struct line_ctx *c)
 			ERR("include %s: path too long", arg);
 	}
 	r = glob(pattern, 0, glob_err, &g);
+	if (has_glob(arg))
+		warn_unread(c, arg, pattern);
 	if (r == GLOB_NOMATCH) {
 		globfree(&g);
 		if (has_glob(arg)) {
@@ -893,9 +957,37 @@ static int parse_path_directive(struct line_ctx *c, const char *what, const char
 	return 0;
 }
 
+/*
+ * name, version and mode are set once across all the files of a load: with drop-ins, the last
+ * file read must not silently rename the policy, change its version (lock mode's rollback
+ * check reads it) or turn every rule into audit. 0 if not set yet (then *file and *line are
+ * set), -1 if it was (reported, naming both lines), -ENOMEM.
+ */
+static int set_once(struct line_ctx *c, const char *what, const char *was, const char **file,
+		    unsigned int *line)
+{
+	const char *here;
+
+	if (*file) {
+		diag(c->p, c->file, c->line, true,
+		     "%s is already set to %s at %s:%u: name, version and mode may each be set "
+		     "once across all the files of a policy", what, was, *file, *line);
+		return -1;
+	}
+	here = intern_file(c->p, c->file);
+	if (!here)
+		return -ENOMEM;
+	*file = here;
+	*line = c->line;
+	return 0;
+}
+
 static int parse_line(struct line_ctx *c)
 {
 	struct policy *p = c->p;
+	char was[EXECBAN_NAME_LEN + 8];
+	uint32_t mode;
+	uint64_t version;
 	struct tok t;
 	int ret;
 
@@ -915,12 +1007,19 @@ static int parse_line(struct line_ctx *c)
 		if (ret == 0 || t.has_val)
 			ERR("expected 'mode enforce' or 'mode audit'");
 		if (tok_is(&t, "enforce"))
-			p->mode = EXECBAN_MODE_ENFORCE;
+			mode = EXECBAN_MODE_ENFORCE;
 		else if (tok_is(&t, "audit"))
-			p->mode = EXECBAN_MODE_AUDIT;
+			mode = EXECBAN_MODE_AUDIT;
 		else
 			ERR("unknown mode '%.*s' (expected enforce or audit)", (int)t.key_len, t.key);
-		return expect_end(c, "the mode");
+		if (expect_end(c, "the mode"))
+			return -1;
+		ret = set_once(c, "the mode", p->mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
+			       &p->mode_file, &p->mode_line);
+		if (ret)
+			return ret;
+		p->mode = mode;
+		return 0;
 	}
 	if (tok_is(&t, "name") && !t.has_val) {
 		ret = next_tok(c, &t);
@@ -930,17 +1029,30 @@ static int parse_line(struct line_ctx *c)
 			ERR("expected name \"<policy id>\"");
 		if (!t.val_len || t.val_len >= EXECBAN_NAME_LEN || !text_ok(t.val, t.val_len))
 			ERR("policy name must be 1 to %d printable bytes", EXECBAN_NAME_LEN - 1);
+		if (expect_end(c, "the name"))
+			return -1;
+		snprintf(was, sizeof(was), "\"%s\"", p->name);
+		ret = set_once(c, "the name", was, &p->name_file, &p->name_line);
+		if (ret)
+			return ret;
 		memset(p->name, 0, sizeof(p->name));
 		memcpy(p->name, t.val, t.val_len);
-		return expect_end(c, "the name");
+		return 0;
 	}
 	if (tok_is(&t, "version") && !t.has_val) {
 		ret = next_tok(c, &t);
 		if (ret < 0)
 			return -1;
-		if (ret == 0 || t.has_val || parse_u64(t.key, t.key_len, &p->version))
+		if (ret == 0 || t.has_val || parse_u64(t.key, t.key_len, &version))
 			ERR("expected version <non-negative integer>");
-		return expect_end(c, "the version");
+		if (expect_end(c, "the version"))
+			return -1;
+		snprintf(was, sizeof(was), "%llu", (unsigned long long)p->version);
+		ret = set_once(c, "the version", was, &p->version_file, &p->version_line);
+		if (ret)
+			return ret;
+		p->version = version;
+		return 0;
 	}
 	if (tok_is(&t, "include") && !t.has_val)
 		return parse_include(c);
@@ -950,6 +1062,10 @@ static int parse_line(struct line_ctx *c)
 	if (tok_is(&t, "quarantine") && !t.has_val)
 		return parse_path_directive(c, "quarantine", "/var/lib/execban/quarantine",
 					    &p->quarantines, &p->n_quarantines);
+	if (tok_is(&t, "allow") && !t.has_val)
+		ERR("'allow' is not supported: a ban policy has deny and audit rules only; "
+		    "exceptions (an allow rule exempting one file from a signer ban) are not "
+		    "implemented yet (execban.policy(5))");
 	ERR("unknown keyword '%.*s' (expected deny, audit, include, interpreter, quarantine, mode, name or version)",
 	    (int)(t.key_len > 80 ? 80 : t.key_len), t.key_len ? t.key : t.val);
 }

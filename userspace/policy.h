@@ -88,6 +88,12 @@ struct policy {
 	char name[EXECBAN_NAME_LEN];
 	uint64_t version;
 	uint32_t mode;			/* enum execban_mode */
+	/*
+	 * Where name, version and mode were set (file NULL: not set, the default holds). Each
+	 * may be set once across all the files of a load: a second setting is an error.
+	 */
+	const char *name_file, *version_file, *mode_file;
+	unsigned int name_line, version_line, mode_line;
 	size_t max_rules;		/* refuse policies with more rules than this */
 	/* Files being read, outermost first (real paths), to refuse include cycles. */
 	char *stack[POLICY_MAX_DEPTH];

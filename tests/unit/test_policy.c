@@ -150,6 +150,15 @@ static void test_errors(void)
 	bad("bad mode", "mode strict\ndeny sha256=" H64 "\n", SIZE_MAX, "t.policy:1:", "unknown mode");
 	bad("bad version", "version x\ndeny sha256=" H64 "\n", SIZE_MAX, "t.policy:1:",
 	    "expected version");
+	bad("name set twice in one file", "name \"a\"\ndeny sha256=" H64 "\nname \"b\"\n",
+	    SIZE_MAX, "t.policy:3: error: the name is already set to \"a\" at t.policy:1", "once");
+	bad("version set twice, even to the same value", "version 3\nversion 3\ndeny sha256=" H64
+	    "\n", SIZE_MAX, "t.policy:2: error: the version is already set to 3 at t.policy:1",
+	    "once");
+	bad("mode set twice", "mode enforce\nmode audit\ndeny sha256=" H64 "\n", SIZE_MAX,
+	    "t.policy:2: error: the mode is already set to enforce at t.policy:1", "once");
+	bad("allow is refused with a clear message", "allow sha256=" H64 "\ndeny sha256=" H64B
+	    "\n", SIZE_MAX, "t.policy:1: error: 'allow' is not supported", "not implemented yet");
 	bad("conflicting sizes", "deny sha256=" H64 " size=1\ndeny sha256=" H64 " size=2\n", SIZE_MAX, "t.policy:2:", "different size=");
 
 	big = malloc(POLICY_MAX_LINE + 100);
@@ -582,8 +591,8 @@ static void test_include(void)
 	mkdir(sub, 0700);
 	write_file(dir, "main.policy", "name \"main\"\ninclude policy.d/*.policy\n");
 	write_file(sub, "20-b.policy", "deny sha256=" H64B " label=b\n");
-	write_file(sub, "10-a.policy", "deny sha256=" H64 " label=a\nversion 1\n");
-	write_file(sub, "30-c.policy", "version 2\n");
+	write_file(sub, "10-a.policy", "deny sha256=" H64 " label=a\n");
+	write_file(sub, "30-c.policy", "\nversion 2\n");
 	write_file(sub, "ignored.txt", "garbage\n");
 	snprintf(path, sizeof(path), "%s/main.policy", dir);
 	parse_files(&r, path);
@@ -591,7 +600,47 @@ static void test_include(void)
 	      r.p.n_rules == 2, &r);
 	check("included files are read in sorted order", r.p.version == 2 &&
 	      strstr(r.p.rules[0].file, "10-a.policy") && strstr(r.p.rules[1].file, "20-b"), &r);
+	check("where name and version were set is kept; mode not set", r.p.name_line == 1 &&
+	      strstr(r.p.name_file, "/main.policy") && r.p.version_line == 2 &&
+	      strstr(r.p.version_file, "policy.d/30-c.policy") && !r.p.mode_file, &r);
+	check("a file in the folder that is not read is a warning naming it", r.diag &&
+	      strstr(r.diag, "main.policy:2: warning: include policy.d/*.policy: "
+		     "policy.d/ignored.txt is not read: only files ending in .policy are"), &r);
 	done(&r);
+
+	/* issue 19: drop-ins must not silently change the whole ban */
+	{
+		char sub2[600];
+
+		snprintf(sub2, sizeof(sub2), "%s/drop.d", dir);
+		mkdir(sub2, 0700);
+		write_file(dir, "drop.policy", "include drop.d/*.policy\n");
+		write_file(sub2, "10-gc.policy", "name \"gc-ban\"\nversion 7\ndeny sha256=" H64
+			   "\n");
+		write_file(sub2, "20-agency.policy", "name \"agency\"\nmode audit\nversion 2\n"
+			   "deny sha256=" H64B "\n");
+		write_file(sub2, "30-site.conf", "deny sha256=" H64 "\n");
+		write_file(sub2, ".40-hidden.policy", "deny sha256=" H64 "\n");
+		write_file(sub2, "50-x.policy.dpkg-dist", "deny sha256=" H64 "\n");
+		write_file(sub2, "60-narrow.policy", "audit sha256=" H64B "\n");
+		snprintf(path, sizeof(path), "%s/drop.policy", dir);
+		parse_files(&r, path);
+		check("drop-ins: a second name is an error naming both file:lines", r.finish != 0 &&
+		      r.diag && strstr(r.diag, "drop.d/20-agency.policy:1: error: the name is "
+		      "already set to \"gc-ban\" at ") && strstr(r.diag, "drop.d/10-gc.policy:1: "), &r);
+		check("drop-ins: a second version is an error naming both file:lines", r.diag &&
+		      strstr(r.diag, "drop.d/20-agency.policy:3: error: the version is already set "
+		      "to 7 at ") && strstr(r.diag, "drop.d/10-gc.policy:2: name, version and mode"),
+		      &r);
+		check("drop-ins: mode set once is fine", r.diag && !strstr(r.diag, "the mode is"), &r);
+		check("drop-ins: the .conf file, a hidden and a .dpkg-dist file are warned about, "
+		      "in sorted order", r.diag &&
+		      strstr(r.diag, "warning: include drop.d/*.policy: drop.d/.40-hidden.policy is "
+		      "not read") && strstr(r.diag, "drop.d/30-site.conf is not read") &&
+		      strstr(r.diag, "drop.d/50-x.policy.dpkg-dist is not read") &&
+		      strstr(r.diag, ".40-hidden") < strstr(r.diag, "30-site.conf"), &r);
+		done(&r);
+	}
 
 	write_file(dir, "cycle-a.policy", "deny sha256=" H64 "\ninclude cycle-b.policy\n");
 	write_file(dir, "cycle-b.policy", "include cycle-a.policy\n");
