@@ -595,10 +595,31 @@ static __always_inline int indirect_use(int cmd, union bpf_attr *attr, int idx_t
 	return fs.idx;
 }
 
-SEC("lsm.s/bpf")
-int BPF_PROG(execban_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+/*
+ * The bpf hook gained a fourth argument after 6.12 (bool kernel; 7.2 has it), and LSM hook
+ * arguments are not relocated: the previous programs' verdict, the slot after the arguments,
+ * is ctx[4] there and ctx[3] on 6.1 and 6.12. The loader sets bpf_hook_kernel_arg from the
+ * running kernel's BTF; the verifier sees a constant and explores one load. Each load is asm,
+ * so that the compiler cannot merge them into one load from a computed ctx address (which the
+ * verifier refuses: "dereference of modified ctx ptr").
+ */
+const volatile bool bpf_hook_kernel_arg = false;
+
+static __always_inline int bpf_hook_ret(unsigned long long *ctx)
 {
-	int fd, idx;
+	__u64 r;
+
+	if (bpf_hook_kernel_arg)
+		asm volatile("%0 = *(u64 *)(%1 + 32)" : "=r"(r) : "r"(ctx));
+	else
+		asm volatile("%0 = *(u64 *)(%1 + 24)" : "=r"(r) : "r"(ctx));
+	return (int)r;
+}
+
+SEC("lsm.s/bpf")
+int BPF_PROG(execban_bpf, int cmd, union bpf_attr *attr, unsigned int size)
+{
+	int fd, idx, ret = bpf_hook_ret(ctx);
 	__u64 obj;
 
 	if (ret)

@@ -553,27 +553,30 @@ static uint32_t kmod_features(void)
 }
 
 /*
- * Does the running kernel's inode_setattr hook take an idmap first (6.3 and later)? Read from
- * its BTF, as the program's argument layout must match it exactly (LSM hook arguments are not
- * relocated by CO-RE).
+ * How many arguments the running kernel's LSM hook takes, from its BTF (bpf_lsm_HOOK), or -1.
+ * A program's argument layout must match it exactly: LSM hook arguments are not relocated by
+ * CO-RE. inode_setattr gained an idmap first argument in 6.3; bpf a fourth (bool kernel)
+ * after 6.12.
  */
-static bool setattr_has_idmap(void)
+static int lsm_hook_nargs(const char *hook)
 {
 	const struct btf_type *t;
 	struct btf *vmlinux;
-	bool idmap = false;
-	int id;
+	char name[64];
+	int id, n = -1;
 
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux)
-		return false;
-	id = btf__find_by_name_kind(vmlinux, "bpf_lsm_inode_setattr", BTF_KIND_FUNC);
+		return -1;
+	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
+	id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
 	if (id > 0) {
 		t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
-		idmap = t && btf_vlen(t) == 3;
+		if (t)
+			n = btf_vlen(t);
 	}
 	btf__free(vmlinux);
-	return idmap;
+	return n;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -679,9 +682,10 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 	skel->rodata->use_kmod_hash = features & EXECBAN_FEAT_KMOD_HASH;
 	skel->rodata->use_kmod_signer = features & EXECBAN_FEAT_SIGNERS;
 	skel->rodata->use_kmod_install = features & EXECBAN_FEAT_INSTALL;
-	idmap = setattr_has_idmap();
+	idmap = lsm_hook_nargs("inode_setattr") == 3;
 	bpf_program__set_autoload(skel->progs.execban_inode_setattr, !idmap);
 	bpf_program__set_autoload(skel->progs.execban_inode_setattr_idmap, idmap);
+	skel->rodata->bpf_hook_kernel_arg = lsm_hook_nargs("bpf") == 4;
 
 	ret = execban_bpf__load(skel);
 	if (ret) {
