@@ -28,7 +28,9 @@ static void usage_check(FILE *out)
 {
 	fputs("usage: execban check [--keys] [--json] POLICY...\n\n"
 	      "Validate policy files without loading them, as 'execban load' would compile them\n"
-	      "(signer= certificates included). Errors are printed as file:line: message.\n\n"
+	      "(signer= certificates included). Errors are printed as file:line: message.\n"
+	      "Prints the policy's name, version and mode (and where each is set) and its rule\n"
+	      "counts.\n\n"
 	      "  --keys   print every map entry the policy compiles to, sorted by key:\n"
 	      "             <key hex> <rule in policy syntax>  # <file>:<line>[ from signer=<path>]\n"
 	      "           the key of a sha256 rule is its digest; a signer rule's is\n"
@@ -88,6 +90,67 @@ static void json_lines(const char *text)
 	putchar(']');
 }
 
+/* Where a directive was set, "file:line", or NULL. */
+static const char *set_at(const char *file, unsigned int line, char *buf, size_t size)
+{
+	if (!file)
+		return NULL;
+	snprintf(buf, size, "%s:%u", file, line);
+	return buf;
+}
+
+static void json_at(const char *key, const char *at)
+{
+	printf(",\"%s\":", key);
+	if (at)
+		json_str(at);
+	else
+		fputs("null", stdout);
+}
+
+/* The effective name, version and mode of a valid policy, and its rule counts. */
+static void print_summary(const struct compiled *c, bool json)
+{
+	const struct policy *p = &c->pol;
+	char n_at[PATH_MAX + 16], v_at[PATH_MAX + 16], m_at[PATH_MAX + 16];
+	const char *na = set_at(p->name_file, p->name_line, n_at, sizeof(n_at));
+	const char *va = set_at(p->version_file, p->version_line, v_at, sizeof(v_at));
+	const char *ma = set_at(p->mode_file, p->mode_line, m_at, sizeof(m_at));
+	const char *mode = p->mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce";
+	size_t i, deny = 0, audit = 0;
+
+	for (i = 0; i < c->n_rules; i++) {
+		if (c->rules[i].action == EXECBAN_RULE_AUDIT)
+			audit++;
+		else
+			deny++;
+	}
+	if (json) {
+		fputs(",\"name\":", stdout);
+		json_str(p->name);
+		printf(",\"version\":%llu,\"mode\":\"%s\"", (unsigned long long)p->version, mode);
+		json_at("name_at", na);
+		json_at("version_at", va);
+		json_at("mode_at", ma);
+		printf(",\"deny\":%zu,\"audit\":%zu,\"sha256_rules\":%zu", deny, audit,
+		       c->n_rules - c->info.n_signer_rules);
+		return;
+	}
+	if (p->name[0])
+		printf("  name \"%s\" (%s), ", p->name, na);
+	else
+		printf("  name none (not set), ");
+	if (va)
+		printf("version %llu (%s), ", (unsigned long long)p->version, va);
+	else
+		printf("version 0 (not set), ");
+	printf("mode %s (%s)\n", mode, ma ? ma : "default");
+	printf("  rules %zu: %zu deny, %zu audit; %zu sha256, %u signer identit%s; size filter %s\n",
+	       c->n_rules, deny, audit, c->n_rules - c->info.n_signer_rules,
+	       c->info.n_signer_rules, c->info.n_signer_rules == 1 ? "y" : "ies",
+	       c->info.flags & EXECBAN_POLICY_SIZE_FILTER ? "on" : "off");
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -137,6 +200,7 @@ int cmd_check(int argc, char **argv)
 			       "\"size_filter\":%s,\"digest\":\"%s\"", c.n_rules,
 			       c.info.n_signer_rules, c.n_certs,
 			       c.info.flags & EXECBAN_POLICY_SIZE_FILTER ? "true" : "false", hex);
+			print_summary(&c, true);
 			if (keys) {
 				fputs(",\"entries\":[", stdout);
 				for (i = 0; i < c.n_rules; i++)
@@ -153,6 +217,7 @@ int cmd_check(int argc, char **argv)
 			       c.info.n_signer_rules == 1 ? "y" : "ies", c.n_certs,
 			       c.n_certs == 1 ? "" : "s");
 		printf("%s\n", c.pol.n_warnings ? " (with warnings)" : "");
+		print_summary(&c, false);
 		for (i = 0; keys && i < c.n_rules; i++) {
 			const struct policy_rule *pr = &c.pol.rules[i];
 
