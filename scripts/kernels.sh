@@ -5,9 +5,6 @@
 #   scripts/kernels.sh version SERIES   print the concrete kernel release (e.g. 6.1.0-56-amd64)
 #   scripts/kernels.sh fetch   SERIES   download + extract the image into $EXECBAN_CACHE/kernels/
 #   scripts/kernels.sh dir     SERIES   print the extracted tree (fetching it first if needed)
-#   scripts/kernels.sh headers SERIES   print the kernel's linux-headers tree: the installed
-#                                       /usr/src/linux-headers-REL, else (a kernel from sid)
-#                                       one extracted into $EXECBAN_CACHE/headers/
 #   scripts/kernels.sh apt     SERIES apt-get|apt-cache ARG...
 #                                       run apt against the archive that carries that kernel
 #
@@ -189,48 +186,9 @@ fetch() {
 	echo "$dir"
 }
 
-# headers SERIES: the linux-headers tree of that kernel. Debian 12's are installed on the host by
-# make deps (scripts/deps.sh); sid's need sid's libc and gcc and so are never installed: their
-# linux-headers-REL, -common and linux-kbuild are extracted into the cache, and the two absolute
-# /usr/src paths in linux-headers-REL/Makefile are pointed there.
-headers() {
-	local rel dir tmp common kbuild pkgs
-	rel=$(release_of "$1")
-	if [ -f "/usr/src/linux-headers-$rel/Makefile" ]; then
-		echo "/usr/src/linux-headers-$rel"
-		return
-	fi
-	is_sid "$1" || die "/usr/src/linux-headers-$rel missing (apt-get install linux-headers-$rel, or make deps)"
-	dir=$cache/headers/$rel
-	if [ -f "$dir/.complete" ]; then
-		echo "$dir/usr/src/linux-headers-$rel"
-		return
-	fi
-	# linux-headers-REL depends on linux-headers-VER-common and linux-kbuild-VER.
-	mapfile -t pkgs < <(sid_apt apt-cache depends "linux-headers-$rel" 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-(headers-.*-common|kbuild-)/ {print $2}' | sort -u)
-	[ ${#pkgs[@]} = 2 ] || die "linux-headers-$rel: expected a -common and a linux-kbuild dependency, got: ${pkgs[*]}"
-	mkdir -p "$cache/headers"
-	tmp=$(mktemp -d "$cache/headers/.fetch.XXXXXX")
-	# shellcheck disable=SC2064
-	trap "rm -rf '$tmp'" EXIT
-	(cd "$tmp" && sid_apt apt-get download -q "linux-headers-$rel" "${pkgs[@]}" >&2) ||
-		die "cannot download linux-headers-$rel ${pkgs[*]}"
-	mkdir "$tmp/root"
-	for d in "$tmp"/*.deb; do dpkg-deb -x "$d" "$tmp/root"; done
-	rm -f "$tmp"/*.deb
-	# The tree's final place: its Makefile names it.
-	sed -i "s|/usr/src/|$dir/usr/src/|g" "$tmp/root/usr/src/linux-headers-$rel/Makefile"
-	rm -rf "$dir"
-	mv "$tmp/root" "$dir"
-	touch "$dir/.complete"
-	echo "$dir/usr/src/linux-headers-$rel"
-}
-
 case "${1:-}" in
 version) release_of "$2" ;;
 fetch | dir) fetch "$2" ;;
-headers) headers "$2" ;;
 apt)
 	[ $# -ge 3 ] || { echo "usage: $0 apt SERIES apt-get|apt-cache ARG..." >&2; exit 2; }
 	k=$2
@@ -238,5 +196,5 @@ apt)
 	case "$1" in apt-get | apt-cache) ;; *) echo "$me: apt wants apt-get or apt-cache, not '$1'" >&2; exit 2 ;; esac
 	kapt "$k" "$@"
 	;;
-*) echo "usage: $0 version|fetch|dir|headers SERIES, or apt SERIES apt-get|apt-cache ARG... (SERIES: 6.1, 6.12, sid, X.Y or a release)" >&2; exit 2 ;;
+*) echo "usage: $0 version|fetch|dir SERIES, or apt SERIES apt-get|apt-cache ARG... (SERIES: 6.1, 6.12, sid, X.Y or a release)" >&2; exit 2 ;;
 esac
