@@ -49,7 +49,8 @@ BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/execban.h
 
 all: cli kmod man
 
-cli: $(OUT)/execban $(OUT)/tests/tryexec $(OUT)/tests/execloop $(OUT)/tests/failfs
+cli: $(OUT)/execban $(OUT)/tests/tryexec $(OUT)/tests/execloop $(OUT)/tests/failfs \
+     $(OUT)/tests/swapfs
 
 $(OUT)/.dir:
 	$(Q)mkdir -p $(OUT)/cli $(OUT)/tests $(OUT)/unit && touch $@
@@ -85,8 +86,8 @@ $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-# A FUSE filesystem whose reads fail (tests/guest/faults.sh).
-$(OUT)/tests/failfs: tests/helpers/failfs.c | $(OUT)/.dir
+# FUSE filesystems whose reads fail (tests/guest/faults.sh), or lie (adversarial.sh).
+$(OUT)/tests/failfs $(OUT)/tests/swapfs: $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $$(pkg-config --cflags fuse3) $< -o $@ $$(pkg-config --libs fuse3)
 

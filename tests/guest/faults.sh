@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Files that cannot be read: a FUSE filesystem whose reads fail (tests/helpers/failfs.c). The
-# documented choice: a file that could be banned (its size is a banned size) and cannot be
-# hashed is refused (fail closed), at once, with an event; a file that cannot be banned is not
-# read at all. Never a hang or a kernel warning (the harness fails the run on one).
+# Files that cannot be read. The documented choice: a file that could be banned (its size is a
+# banned size) and cannot be hashed is refused (fail closed), at once, with an event; a file
+# that cannot be banned is not read at all. Never a hang or a kernel warning (the harness
+# fails the run on one). A squashfs image with a corrupt block gives read errors on a
+# filesystem execban reads; a FUSE filesystem whose reads fail (tests/helpers/failfs.c) is one
+# it does not trust at all: a file of a banned size there is refused unread
+# (docs/threat-model.md), one of another size is not read.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -37,20 +40,53 @@ check "failfs: reads of 'bad' past 4 KiB fail" sh -c "! cat '$W/mnt/bad' >/dev/n
 "$EB" hash "$W/twin" >"$W/p"
 "$EB" load "$W/p" >/dev/null
 "$EB" events --json >/dev/null
-expect_exec "readable FUSE file of a banned size, other digest: hashed, runs" "exit 0" "$W/mnt/good"
+expect_exec "readable FUSE file of a banned size, other digest: refused unread (FUSE is not trusted)" \
+	"exec-error EPERM" "$W/mnt/good"
 got=$(timeout 60 "$TRYEXEC" "$W/mnt/bad" 2>/dev/null | tail -1)
-check "unreadable FUSE file of a banned size: refused at once (fail closed), no hang" \
+check "unreadable FUSE file of a banned size: refused at once, no hang" \
 	[ "$got" = "exec-error EPERM" ]
 drain_events "$W/ev.json"
-check "... with an event: hash_error, the path, no digest" event_has "$W/ev.json" \
-	"e['action']=='exec' and e['verdict']=='denied' and e['hash_error'] and e['path']=='$W/mnt/bad' and e['sha256']==''"
-check "status counts the hash error" \
-	[ "$(counter hash_errors)" -ge 1 ]
+check "... with an event: untrusted_fs, the path, no digest" event_has "$W/ev.json" \
+	"e['action']=='exec' and e['verdict']=='denied' and e['untrusted_fs'] and not e['hash_error'] and e['path']=='$W/mnt/bad' and e['sha256']==''"
+check "status counts them (unverifiable)" \
+	[ "$(counter unverifiable)" -ge 2 ]
 
-# The FUSE file's own digest banned: read through FUSE, matched.
+# The FUSE file's own digest banned: refused, still unread.
 "$EB" hash "$W/src" >"$W/p2"
 "$EB" load "$W/p2" >/dev/null
 expect_exec "a banned binary served by FUSE is refused" "exec-error EPERM" "$W/mnt/good"
+
+# Read errors where execban reads: a squashfs image whose last data block is corrupt (the ELF
+# header, in the first block, still reads).
+modprobe squashfs 2>/dev/null
+modprobe loop 2>/dev/null
+mkdir "$W/sq" "$W/sqmnt"
+cp "$W/src" "$W/sq/x"
+if mksquashfs "$W/sq" "$W/sq.img" -b 4096 -noappend -quiet -comp gzip -no-fragments >/dev/null &&
+   python3 - "$W/sq.img" <<'PY' && mount -o loop,ro "$W/sq.img" "$W/sqmnt" 2>/dev/null
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+inode_table = struct.unpack_from("<Q", d, 64)[0]	# struct squashfs_super_block
+for k in range(40, 60):
+    d[inode_table - k] ^= 0xff			# inside the last data block
+open(sys.argv[1], "wb").write(d)
+PY
+then
+	"$EB" load "$W/p" >/dev/null		# the size is banned, the digest is not
+	"$EB" events --json >/dev/null
+	before=$(counter hash_errors)
+	check "squashfs: the corrupt block does not read" sh -c "! cat '$W/sqmnt/x' >/dev/null 2>&1"
+	got=$(timeout 60 "$TRYEXEC" "$W/sqmnt/x" 2>/dev/null | tail -1)
+	check "unreadable file of a banned size: refused at once (fail closed), no hang" \
+		[ "$got" = "exec-error EPERM" ]
+	drain_events "$W/ev3.json"
+	check "... with an event: hash_error, the path, no digest" event_has "$W/ev3.json" \
+		"e['action']=='exec' and e['verdict']=='denied' and e['hash_error'] and e['path']=='$W/sqmnt/x' and e['sha256']==''"
+	check "status counts the hash error" [ "$(counter hash_errors)" -gt "$before" ]
+	umount "$W/sqmnt"
+else
+	not_ok "squashfs image with a corrupt block: set-up" "mksquashfs, squashfs.ko or the loop mount failed"
+fi
 
 # Not a candidate (no banned size): execban reads nothing; the exec fails on its own.
 unique_copy /bin/true "$W/other" other-size-xx
