@@ -12,16 +12,21 @@
 #     .kernelvariables' CC) is retargeted from the gcc the kernel was built with to the host's
 #     gcc-12: each compiler feature the config assumes (CONFIG_CC_HAS_..., CC_OPT_...) that
 #     gcc-12 fails a probe of is unset, CONFIG_GCC_VERSION and CONFIG_CC_VERSION_TEXT are
-#     gcc-12's, and CONFIG_PAHOLE_VERSION is the host pahole's (scripts/Makefile.btf chooses
-#     pahole's flags from it). These features only decide annotations and compiler flags
-#     (function alignment, counted_by, assume, inline memset), not the layout of any
-#     structure the module shares with the kernel;
+#     gcc-12's. These features only decide annotations and compiler flags (function
+#     alignment, counted_by, assume, inline memset), not the layout of any structure the
+#     module shares with the kernel;
 #   - linux-kbuild's programs (modpost, objtool, resolve_btfids, ...) are linked against sid's
 #     glibc, newer than the host's (they use the C23 __isoc23_strto* symbols of glibc 2.38):
 #     each one that needs a newer glibc than the host's is renamed PROG.sid and replaced by a
 #     wrapper that runs it with sid's own dynamic loader and libc, extracted (libc6 from sid,
-#     never installed) into the same folder.
-# The extracted tree is reused while the adaptations, gcc-12 and pahole stay the same.
+#     never installed) into sid-run/ of the same folder;
+#   - the module's BTF is made by sid's pahole (bin/pahole, .kernelvariables' PAHOLE: the
+#     pahole package and its libraries, in sid-run/ too), of the version the kernel's was made
+#     with: Debian 12's pahole 1.24 flattens multi-dimensional arrays (u32 times_prev[2][7]
+#     became one array of 14), 1.32 does not, so none of the module's kernel types matched
+#     vmlinux's and a kfunc taking a struct file * was refused ("expected pointer to STRUCT
+#     file but R1 has a pointer to STRUCT file").
+# The extracted tree is reused while the adaptations and gcc-12 stay the same.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +34,7 @@ cache=${EXECBAN_CACHE:-$top/.cache}
 me=kernel-headers.sh
 cc=gcc-12
 # Changing how the tree is adapted re-extracts it.
-adapt_version=1
+adapt_version=2
 
 die() { echo "$me: $*" >&2; exit 1; }
 
@@ -49,7 +54,7 @@ kapt apt-cache show "linux-headers-$rel" >/dev/null 2>&1 ||
 mkdir -p "$cache/headers"
 dir=$(cd "$cache/headers" && pwd -P)/$rel
 h=$dir/usr/src/linux-headers-$rel
-want="adapt $adapt_version; $("$cc" -dumpfullversion); $(pahole --version)"
+want="adapt $adapt_version; $("$cc" -dumpfullversion)"
 if [ "$(cat "$dir/.complete" 2>/dev/null)" = "$want" ]; then
 	echo "$h"
 	exit 0
@@ -62,14 +67,17 @@ mapfile -t pkgs < <(kapt apt-cache depends "linux-headers-$rel" 2>/dev/null |
 	die "linux-headers-$rel: expected a -common and a linux-kbuild dependency, got: ${pkgs[*]}"
 tmp=$(mktemp -d "$cache/headers/.fetch.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-echo "$me: fetching linux-headers-$rel ${pkgs[*]} and libc6 from sid" >&2
-(cd "$tmp" && kapt apt-get download -q "linux-headers-$rel" "${pkgs[@]}" libc6 >&2) ||
-	die "cannot download linux-headers-$rel ${pkgs[*]} libc6"
-mkdir "$tmp/root" "$tmp/root/sid-libc"
+# What runs kbuild's programs and pahole: sid's libc, pahole and the libraries pahole needs that
+# the host's are too old for (libdw, libelf, libbpf); the others (zlib, zstd, ...) are the host's.
+run_pkgs=(libc6 pahole libdwarves1 libdw1t64 libelf1t64 libbpf1)
+echo "$me: fetching linux-headers-$rel ${pkgs[*]} and ${run_pkgs[*]} from sid" >&2
+(cd "$tmp" && kapt apt-get download -q "linux-headers-$rel" "${pkgs[@]}" "${run_pkgs[@]}" >&2) ||
+	die "cannot download linux-headers-$rel ${pkgs[*]} ${run_pkgs[*]}"
+mkdir "$tmp/root" "$tmp/root/sid-run"
 for d in "$tmp"/*.deb; do
 	case ${d##*/} in
-	libc6_*) dpkg-deb -x "$d" "$tmp/root/sid-libc" ;;
-	*) dpkg-deb -x "$d" "$tmp/root" ;;
+	linux-*) dpkg-deb -x "$d" "$tmp/root" ;;
+	*) dpkg-deb -x "$d" "$tmp/root/sid-run" ;;
 	esac
 done
 rm -f "$tmp"/*.deb
@@ -126,19 +134,34 @@ fi
 IFS=. read -r a b c <<<"$("$cc" -dumpfullversion)"
 set_config CONFIG_GCC_VERSION $((a * 10000 + b * 100 + c))
 set_config CONFIG_CC_VERSION_TEXT "$("x86_64-linux-gnu-$cc" --version | awk 'NR == 1')" str
-pv=$(pahole --version)
-pv=${pv#v}
-set_config CONFIG_PAHOLE_VERSION "${pv/./}"
 sed -i "s/^CC = \(.*\)gcc-[0-9]*\$/CC = \1$cc/" "$hn/.kernelvariables"
 if grep -q '^CC = ' "$hn/.kernelvariables" && ! grep -q "^CC = .*$cc\$" "$hn/.kernelvariables"; then
 	die "cannot point $hn/.kernelvariables' CC at $cc"
 fi
 
-# --- linux-kbuild's programs, run with sid's libc where the host's is too old -----------------
-kb=$(cd -P "$hn/scripts/.." && pwd)
-libc=$dir/sid-libc/usr/lib/x86_64-linux-gnu
+# --- sid's programs: linux-kbuild's where the host's libc is too old, and pahole -------------
+libc=$dir/sid-run/usr/lib/x86_64-linux-gnu
 ldso=$libc/ld-linux-x86-64.so.2
-[ -x "$new/sid-libc/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" ] || die "sid's libc6 has no ld-linux-x86-64.so.2"
+[ -x "$new/sid-run/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" ] || die "sid's libc6 has no ld-linux-x86-64.so.2"
+# wrap PROGRAM WHY: replace PROGRAM (in $new) by a script running PROGRAM.sid through sid's ld.so.
+wrap() {
+	mv "$1" "$1.sid"
+	printf '#!/bin/sh\n# %s\nexec %s --library-path %s %s "$@"\n' "$2" "$ldso" "$libc" \
+		"$dir${1#"$new"}.sid" >"$1"
+	chmod 755 "$1"
+}
+mkdir -p "$new/bin"
+cp "$new/sid-run/usr/bin/pahole" "$new/bin/pahole"
+wrap "$new/bin/pahole" "sid's pahole, for module BTF that matches the kernel's (kernel-headers.sh)"
+# (the wrapper names the tree's final place: run it from here as it will run from there)
+pv=$("$new${ldso#"$dir"}" --library-path "$new${libc#"$dir"}" "$new/bin/pahole.sid" --version) ||
+	die "sid's pahole does not run"
+pv=${pv#v}
+echo "PAHOLE = $dir/bin/pahole" >>"$hn/.kernelvariables"
+grep -q "^CONFIG_PAHOLE_VERSION=${pv/./}\$" "$conf" ||
+	echo "$me: the kernel's BTF was made by pahole $(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' "$conf"), sid's is $pv" >&2
+set_config CONFIG_PAHOLE_VERSION "${pv/./}"
+kb=$(cd -P "$hn/scripts/.." && pwd)
 host_glibc=$(ldd --version | awk 'NR == 1 {print $NF}')
 while IFS= read -r -d '' f; do
 	[ "$(head -c4 "$f" | od -An -c | tr -d ' ')" = 177ELF ] || continue
@@ -147,12 +170,7 @@ while IFS= read -r -d '' f; do
 	[ -n "$need" ] || continue
 	[ "$(printf '%s\n%s\n' "$need" "$host_glibc" | sort -V | awk 'END {print}')" != "$host_glibc" ] || continue
 	echo "$me: ${f#"$kb"/} needs glibc $need (the host has $host_glibc): run with sid's" >&2
-	final=$dir${f#"$new"}
-	mv "$f" "$f.sid"
-	printf '#!/bin/sh\n# %s\nexec %s --library-path %s %s "$@"\n' \
-		"linux-kbuild's program needs glibc $need, the host has $host_glibc: sid's ld.so and libc run it" \
-		"$ldso" "$libc" "$final.sid" >"$f"
-	chmod 755 "$f"
+	wrap "$f" "linux-kbuild's program needs glibc $need, the host has $host_glibc: sid's ld.so and libc run it"
 done < <(find "$kb" -type f -perm -u+x -print0)
 
 echo "$want" >"$new/.complete"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build execban.ko for one test kernel, with module BTF that matches that kernel:
-#   scripts/kmod-build.sh 6.1|6.12|RELEASE [OUTDIR]   OUTDIR defaults to build/kmod/<release>
+#   scripts/kmod-build.sh 6.1|6.12|7.2|sid|RELEASE [OUTDIR]   OUTDIR defaults to build/kmod/<release>
 # RELEASE (as uname -r prints it) builds for any Debian kernel whose linux-headers are
-# installed: what dist/dkms.conf runs.
+# installed: what dist/dkms.conf runs. A kernel from sid (7.2) builds against its headers
+# extracted into the cache (scripts/kernel-headers.sh), with the host's gcc-12.
 # Result: OUTDIR/execban.ko (replaced only when its content changes). Set V=1 for Kbuild's
 # command lines, EXECBAN_WERROR= (empty) to let C warnings through.
 #
@@ -45,12 +46,13 @@ fi
 kver=$1
 rel=$("$top/scripts/kernels.sh" version "$kver") || die "cannot resolve test kernel '$kver'"
 out=${2:-$top/build/kmod/$rel}
-headers=/usr/src/linux-headers-$rel
 
 for t in make gcc-12 pahole bpftool readelf objcopy od flock; do
 	command -v "$t" >/dev/null || die "$t not found (run: make deps)"
 done
-[ -f "$headers/Makefile" ] || die "$headers missing (apt-get install linux-headers-$rel, or make deps)"
+# Debian 12's kernels: the installed linux-headers; a kernel from sid: its headers extracted into
+# the cache and adapted to the host's gcc-12 and glibc (scripts/kernel-headers.sh says how).
+headers=$("$top/scripts/kernel-headers.sh" "$kver") || die "no linux-headers for $rel"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -84,6 +86,17 @@ for e in "$headers"/* "$headers"/.[!.]*; do
 	[ -e "$e" ] || continue
 	case ${e##*/} in
 	vmlinux | tools) ;;
+	Makefile)
+		# sid's names its tree as KBUILD_OUTPUT (the objects' tree): here that is this one.
+		if grep -q '^KBUILD_OUTPUT=' "$e"; then
+			[ ! -L "$kb/Makefile" ] || rm -f "$kb/Makefile"
+			sed "s|^KBUILD_OUTPUT=.*|KBUILD_OUTPUT=$kb|" "$e" >"$kb/Makefile.tmp"
+			cmp -s "$kb/Makefile.tmp" "$kb/Makefile" || mv -f "$kb/Makefile.tmp" "$kb/Makefile"
+			rm -f "$kb/Makefile.tmp"
+		else
+			link "$kb/Makefile" "$e"
+		fi
+		;;
 	*) link "$kb/${e##*/}" "$e" ;;
 	esac
 done
@@ -117,7 +130,7 @@ fi
 kbuild() {
 	local log=$out/make.log
 	# Kbuild's own exit status decides; the log is kept for the BTF checks below.
-	if ! make -C "$kb" M="$src" EXECBAN_WERROR="${EXECBAN_WERROR-1}" V="${V:-0}" -j2 modules \
+	if ! make -C "$kb" M="$src" EXECBAN_WERROR="${EXECBAN_WERROR-1}" ${V:+V="$V"} -j2 modules \
 		>"$log" 2>&1; then
 		cat "$log" >&2
 		die "Kbuild failed for $rel (log: $log)"
@@ -147,8 +160,19 @@ check_btf() {
 	local ko=$1 first dump line id proto name sym val cnt flags i kid kflags want
 	declare -A fid=() seen=()
 
-	dump=$(bpftool btf dump file "$ko" --base-btf "$vmlinux") ||
-		die "bpftool cannot read the BTF of $ko against $vmlinux"
+	# 7.x's Kbuild distills the base (.BTF.base: the few vmlinux types the module uses, which
+	# the kernel relocates at load): the module's type ids and .BTF_ids count from that base.
+	local base=$vmlinux sections
+	sections=$(readelf -SW "$ko")
+	if grep -q ' \.BTF\.base ' <<<"$sections"; then
+		base=$out/.btf_base
+		# (-O binary would write nothing: the section is not SHF_ALLOC)
+		objcopy --dump-section .BTF.base="$base" "$ko" "$out/.btf_base.o" ||
+			die "$ko: cannot extract .BTF.base"
+		rm -f "$out/.btf_base.o"
+	fi
+	dump=$(bpftool btf dump file "$ko" --base-btf "$base") ||
+		die "bpftool cannot read the BTF of $ko against $base"
 	first=$(head -1 <<<"$dump"); first=${first#[}; first=${first%%]*}
 	# The kfuncs and whether each is KF_SLEEPABLE (1): kmod/kfuncs.c's set, in any order.
 	local -A sleepable=([execban_file_sha256]=1 [execban_file_signer]=1
@@ -193,7 +217,7 @@ check_btf() {
 			die "$ko: $name has kfunc flags $kflags, KF_SLEEPABLE should be $([ $want = 0 ] && echo clear || echo set)"
 		echo "$me: $rel:   [$kid] $name flags=$kflags"
 	done
-	rm -f "$out/.btf_ids"
+	rm -f "$out/.btf_ids" "$out/.btf_base"
 }
 
 check_btf "$ko"
