@@ -257,7 +257,13 @@ int BPF_PROG(execban_file_open, struct file *file, int ret)
 	/* Exec's own open is judged in bprm_check_security (first: it is on every exec). */
 	if (file->f_mode & FMODE_EXEC)
 		return 0;
-	/* execban.ko's own second open of a file whose open is in progress (kmod/kfuncs.c). */
+	/*
+	 * execban.ko's own second open of a file whose open is in progress (kmod/kfuncs.c):
+	 * EXECBAN_KMOD_OPEN_FLAG, and FMODE_NONOTIFY from modules of older releases (7.2 has
+	 * no way for a module to set it).
+	 */
+	if (file->f_flags & EXECBAN_KMOD_OPEN_FLAG)
+		return 0;
 	if (use_kmod_signer && (file->f_mode & execban_kmod_open_marker()))
 		return 0;
 	if (file->f_mode & FMODE_WRITE) {

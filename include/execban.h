@@ -310,11 +310,19 @@ struct execban_signer {
 /*
  * init_module(2) images exist only in memory: the BPF program copies them, EXECBAN_MEM_CHUNK
  * bytes at a time, into a task's scratch entry and hashes them with execban.ko's SHA-256
- * kfuncs (state: EXECBAN_SHA256_STATE_LEN bytes, the kernel's struct sha256_state). The last
- * EXECBAN_MEM_CHUNK bytes also go to execban_mem_signer(): a module's signature must fit.
+ * kfuncs (state: EXECBAN_SHA256_STATE_LEN bytes, the kernel's struct sha256_state, struct
+ * sha256_ctx on 7.2). The last EXECBAN_MEM_CHUNK bytes also go to execban_mem_signer(): a
+ * module's signature must fit.
  */
 #define EXECBAN_MEM_CHUNK		32768
 #define EXECBAN_SHA256_STATE_LEN	128
+
+/*
+ * An f_flags bit of execban.ko's own second open of a file whose open is in progress
+ * (kmod/compat.h, kmod/kfuncs.c), which lsm.s/file_open lets through. No open flag uses it
+ * (O_ACCMODE is 03, O_CREAT 0100), so open(2) drops it and openat2(2) refuses it.
+ */
+#define EXECBAN_KMOD_OPEN_FLAG		020
 
 struct execban_mem_scratch {
 	__u8 state[EXECBAN_SHA256_STATE_LEN];

@@ -21,6 +21,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "hash.h"
 #include "source.h"
 
@@ -148,7 +149,7 @@ int execban_hash_page_cache(struct inode *inode, u8 *digest)
 {
 	struct address_space *mapping = inode->i_mapping;
 	loff_t size = i_size_read(inode), pos;
-	struct sha256_state st;
+	execban_sha256_ctx st;
 	struct page *page;
 	size_t n;
 	void *p;

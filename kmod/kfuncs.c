@@ -21,6 +21,7 @@
 #include <linux/string.h>
 #include <linux/version.h>
 
+#include "compat.h"
 #include "execban.h"
 #include "execban_kmod.h"
 #include "hash.h"
@@ -48,9 +49,10 @@ static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
  * pointer and so refuses bprm->file, the very argument this kfunc is for. From
  * 6.2 it demands a pointer the verifier trusts (LSM hook arguments, and
  * bprm->file) and refuses ones loaded through arbitrary fields, which could be
- * stale. No header macro marks the change, hence the version test.
+ * stale. No header macro marks the change, hence the version test. 7.2 has
+ * no KF_TRUSTED_ARGS: every kfunc's pointer arguments must be trusted.
  */
-#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE && defined(KF_TRUSTED_ARGS)
 #define EXECBAN_KF_FILE_ARG	KF_TRUSTED_ARGS
 #else
 #define EXECBAN_KF_FILE_ARG	0
@@ -61,10 +63,12 @@ static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
  * open is still in progress (lsm.s/file_open runs before ->open and before
  * FMODE_CAN_READ is set, so kernel_read() would fail with -EINVAL and some
  * filesystems have no private state yet), through a second open of the same
- * path with the opener's credentials. That open is marked FMODE_NONOTIFY,
- * which open(2) cannot set: it raises no fanotify event, and execban's own
- * file_open program, which it runs through, recognises and skips it
- * (execban_kmod_open_marker()). The same second open reads a file its last
+ * path with the opener's credentials. That open is marked in a way open(2)
+ * cannot imitate (compat.h: EXECBAN_KMOD_OPEN_FLAG in f_flags, and
+ * FMODE_NONOTIFY up to 6.12, which also keeps it from raising fanotify
+ * events), and execban's own file_open program, which it runs through,
+ * recognises and skips it (also through execban_kmod_open_marker(), for
+ * programs of older releases). The same second open reads a file its last
  * writer is closing (install.c), which it may have opened write-only. NULL,
  * non-regular files and other files not open for reading are refused. On 0,
  * release with put_src().
@@ -79,7 +83,7 @@ static int get_src(struct file *file, struct execban_src *src)
 	if (!(file->f_mode & FMODE_READ) && !execban_install_probing(file))
 		return -EBADF;
 	if (!(file->f_mode & FMODE_CAN_READ)) {
-		r = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE | __FMODE_NONOTIFY,
+		r = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE | EXECBAN_REOPEN_FLAGS,
 				file->f_cred);
 		if (IS_ERR(r))
 			return PTR_ERR(r);
@@ -304,7 +308,7 @@ __bpf_kfunc int execban_file_verify_signer(struct file *file, u32 kind)
 	return err;
 }
 
-static_assert(sizeof(struct sha256_state) <= EXECBAN_SHA256_STATE_LEN);
+static_assert(sizeof(execban_sha256_ctx) <= EXECBAN_SHA256_STATE_LEN);
 
 /**
  * execban_sha256_init() - start a SHA-256 over memory the program supplies
@@ -320,9 +324,9 @@ static_assert(sizeof(struct sha256_state) <= EXECBAN_SHA256_STATE_LEN);
  */
 __bpf_kfunc int execban_sha256_init(u8 *state, u32 state__sz)
 {
-	if (state__sz < sizeof(struct sha256_state))
+	if (state__sz < sizeof(execban_sha256_ctx))
 		return -EINVAL;
-	sha256_init((struct sha256_state *)state);
+	sha256_init((execban_sha256_ctx *)state);
 	return 0;
 }
 
@@ -338,9 +342,9 @@ __bpf_kfunc int execban_sha256_init(u8 *state, u32 state__sz)
  */
 __bpf_kfunc int execban_sha256_update(u8 *state, u32 state__sz, const u8 *data, u32 data__sz)
 {
-	if (state__sz < sizeof(struct sha256_state))
+	if (state__sz < sizeof(execban_sha256_ctx))
 		return -EINVAL;
-	sha256_update((struct sha256_state *)state, data, data__sz);
+	sha256_update((execban_sha256_ctx *)state, data, data__sz);
 	return 0;
 }
 
@@ -356,9 +360,9 @@ __bpf_kfunc int execban_sha256_update(u8 *state, u32 state__sz, const u8 *data, 
  */
 __bpf_kfunc int execban_sha256_final(u8 *state, u32 state__sz, u8 *digest, u32 digest__sz)
 {
-	if (state__sz < sizeof(struct sha256_state) || digest__sz < EXECBAN_SHA256_SIZE)
+	if (state__sz < sizeof(execban_sha256_ctx) || digest__sz < EXECBAN_SHA256_SIZE)
 		return -EINVAL;
-	sha256_final((struct sha256_state *)state, digest);
+	sha256_final((execban_sha256_ctx *)state, digest);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "resolve.h"
 #include "sigparse.h"
 #include "signer.h"

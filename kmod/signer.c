@@ -42,6 +42,7 @@
 #include <linux/verification.h>
 #include <linux/xattr.h>
 
+#include "compat.h"
 #include "execban.h"
 #include "hash.h"
 #include "sigparse.h"
@@ -160,7 +161,7 @@ static int read_exact(const struct execban_src *file, void *buf, size_t len, lof
 static void add_key_of(struct execban_signer *s, u8 kind, const u8 *id, size_t len,
 		       const u8 *id2, size_t len2)
 {
-	struct sha256_state st;
+	execban_sha256_ctx st;
 	unsigned int i = s->n_keys;
 
 	if (i >= EXECBAN_SIGNER_KEYS)
@@ -520,8 +521,7 @@ static int verify_ima(const struct execban_src *file)
 	else
 		pks.encoding = "raw";
 	pks.hash_algo = "sha256";
-	pks.digest = digest;
-	pks.digest_size = sizeof(digest);
+	execban_pks_set_digest(&pks, digest, sizeof(digest));
 	pks.s = val + SIGPARSE_IMA_SIG_HDR_LEN;
 	pks.s_size = ima.sig_size;
 	err = verify_signature(key, &pks);
