@@ -3,9 +3,10 @@
 #
 #   make            BPF object + skeleton, the CLI (build/execban), the module for each test kernel
 #   make deps       install build/test dependencies from Debian's archive (idempotent)
-#   make check      deps + build + host unit tests + VM tests on both test kernels
+#   make check      deps + build + host unit tests + VM tests on each test kernel (KERNELS:
+#                   6.1 6.12 by default; KERNELS="6.1 6.12 7.2" adds Linux 7.2 from sid)
 #   make demo       boot the test VM, load policy/example.policy, show a denied exec and its event
-#   make vm-shell   interactive guest (KERNEL=6.1|6.12)
+#   make vm-shell   interactive guest (KERNEL=6.1|6.12|7.2|sid)
 #   make install    DESTDIR-aware install for a real workstation
 #   make man        the man pages, from docs/*.md (scripts/md2man), into $(OUT)/man
 #   V=1             show the commands
@@ -159,7 +160,7 @@ fuzz: fuzzers
 	done
 
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)KERNELS="$(KERNELS)" scripts/deps.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit fuzzers
@@ -198,7 +199,8 @@ install: cli man
 	@# DKMS: the module's sources and build script, rebuilt for every kernel installed later.
 	@d=$(DESTDIR)/usr/src/execban-$(VERSION); \
 	for f in Kbuild kmod/*.c kmod/*.h kmod/Kbuild lib/*.c lib/*.h include/*.h \
-		scripts/kmod-build.sh scripts/kernels.sh scripts/vmlinux.sh scripts/kernel-source.sh; do \
+		scripts/kmod-build.sh scripts/kernels.sh scripts/vmlinux.sh scripts/kernel-source.sh \
+		scripts/kernel-headers.sh; do \
 		install -D -m $$(test -x $$f && echo 0755 || echo 0644) $$f $$d/$$f || exit 1; \
 	done; \
 	sed 's/@VERSION@/$(VERSION)/' dist/dkms.conf >$$d/dkms.conf; echo "installed $$d (dkms add execban/$(VERSION))"

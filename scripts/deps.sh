@@ -33,7 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Headers of each test kernel build the module for it.
+# Headers of each test kernel build the module for it. Debian 12's are installed (6.1 and 6.12
+# always: scripts/checkpatch.sh and tests/host/dkms.sh use them too).
 missing=()
 for k in 6.1 6.12; do
 	rel=$("$top/scripts/kernels.sh" version "$k")
@@ -44,3 +45,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 	[ -n "$updated" ] || apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# A kernel from sid in KERNELS (make check KERNELS="6.1 6.12 7.2"): its image and its headers
+# are extracted into the cache, never installed (scripts/kernel-headers.sh says why).
+for k in ${KERNELS:-}; do
+	case "$k" in 6.1 | 6.12) continue ;; esac
+	"$top/scripts/kernels.sh" fetch "$k" >/dev/null
+	"$top/scripts/kernel-headers.sh" "$k" >/dev/null
+done

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Extract the few parts of a test kernel's own source that the build needs, from Debian's
 # linux-source package, into the cache; print the extracted tree:
-#   scripts/kernel-source.sh 6.1|6.12
+#   scripts/kernel-source.sh 6.1|6.12|7.2|sid|RELEASE
 #
 # Parts: the sources of tools/bpf/resolve_btfids (with the tools/ libraries it builds from, and
 # scripts/bpf_doc.py, which its build requires) and scripts/checkpatch.pl with its data files:
@@ -18,6 +18,8 @@ die() { echo "kernel-source.sh: $*" >&2; exit 1; }
 
 [ $# = 1 ] || { echo "usage: $0 6.1|6.12|RELEASE" >&2; exit 2; }
 rel=$("$top/scripts/kernels.sh" version "$1")
+# apt against the archive of that kernel (the host's, or sid's private state: kernels.sh).
+kapt() { "$top/scripts/kernels.sh" apt "$rel" "$@"; }
 
 # Paths inside the source tarball (below linux-source-X.Y/). Changing this list re-extracts.
 parts=(
@@ -26,7 +28,7 @@ parts=(
 	scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
 )
 
-ver=$(apt-cache show "linux-image-$rel" 2>/dev/null | awk '/^Version:/ && v == "" {v = $2} END {print v}')
+ver=$(kapt apt-cache show "linux-image-$rel" 2>/dev/null | awk '/^Version:/ && v == "" {v = $2} END {print v}')
 [ -n "$ver" ] || die "apt-cache knows no linux-image-$rel (run apt-get update?)"
 series=${rel%%-*}          # 6.1.0 (from 6.1.0-56-amd64) or 6.12.117+deb12
 series=${series%.*}        # 6.1 or 6.12
@@ -45,9 +47,9 @@ tmp=$(mktemp -d "$cache/linux-source/.fetch.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 echo "kernel-source.sh: fetching $pkg ($ver) for ${parts[*]}" >&2
 # apt's _apt user cannot write into the cache: download as root without the sandbox warning.
-if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2); then
+if ! (cd "$tmp" && kapt apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2); then
 	echo "kernel-source.sh: $pkg=$ver is gone from the archive, using the current $pkg" >&2
-	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) ||
+	(cd "$tmp" && kapt apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2) ||
 		die "cannot download $pkg"
 fi
 deb=$(echo "$tmp"/"$pkg"_*.deb)
