@@ -12,7 +12,7 @@
 #ifndef EXECBAN_KMOD_H
 #define EXECBAN_KMOD_H
 
-#define EXECBAN_KMOD_ABI 6
+#define EXECBAN_KMOD_ABI 7
 
 /* Bytes execban_file_sha256() writes into its digest buffer. */
 #define EXECBAN_SHA256_SIZE 32

@@ -25,6 +25,7 @@
 #include "execban.h"
 #include "execban_kmod.h"
 #include "hash.h"
+#include "image.h"
 #include "install.h"
 #include "kfuncs.h"
 #include "signer.h"
@@ -308,6 +309,48 @@ __bpf_kfunc int execban_file_verify_signer(struct file *file, u32 kind)
 	return err;
 }
 
+/**
+ * execban_file_module_image() - the module image a compressed module file holds
+ * @file: the file of lsm.s/kernel_read_file with READING_MODULE
+ * @digest: buffer for the image's SHA-256
+ * @digest__sz: size of @digest, at least 32
+ * @out: a struct execban_signer: who signed the image
+ * @out__sz: size of @out, at least sizeof(struct execban_signer)
+ *
+ * finit_module(2) with MODULE_INIT_COMPRESSED_FILE loads what the kernel
+ * decompresses from @file after the hook, which no LSM hook is shown (up to
+ * 6.12). This decompresses @file as the kernel will (image.c) and reads the
+ * image's SHA-256 and its appended signature, a signer named by issuer and
+ * serial resolved in the system keyrings as for a file.
+ *
+ * Context: sleepable BPF LSM programs only: KF_SLEEPABLE.
+ * Return: the image's size when @file starts as a module compressed in the
+ * format this kernel decompresses, with @digest and @out filled in; 0 when it
+ * does not (then @file itself is what could load); -EINVAL for short buffers
+ * or a NULL or non-regular @file; -EBADF; the other errors of
+ * execban_image_read(). Unless positive, @digest and @out are zeroed.
+ */
+__bpf_kfunc s64 execban_file_module_image(struct file *file, u8 *digest, u32 digest__sz,
+					  u8 *out, u32 out__sz)
+{
+	struct execban_signer *s = (struct execban_signer *)out;
+	struct execban_src src;
+	s64 ret;
+
+	if (!digest || !out || digest__sz < EXECBAN_SHA256_SIZE || out__sz < sizeof(*s))
+		return -EINVAL;
+	ret = get_src(file, &src);
+	if (!ret) {
+		ret = execban_image_read(&src, digest, s);
+		put_src(file, &src);
+	}
+	if (ret <= 0) {
+		memset(digest, 0, EXECBAN_SHA256_SIZE);
+		memset(s, 0, sizeof(*s));
+	}
+	return ret;
+}
+
 static_assert(sizeof(execban_sha256_ctx) <= EXECBAN_SHA256_STATE_LEN);
 
 /**
@@ -467,6 +510,7 @@ BTF_ID_FLAGS(func, execban_sha256_init)
 BTF_ID_FLAGS(func, execban_sha256_update)
 BTF_ID_FLAGS(func, execban_sha256_final)
 BTF_ID_FLAGS(func, execban_mem_signer)
+BTF_ID_FLAGS(func, execban_file_module_image, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)
 BTF_ID_FLAGS(func, execban_dentry_sha256_nowait, EXECBAN_KF_FILE_ARG)
 BTF_ID_FLAGS(func, execban_install_probe, EXECBAN_KF_FILE_ARG)
 BTF_ID_FLAGS(func, execban_install_watch_file, KF_SLEEPABLE | EXECBAN_KF_FILE_ARG)

@@ -23,6 +23,8 @@ int execban_sha256_init(u8 *state, u32 state__sz);
 int execban_sha256_update(u8 *state, u32 state__sz, const u8 *data, u32 data__sz);
 int execban_sha256_final(u8 *state, u32 state__sz, u8 *digest, u32 digest__sz);
 int execban_mem_signer(const u8 *tail, u32 tail__sz, u64 file_len, u8 *out, u32 out__sz);
+s64 execban_file_module_image(struct file *file, u8 *digest, u32 digest__sz, u8 *out,
+			      u32 out__sz);
 int execban_dentry_sha256_nowait(struct dentry *dentry, u8 *digest, u32 digest__sz);
 int execban_install_probe(struct file *file);
 int execban_install_watch_file(struct file *file);

@@ -8,6 +8,8 @@
  *   and whether a banned certificate really did (signer.c);
  * - execban_install_probe(), execban_install_watch_file(): files reported
  *   when their last writer closes them ("install" events, install.c);
+ * - execban_file_module_image(): the module image a compressed module file
+ *   holds, for finit_module(2) with MODULE_INIT_COMPRESSED_FILE (image.c);
  * - execban_kmod_open_marker(), execban_kmod_abi_version(): for the loader
  *   and the programs.
  *

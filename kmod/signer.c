@@ -406,22 +406,9 @@ void execban_signer_read(const struct execban_src *file, struct execban_signer *
 	s->ima_err = read_ima(file, s);
 }
 
-/**
- * execban_signer_read_mem() - execban_signer_read() for a file held in memory
- * @tail: the last @tail_len bytes of the file, which must hold the whole
- *	signature and its trailer
- * @tail_len: bytes at @tail
- * @file_len: the whole file's length
- * @s: filled in
- *
- * For init_module(2), whose image is only in memory. Neither allocates nor
- * looks in keyrings, so a signer named by issuer and serial is not resolved to
- * its key id here, and there is no security.ima.
- *
- * Context: any; does not sleep. Uses about 700 bytes of stack.
- */
-void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
-			     struct execban_signer *s)
+/* The signature within the last @tail_len bytes of a file of @file_len bytes. */
+static void read_tail(const u8 *tail, size_t tail_len, u64 file_len, struct execban_signer *s,
+		      bool resolve)
 {
 	struct sig_signer sig;
 	struct sig_span span;
@@ -446,8 +433,47 @@ void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
 	if (!err)
 		err = sigparse_pkcs7_signer(tail + (span.offset - start), span.len, &sig);
 	if (!err)
-		fill_modsig(tail + (span.offset - start), &sig, s, false);
+		fill_modsig(tail + (span.offset - start), &sig, s, resolve);
 	s->modsig_err = err;
+}
+
+/**
+ * execban_signer_read_mem() - execban_signer_read() for a file held in memory
+ * @tail: the last @tail_len bytes of the file, which must hold the whole
+ *	signature and its trailer
+ * @tail_len: bytes at @tail
+ * @file_len: the whole file's length
+ * @s: filled in
+ *
+ * For init_module(2), whose image is only in memory. Neither allocates nor
+ * looks in keyrings, so a signer named by issuer and serial is not resolved to
+ * its key id here, and there is no security.ima.
+ *
+ * Context: any; does not sleep. Uses about 700 bytes of stack.
+ */
+void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
+			     struct execban_signer *s)
+{
+	read_tail(tail, tail_len, file_len, s, false);
+}
+
+/**
+ * execban_signer_read_image() - execban_signer_read_mem(), resolving signers
+ * @tail: as for execban_signer_read_mem()
+ * @tail_len: bytes at @tail
+ * @file_len: the whole file's length
+ * @s: filled in
+ *
+ * For a module image decompressed by the module (image.c), where sleeping is
+ * allowed: a signer named by issuer and serial is also resolved to its key id
+ * in the system keyrings, as for a file.
+ *
+ * Context: process context, may sleep.
+ */
+void execban_signer_read_image(const u8 *tail, size_t tail_len, u64 file_len,
+			       struct execban_signer *s)
+{
+	read_tail(tail, tail_len, file_len, s, true);
 }
 
 /* The appended PKCS#7 signature; see execban_signer_verify(). */

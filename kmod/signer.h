@@ -18,5 +18,7 @@ int execban_signer_resolve(const u8 *issuer, size_t issuer_len, const u8 *serial
 			   size_t serial_len, u8 *skid, size_t skid_max);
 void execban_signer_read_mem(const u8 *tail, size_t tail_len, u64 file_len,
 			     struct execban_signer *s);
+void execban_signer_read_image(const u8 *tail, size_t tail_len, u64 file_len,
+			       struct execban_signer *s);
 
 #endif /* EXECBAN_SIGNER_H */

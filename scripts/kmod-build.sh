@@ -179,7 +179,8 @@ check_btf() {
 		[execban_file_verify_signer]=1 [execban_dentry_sha256]=1
 		[execban_dentry_signer]=1 [execban_dentry_verify_signer]=1
 		[execban_sha256_init]=0 [execban_sha256_update]=0 [execban_sha256_final]=0
-		[execban_mem_signer]=0 [execban_install_probe]=0 [execban_dentry_sha256_nowait]=0
+		[execban_mem_signer]=0 [execban_file_module_image]=1
+		[execban_install_probe]=0 [execban_dentry_sha256_nowait]=0
 		[execban_install_watch_file]=1 [execban_kmod_open_marker]=0
 		[execban_kmod_abi_version]=0)
 	for name in "${!sleepable[@]}"; do
