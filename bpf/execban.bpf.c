@@ -10,7 +10,9 @@
  *                              PROT_EXEC: cache its digest if it could be banned.
  *   lsm/file_mprotect          making a file mapping executable: cannot sleep, so decides
  *                              from the cached digest; uncached and possibly banned: denied.
- *   lsm.s/kernel_read_file     finit_module() and kexec of a banned file: denied. Also
+ *   lsm.s/kernel_read_file     finit_module() and kexec of a banned file: denied; for a
+ *                              compressed module (MODULE_INIT_COMPRESSED_FILE), also the
+ *                              image the kernel will decompress from it (execban.ko). Also
  *                              execban.ko handing over a file whose last writer is closing
  *                              it: a banned one is reported as an "install", not refused.
  *   lsm/kernel_post_load_data  init_module() of a banned image (in memory only: what kmod
@@ -44,6 +46,7 @@
 #include "maps.bpf.h"
 #include "policy.bpf.h"
 #include "check.bpf.h"
+#include "module_image.bpf.h"
 #include "lock.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -133,7 +136,12 @@ int BPF_PROG(execban_kernel_read_file, struct file *file, enum kernel_read_file_
 		check_access(&inst, true);
 		return 0;
 	}
-	if (id != READING_MODULE && id != READING_KEXEC_IMAGE)
+	if (id == READING_MODULE || reading_module_compressed(id)) {
+		/* the file as it is, then the image the kernel may decompress from it */
+		ret = check_access(&a, true);
+		return ret ? ret : check_module_image(&a);
+	}
+	if (id != READING_KEXEC_IMAGE)
 		return 0;
 	return check_access(&a, true);
 }
