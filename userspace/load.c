@@ -513,7 +513,7 @@ static uint32_t kmod_features(void)
 		"execban_file_signer", "execban_file_verify_signer", "execban_kmod_open_marker",
 		"execban_dentry_sha256", "execban_dentry_signer", "execban_dentry_verify_signer",
 		"execban_sha256_init", "execban_sha256_update", "execban_sha256_final",
-		"execban_mem_signer",
+		"execban_mem_signer", "execban_file_module_image",
 	};
 	static const char *const install_kfuncs[] = {
 		"execban_install_probe", "execban_install_watch_file", "execban_dentry_sha256_nowait",
