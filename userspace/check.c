@@ -23,20 +23,23 @@
 #include "decompress.h"
 #include "filesig.h"
 #include "policy.h"
+#include "sysguard.h"
 
 static void usage_check(FILE *out)
 {
-	fputs("usage: execban check [--keys] [--json] POLICY...\n\n"
+	fputs("usage: execban check [--keys] [--json] [--force] POLICY...\n\n"
 	      "Validate policy files without loading them, as 'execban load' would compile them\n"
 	      "(signer= certificates included). Errors are printed as file:line: message.\n"
 	      "Prints the policy's name, version and mode (and where each is set) and its rule\n"
-	      "counts.\n\n"
+	      "counts. A rule banning a file the system needs to boot and to be repaired (the\n"
+	      "shell, init, libc, dpkg, Essential packages: execban(8)) is an error.\n\n"
 	      "  --keys   print every map entry the policy compiles to, sorted by key:\n"
 	      "             <key hex> <rule in policy syntax>  # <file>:<line>[ from signer=<path>]\n"
 	      "           the key of a sha256 rule is its digest; a signer rule's is\n"
 	      "           SHA-256(\"execban-signer\\0\" || kind || identity); signer= gives one entry\n"
 	      "           per identity of its certificate\n"
-	      "  --json   one JSON object: ok, counts, digest, diagnostics (and entries with --keys)\n\n"
+	      "  --json   one JSON object: ok, counts, digest, diagnostics (and entries with --keys)\n"
+	      "  --force  a rule banning a file the system needs is a warning, not an error\n\n"
 	      "exit: 0 valid, 1 invalid, 2 usage, 3 out of memory\n", out);
 }
 
@@ -156,11 +159,12 @@ int cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "keys", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	char hex[2 * EXECBAN_SHA256_LEN + 1], *text = NULL;
-	bool keys = false, json = false;
+	bool keys = false, json = false, force = false;
 	size_t i, text_len = 0;
 	FILE *diag = NULL;
 	struct compiled c;
@@ -171,6 +175,7 @@ int cmd_check(int argc, char **argv)
 		switch (opt) {
 		case 'k': keys = true; break;
 		case 'j': json = true; break;
+		case 'f': force = true; break;
 		case 'h': usage_check(stdout); return EXIT_OK;
 		default: usage_check(stderr); return EXIT_USAGE;
 		}
@@ -188,6 +193,8 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	ret = compile_diag(&c, argv + optind, argc - optind, EXECBAN_DEFAULT_MAX_RULES, diag);
+	if (!ret)
+		ret = sysguard_policy(&c, force);
 	if (diag)
 		fclose(diag);
 	if (json) {

@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "decompress.h"
 #include "policy.h"
+#include "sysguard.h"
 #include "walk.h"
 
 #define MAX_LINE_ERRORS	50	/* bad sha256sum lines reported before giving up */
@@ -37,6 +38,7 @@ struct item {
 	bool dup;		/* same digest as an earlier item: not printed */
 	int8_t no_size;		/* why there is no size: -1 file not found, 1 changed */
 	uint8_t image;		/* enum zformat: the module image inside the compressed path */
+	unsigned int line;	/* its line in sha256sum output (0: from a package) */
 };
 
 struct import {
@@ -45,6 +47,7 @@ struct import {
 	struct item *items;
 	size_t n, cap;
 	unsigned int n_unreadable;
+	bool force;			/* rules for files the system needs, with a warning */
 };
 
 enum pkg_kind { PKG_DEB, PKG_RPM, PKG_APPIMAGE, PKG_DIR };
@@ -240,6 +243,112 @@ static int emit(char *buf, size_t len)
 		return EXIT_SYSTEM;
 	}
 	return EXIT_OK;
+}
+
+/* ---- files the system needs (sysguard.c) ---- */
+
+struct guard_ctx {
+	const struct import *im;
+	const size_t *idx;		/* query key i is items[idx[i]] */
+	const char *src;
+	unsigned int n;
+};
+
+static void on_guard_hit(void *arg, const struct sysguard_hit *h)
+{
+	struct guard_ctx *x = arg;
+	const struct item *it = &x->im->items[x->idx[h->idx]];
+
+	if (++x->n > MAX_LINE_ERRORS)
+		return;
+	if (it->line)
+		fprintf(stderr, "%s:%u: ", x->src, it->line);
+	else
+		fprintf(stderr, "%s: ", x->src);
+	fprintf(stderr, "%s: %s%s has the bytes of %s, %s, which the system needs to boot and "
+		"to be repaired%s\n", x->im->force ? "warning" : "error", it->path,
+		it->image ? " (the module image inside)" : "", h->path, h->why,
+		x->im->force ? ": its rule is printed anyway (--force)" :
+		"; --force to print its rule anyway");
+}
+
+struct keyed_item {
+	struct sha256_key key;
+	size_t idx;
+};
+
+static int cmp_keyed_item(const void *a, const void *b)
+{
+	return memcmp(a, b, EXECBAN_SHA256_LEN);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Refuse rules for files the system needs to boot and to be repaired (the shell, libc, dpkg,
+ * an Essential package's files: sysguard.c), naming each; with --force, warn. src names the
+ * input in messages. 0, or an exit code (nothing is to be printed).
+ */
+static int guard_items(struct import *im, const char *src)
+{
+	struct keyed_item *k = malloc((im->n + 1) * sizeof(*k));
+	struct sha256_key *keys = malloc((im->n + 1) * sizeof(*keys));
+	uint64_t *sizes = malloc((im->n + 1) * sizeof(*sizes));
+	size_t *idx = malloc((im->n + 1) * sizeof(*idx));
+	struct guard_ctx x = { .im = im, .idx = idx, .src = src };
+	struct sysguard_query q = { .keys = keys, .sizes = sizes, .digests = true,
+				    .size_filter = true };
+	size_t i, n = 0, ns = 0;
+	int ret = 0;
+	long r;
+
+	if (!k || !keys || !sizes || !idx) {
+		err("out of memory");
+		ret = EXIT_SYSTEM;
+		goto out;
+	}
+	for (i = 0; i < im->n; i++) {
+		if (im->items[i].dup)
+			continue;
+		k[n].key = *(const struct sha256_key *)im->items[i].sha256;
+		k[n++].idx = i;
+		if (im->items[i].has_size)
+			sizes[ns++] = im->items[i].size;
+		else
+			q.size_filter = false;
+	}
+	qsort(k, n, sizeof(*k), cmp_keyed_item);
+	for (i = 0; i < n; i++) {
+		keys[i] = k[i].key;
+		idx[i] = k[i].idx;
+	}
+	qsort(sizes, ns, sizeof(*sizes), cmp_u64);
+	q.n_keys = n;
+	q.n_sizes = ns;
+	r = n ? sysguard_run(&q, on_guard_hit, &x) : 0;
+	if (r < 0) {
+		ret = r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
+		goto out;
+	}
+	if (x.n > MAX_LINE_ERRORS)
+		fprintf(stderr, "%s: and %u more\n", src, x.n - MAX_LINE_ERRORS);
+	if (x.n && !im->force) {
+		err("refused: %s would ban files the system needs to boot and to be repaired "
+		    "(above); nothing printed: leave those files out, or --force to print the "
+		    "rules anyway", x.n == 1 ? "a rule" : "rules");
+		ret = EXIT_FAIL;
+	}
+out:
+	free(k);
+	free(keys);
+	free(sizes);
+	free(idx);
+	return ret;
 }
 
 /* ---- sha256sum output ---- */
@@ -448,6 +557,8 @@ static int import_sums(struct import *im, const char *file)
 			free(line);
 			return EXIT_SYSTEM;
 		}
+		if (ret)
+			im->items[im->n - 1].line = line_no;
 	}
 	free(line);
 	if (ferror(f)) {
@@ -478,6 +589,9 @@ static int import_sums(struct import *im, const char *file)
 		err("out of memory");
 		return EXIT_SYSTEM;
 	}
+	ret = guard_items(im, name);
+	if (ret)
+		return ret;
 
 	out = open_memstream(&buf, &len);
 	if (!out) {
@@ -1074,6 +1188,9 @@ static int import_package(struct import *im, const char *file)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
+	ret = guard_items(im, file);
+	if (ret)
+		goto out;
 	/* A reason per file: the kernel keeps one per rule at most, as rules. */
 	per_file_reason = true;
 	if (!kept)
@@ -1153,7 +1270,11 @@ static void import_usage(FILE *f)
 	      "                      label=<package name>, reason=\"package <name> <version>: <path>\";\n"
 	      "                      symlinks are skipped; output sorted by path\n"
 	      "  --label-prefix X    put X before every label (labels are at most 31 characters)\n"
-	      "  --action deny|audit the rule keyword (default deny)\n\n"
+	      "  --action deny|audit the rule keyword (default deny)\n"
+	      "  --force             print rules for files the system needs to boot and to be\n"
+	      "                      repaired too (the shell, libc, dpkg, Essential packages:\n"
+	      "                      execban(8)), each named in a warning; without it they are\n"
+	      "                      an error\n\n"
 	      "A digest listed twice gives one rule. On any error nothing is printed.\n\n"
 	      "exit: 0 ok, 1 bad input, 2 usage, 3 system error (a tool missing, I/O)\n", f);
 }
@@ -1165,6 +1286,7 @@ int cmd_import(int argc, char **argv)
 		{ "package", required_argument, NULL, 'p' },
 		{ "label-prefix", required_argument, NULL, 'l' },
 		{ "action", required_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -1198,6 +1320,9 @@ int cmd_import(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			im.action = optarg;
+			break;
+		case 'f':
+			im.force = true;
 			break;
 		case 'h':
 			import_usage(stdout);

@@ -38,6 +38,7 @@
 #include "compile.h"
 #include "kstate.h"
 #include "policy.h"
+#include "sysguard.h"
 #include "execban.skel.h"
 
 #define BATCH 8192
@@ -888,7 +889,7 @@ static int open_pinned_maps(int *fd)
 
 static void usage_load(void)
 {
-	puts("usage: execban load [--max-rules N] [--ringbuf-size BYTES] [--json] POLICY...\n"
+	puts("usage: execban load [--max-rules N] [--ringbuf-size BYTES] [--json] [--force] POLICY...\n"
 	     "\n"
 	     "Compile the policy files and enforce them, replacing the loaded policy in one step.\n"
 	     "Nothing changes if any file has an error. Enforcement outlives this command: the\n"
@@ -900,6 +901,8 @@ static void usage_load(void)
 	     "  --json               the result as one JSON object (warnings stay on stderr)\n"
 	     "  --signature SIG      lock mode: the policy's detached PKCS#7 signature (execban\n"
 	     "                       sign); the kernel checks it against the lock key\n"
+	     "  --force              load even if a rule bans a file the system needs to boot and\n"
+	     "                       to be repaired (each is named in a warning; execban(8))\n"
 	     "\n"
 	     "exit: 0 loaded, 1 policy error, 2 usage, 3 the system refused");
 }
@@ -911,6 +914,7 @@ int cmd_load(int argc, char **argv)
 		{ "ringbuf-size", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "signature", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -921,7 +925,7 @@ int cmd_load(int argc, char **argv)
 	struct compiled c;
 	int fd[PM_COUNT], lock_fd = -1, ret, opt, attached;
 	uint32_t features = 0;
-	bool created = false, json = false;
+	bool created = false, json = false, force = false;
 	uint64_t gen = 0;
 	char *end;
 
@@ -949,6 +953,9 @@ int cmd_load(int argc, char **argv)
 		case 's':
 			sig_path = optarg;
 			break;
+		case 'f':
+			force = true;
+			break;
 		case 'h':
 			usage_load();
 			return EXIT_OK;
@@ -967,6 +974,11 @@ int cmd_load(int argc, char **argv)
 	timing("start");
 	ret = compile(&c, argv + optind, argc - optind, o.max_rules);
 	timing("compile");
+	if (!ret) {
+		/* a list that bans the shell or libc is refused before anything changes */
+		ret = sysguard_policy(&c, force);
+		timing("sysguard");
+	}
 	if (ret) {
 		fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
 		compiled_free(&c);

@@ -25,9 +25,12 @@ Architecture: amd64
 Maintainer: execban tests <tests@execban.invalid>
 Description: execban import test package
 EOF
+# Copies with a tail of their own: import refuses rules for the system's own files (execban(8),
+# PROTECTED FILES; tests/host/sysguard.sh), and /bin/true and libz are among them.
+uniq() { cp "$1" "$2"; printf '\nexecban-import-test:%s\n' "$3" >>"$2"; }
 lib=$(ls /lib/x86_64-linux-gnu/libz.so.* | awk 'NR == 1')
-cp /bin/true "$pkg/usr/bin/frob"
-cp "$lib" "$pkg/usr/lib/frob/libz.so.1"
+uniq /bin/true "$pkg/usr/bin/frob" frob
+uniq "$lib" "$pkg/usr/lib/frob/libz.so.1" libz
 printf '#!/bin/sh\necho frob\n' >"$pkg/usr/bin/frob-helper"
 chmod 755 "$pkg/usr/bin/frob-helper"
 echo "just text" >"$pkg/usr/share/doc/frob/README"
@@ -61,14 +64,14 @@ t "--package DIR exits 0" test $? = 0
 t "--package DIR: 3 audit rules labelled with the folder's name and the prefix" \
 	test "$(grep -c '^audit .* label=ban-usr reason="package usr: /' "$tmp/dir.policy")" = 3
 t "--package DIR: the library's rule" \
-	grep -q "^audit $(ident "$lib") label=ban-usr reason=\"package usr: /lib/frob/libz.so.1\"" \
+	grep -q "^audit $(ident "$pkg/usr/lib/frob/libz.so.1") label=ban-usr reason=\"package usr: /lib/frob/libz.so.1\"" \
 	"$tmp/dir.policy"
 t "--package DIR output passes execban check" "$EB" check "$tmp/dir.policy"
 
 cp "$pkg/usr/bin/frob" "$pkg/usr/bin/frob-copy"
 "$EB" import --package "$pkg" >"$tmp/dup.policy"
 t "--package: a digest found twice gives one rule" \
-	test "$(grep -c "^deny $(ident /bin/true) " "$tmp/dup.policy")" = 1
+	test "$(grep -c "^deny $(ident "$pkg/usr/bin/frob") " "$tmp/dup.policy")" = 1
 rm "$pkg/usr/bin/frob-copy"
 
 # AppImage (type 2): the ELF runtime, then a squashfs at the end of its section headers.
@@ -101,9 +104,10 @@ t "--package of an unknown format: exit 1, nothing on stdout" \
 	bash -c "[ $? = 1 ] && [ ! -s '$tmp/out' ]"
 
 # sha256sum round trip: text, binary (*) and --tag forms, a file that is gone, a duplicate.
-cp /bin/true "$tmp/t1"
-cp /bin/ls "$tmp/t 2"
-cp /bin/cat "$tmp/gone"
+uniq /bin/true "$tmp/t1" t1
+uniq /bin/ls "$tmp/t 2" t2
+uniq /bin/cat "$tmp/gone" gone
+gone_sum=$(sha256sum <"$tmp/gone" | cut -d' ' -f1)
 (cd "$tmp" && sha256sum t1 >sums && sha256sum -b "t 2" >>sums && sha256sum --tag gone >>sums &&
 	sha256sum t1 >>sums)
 rm "$tmp/gone"
@@ -111,13 +115,13 @@ rm "$tmp/gone"
 t "--sha256sum exits 0" test $? = 0
 t "--sha256sum: one rule per distinct digest" test "$(grep -c '^deny ' "$tmp/sums.policy")" = 3
 t "--sha256sum: sizes of the files present, label from the name" bash -c \
-	"grep -q '^deny $(ident /bin/true) label=t1 reason=\"imported from sums\"$' '$tmp/sums.policy' &&
-	 grep -q '^deny $(ident /bin/ls) label=t_2 ' '$tmp/sums.policy'"
+	"grep -q '^deny $(ident "$tmp/t1") label=t1 reason=\"imported from sums\"$' '$tmp/sums.policy' &&
+	 grep -q '^deny $(ident "$tmp/t 2") label=t_2 ' '$tmp/sums.policy'"
 t "--sha256sum: no size for the file that is gone, and a warning counting it" bash -c \
-	"grep -q '^deny sha256=$(sha256sum </bin/cat | cut -d' ' -f1) label=gone ' '$tmp/sums.policy' &&
+	"grep -q '^deny sha256=$gone_sum label=gone ' '$tmp/sums.policy' &&
 	 grep -q '1 of 3 rules have no size=' '$tmp/sums.err'"
 t "--sha256sum output passes execban check" "$EB" check "$tmp/sums.policy"
-(cd "$tmp" && cp /bin/cat gone && "$EB" import --sha256sum - <sums >stdin.policy 2>stdin.err)
+(cd "$tmp" && uniq /bin/cat gone gone && "$EB" import --sha256sum - <sums >stdin.policy 2>stdin.err)
 t "--sha256sum - reads stdin; every rule sized when every file is there" bash -c \
 	"[ \$(grep -c ' size=' '$tmp/stdin.policy') = 3 ] && [ ! -s '$tmp/stdin.err' ]"
 "$EB" import --sha256sum "$tmp/deb.policy" >/dev/null 2>&1
