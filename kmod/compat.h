@@ -21,13 +21,13 @@
  * which 7.2 still declares for the crypto API's drivers but no library function takes.
  */
 #ifdef SHA256_STATE_WORDS
-typedef struct sha256_ctx execban_sha256_ctx;
+#define execban_sha256_ctx	struct sha256_ctx
 #else
-typedef struct sha256_state execban_sha256_ctx;
+#define execban_sha256_ctx	struct sha256_state
 #endif
 
 /* hex2bin(), bin2hex(): <linux/hex.h> on 7.2, through <linux/kernel.h> before. */
-#if __has_include(<linux/hex.h>)
+#if __has_include("linux/hex.h")
 #include <linux/hex.h>
 #endif
 
