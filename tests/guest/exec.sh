@@ -10,9 +10,11 @@ mkdir -p "$W/bin" "$W/other"
 "$EB" unload >/dev/null 2>&1
 
 # A system binary banned by its bytes: factor. Its copies under any name must be refused.
+# factor is in coreutils, an Essential package: a list banning it loads only with --force
+# (execban(8), PROTECTED FILES; tests/guest/sysguard.sh shows the refusal).
 SYS=/usr/bin/factor
 cp "$SYS" "$W/banned"
-cp /usr/bin/true "$W/sibling"		# unbanned, same folder
+unique_copy /usr/bin/true "$W/sibling" sibling	# unbanned, same folder
 unique_copy /bin/cat "$W/interp" interp	# a banned interpreter
 printf '#!%s\nhello from script\n' "$W/interp" >"$W/script"
 chmod 755 "$W/script"
@@ -35,7 +37,7 @@ POL=$W/ban.policy
 	"$EB" hash "$W/interp" | sed 's/label=interp/label=bad-interp/'
 } >"$POL"
 
-out=$("$EB" load "$POL" 2>&1)
+out=$("$EB" load --force "$POL" 2>&1)
 check "load succeeds" [ $? = 0 ]
 check "load reports the rule count" grep -q "loaded 2 rules of exec-test" <<<"$out"
 
@@ -132,7 +134,8 @@ bad_policy() { # NAME WANT-IN-STDERR CONTENT
 }
 bad_policy "short digest" "bad.policy:2: error: sha256=abc: expected 64 hex" "# c\ndeny sha256=abc\n"
 bad_policy "non-hex digest" "bad.policy:1: error: sha256=" "deny sha256=$(printf 'z%.0s' $(seq 64))\n"
-bad_policy "unknown keyword" "bad.policy:3: error: unknown keyword 'allow'" "deny sha256=$sha\n\nallow sha256=$sha\n"
+bad_policy "unknown keyword" "bad.policy:3: error: unknown keyword 'permit'" "deny sha256=$sha\n\npermit sha256=$sha\n"
+bad_policy "allow, not supported" "bad.policy:3: error: 'allow' is not supported" "deny sha256=$sha\n\nallow sha256=$sha\n"
 bad_policy "unterminated quote" "bad.policy:1: error: unterminated quote" "deny sha256=$sha reason=\"oops\n"
 bad_policy "empty file" "bad.policy: error: no rules" ""
 head -c 3000000 /dev/urandom >"$W/random.bin"
@@ -157,7 +160,7 @@ check "status reports enforcing with 1 rule" bash -c "grep -q '\"enforcing\":tru
 # The bpf LSM check: the CLI refuses where bpf is not an active LSM.
 echo -n "capability,apparmor" >"$W/lsm"
 if mount --bind "$W/lsm" /sys/kernel/security/lsm; then
-	"$EB" load "$POL" >/dev/null 2>"$W/err"; rc=$?
+	"$EB" load --force "$POL" >/dev/null 2>"$W/err"; rc=$?
 	umount /sys/kernel/security/lsm
 	check "load refuses without the bpf LSM, with a hint" \
 		bash -c "[ $rc = 3 ] && grep -q 'bpf LSM is not active' '$W/err' && grep -q 'lsm=' '$W/err'"
@@ -167,7 +170,7 @@ fi
 
 # Loss is evident: a tiny ring buffer (one event fits), five denials, nobody reading.
 "$EB" unload >/dev/null
-"$EB" load --ringbuf-size 16384 "$POL" >/dev/null 2>&1
+"$EB" load --force --ringbuf-size 16384 "$POL" >/dev/null 2>&1
 # One CPU, so the per-CPU sequence numbers show the gap to this reader.
 for _ in 1 2 3 4 5; do taskset -c 0 "$TRYEXEC" "$W/banned" >/dev/null; done
 drain_events "$W/ev1"

@@ -109,13 +109,13 @@ mkdir -p "$W/etc/policy.d"
 echo 'name "folder"' >"$W/etc/main.policy"
 echo "include policy.d/*.policy" >>"$W/etc/main.policy"
 rule "$W/a" from-10 >"$W/etc/policy.d/10-a.policy"
-{ rule "$W/b" from-20; echo "version 20"; } >"$W/etc/policy.d/20-b.policy"
-echo "version 30" >"$W/etc/policy.d/30-v.policy"
+rule "$W/b" from-20 >"$W/etc/policy.d/20-b.policy"
+echo "version 30" >"$W/etc/policy.d/30-v.policy"	# set once: a second one is an error (sysguard.sh)
 "$EB" load "$W/etc/main.policy" >/dev/null 2>&1
 check "a policy folder loads through include" [ $? = 0 ]
 expect_exec "rule from the first included file is enforced" "exec-error EPERM" "$W/a"
 expect_exec "rule from the second included file is enforced" "exec-error EPERM" "$W/b"
-check "the last file in sorted order sets the version" bash -c "grep -qx 'version 30' <<<\"\$('$EB' show)\""
+check "the version set in one file of the folder applies" bash -c "grep -qx 'version 30' <<<\"\$('$EB' show)\""
 
 # ---- atomic replacement: reload in a loop while another process execs x ----
 { rule "$W/x" x; rule "$W/a" a; } >"$W/A.policy"
