@@ -12,32 +12,37 @@
  *     (/proc/self/exe);
  *  2. for each of those that is an ELF file, its program interpreter (PT_INTERP) and the shared
  *     libraries it needs (DT_NEEDED), transitively, found as ld.so finds them: DT_RPATH (when
- *     there is no DT_RUNPATH) and DT_RUNPATH with $ORIGIN, the folders /etc/ld.so.conf names
- *     (its includes followed), then /lib/<multiarch>, /usr/lib/<multiarch>, /lib64,
- *     /usr/lib64, /lib, /usr/lib; the first ELF file of the same class and machine wins, and
- *     glibc-hwcaps variants found on the way are protected too. No program is run (no ldd);
+ *     there is no DT_RUNPATH) or DT_RUNPATH with $ORIGIN, then /etc/ld.so.cache (without one,
+ *     the folders /etc/ld.so.conf names, its includes followed), then /lib/<multiarch>,
+ *     /usr/lib/<multiarch>, /lib64, /usr/lib64, /lib, /usr/lib; the first ELF file of the same
+ *     class and machine wins, and its glibc-hwcaps variants are protected too. No program is
+ *     run (no ldd);
  *  3. from the dpkg database (/var/lib/dpkg/status and /var/lib/dpkg/info/<package>.list):
  *     every regular file that is ELF or starts with "#!" of each package whose files are on
  *     disk (any status but not-installed and config-files) and that is Essential: yes or
  *     Priority: required, and of every package those depend on (Depends and Pre-Depends,
  *     recursively, every installed alternative and every installed provider of a virtual
- *     package): libc6, zlib1g, and with init installed the init system and its libraries.
+ *     package): libc6, zlib1g, and with init installed the init system and its libraries;
+ *     not under the data trees of /usr/share (doc, man, locale, zoneinfo, ...: data_trees[]).
  *
  * A ban list bans a protected file when the kernel would refuse it: a sha256 rule names its
  * digest (and, when every sha256 rule has a size, the file's size is one of theirs: otherwise
  * the kernel never hashes it), or a signer rule names an identity of one of its signatures
- * (read as scan reads them, filesig.c; an issuer and serial is not resolved through the
- * kernel's keyrings), or the list has signer rules and its signature cannot be read (the
- * kernel refuses such a file then). Audit rules count as bans: flipping the mode to enforce
- * must not make a list that passed unsafe.
+ * (read as scan reads them, filesig.c: an issuer and serial is resolved to its key id through
+ * the kernel's keyrings when execban.ko is loaded), or the list has signer rules and its
+ * signature cannot be read (the kernel refuses such a file then). Audit rules count as bans:
+ * flipping the mode to enforce must not make a list that passed unsafe.
  *
- * Cost: the dpkg database is parsed and every protected file is stat'ed on every run; a file
- * is opened only when the cache does not know it: its kind (ELF, script, other), digest and
- * signer keys are kept in a cache (/var/cache/execban/sysguard.cache, 0600 in a 0700 folder,
- * used only when owned by this user and not writable by others), keyed by path and (dev,
- * ino, size, mtime, ctime). Only files whose size the list bans are hashed at all. A cache
- * that does not read back whole (its last line holds the SHA-256 of the rest) is ignored and
- * written again.
+ * Cost: what was read of each file (its kind: ELF, script, other; its digest; its signer
+ * keys) is kept in a cache (/var/cache/execban/sysguard.cache, 0600 in a 0700 folder, used only
+ * when owned by this user or root and writable by nobody else; one that does not read back
+ * whole, its last line holding the SHA-256 of the rest, is ignored and written again), keyed
+ * by path and (dev, ino, size, mtime, ctime), and a file is opened only when the cache does not
+ * know it under its key and the list could ban it (only files of a banned size are hashed).
+ * While the dpkg status is the one the cache was written under, the packages' files are taken
+ * from the cache and stat'ed again only when their size could be banned; while ld.so.cache,
+ * where each named path leads and every program and library found are unchanged (a stat
+ * each), so is what the programs load. A warm run is thus a few stat calls and one read.
  *
  * EXECBAN_SYSROOT=DIR computes all of it inside DIR (symlinks resolved within it, openat2
  * RESOLVE_IN_ROOT), for tests; the running execban stays protected. EXECBAN_TIMING=1 prints
