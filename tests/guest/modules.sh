@@ -46,7 +46,7 @@ done
 check "the dummy module of this kernel: $mod" [ -f "$mod" ]
 check "a control module without dependencies: $ctl" [ -n "$ctl" ]
 unload_module dummy
-echo "# $(modprobe --version | head -1); /sys/module/compression: $(cat /sys/module/compression 2>/dev/null || echo absent)"
+echo "# $(modprobe --version | awk 'NR == 1'); /sys/module/compression: $(cat /sys/module/compression 2>/dev/null || echo absent)"
 
 # The image: what modprobe hands the kernel.
 case $mod in
@@ -126,7 +126,7 @@ if [ -e /sys/module/compression ]; then
 		[ "$got" = EPERM ]
 	unload_module dummy
 	# The image's signer, named by issuer and serial (as Debian's build key signs).
-	ident=$(sed -n 's/^# \(signer-issuer-serial=.*\)$/\1/p' "$W/hash" | head -1)
+	ident=$(sed -n 's/^# \(signer-issuer-serial=.*\)$/\1/p' "$W/hash" | awk 'NR == 1')
 	echo "deny $ident label=build-key" >"$W/signer.policy"
 	"$EB" load "$W/signer.policy" >/dev/null
 	"$EB" events >/dev/null
