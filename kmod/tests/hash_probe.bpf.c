@@ -8,7 +8,10 @@
  *   lsm.s/bprm_check_security  hashes bprm->file (the case KF_TRUSTED_ARGS on
  *                              6.1 would refuse)
  *   lsm.s/mmap_file            hashes the mapped file, which may be NULL,
- *                              a device, or not open for reading
+ *                              a device, or not open for reading (a NULL
+ *                              one is not passed where the kernel calls
+ *                              it file__nullable: the loader sets
+ *                              file_nullable)
  * Maps:
  *   results                    array of struct hp_result, HP_SLOTS entries
  * Both hooks pass on a denial from an earlier LSM and never deny anything.
@@ -28,6 +31,8 @@ struct {
 	__type(key, u32);
 	__type(value, struct hp_result);
 } results SEC(".maps");
+
+const volatile bool file_nullable = false;
 
 /* The slot the current task asked for with its name "ebk-N", or -1. */
 static __always_inline int current_slot(void)
@@ -61,6 +66,12 @@ static __always_inline void hash_into_slot(struct file *file)
 	/* Reading a field keeps the full struct file in this program's BTF. */
 	r->f_mode = file ? file->f_mode : 0;
 	r->abi = execban_kmod_abi_version();
+	if (file_nullable && !file) {
+		r->ret = HP_NOT_CALLED;
+		__builtin_memset(r->digest, 0, sizeof(r->digest));
+		r->calls++;
+		return;
+	}
 	t0 = bpf_ktime_get_ns();
 	r->ret = execban_file_sha256(file, r->digest, sizeof(r->digest));
 	r->ns = bpf_ktime_get_ns() - t0;

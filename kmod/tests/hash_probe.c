@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "hash_probe.h"
@@ -183,6 +184,33 @@ static int usage(void)
 	return 2;
 }
 
+/*
+ * Does the running kernel mark mmap_file's file argument __nullable (7.2)?
+ * Then the verifier refuses to pass it to a kfunc without a NULL check.
+ */
+static bool mmap_file_nullable(void)
+{
+	const struct btf_param *p;
+	const struct btf_type *t;
+	struct btf *btf;
+	bool nullable = false;
+	int id;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "bpf_lsm_mmap_file", BTF_KIND_FUNC);
+	if (id > 0) {
+		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+		if (t && btf_vlen(t) > 0) {
+			p = btf_params(t);
+			nullable = strstr(btf__name_by_offset(btf, p->name_off), "__nullable");
+		}
+	}
+	btf__free(btf);
+	return nullable;
+}
+
 int main(int argc, char **argv)
 {
 	struct hash_probe_bpf *skel;
@@ -191,7 +219,14 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return usage();
 
-	skel = hash_probe_bpf__open_and_load();
+	skel = hash_probe_bpf__open();
+	if (skel) {
+		skel->rodata->file_nullable = mmap_file_nullable();
+		if (hash_probe_bpf__load(skel)) {
+			hash_probe_bpf__destroy(skel);
+			skel = NULL;
+		}
+	}
 	if (!skel) {
 		fprintf(stderr, "hash_probe: cannot load the BPF program: %s (is execban.ko loaded?)\n",
 			strerror(errno));

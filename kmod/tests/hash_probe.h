@@ -12,6 +12,14 @@
 
 #define HP_SLOTS 8
 
+/*
+ * hp_result.ret when the kfunc was not called: the file was NULL and this
+ * kernel's verifier refuses to pass a possibly-NULL file to a kfunc (7.2 marks
+ * mmap_file's file __nullable, and every kfunc argument is trusted), so no
+ * program can hand execban_file_sha256() a NULL file there.
+ */
+#define HP_NOT_CALLED 1
+
 /* Slots, one per case the loader runs. */
 enum hp_slot {
 	HP_EXEC = 0,		/* bprm_check_security: bprm->file */

@@ -109,8 +109,13 @@ expect "$l" ret 0 "exec of 1 MB of random data"
 expect "$l" sha256 "$(sum "$work/1m")" "exec of 1 MB: digest = sha256sum"
 expect "$l" exit 126 "exec of 1 MB of random data: ENOEXEC after the hook"
 l=${lines[3]:-}
-expect "$l" ret -22 "mmap_file with no file (NULL)"
-expect "$l" sha256 "$zero" "mmap_file with no file: digest zeroed"
+if [ "$(field "$l" ret)" = 1 ]; then
+	# HP_NOT_CALLED (hash_probe.h): 7.2's verifier lets no program pass it a NULL file there.
+	echo "# skip: kmod_hash: mmap_file with no file (NULL): $rel marks mmap_file's file __nullable and refuses a possibly-NULL kfunc argument, so no program can pass NULL"
+else
+	expect "$l" ret -22 "mmap_file with no file (NULL)"
+	expect "$l" sha256 "$zero" "mmap_file with no file: digest zeroed"
+fi
 l=${lines[4]:-}
 expect "$l" ret -22 "mmap_file of /dev/zero (not a regular file)"
 l=${lines[5]:-}
