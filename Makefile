@@ -8,7 +8,7 @@
 #   make demo       boot the test VM, load policy/example.policy, show a denied exec and its event
 #   make vm-shell   interactive guest (KERNEL=6.1|6.12|7.2|sid)
 #   make install    DESTDIR-aware install for a real workstation
-#   make man        the man pages, from docs/*.md (scripts/md2man), into $(OUT)/man
+#   make man        the man pages, from docs/*.md (pandoc), into $(OUT)/man
 #   V=1             show the commands
 
 SHELL      := /bin/bash
@@ -97,20 +97,33 @@ kmod:
 	$(Q)for k in $(KERNELS); do scripts/kmod-build.sh $$k || exit 1; done
 	$(Q)$(MAKE) --no-print-directory -C kmod/tests
 
-# ---- man pages (issue 3): docs/*.md are the only source; scripts/md2man renders them ----
-# NAME.N.md is NAME(N); docs/events.md, which has no NAME section, is execban-events(7).
+# ---- man pages: docs/*.md are the only source; Debian's pandoc renders them ----
+# A page's first line "# NAME(N)" gives its section (its title is NAME in capitals, as
+# man-pages(7) asks), its "## NAME" section the line whatis reads. Text is ragged-right and never
+# broken at a hyphen; scripts/pandoc-man.lua sets SYNOPSIS lines and wide tables. The date is
+# $SOURCE_DATE_EPOCH's (reproducible builds), else the source's mtime. A conversion that fails
+# or warns leaves no page behind (pandoc --fail-if-warnings).
 MAN_PAGES  := $(OUT)/man/execban.8 $(OUT)/man/execban.policy.5 $(OUT)/man/execban-events.7
+MAN_HEADER.5 := File Formats Manual
+MAN_HEADER.7 := Miscellaneous Information Manual
+MAN_HEADER.8 := System Manager's Manual
 
 man: $(MAN_PAGES)
 
-$(OUT)/man/%: docs/%.md scripts/md2man
-	$(call msg,MAN,$@)
-	$(Q)mkdir -p $(@D) && scripts/md2man -o $@ $<
-
-$(OUT)/man/execban-events.7: docs/events.md scripts/md2man
-	$(call msg,MAN,$@)
-	$(Q)mkdir -p $(@D) && scripts/md2man --whatis 'the JSON event records of execban events --json' \
-		-o $@ $<
+define pandoc_man
+$(call msg,MAN,$@)
+$(Q)command -v pandoc >/dev/null || { echo "make man: no pandoc (make deps installs it)" >&2; exit 1; }
+$(Q)mkdir -p $(@D) && rm -f $@ && pandoc --from=gfm --to=man --standalone --fail-if-warnings \
+	--shift-heading-level-by=-1 --lua-filter=scripts/pandoc-man.lua \
+	-M hyphenate=false -V adjusting=l -V title="$$(basename $@ $(suffix $@) | tr a-z A-Z)" \
+	-V footer="execban $(VERSION)" -V header="$(MAN_HEADER$(suffix $@))" \
+	-M date="$$(date -u -d "@$${SOURCE_DATE_EPOCH:-$$(stat -c %Y $<)}" +%F)" -o $@.tmp $< && \
+	mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+endef
+$(OUT)/man/%: docs/%.md scripts/pandoc-man.lua
+	$(pandoc_man)
+$(OUT)/man/execban-events.7: docs/events.md scripts/pandoc-man.lua
+	$(pandoc_man)
 
 # ---- tests ----
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(wildcard tests/unit/*.c))

@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Host test: the man pages (make man: scripts/md2man renders docs/*.md into build/man) render
-# without a single groff or man warning, keep what matters (every verb and option of
-# execban --help in execban(8), every policy keyword in execban.policy(5), every event field in
-# execban-events(7), a NAME line whatis can read), are rebuilt when their source changes and
-# are installed gzipped; md2man refuses markdown it cannot render, with FILE:LINE.
+# Host test: the man pages (make man: Debian's pandoc renders docs/*.md into build/man, with
+# scripts/pandoc-man.lua) are well formed: a .TH line with name, section, date, version and
+# manual; NAME (read by whatis), SYNOPSIS and SEE ALSO; not a single groff or man warning; no
+# markdown left in them; nothing wider than an 80-column terminal, no option split at a hyphen;
+# SEE ALSO names pages, never a file of the repository. They keep what matters (every verb and
+# option of execban --help in execban(8), every policy keyword in execban.policy(5), every event
+# field in execban-events(7)), are rebuilt when their source changes and installed gzipped.
+# Each check is also shown failing on a broken page, and make man failing on a failed conversion.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 EB=build/execban
@@ -16,9 +19,9 @@ skip() { echo "ok - man: $1 # SKIP $2"; pass=$((pass + 1)); }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for tool in groff man lexgrog; do
+for tool in groff man lexgrog pandoc; do
 	if ! command -v $tool >/dev/null; then
-		echo "not ok - man: $tool is installed (make deps: groff-base, man-db)"
+		echo "not ok - man: $tool is installed (make deps: groff-base, man-db, pandoc)"
 		exit 1
 	fi
 done
@@ -29,15 +32,15 @@ warnings() { # PAGE: print every warning rendering PAGE gives
 	LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 "$1" 2>&1 >/dev/null
 	groff -t -man -Tutf8 -ww -z "$1" 2>&1
 }
-# The page as plain text, on long lines (no line breaks or hyphenation in what we grep for).
+# The page as plain text, a paragraph a line (no line breaks in what we grep for).
 render() {
 	groff -t -man -Tutf8 -rcR=1 -rLL=2000n -P-cbou "$1" 2>/dev/null | sed 's/[[:space:]]\+/ /g'
 }
-no_warnings() { # PAGE
-	local w
-	w=$(warnings "$1")
-	[ -z "$w" ] || { sed 's/^/#   /' <<<"$w"; return 1; }
+# The page as a user reads it on an 80-column terminal.
+render80() {
+	LC_ALL=C.UTF-8 MANWIDTH=80 MAN_KEEP_FORMATTING='' man -E UTF-8 -l "$1" 2>/dev/null
 }
+show() { sed 's/^/#   /' <<<"$1"; }
 mentions() { # TEXTFILE WORD...: every WORD is in the text
 	local w rc=0
 	for w in "${@:2}"; do
@@ -46,20 +49,79 @@ mentions() { # TEXTFILE WORD...: every WORD is in the text
 	return $rc
 }
 
+# ---- the checks every page passes (PAGE is NAME.SECTION) ----
+no_warnings() { # PAGE
+	local w
+	w=$(warnings "$1")
+	[ -z "$w" ] || { show "$w"; return 1; }
+}
+th_line() { # PAGE: .TH "NAME" "SECTION" "YYYY-MM-DD" "execban VERSION" "<manual>", NAME in capitals
+	local f=${1##*/} th name
+	th=$(grep '^\.TH ' "$1")
+	name=${f%.*} && name=${name^^} && name=${name//./\\.}
+	grep -qxE "\\.TH \"$name\" \"${f##*.}\" \"[0-9]{4}-[0-9]{2}-[0-9]{2}\" \"execban [^\"]+\" \"[^\"]+ Manual\"" \
+		<<<"$th" || { show "$th"; return 1; }
+}
+sections() { # PAGE: NAME, then SYNOPSIS (not in section 7), DESCRIPTION, SEE ALSO
+	local f=${1##*/} want=(NAME SYNOPSIS DESCRIPTION "SEE ALSO") got
+	[ "${f##*.}" != 7 ] || want=(NAME DESCRIPTION "SEE ALSO")
+	got=$(sed -n 's/^\.SH "*\([^"]*\)"*$/\1/p' "$1")
+	[ "$(head -n 1 <<<"$got")" = NAME ] || { show "first section: $(head -n 1 <<<"$got")"; return 1; }
+	local s rc=0
+	for s in "${want[@]}"; do grep -qx "$s" <<<"$got" || { show "no $s section"; rc=1; }; done
+	return $rc
+}
+whatis() { # PAGE: lexgrog reads "name - description" for the page's own name
+	local f=${1##*/} l
+	l=$(lexgrog "$1" 2>&1)
+	grep -qF "\"${f%.*} - " <<<"$l" || { show "$l"; return 1; }
+}
+no_markdown() { # PAGE: nothing in the rendered text still reads as markdown or raw tbl/roff
+	local m
+	m=$(render "$1" | grep -nE '```|\*\*|\]\(|^ ?#{2,6} |^ ?\|.*\| ?$|\|:?-{3,}|T\{|T\}|\\f|\\\(')
+	[ -z "$m" ] || { show "$m"; return 1; }
+}
+fits_80() { # PAGE: no line wider than an 80-column terminal
+	local w
+	w=$(render80 "$1" | LC_ALL=C.UTF-8 grep -nE '^.{81,}')
+	[ -z "$w" ] || { show "$w"; return 1; }
+}
+ascii_tbl() { # PAGE: ASCII roff; a tbl preprocessor line first exactly when it has a table
+	local first=no tbl=no
+	! LC_ALL=C grep -n '[^[:print:][:space:]]' "$1" || return 1
+	[ "$(head -n 1 "$1")" != "'\\\" t" ] || first=yes
+	! grep -q '^\.TS' "$1" || tbl=yes
+	[ $first = $tbl ] || { show "tbl line first: $first; a table: $tbl"; return 1; }
+}
+see_also() { # PAGE: SEE ALSO is a list of name(section), no file or path
+	local l e rc=0
+	l=$(render "$1" | sed -n '/^SEE ALSO$/,$p' | sed -n '2p')
+	[ -n "$l" ] || { show "SEE ALSO is empty"; return 1; }
+	while IFS= read -r e; do
+		grep -qxE '[a-z0-9_][a-z0-9_.+-]*\([1-9][a-z]*\)' <<<"$e" || { show "not a page: '$e'"; rc=1; }
+	done < <(sed 's/^ *//; s/ *$//; s/\.$//; s/ *, */\n/g' <<<"$l")
+	return $rc
+}
+checks=(no_warnings th_line sections whatis no_markdown fits_80 ascii_tbl see_also)
+declare -A what=([no_warnings]="renders without warnings (man --warnings, groff -ww)"
+	[th_line]="has its .TH line (name, section, date, version, manual)"
+	[sections]="has NAME first, SYNOPSIS, DESCRIPTION and SEE ALSO"
+	[whatis]="has a NAME line whatis reads" [no_markdown]="has no markdown left in it"
+	[fits_80]="fits an 80-column terminal" [ascii_tbl]="is ASCII roff, with a tbl line if it has a table"
+	[see_also]="names only pages in SEE ALSO (no repository file)")
+
 # ---- build ----
 out=$(make --no-print-directory man 2>&1)
 rc=$?
 t "make man builds the pages" test $rc = 0 -a -s "${pages[0]}" -a -s "${pages[1]}" -a -s "${pages[2]}"
-[ $rc = 0 ] || { sed 's/^/#   /' <<<"$out"; echo "# man: $pass passed, $fail failed"; exit 1; }
-t "md2man prints no warning on docs/*.md" bash -c '! grep -E "(warning|error):" <<<"$1"' - "$out"
-ascii_tbl() { # PAGE: first line asks man for tbl; nothing but ASCII after it
-	[ "$(head -n 1 "$1")" = "'\\\" t" ] && ! LC_ALL=C grep -q '[^[:print:][:space:]]' "$1"
-}
+[ $rc = 0 ] || { show "$out"; echo "# man: $pass passed, $fail failed"; exit 1; }
+t "pandoc prints no warning on docs/*.md" bash -c '! grep -iE "(warning|error)" <<<"$1"' - "$out"
 for p in "${pages[@]}"; do
-	t "$p renders without warnings (man --warnings, groff -ww)" no_warnings "$p"
-	t "$p is ASCII roff with a tbl preprocessor line" ascii_tbl "$p"
+	for c in "${checks[@]}"; do
+		t "$p ${what[$c]}" "$c" "$p"
+	done
 	render "$p" >"$tmp/$(basename "$p").txt"
-	t "whatis reads the NAME line of $p" bash -c "grep -q ' - ' <<<\"\$(lexgrog '$p')\""
+	render80 "$p" >"$tmp/$(basename "$p").80"
 done
 txt8=$tmp/execban.8.txt txt5=$tmp/execban.policy.5.txt txt7=$tmp/execban-events.7.txt
 
@@ -73,13 +135,24 @@ if [ -x $EB ]; then
 		syn+=("execban $v")
 		mapfile -t -O ${#opts[@]} opts < <($EB "$v" --help 2>&1 | grep -o -- '--[a-z0-9][a-z0-9-]*' | sort -u)
 	done
-	t "execban(8)'s SYNOPSIS has every verb execban --help lists" mentions "$txt8" "${syn[@]}"
+	sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' "$txt8" >"$tmp/synopsis8"
+	t "execban(8)'s SYNOPSIS has every verb execban --help lists" mentions "$tmp/synopsis8" "${syn[@]}"
 	t "execban(8) mentions every option of every verb's --help" mentions "$txt8" "${opts[@]}"
+	t "execban(8) on 80 columns: no option split at a hyphen" mentions "$tmp/execban.8.80" "${opts[@]}"
 else
 	skip "execban(8) has every verb of execban --help" "no $EB (make cli)"
 fi
 t "execban(8) has its sections" mentions "$txt8" NAME "execban - enforce" SYNOPSIS DESCRIPTION \
 	"EXIT STATUS" FILES "SEE ALSO" "execban.policy(5)" /etc/execban/execban.policy
+sed -n '/^SEE ALSO$/,$p' "$txt8" >"$tmp/seealso8"
+t "execban(8)'s SEE ALSO names the other pages" mentions "$tmp/seealso8" \
+	"execban.policy(5)" "execban-events(7)" "bpftool(8)"
+hanging() { # SYNOPSIS-TEXT: "execban VERB ..." at the indent, continued further in, nothing else
+	grep -q '^       execban load \[' "$1" && grep -qE '^ {9,}\[--' "$1" &&
+		! grep -vE '^(       execban [a-z]+( |$)| {9,}\[|$|SYNOPSIS|DESCRIPTION|       Every)' "$1"
+}
+sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' "$tmp/execban.8.80" >"$tmp/synopsis8.80"
+t "execban(8)'s SYNOPSIS: a synopsis a verb, wrapped with a hanging indent" hanging "$tmp/synopsis8.80"
 t "execban.policy(5) names every keyword" mentions "$txt5" "execban.policy - " signer-skid= \
 	sha256= size= label= reason= signer= signer-issuer-serial= signer-cert-sha256= ima-keyid= \
 	include interpreter "mode enforce" "mode audit" version "deny|audit"
@@ -88,12 +161,54 @@ t "execban.policy(5) keeps the policy escapes \\\" and \\\\" mentions "$txt5" '\
 mapfile -t fields < <(sed -n 's/^| *\(`[^|]*\) |.*/\1/p' docs/events.md | grep -o '`[^`]*`' | tr -d '`')
 t "docs/events.md has a field table" test ${#fields[@]} -gt 20
 t "execban-events(7) has every event field" mentions "$txt7" "execban-events - " "${fields[@]}"
-t "execban-events(7)'s table went through tbl" bash -c "! grep -qE 'T\\{|T\\}|^ ?\\|' '$txt7'"
+t "execban-events(7)'s table fills the line (the meaning column is the wide one)" bash -c \
+	"grep -qE '^       schema {10,25}1\$' '$tmp/execban-events.7.80'"
+
+# ---- each check fails on a broken page ----
+fails() { ! "$@" >/dev/null; }
+broken() { # CHECK SED-SCRIPT: CHECK fails on execban.8 edited by SED-SCRIPT
+	mkdir -p "$tmp/bad" && sed "$2" "${pages[0]}" >"$tmp/bad/execban.8" && fails "$1" "$tmp/bad/execban.8"
+}
+t "no_warnings fails on a page calling an undefined macro" broken no_warnings '/^\.SH DESCRIPTION/a .nosuchmacro'
+t "th_line fails on a page with no date" broken th_line 's/^\(\.TH "[^"]*" "8"\) "[^"]*"/\1 ""/'
+t "th_line fails on a page with the wrong section" broken th_line 's/^\(\.TH "[^"]*"\) "8"/\1 "1"/'
+t "th_line fails on a page with a lower-case title" broken th_line 's/^\.TH "EXECBAN"/.TH "execban"/'
+t "sections fails on a page without NAME" broken sections 's/^\.SH NAME$/.SH NOM/'
+t "sections fails on a page without SEE ALSO" broken sections 's/^\.SH "*SEE ALSO"*$/.SH ALSO/'
+t "whatis fails on a NAME line without ' - '" broken whatis '/^\.SH NAME$/,/^\.SH SYN/s/ - / /'
+t "no_markdown fails on a page with **bold** left" broken no_markdown '/^\.SH DESCRIPTION/a **load** loads'
+t "no_markdown fails on a page with a fence left" broken no_markdown '/^\.SH DESCRIPTION/a ```'
+t "fits_80 fails on a page with a code line of 90 columns" broken fits_80 \
+	"/^\\.SH DESCRIPTION/a .nf\\n$(printf 'x%.0s' $(seq 90))\\n.fi"
+t "ascii_tbl fails on a page with a raw UTF-8 character" broken ascii_tbl '/^\.SH DESCRIPTION/a caf\xc3\xa9'
+t "see_also fails on a page naming README.md" broken see_also '$a , README.md'
+t "see_also fails on a page naming docs/lock-mode.md" broken see_also '$a , docs/lock-mode.md'
+# what pandoc makes of docs/events.md's table without the gfm reader: raw pipes
+pandoc --from=commonmark --to=man --standalone docs/events.md -o "$tmp/bad/execban-events.7"
+t "no_markdown fails on a table pandoc did not convert" fails no_markdown "$tmp/bad/execban-events.7"
+
+# ---- make man: a failed conversion leaves no page; no pandoc says what to do ----
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\necho "[WARNING] pandoc says no" >&2\nexit 3\n' >"$tmp/bin/pandoc"
+chmod +x "$tmp/bin/pandoc"
+out=$(PATH="$tmp/bin:$PATH" make --no-print-directory OUT="$tmp/o" man 2>&1)
+t "make man fails when pandoc fails" test $? != 0
+t "a failed conversion leaves no page behind" test -z "$(ls -A "$tmp/o/man" 2>/dev/null)"
+rm "$tmp/bin/pandoc"
+out=$(PATH="$tmp/bin:/nonexistent" /usr/bin/make --no-print-directory OUT="$tmp/o" man 2>&1)
+t "make man without pandoc fails, saying make deps installs it" bash -c \
+	"grep -q 'no pandoc (make deps installs it)' <<<\"\$1\"" - "$out"
 
 # ---- rebuilt when the source changes: a page older than its markdown is out of date ----
 touch -d '2000-01-01' $MAN/execban.policy.5
 t "make man rebuilds a page older than its docs/*.md" bash -c \
 	"! make -q man && make --no-print-directory man >/dev/null && make -q man"
+touch -d '2000-01-01' $MAN/execban.8
+t "SOURCE_DATE_EPOCH sets the date" bash -c \
+	"SOURCE_DATE_EPOCH=86400 make --no-print-directory man >/dev/null &&
+	 grep -q '^\\.TH \"EXECBAN\" \"8\" \"1970-01-02\"' $MAN/execban.8"
+touch -d '2000-01-01' $MAN/execban.8
+make --no-print-directory man >/dev/null
 
 # ---- install: gzipped pages under \$(DESTDIR)/usr/share/man/manN ----
 if [ -x $EB ] && [ -f build/execban.bpf.o ]; then
@@ -107,84 +222,11 @@ if [ -x $EB ] && [ -f build/execban.bpf.o ]; then
 	done
 	t "man finds execban(8) in the install tree" bash -c \
 		"grep -q man8/execban.8.gz <<<\"\$(MANPATH='$tmp/inst/usr/share/man' man -w 8 execban)\""
+	t "man finds execban-events(7), named in SEE ALSO, in the install tree" bash -c \
+		"grep -q man7/execban-events.7.gz <<<\"\$(MANPATH='$tmp/inst/usr/share/man' man -w execban-events)\""
 else
 	skip "make install DESTDIR=" "no $EB or build/execban.bpf.o (make cli)"
 fi
-
-# ---- md2man itself: every construct it supports, and refusal of what it does not ----
-cat >"$tmp/demo.1.md" <<'EOF'
-# demo(1)
-
-## NAME
-demo - exercise md2man
-
-## SYNOPSIS
-```
-demo [--flag N] FILE...
-```
-
-## DESCRIPTION
-A line with **bold**, *italic*, _also italic_, snake_case, `code \ with -dash`, a
-.leading dot and
-'leading apostrophe, 2 * 3, a < b, &amp; and [a link](https://example.org/x-y), see demo(1).
-EOF
-for _ in $(seq 40); do printf "%s" ".xx 'yy " >>"$tmp/demo.1.md"; done	# some start a roff line
-cat >>"$tmp/demo.1.md" <<'EOF'
-
-
-### Lists
-- one `--opt`
-  continued
-- two
-
-1. first
-2. second
-
-```
-.code line \n with 'quote
-  indented
-```
-
-| a | b |
-|---|--:|
-| `x` | 1 |
-| y \| z | 2 |
-EOF
-if scripts/md2man -o "$tmp/demo.1" "$tmp/demo.1.md" 2>"$tmp/err"; then
-	render "$tmp/demo.1" >"$tmp/demo.txt"
-	t "md2man: a page with every supported construct renders without warnings" \
-		no_warnings "$tmp/demo.1"
-	t "md2man: text survives escaping" mentions "$tmp/demo.txt" \
-		"code \\ with -dash" ".leading dot" "'leading apostrophe" "2 * 3, a < b, & and" \
-		"a link <https://example.org/x-y>" "snake_case" "$(printf ".xx 'yy %.0s" $(seq 39)).xx 'yy" \
-		"demo [--flag N] FILE..." \
-		".code line \\n with 'quote" "indented" "y | z" "--opt continued" "1. first"
-else
-	t "md2man: a page with every supported construct converts" false
-	sed 's/^/#   /' "$tmp/err"
-fi
-refuse() { # NAME LINE MARKDOWN-BODY: md2man exits 1 with "FILE:LINE: error"
-	printf '# bad(1)\n\n## NAME\nbad - bad\n\n## DESCRIPTION\n%b\n' "$3" >"$tmp/bad.1.md"
-	rm -f "$tmp/bad.1"
-	! scripts/md2man -o "$tmp/bad.1" "$tmp/bad.1.md" 2>"$tmp/err" &&
-		grep -q "^$tmp/bad.1.md:$2: error: " "$tmp/err" && [ ! -e "$tmp/bad.1" ]
-}
-t "md2man refuses a nested list" refuse nested 10 'text\n\n- a\n  - b'
-t "md2man refuses raw HTML" refuse html 7 'text <b>bold</b>'
-t "md2man refuses an unclosed code span" refuse code 7 'a `b'
-t "md2man refuses an unclosed emphasis" refuse em 7 'a **b'
-t "md2man refuses a #### heading" refuse h4 7 '#### deep'
-t "md2man refuses a block quote" refuse quote 7 '> quoted'
-t "md2man refuses a setext heading" refuse setext 8 'Title\n====='
-t "md2man refuses an indented code block" refuse indented 9 'text\n\n    code'
-t "md2man refuses an unclosed fence" refuse fence 7 '```\ncode'
-t "md2man refuses a thematic break" refuse hr 7 '***'
-t "md2man refuses a ragged table" refuse table 9 '| a | b |\n|---|---|\n| 1 |'
-t "md2man refuses a page without NAME" bash -c \
-	"printf '# x(1)\n\ntext\n' >'$tmp/x.1.md'; ! scripts/md2man '$tmp/x.1.md' 2>/dev/null"
-t "md2man refuses a title that is not the page" bash -c \
-	"printf '# y(2)\n\n## NAME\nx - x\n' >'$tmp/x.1.md';
-	 grep -q 'x.1.md:1: error: title says y(2)' <<<\"\$(scripts/md2man '$tmp/x.1.md' 2>&1)\""
 
 echo "# man: $pass passed, $fail failed"
 [ $fail = 0 ]
