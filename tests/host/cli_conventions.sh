@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Host test: the CLI follows the conventions (issue 19). --version and -V print the Makefile's
-# VERSION; every verb's -h and --help print its help on stdout and exit 0; a usage error
-# (unknown option, missing argument, unknown verb) is one line naming the problem and one
-# "Try 'execban VERB --help'." line on stderr, nothing on stdout, exit 2; hash, show and status
-# take -j for --json like every verb; text output escapes control characters in file names (a
-# file named "a<newline>BANNED x" cannot fake a BANNED line in scan, hash or import output); and
-# status run by a user who cannot read bpffs says permission denied (exit 3), not NOT LOADED.
+# Host test: the CLI follows the conventions (issue 19). --version and -V print the VERSION
+# the Makefile built with; every verb's -h and --help print its help on stdout and exit 0; a
+# usage error (unknown option, missing argument, unknown verb) is one line naming the problem
+# and one "Try 'execban VERB --help'." line on stderr, nothing on stdout, exit 2; hash -j is
+# --json; bash completion offers every option of every verb's --help; text output escapes
+# control characters in file names (a file named "a<newline>BANNED x" cannot fake a BANNED
+# line in scan's output, nor a line of hash's or import's messages); and status run by a user
+# who cannot read bpffs says permission denied (exit 3), not NOT LOADED.
 set -u
 cd "$(dirname "$0")/../.."
 EB=$PWD/build/execban
@@ -20,12 +21,14 @@ chmod 755 "$tmp"
 verbs=$("$EB" --help | awk '/^  [a-z]+ / {print $1}')
 t "execban --help lists the verbs" test -n "$verbs"
 
-# --version: the Makefile's VERSION, the one place it is defined.
-version=$(sed -n 's/^VERSION *?= *//p' Makefile)
+# --version: the Makefile's VERSION, the one place it is defined (make VERSION=X sets it; the
+# Makefile writes the value it built with to build/cli/version; tests/host/dkms.sh builds 9.9).
+version=$(cat build/cli/version)
+t "build/cli/version names a version" test -n "$version"
 for v in --version -V; do
 	out=$("$EB" $v 2>"$tmp/err"); rc=$?
 	t "$v: exit 0" test $rc = 0
-	t "$v: 'execban $version' (the Makefile's VERSION)" test "$out" = "execban $version"
+	t "$v: 'execban $version' (the VERSION it was built with)" test "$out" = "execban $version"
 	t "$v: nothing on stderr" test ! -s "$tmp/err"
 done
 
@@ -38,6 +41,21 @@ for v in $verbs; do
 		t "$v $h: nothing on stderr" test ! -s "$tmp/err"
 	done
 done
+
+# Bash completion offers every option of every verb's --help (import's help names
+# sha256sum's --tag, not an option of its own).
+for v in $verbs; do
+	want=$("$EB" "$v" --help | grep -o -- '--[a-z0-9][a-z0-9-]*' | grep -vx -- '--tag' | sort -u)
+	got=$(bash -c 'source dist/execban.bash-completion
+		COMP_WORDS=(execban "$1" --); COMP_CWORD=2; _execban
+		printf "%s\n" "${COMPREPLY[@]}"' sh "$v" | sort -u)
+	t "completion of $v offers every option of its --help" \
+		test -z "$(comm -23 <(echo "$want") <(echo "$got"))"
+done
+got=$(bash -c 'source dist/execban.bash-completion
+	COMP_WORDS=(execban --); COMP_CWORD=1; _execban; printf "%s\n" "${COMPREPLY[@]}"')
+t "completion offers --version and --help before a verb" \
+	test "$(sort <<<"$got" | tr '\n' ' ')" = "--help --version "
 
 # usage_error NAME WANT-VERB WANT-TEXT ARGS...: exactly two lines on stderr, the first naming
 # the problem (containing WANT-TEXT), the second the hint; nothing on stdout; exit 2.
@@ -119,7 +137,8 @@ for n in $'no\nfile' $'esc-\033[2J' $'bad\xffutf8' $'\xc3\xa9t\xc3\xa9' 'back\sl
 	"$EB" hash "$tmp/$n" 2>>"$tmp/hash.err"
 done
 t "hash: one line per missing file" test "$(wc -l <"$tmp/hash.err")" = 5
-t "hash: a newline printed as \\n" grep -qxF "execban: error: $tmp/no\\nfile: No such file or directory" "$tmp/hash.err"
+t "hash: a newline printed as \\n" \
+	grep -qxF "execban: error: $tmp/no\\nfile: No such file or directory" "$tmp/hash.err"
 t "hash: an ESC byte printed as \\x1b" grep -qF 'esc-\x1b[2J: ' "$tmp/hash.err"
 t "hash: no raw ESC byte" test "$(grep -c $'\033' "$tmp/hash.err")" = 0
 t "hash: invalid UTF-8 printed as \\xff" grep -qF 'bad\xffutf8: ' "$tmp/hash.err"
