@@ -213,8 +213,8 @@ int usage_error(const char *verb, const char *fmt, ...)
 }
 
 /*
- * The escape of the character at p (n bytes left) for one line of text, into out (at least
- * 7 bytes, NUL-terminated); *used: how many bytes of p it stands for.
+ * The escape of the character at p (n bytes left) for one line of text, into out
+ * (NUL-terminated); *used: how many bytes of p it stands for.
  *
  * Escaped: the backslash itself (so that no escape is ambiguous), the double quote (so that
  * a name cannot end a quoted field: why="..."), every C0 control and DEL
@@ -223,7 +223,9 @@ int usage_error(const char *verb, const char *fmt, ...)
  * sequence: \xc2\xNN) and the Unicode controls that break or reorder a line on screen
  * (U+2028, U+2029, U+202A..U+202E, U+2066..U+2069: \uNNNN). Everything else is copied.
  */
-static void esc_char(const unsigned char *p, size_t n, char out[7], size_t *used)
+#define ESC_CHAR_MAX 12	/* the longest escape, "\\uNNNN", and its NUL, with room to spare */
+
+static void esc_char(const unsigned char *p, size_t n, char out[ESC_CHAR_MAX], size_t *used)
 {
 	unsigned char c = p[0];
 	size_t len, i;
@@ -271,7 +273,7 @@ static void esc_char(const unsigned char *p, size_t n, char out[7], size_t *used
 		goto hex;	/* C1 control: each byte as \xNN */
 	if (cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
 	    (cp >= 0x2066 && cp <= 0x2069)) {
-		snprintf(out, 7, "\\u%04x", (unsigned int)cp);
+		snprintf(out, ESC_CHAR_MAX, "\\u%04x", (unsigned int)cp);
 		*used = len;
 		return;
 	}
@@ -280,14 +282,14 @@ static void esc_char(const unsigned char *p, size_t n, char out[7], size_t *used
 	*used = len;
 	return;
 hex:
-	snprintf(out, 7, "\\x%02x", c);
+	snprintf(out, ESC_CHAR_MAX, "\\x%02x", c);
 }
 
 void fput_esc(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), used;
-	char e[7];
+	char e[ESC_CHAR_MAX];
 
 	while (n) {
 		esc_char(p, n, e, &used);
@@ -297,28 +299,48 @@ void fput_esc(FILE *out, const char *s)
 	}
 }
 
+/* The length of s escaped (without a NUL). */
+static size_t esc_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), used, total = 0;
+	char e[ESC_CHAR_MAX];
+
+	while (n) {
+		esc_char(p, n, e, &used);
+		total += strlen(e);
+		p += used;
+		n -= used;
+	}
+	return total;
+}
+
 char *esc(char *buf, size_t len, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), used, o = 0, l;
-	char e[7];
+	size_t n = strlen(s), used, o = 0, l, room;
+	bool cut;
+	char e[ESC_CHAR_MAX];
 
 	if (!len)
 		return buf;
+	/* too long: whole characters while there is room for "..." after them */
+	cut = esc_len(s) >= len;
+	room = !cut ? len - 1 : len > 4 ? len - 4 : 0;
 	while (n) {
 		esc_char(p, n, e, &used);
 		l = strlen(e);
-		if (o + l + (n > used ? 3 : 0) >= len) {
-			/* no room for it, or for the "..." a later cut needs: cut before it */
-			l = len - 1 - o < 3 ? len - 1 - o : 3;
-			memcpy(buf + o, "...", l);
-			o += l;
+		if (o + l > room)
 			break;
-		}
 		memcpy(buf + o, e, l);
 		o += l;
 		p += used;
 		n -= used;
+	}
+	if (cut) {
+		l = len - 1 - o < 3 ? len - 1 - o : 3;
+		memcpy(buf + o, "...", l);
+		o += l;
 	}
 	buf[o] = 0;
 	return buf;
