@@ -74,6 +74,14 @@ $(OUT)/cli/%.o: userspace/%.c $(wildcard userspace/*.h) include/execban.h $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# VERSION above is the one place the version is defined: main.c prints it (execban --version).
+# The stamp changes, and main.o is rebuilt, only when VERSION does.
+$(OUT)/cli/version: FORCE | $(OUT)/.dir
+	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+$(OUT)/cli/main.o: $(OUT)/cli/version
+$(OUT)/cli/main.o: CFLAGS += -DEXECBAN_VERSION='"$(VERSION)"'
+FORCE:
+
 $(OUT)/cli/lib-%.o: lib/%.c $(wildcard lib/*.h) | $(OUT)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

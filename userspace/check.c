@@ -33,13 +33,15 @@ static void usage_check(FILE *out)
 	      "Prints the policy's name, version and mode (and where each is set) and its rule\n"
 	      "counts. A rule banning a file the system needs to boot and to be repaired (the\n"
 	      "shell, init, libc, dpkg, Essential packages: execban(8)) is an error.\n\n"
-	      "  --keys   print every map entry the policy compiles to, sorted by key:\n"
-	      "             <key hex> <rule in policy syntax>  # <file>:<line>[ from signer=<path>]\n"
-	      "           the key of a sha256 rule is its digest; a signer rule's is\n"
-	      "           SHA-256(\"execban-signer\\0\" || kind || identity); signer= gives one entry\n"
-	      "           per identity of its certificate\n"
-	      "  --json   one JSON object: ok, counts, digest, diagnostics (and entries with --keys)\n"
-	      "  --force  a rule banning a file the system needs is a warning, not an error\n\n"
+	      "      --keys   print every map entry the policy compiles to, sorted by key:\n"
+	      "                 <key hex> <rule in policy syntax>  # <file>:<line>[ from "
+	      "signer=<path>]\n"
+	      "               the key of a sha256 rule is its digest; a signer rule's is\n"
+	      "               SHA-256(\"execban-signer\\0\" || kind || identity); signer= gives\n"
+	      "               one entry per identity of its certificate\n"
+	      "  -j, --json   one JSON object: ok, counts, digest, diagnostics (and entries with\n"
+	      "               --keys)\n"
+	      "      --force  a rule banning a file the system needs is a warning, not an error\n\n"
 	      "exit: 0 valid, 1 invalid, 2 usage, 3 out of memory\n", out);
 }
 
@@ -170,20 +172,17 @@ int cmd_check(int argc, char **argv)
 	struct compiled c;
 	int opt, ret;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': keys = true; break;
 		case 'j': json = true; break;
 		case 'f': force = true; break;
 		case 'h': usage_check(stdout); return EXIT_OK;
-		default: usage_check(stderr); return EXIT_USAGE;
+		default: return usage_hint("check");
 		}
 	}
-	if (optind == argc) {
-		usage_check(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind == argc)
+		return usage_error("check", "no POLICY given");
 	/* JSON carries the diagnostics: nothing else on stdout, nothing on stderr. */
 	if (json) {
 		diag = open_memstream(&text, &text_len);
@@ -433,8 +432,34 @@ static void print_json(const char *path, const char *hex, uint64_t size, const c
 	puts("}");
 }
 
+static void usage_hash(void)
+{
+	puts("usage: execban hash [--json] FILE...\n\nPrint each file's identity as the "
+	     "kernel computes it, as a ready-to-use rule:\n"
+	     "  deny sha256=<hex> size=<bytes> label=<name>\n"
+	     "then, as comments, the identities of its signer when it is signed (an appended "
+	     "PKCS#7 in the kernel's module-signature format, or security.ima):\n"
+	     "  # signer-skid=<hex> or # signer-issuer-serial=<sha256 of issuer>/<serial>\n"
+	     "  # signer-cert-sha256=<hex>   # ima-keyid=<8 hex>\n\n"
+	     "A compressed kernel module (xz, zstd or gzip, told by its content: .ko.xz,\n"
+	     ".ko.zst, .ko.gz) gives two rules: first the module image inside it, what\n"
+	     "modprobe and insmod hand init_module(2), with the identities of the signature\n"
+	     "appended to that image; then the compressed file itself, what finit_module(2)\n"
+	     "reads when the kernel decompresses. Images larger than 512 MiB are refused\n"
+	     "(EXECBAN_IMAGE_MAX sets another bound).\n\n"
+	     "-j, --json: one object per file: path, sha256, size, label, modsig and ima (null\n"
+	     "when the file has no such signature; else its identities, or an error), and\n"
+	     "image (null, or the module image's format, sha256, size and modsig).\n\n"
+	     "exit: 0 ok, 1 a file could not be read or decompressed, 2 usage");
+}
+
 int cmd_hash(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
 	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN];
 	uint8_t digest[EXECBAN_SHA256_LEN];
 	int i, fd, ret, status = EXIT_OK;
@@ -444,61 +469,50 @@ int cmd_hash(int argc, char **argv)
 	struct stat st;
 	uint64_t size;
 
-	if (argc > 1 && !strcmp(argv[1], "--json")) {
-		json = true;
-		argc--;
-		argv++;
+	while ((ret = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (ret) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage_hash();
+			return EXIT_OK;
+		default:
+			return usage_hint("hash");
+		}
 	}
-	if (want_help(argc, argv) || argc < 2) {
-		puts("usage: execban hash [--json] FILE...\n\nPrint each file's identity as the "
-		     "kernel computes it, as a ready-to-use rule:\n"
-		     "  deny sha256=<hex> size=<bytes> label=<name>\n"
-		     "then, as comments, the identities of its signer when it is signed (an appended "
-		     "PKCS#7 in the kernel's module-signature format, or security.ima):\n"
-		     "  # signer-skid=<hex> or # signer-issuer-serial=<sha256 of issuer>/<serial>\n"
-		     "  # signer-cert-sha256=<hex>   # ima-keyid=<8 hex>\n\n"
-		     "A compressed kernel module (xz, zstd or gzip, told by its content: .ko.xz,\n"
-		     ".ko.zst, .ko.gz) gives two rules: first the module image inside it, what\n"
-		     "modprobe and insmod hand init_module(2), with the identities of the signature\n"
-		     "appended to that image; then the compressed file itself, what finit_module(2)\n"
-		     "reads when the kernel decompresses. Images larger than 512 MiB are refused\n"
-		     "(EXECBAN_IMAGE_MAX sets another bound).\n\n"
-		     "--json: one object per file: path, sha256, size, label, modsig and ima (null\n"
-		     "when the file has no such signature; else its identities, or an error), and\n"
-		     "image (null, or the module image's format, sha256, size and modsig).\n\n"
-		     "exit: 0 ok, 1 a file could not be read or decompressed, 2 usage");
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
+	if (optind == argc)
+		return usage_error("hash", "no FILE given");
 	img = malloc(sizeof(*img));
 	if (!img) {
 		err("out of memory");
 		return EXIT_SYSTEM;
 	}
-	for (i = 1; i < argc; i++) {
+	for (i = optind; i < argc; i++) {
 		fd = open(argv[i], O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st)) {
-			err("%s: %s", argv[i], strerror(errno));
+			err_path(argv[i], "%s", strerror(errno));
 			status = EXIT_FAIL;
 			if (fd >= 0)
 				close(fd);
 			continue;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			err("%s: not a regular file", argv[i]);
+			err_path(argv[i], "not a regular file");
 			status = EXIT_FAIL;
 			close(fd);
 			continue;
 		}
 		ret = sha256_fd(fd, digest, &size);
 		if (ret) {
-			err("%s: read: %s", argv[i], strerror(-ret));
+			err_path(argv[i], "read: %s", strerror(-ret));
 			status = EXIT_FAIL;
 			close(fd);
 			continue;
 		}
 		ret = module_image_read(fd, img);
 		if (ret < 0) {
-			err("%s: %s", argv[i], img->why);
+			err_path(argv[i], "%s", img->why);
 			status = EXIT_FAIL;
 			close(fd);
 			continue;

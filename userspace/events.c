@@ -238,18 +238,29 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 		strcpy(sha, "");
 	match_text(e, ident, sizeof(ident));
 
-	if (!json && e->action == EXECBAN_ACT_TAMPER) {
-		fprintf(out, "%s tamper denied pid=%u ppid=%u uid=%u comm=%s exe=%s attempt=\"%s\" "
-			"target=\"%s\" reason=\"%s\"\n", time_s, e->tgid, e->ppid, e->uid, comm,
-			exe[0] ? exe : "?", filename, path, reason);
-		return;
-	}
 	if (!json) {
+		/* text: names escaped, so that one cannot fake a line or a field (util.c: esc) */
+		static char ecomm[ESC_LEN(sizeof(comm))], eexe[ESC_LEN(sizeof(exe))],
+			    epath[ESC_LEN(sizeof(path))], efile[ESC_LEN(sizeof(filename))],
+			    ereason[ESC_LEN(sizeof(reason))], elabel[ESC_LEN(sizeof(label))];
+
+		esc(ecomm, sizeof(ecomm), comm);
+		esc(eexe, sizeof(eexe), exe);
+		esc(epath, sizeof(epath), path);
+		esc(efile, sizeof(efile), filename);
+		esc(ereason, sizeof(ereason), reason);
+		esc(elabel, sizeof(elabel), label);
+		if (e->action == EXECBAN_ACT_TAMPER) {
+			fprintf(out, "%s tamper denied pid=%u ppid=%u uid=%u comm=%s exe=%s "
+				"attempt=\"%s\" target=\"%s\" reason=\"%s\"\n", time_s, e->tgid,
+				e->ppid, e->uid, ecomm, exe[0] ? eexe : "?", efile, epath, ereason);
+			return;
+		}
 		fprintf(out, "%s %s %s pid=%u ppid=%u uid=%u comm=%s exe=%s path=%s sha256=%s rule=%s%s%s%s",
 		       time_s, event_action_name(e->action), event_verdict_name(e->verdict),
-		       e->tgid, e->ppid, e->uid, comm, exe[0] ? exe : "?", path[0] ? path : "?",
+		       e->tgid, e->ppid, e->uid, ecomm, exe[0] ? eexe : "?", path[0] ? epath : "?",
 		       sha[0] ? sha : "-",
-		       label[0] ? label : "-", reason[0] ? " reason=\"" : "", reason,
+		       label[0] ? elabel : "-", reason[0] ? " reason=\"" : "", ereason,
 		       reason[0] ? "\"" : "");
 		if (ident[0] && e->ident_kind != EXECBAN_IDENT_SHA256)
 			fprintf(out, " %s verified=%s", ident,

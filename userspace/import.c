@@ -265,9 +265,11 @@ static void on_guard_hit(void *arg, const struct sysguard_hit *h)
 		fprintf(stderr, "%s:%u: ", x->src, it->line);
 	else
 		fprintf(stderr, "%s: ", x->src);
-	fprintf(stderr, "%s: %s%s has the bytes of %s, %s, which the system needs to boot and "
-		"to be repaired%s\n", x->im->force ? "warning" : "error", it->path,
-		it->image ? " (the module image inside)" : "", h->path, h->why,
+	fprintf(stderr, "%s: ", x->im->force ? "warning" : "error");
+	fput_esc(stderr, it->path);
+	fprintf(stderr, "%s has the bytes of ", it->image ? " (the module image inside)" : "");
+	fput_esc(stderr, h->path);
+	fprintf(stderr, ", %s, which the system needs to boot and to be repaired%s\n", h->why,
 		x->im->force ? ": its rule is printed anyway (--force)" :
 		"; --force to print its rule anyway");
 }
@@ -966,7 +968,7 @@ static void pkg_walk_err(const char *path, int e, void *arg)
 {
 	struct import *im = arg;
 
-	warn("%s: %s", path, strerror(e));
+	warn_path(path, "%s", strerror(e));
 	im->n_unreadable++;
 }
 
@@ -987,7 +989,7 @@ static int pkg_module_image(const struct walk_ent *e, int fd, struct import *im)
 		/* a compressed file nothing would load as a module (corrupt before its ELF
 		 * header) is not one; a module's that cannot be judged is an error */
 		if (img->elf_rel || module_image_name(e->name)) {
-			warn("%s: %s", e->path, img->why);
+			warn_path(e->path, "%s", img->why);
 			im->n_unreadable++;
 		}
 		free(img);
@@ -1294,7 +1296,6 @@ int cmd_import(int argc, char **argv)
 	const char *sums = NULL, *pkg = NULL, *s;
 	int c, ret;
 
-	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -1308,16 +1309,15 @@ int cmd_import(int argc, char **argv)
 				if (!label_char(*s))
 					break;
 			if (*s || strlen(optarg) >= EXECBAN_LABEL_LEN - 1) {
-				err("--label-prefix %s: expected up to 30 of A-Z a-z 0-9 . _ : + -",
-				    optarg);
-				return EXIT_USAGE;
+				return usage_error("import", "--label-prefix %s: expected up to 30 "
+						   "of A-Z a-z 0-9 . _ : + -", optarg);
 			}
 			im.label_prefix = optarg;
 			break;
 		case 'a':
 			if (strcmp(optarg, "deny") && strcmp(optarg, "audit")) {
-				err("--action %s: expected deny or audit", optarg);
-				return EXIT_USAGE;
+				return usage_error("import", "--action %s: expected deny or audit",
+						   optarg);
 			}
 			im.action = optarg;
 			break;
@@ -1328,18 +1328,14 @@ int cmd_import(int argc, char **argv)
 			import_usage(stdout);
 			return EXIT_OK;
 		default:
-			fputs("run 'execban import --help' for usage\n", stderr);
-			return EXIT_USAGE;
+			return usage_hint("import");
 		}
 	}
-	if (optind < argc || !sums == !pkg) {
-		if (optind < argc)
-			err("unexpected argument '%s'", argv[optind]);
-		else
-			err("give exactly one of --sha256sum FILE and --package FILE "
-			    "(execban import --help)");
-		return EXIT_USAGE;
-	}
+	if (optind < argc)
+		return usage_error("import", "unexpected argument '%s'", argv[optind]);
+	if (!sums == !pkg)
+		return usage_error("import", "give exactly one of --sha256sum FILE and "
+				   "--package FILE");
 	ret = sums ? import_sums(&im, sums) : import_package(&im, pkg);
 	free_items(&im);
 	return ret;

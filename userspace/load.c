@@ -898,7 +898,7 @@ static void usage_load(void)
 	     "  --max-rules N        capacity of the rule maps, fixed at the first load\n"
 	     "                       (default 1048576)\n"
 	     "  --ringbuf-size BYTES event ring buffer size, fixed at the first load (default 4 MiB)\n"
-	     "  --json               the result as one JSON object (warnings stay on stderr)\n"
+	     "  -j, --json           the result as one JSON object (warnings stay on stderr)\n"
 	     "  --signature SIG      lock mode: the policy's detached PKCS#7 signature (execban\n"
 	     "                       sign); the kernel checks it against the lock key\n"
 	     "  --force              load even if a rule bans a file the system needs to boot and\n"
@@ -929,22 +929,22 @@ int cmd_load(int argc, char **argv)
 	uint64_t gen = 0;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
 			errno = 0;
 			o.max_rules = strtoul(optarg, &end, 10);
 			if (errno || *end || !o.max_rules || o.max_rules > (1U << 26)) {
-				err("--max-rules: expected 1 to %u", 1U << 26);
-				return EXIT_USAGE;
+				return usage_error("load", "--max-rules %s: expected 1 to %u",
+						   optarg, 1U << 26);
 			}
 			break;
 		case 'r':
 			errno = 0;
 			o.ringbuf = (uint32_t)strtoul(optarg, &end, 0);
 			if (errno || *end || o.ringbuf < 4096 || (o.ringbuf & (o.ringbuf - 1))) {
-				err("--ringbuf-size: expected a power of two >= 4096");
-				return EXIT_USAGE;
+				return usage_error("load", "--ringbuf-size %s: expected a power of "
+						   "two >= 4096", optarg);
 			}
 			break;
 		case 'j':
@@ -960,14 +960,11 @@ int cmd_load(int argc, char **argv)
 			usage_load();
 			return EXIT_OK;
 		default:
-			usage_load();
-			return EXIT_USAGE;
+			return usage_hint("load");
 		}
 	}
-	if (optind == argc) {
-		usage_load();
-		return EXIT_USAGE;
-	}
+	if (optind == argc)
+		return usage_error("load", "no POLICY given");
 
 	for (opt = 0; opt < PM_COUNT; opt++)
 		fd[opt] = -1;
@@ -1073,17 +1070,23 @@ out:
 
 int cmd_unload(int argc, char **argv)
 {
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
 	struct execban_lock lk;
 	char path[256];
 	int lock_fd, link_fd, failed = 0;
 	struct dirent *de;
 	DIR *d;
 
-	if (want_help(argc, argv) || argc > 1) {
+	while ((lock_fd = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (lock_fd != 'h')
+			return usage_hint("unload");
 		puts("usage: execban unload\n\nDetach every execban program and remove its pinned "
-		     "maps: every ban is lifted.\n\nexit: 0 unloaded (or nothing loaded), 3 error");
-		return argc > 1 && !want_help(argc, argv) ? EXIT_USAGE : EXIT_OK;
+		     "maps: every ban is lifted.\n\nexit: 0 unloaded (or nothing loaded), 2 usage, "
+		     "3 error");
+		return EXIT_OK;
 	}
+	if (optind < argc)
+		return usage_error("unload", "unexpected argument '%s'", argv[optind]);
 	if (!path_exists(EXECBAN_PIN_DIR)) {
 		printf("execban: not loaded\n");
 		return EXIT_OK;

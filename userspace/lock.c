@@ -292,15 +292,17 @@ int cmd_compile(int argc, char **argv)
 			out = optarg;
 			continue;
 		}
+		if (opt != 'h')
+			return usage_hint("compile");
 		printf("usage: execban compile -o MANIFEST POLICY...\n\n"
 		       "Write the policy's manifest: what a lock-mode policy signature covers\n"
 		       "(openssl cms -sign -binary -noattr -outform DER -in MANIFEST ...).\n");
-		return opt == 'h' ? EXIT_OK : EXIT_USAGE;
+		return EXIT_OK;
 	}
-	if (!out || optind == argc) {
-		err("usage: execban compile -o MANIFEST POLICY...");
-		return EXIT_USAGE;
-	}
+	if (!out)
+		return usage_error("compile", "no -o MANIFEST given");
+	if (optind == argc)
+		return usage_error("compile", "no POLICY given");
 	ret = compile_body(argv + optind, argc - optind, &c, &b);
 	if (!ret) {
 		ret = write_out(out, &b.m, sizeof(b.m));
@@ -338,17 +340,20 @@ int cmd_sign(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'c': cert = optarg; break;
 		case 'o': out = optarg; break;
-		default:
+		case 'h':
 			printf("usage: execban sign --key KEY.pem --cert CERT.pem -o SIG POLICY...\n\n"
 			       "Sign the policy for lock mode: a detached PKCS#7 (DER) over its "
 			       "manifest.\n");
-			return opt == 'h' ? EXIT_OK : EXIT_USAGE;
+			return EXIT_OK;
+		default:
+			return usage_hint("sign");
 		}
 	}
-	if (!key || !cert || !out || optind == argc) {
-		err("usage: execban sign --key KEY.pem --cert CERT.pem -o SIG POLICY...");
-		return EXIT_USAGE;
-	}
+	if (!key || !cert || !out)
+		return usage_error("sign", "no %s given", !key ? "--key KEY.pem" :
+				   !cert ? "--cert CERT.pem" : "-o SIG");
+	if (optind == argc)
+		return usage_error("sign", "no POLICY given");
 	f = fopen(key, "r");
 	if (!f || !(pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL))) {
 		err("%s: %s", key, f ? "not a PEM private key" : strerror(errno));
@@ -446,16 +451,18 @@ int cmd_lock(int argc, char **argv)
 			keypath = optarg;
 			continue;
 		}
+		if (opt != 'h')
+			return usage_hint("lock");
 		printf("usage: execban lock --policy-key CERT.pem\n\n"
 		       "Lock enforcement until reboot: from now on only policies signed by the\n"
 		       "key of CERT.pem load, and not even root can detach, unpin or rewrite\n"
 		       "execban's programs and maps. See execban(8), LOCK MODE.\n");
-		return opt == 'h' ? EXIT_OK : EXIT_USAGE;
+		return EXIT_OK;
 	}
-	if (!keypath || optind != argc) {
-		err("usage: execban lock --policy-key CERT.pem");
-		return EXIT_USAGE;
-	}
+	if (!keypath)
+		return usage_error("lock", "no --policy-key CERT.pem given");
+	if (optind != argc)
+		return usage_error("lock", "unexpected argument '%s'", argv[optind]);
 	ret = lock_read(&lk);
 	if (ret || count_attached() != n_programs) {
 		err("execban is not enforcing (run 'execban load' first): nothing to lock");

@@ -3,6 +3,7 @@
  * main.c - the execban command: dispatch to one verb per file.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -28,33 +29,54 @@ static const struct verb {
 	{ "compile", cmd_compile, "write a policy's manifest (what a signature covers)" },
 };
 
-static void usage(FILE *out)
+#ifndef EXECBAN_VERSION
+#error "EXECBAN_VERSION is set by the Makefile (VERSION), the one place the version is defined"
+#endif
+
+static void usage(void)
 {
 	size_t i;
 
-	fputs("usage: execban VERB [ARGS]   (execban VERB --help for details)\n\n", out);
+	puts("usage: execban VERB [ARGS]   (execban VERB --help for details)\n"
+	     "       execban --version\n");
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(out, "  %-8s %s\n", verbs[i].name, verbs[i].help);
-	fputs("\nexit codes: 0 ok, 1 failure (bad policy, check failed), 2 usage, "
-	      "3 system refused\n", out);
+		printf("  %-8s %s\n", verbs[i].name, verbs[i].help);
+	puts("\nexit codes: 0 ok, 1 failure (bad policy, check failed), 2 usage, "
+	     "3 system refused");
 }
 
+/*
+ * Only --help and --version come before a verb, told apart here by hand: a getopt_long
+ * call would leave glibc's parser state (its "+" ordering) to the verb's own parser.
+ */
 int main(int argc, char **argv)
 {
+	const char *a = argc > 1 ? argv[1] : NULL;
+	char *name;
 	size_t i;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
+	if (!a)
+		return usage_error(NULL, "no verb given");
+	if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help")) {
+		usage();
 		return EXIT_OK;
 	}
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(argv[1], verbs[i].name))
-			return verbs[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "execban: unknown verb '%s'\n\n", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+		puts("execban " EXECBAN_VERSION);
+		return EXIT_OK;
+	}
+	if (a[0] == '-')
+		return usage_error(NULL, "unrecognized option '%s'", a);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(a, verbs[i].name))
+			continue;
+		/* getopt_long names the program by argv[0] in its messages: "execban VERB: ..." */
+		if (asprintf(&name, "execban %s", verbs[i].name) < 0) {
+			err("out of memory");
+			return EXIT_SYSTEM;
+		}
+		argv[1] = name;
+		return verbs[i].fn(argc - 1, argv + 1);
+	}
+	return usage_error(NULL, "unknown verb '%s'", a);
 }

@@ -221,7 +221,7 @@ static void unreadable(struct scan *s, const char *path, int e)
 	atomic_fetch_add(&s->n_unreadable, 1);
 	pthread_mutex_lock(&s->olock);
 	clear_progress(s);
-	warn("%s: %s", path, strerror(e));
+	warn_path(path, "%s", strerror(e));
 	pthread_mutex_unlock(&s->olock);
 }
 
@@ -287,6 +287,7 @@ static char *finding_fields(const struct finding *f)
 static void report(struct scan *s, const struct finding *f, int fd)
 {
 	char newpath[PATH_MAX + NAME_MAX + 2] = "", why[2 * PATH_MAX] = "";
+	char ewhy[ESC_LEN(sizeof(why))];
 	char *fields = finding_fields(f);
 	bool moving = s->q && f->deny;
 	int ret = 0;
@@ -314,7 +315,7 @@ static void report(struct scan *s, const struct finding *f, int fd)
 	pthread_mutex_lock(&s->olock);
 	clear_progress(s);
 	if (moving && ret)
-		err("%s: not quarantined: %s", f->path, why);
+		err_path(f->path, "not quarantined: %s", esc(ewhy, sizeof(ewhy), why));
 	if (s->json) {
 		fputs("{\"path\":", stdout);
 		json_str(f->path);
@@ -329,17 +330,27 @@ static void report(struct scan *s, const struct finding *f, int fd)
 		}
 		puts("}");
 	} else {
-		if (f->ban)
-			printf("BANNED %s %s rule=%s", f->path, f->match,
-			       f->ban->rule.label[0] ? f->ban->rule.label : "-");
-		else
-			printf("BANNED %s signature=unreadable rule=- why=\"%s\"", f->path,
-			       f->sig_why);
+		/* names escaped: a name with a newline must not fake a line */
+		fputs("BANNED ", stdout);
+		fput_esc(stdout, f->path);
+		if (f->ban) {
+			printf(" %s rule=", f->match);
+			fput_esc(stdout, f->ban->rule.label[0] ? f->ban->rule.label : "-");
+		} else {
+			fputs(" signature=unreadable rule=- why=\"", stdout);
+			fput_esc(stdout, f->sig_why);
+			putchar('"');
+		}
 		if (f->img)
 			printf(" image=%s", zformat_name(f->img->format));
 		putchar('\n');
-		if (moving && !ret)
-			printf("QUARANTINED %s -> %s\n", f->path, newpath);
+		if (moving && !ret) {
+			fputs("QUARANTINED ", stdout);
+			fput_esc(stdout, f->path);
+			fputs(" -> ", stdout);
+			fput_esc(stdout, newpath);
+			putchar('\n');
+		}
 	}
 	fflush(stdout);
 	pthread_mutex_unlock(&s->olock);
@@ -461,7 +472,7 @@ static void scan_file(struct scan *s, const char *path)
 		atomic_fetch_add(&s->n_unreadable, 1);
 		pthread_mutex_lock(&s->olock);
 		clear_progress(s);
-		warn("%s: %s", path, img ? img->why : strerror(ENOMEM));
+		warn_path(path, "%s", img ? img->why : strerror(ENOMEM));
 		pthread_mutex_unlock(&s->olock);
 	} else if (ret) {
 		fi = f;
@@ -572,7 +583,7 @@ static void scan_usage(FILE *f)
 	      "by SHA-256 (only files of a banned size are hashed when every hash rule has a size)\n"
 	      "and, for signer rules, by who signed them (appended PKCS#7, security.ima).\n\n"
 	      "  --policy P        policy file (repeatable); default: the policy the kernel enforces\n"
-	      "  --json            one object per banned file: path, sha256, size, identity and\n"
+	      "  -j, --json        one object per banned file: path, sha256, size, identity and\n"
 	      "                    match (the identity matched, in policy syntax), rule (its label),\n"
 	      "                    action (deny, or audit for audit rules and mode audit policies),\n"
 	      "                    uid, gid, mode (octal string), signature_error (null, or why the\n"
@@ -614,11 +625,10 @@ int cmd_scan(int argc, char **argv)
 	struct rlimit rl;
 	struct stat st;
 
-	optind = 1;
 	policies = calloc((size_t)argc, sizeof(*policies));
 	if (!policies)
 		return EXIT_SYSTEM;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policies[n_policies++] = optarg;
@@ -639,9 +649,9 @@ int cmd_scan(int argc, char **argv)
 			errno = 0;
 			jobs = strtol(optarg, &end, 10);
 			if (errno || *end || jobs < 1 || jobs > MAX_JOBS) {
-				err("--jobs %s: expected 1 to %d", optarg, MAX_JOBS);
 				free(policies);
-				return EXIT_USAGE;
+				return usage_error("scan", "--jobs %s: expected 1 to %d", optarg,
+						   MAX_JOBS);
 			}
 			break;
 		case 'h':
@@ -649,20 +659,17 @@ int cmd_scan(int argc, char **argv)
 			free(policies);
 			return EXIT_OK;
 		default:
-			scan_usage(stderr);
 			free(policies);
-			return EXIT_USAGE;
+			return usage_hint("scan");
 		}
 	}
 	if (optind == argc) {
-		err("no PATH to scan");
-		scan_usage(stderr);
 		free(policies);
-		return EXIT_USAGE;
+		return usage_error("scan", "no PATH given");
 	}
 	for (i = optind; i < argc; i++) {
 		if (stat(argv[i], &st)) {
-			err("%s: %s", argv[i], strerror(errno));
+			err_path(argv[i], "%s", strerror(errno));
 			free(policies);
 			return EXIT_USAGE;
 		}

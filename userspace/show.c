@@ -4,6 +4,7 @@
  * execban diff (what loading a policy would change).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,19 +102,36 @@ static int read_kernel(struct kpolicy *k)
 
 int cmd_show(int argc, char **argv)
 {
-	bool json = argc == 2 && !strcmp(argv[1], "--json");
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
 	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+	bool json = false;
 	struct kpolicy k;
 	size_t i;
+	int opt;
 
-	if (want_help(argc, argv) || argc > 2 || (argc == 2 && !json)) {
-		puts("usage: execban show [--json]\n\nPrint the policy the kernel enforces, read back "
-		     "from its maps, in policy syntax\n(loadable again) or as JSON: its rules, and "
-		     "the interpreter and quarantine\npaths it marked, each checked against "
-		     "its mark.\n\n"
-		     "exit: 0 ok, 2 usage, 3 not loaded");
-		return want_help(argc, argv) ? EXIT_OK : EXIT_USAGE;
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			puts("usage: execban show [--json]\n\nPrint the policy the kernel enforces, "
+			     "read back from its maps, in policy syntax\n(loadable again) or as JSON: "
+			     "its rules, and the interpreter and quarantine\npaths it marked, each "
+			     "checked against its mark.\n\n"
+			     "  -j, --json   one JSON object\n\n"
+			     "exit: 0 ok, 2 usage, 3 not loaded");
+			return EXIT_OK;
+		default:
+			return usage_hint("show");
+		}
 	}
+	if (optind < argc)
+		return usage_error("show", "unexpected argument '%s'", argv[optind]);
 	if (read_kernel(&k))
 		return EXIT_SYSTEM;
 	k.info.name[EXECBAN_NAME_LEN - 1] = 0;
@@ -232,23 +250,36 @@ int cmd_diff(int argc, char **argv)
 	struct compiled c;
 	struct kpolicy k;
 	size_t i = 0, j = 0, *order, added = 0, removed = 0, changed = 0, n = 0;
-	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	bool json = false;
 	int ret;
 
-	if (json) {
-		argv++;
-		argc--;
+	while ((ret = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (ret) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			puts("usage: execban diff [--json] POLICY...\n\nShow what loading POLICY "
+			     "would change against the policy the kernel enforces:\n"
+			     "  + rule   added\n  - rule   removed\n"
+			     "  ~ rule   changed (the new form is shown)\n\n"
+			     "  -j, --json   one object: name/version/mode changes, \"changes\" (op\n"
+			     "               added, removed or changed; key; rule in policy syntax)\n"
+			     "               and the counts\n\n"
+			     "exit: 0 no change, 1 changes, 2 usage, 3 error");
+			return EXIT_OK;
+		default:
+			return usage_hint("diff");
+		}
 	}
-	if (want_help(argc, argv) || argc < 2) {
-		puts("usage: execban diff [--json] POLICY...\n\nShow what loading POLICY would change "
-		     "against the policy the kernel enforces:\n  + rule   added\n  - rule   removed\n"
-		     "  ~ rule   changed (the new form is shown)\n\n"
-		     "  --json   one object: name/version/mode changes, \"changes\" (op added,\n"
-		     "           removed or changed; key; rule in policy syntax) and the counts\n\n"
-		     "exit: 0 no change, 1 changes, 2 usage, 3 error");
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
-	if (compile(&c, argv + 1, argc - 1, EXECBAN_DEFAULT_MAX_RULES << 6)) {
+	if (optind == argc)
+		return usage_error("diff", "no POLICY given");
+	if (compile(&c, argv + optind, argc - optind, EXECBAN_DEFAULT_MAX_RULES << 6)) {
 		compiled_free(&c);
 		return EXIT_SYSTEM;
 	}

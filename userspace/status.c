@@ -6,6 +6,7 @@
  * attached, the bpf LSM is active, the policy enforces (not audit mode) and no event was lost.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,16 +101,23 @@ static void usage_status(void)
 	     "Show whether the ban is enforced: attached hooks, kernel and LSMs, the loaded\n"
 	     "policy (name, version, digest, rule counts), counters, and hits per rule.\n"
 	     "\n"
-	     "  --json   one JSON object\n"
-	     "  --check  print every reason enforcement is not complete; exit 1 if any\n"
+	     "  -j, --json   one JSON object\n"
+	     "      --check  print every reason enforcement is not complete; exit 1 if any\n"
 	     "\n"
 	     "exit: 0 enforcing (with --check: and nothing wrong), 1 not enforcing or a problem,\n"
-	     "      2 usage");
+	     "      2 usage, 3 permission denied (the state is root's to read)");
 }
 
 int cmd_status(int argc, char **argv)
 {
-	char lsms[512], hex[65], keyhex[65], when[48];
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char lsms[512], hex[65], keyhex[65], when[48], ename[ESC_LEN(EXECBAN_NAME_LEN)];
+	char elabel[ESC_LEN(EXECBAN_LABEL_LEN)];
 	struct execban_policy_info info;
 	struct execban_lock lk = {};
 	struct execban_state st;
@@ -124,19 +132,23 @@ int cmd_status(int argc, char **argv)
 	struct utsname u;
 	struct stat sb;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
 			json = true;
-		} else if (!strcmp(argv[i], "--check")) {
+			break;
+		case 'c':
 			check = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			break;
+		case 'h':
 			usage_status();
 			return EXIT_OK;
-		} else {
-			usage_status();
-			return EXIT_USAGE;
+		default:
+			return usage_hint("status");
 		}
 	}
+	if (optind < argc)
+		return usage_error("status", "unexpected argument '%s'", argv[optind]);
 	uname(&u);
 	read_lsms(lsms, sizeof(lsms));
 	bpf_lsm = lsm_active(lsms, "bpf");
@@ -144,6 +156,19 @@ int cmd_status(int argc, char **argv)
 	attached = count_attached();
 	for (i = 0; i < PM_COUNT; i++)
 		fd[i] = open_pinned_map_ro(i);
+	/*
+	 * Not root: bpffs (mode 0700 as systemd mounts it, and execban's folder in it, 0700)
+	 * refuses the lookup with EACCES, or the bpf syscall itself refuses with EPERM. That is
+	 * not "not loaded": say what it is.
+	 */
+	if (fd[PM_STATE] == -EACCES || fd[PM_STATE] == -EPERM) {
+		err("cannot read the enforcement state in %s: permission denied: run "
+		    "'execban status' as root", EXECBAN_PIN_DIR);
+		for (i = 0; i < PM_COUNT; i++)
+			if (fd[i] >= 0)
+				close(fd[i]);
+		return EXIT_SYSTEM;
+	}
 	memset(&info, 0, sizeof(info));
 	memset(&st, 0, sizeof(st));
 	loaded = fd[PM_STATE] >= 0 && fd[PM_POLICY_INFO] >= 0 &&
@@ -257,7 +282,8 @@ int cmd_status(int argc, char **argv)
 			printf("  lock         not locked\n");
 		if (loaded) {
 			printf("  policy       %s%s%s version %llu, generation %llu\n",
-			       info.name[0] ? "\"" : "", info.name[0] ? info.name : "(unnamed)",
+			       info.name[0] ? "\"" : "",
+			       info.name[0] ? esc(ename, sizeof(ename), info.name) : "(unnamed)",
 			       info.name[0] ? "\"" : "", (unsigned long long)info.version,
 			       (unsigned long long)st.gen);
 			printf("  digest       %s\n", hex);
@@ -281,7 +307,8 @@ int cmd_status(int argc, char **argv)
 						  sizeof(when));
 				printf("    %8llu  %-20s %.16s…  last %s\n",
 				       (unsigned long long)hits[h].h.hits,
-				       hits[h].label[0] ? hits[h].label : "(not in policy)", hex, when);
+				       hits[h].label[0] ? esc(elabel, sizeof(elabel), hits[h].label) :
+				       "(not in policy)", hex, when);
 			}
 		}
 		if (check)

@@ -17,8 +17,11 @@ t() {
 	if "$@"; then echo "ok - dkms: $name"; pass=$((pass + 1)); else echo "not ok - dkms: $name"; fail=$((fail + 1)); fi
 }
 rel=$(scripts/kernels.sh version 6.1)
-make -s install DESTDIR="$tmp/root" VERSION=9.9 >"$tmp/install.log" 2>&1
+# Its own OUT: the shared build/ keeps the version it was built with.
+make -s install DESTDIR="$tmp/root" VERSION=9.9 OUT="$tmp/build" >"$tmp/install.log" 2>&1
 src=$tmp/root/usr/src/execban-9.9
+t "the installed execban says the VERSION it was built with" \
+	[ "$("$tmp/root/usr/sbin/execban" --version)" = "execban 9.9" ]
 t "make install lays out the sources and dkms.conf" \
 	[ -f "$src/dkms.conf" ] && [ -f "$src/kmod/kfuncs.c" ] && [ -x "$src/scripts/kmod-build.sh" ]
 t "dkms.conf names the version" grep -q '^PACKAGE_VERSION="9.9"' "$src/dkms.conf"
