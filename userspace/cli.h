@@ -50,6 +50,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* lock.c */
 struct compiled;
@@ -66,12 +67,21 @@ void fprint_rule(FILE *out, const struct sha256_key *k, const struct execban_rul
 /* util.c */
 __attribute__((format(printf, 1, 2))) void err(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
+/* err() and warn() about a file: "execban: error: <path>: <message>", the path escaped */
+__attribute__((format(printf, 2, 3))) void err_path(const char *path, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void warn_path(const char *path, const char *fmt, ...);
 void hex_encode(const uint8_t *b, size_t n, char *out);
 int sha256_fd(int fd, uint8_t out[EXECBAN_SHA256_LEN], uint64_t *size);
 int pin_path(char *buf, size_t len, const char *name);
 int open_pinned_map(enum pinned_map m);		/* for writing (the lock map: reading) */
 int open_pinned_map_ro(enum pinned_map m);
 bool want_help(int argc, char **argv);
+/* Strings others choose (file names, comm, labels) in text output: one line, every control
+ * character escaped C-style (util.c says which). esc() writes into buf (ESC_LEN(n) bytes hold
+ * any n-byte string; a longer one is cut, ending "...") and returns it. */
+#define ESC_LEN(n) (4 * (size_t)(n) + 1)
+char *esc(char *buf, size_t len, const char *s);
+void fput_esc(FILE *out, const char *s);
 void json_str(const char *s);
 void json_fstr(FILE *out, const char *s);
 
