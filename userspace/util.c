@@ -89,6 +89,34 @@ void warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* "execban: error: <path, escaped>: <message>": a file name in a message cannot fake a line. */
+static void vmsg_path(const char *kind, const char *path, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "execban: %s: ", kind);
+	fput_esc(stderr, path);
+	fputs(": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void err_path(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg_path("error", path, fmt, ap);
+	va_end(ap);
+}
+
+void warn_path(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg_path("warning", path, fmt, ap);
+	va_end(ap);
+}
+
 void hex_encode(const uint8_t *b, size_t n, char *out)
 {
 	policy_hex(b, n, out);
@@ -170,6 +198,118 @@ bool want_help(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return true;
 	return false;
+}
+
+/*
+ * The escape of the character at p (n bytes left) for one line of text, into out (at least
+ * 7 bytes, NUL-terminated); *used: how many bytes of p it stands for.
+ *
+ * Escaped: the backslash itself (so that no escape is ambiguous), the double quote (so that
+ * a name cannot end a quoted field: why="..."), every C0 control and DEL
+ * (\n \t \r or \xNN), every byte that is not part of valid UTF-8 (\xNN, so that bytes are
+ * not lost), the C1 controls U+0080..U+009F (a terminal may take U+009B for an escape
+ * sequence: \xc2\xNN) and the Unicode controls that break or reorder a line on screen
+ * (U+2028, U+2029, U+202A..U+202E, U+2066..U+2069: \uNNNN). Everything else is copied.
+ */
+static void esc_char(const unsigned char *p, size_t n, char out[7], size_t *used)
+{
+	unsigned char c = p[0];
+	size_t len, i;
+	uint32_t cp;
+
+	*used = 1;
+	switch (c) {
+	case '\\': strcpy(out, "\\\\"); return;
+	case '"': strcpy(out, "\\\""); return;
+	case '\n': strcpy(out, "\\n"); return;
+	case '\t': strcpy(out, "\\t"); return;
+	case '\r': strcpy(out, "\\r"); return;
+	}
+	if (c < 0x20 || c == 0x7f)
+		goto hex;
+	if (c < 0x80) {
+		out[0] = (char)c;
+		out[1] = 0;
+		return;
+	}
+	/* UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF */
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		goto hex;
+	}
+	if (n < len)
+		goto hex;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			goto hex;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		goto hex;
+	if (cp < 0xa0)
+		goto hex;	/* C1 control: each byte as \xNN */
+	if (cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069)) {
+		snprintf(out, 7, "\\u%04x", (unsigned int)cp);
+		*used = len;
+		return;
+	}
+	memcpy(out, p, len);
+	out[len] = 0;
+	*used = len;
+	return;
+hex:
+	snprintf(out, 7, "\\x%02x", c);
+}
+
+void fput_esc(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), used;
+	char e[7];
+
+	while (n) {
+		esc_char(p, n, e, &used);
+		fputs(e, out);
+		p += used;
+		n -= used;
+	}
+}
+
+char *esc(char *buf, size_t len, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), used, o = 0, l;
+	char e[7];
+
+	if (!len)
+		return buf;
+	while (n) {
+		esc_char(p, n, e, &used);
+		l = strlen(e);
+		if (o + l + (n > used ? 3 : 0) >= len) {
+			/* no room for it, or for the "..." a later cut needs: cut before it */
+			l = len - 1 - o < 3 ? len - 1 - o : 3;
+			memcpy(buf + o, "...", l);
+			o += l;
+			break;
+		}
+		memcpy(buf + o, e, l);
+		o += l;
+		p += used;
+		n -= used;
+	}
+	buf[o] = 0;
+	return buf;
 }
 
 /* Print s as a JSON string (with quotes), escaping what JSON requires. */
