@@ -187,6 +187,8 @@ install: cli man
 		$(DESTDIR)/lib/systemd/system/execban-events.service
 	install -D -m 0644 dist/execban.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/execban
+	@# The JSON event log's rotation (execban daemon --log). Recommends: logrotate.
+	install -D -m 0644 dist/execban.logrotate $(DESTDIR)/etc/logrotate.d/execban
 	install -D -m 0644 docs/execban.8.md $(DESTDIR)$(PREFIX)/share/doc/execban/execban.8.md
 	install -D -m 0644 docs/execban.policy.5.md \
 		$(DESTDIR)$(PREFIX)/share/doc/execban/execban.policy.5.md
