@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lock.c - lock mode: execban lock, execban sign, execban compile, and signed loads.
+ * lock.c - lock mode: execban lock, execban sign, execban compile, execban verify, and signed
+ * loads.
  *
  * Once locked (until reboot), userspace cannot write execban's maps at all: a policy update is
  * a request to the kernel (struct execban_ctl through the lock_ctl map), which checks the
