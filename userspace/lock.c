@@ -758,17 +758,22 @@ int cmd_verify(int argc, char **argv)
 		switch (opt) {
 		case 's': sig_path = optarg; break;
 		case 'c': cert = optarg; break;
-		default:
+		case 'h':
 			printf("usage: execban verify --signature SIG --cert CERT.pem POLICY...\n\n"
 			       "Check, without a kernel, that SIG (execban sign's detached PKCS#7) is\n"
-			       "by the key of CERT.pem (PEM or DER, as lock --policy-key takes it) and\n"
-			       "over these policy files' manifest: what a locked kernel checks before\n"
-			       "loading them. Exit 0 valid, 1 not (and why).\n");
-			return opt == 'h' ? EXIT_OK : EXIT_USAGE;
+			       "by the key of CERT.pem (PEM or DER) and over these policy files'\n"
+			       "manifest: what a locked kernel checks before loading them.\n"
+			       "Exit 0 valid, 1 not (and why).\n");
+			return EXIT_OK;
+		default:
+			/* the form of util.c's usage_hint (CLI conventions) */
+			fputs("Try 'execban verify --help'.\n", stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (!sig_path || !cert || optind == argc) {
-		err("usage: execban verify --signature SIG --cert CERT.pem POLICY...");
+		fprintf(stderr, "execban verify: no %s given\nTry 'execban verify --help'.\n",
+			!sig_path ? "--signature SIG" : !cert ? "--cert CERT.pem" : "POLICY");
 		return EXIT_USAGE;
 	}
 	if (cert_der(cert, &der, &der_len))

@@ -583,8 +583,8 @@ static void quarantine_usage(void)
 	printf("usage: execban quarantine list [--dir DIR] [--all] [--json]\n"
 	       "       execban quarantine restore [--dir DIR] [--policy P]... [--force] ID|PATH\n"
 	       "\n"
-	       "What execban scan --quarantine DIR moved away (DIR/%s), and putting one\n"
-	       "file back where it was, with its owner, mode and mtime.\n"
+	       "What execban scan moved into the quarantine folder DIR (DIR/%s), and\n"
+	       "putting one file back where it was, with its owner, mode and mtime.\n"
 	       "\n"
 	       "  --dir DIR     the quarantine folder (default %s)\n"
 	       "  --all         list restored files too\n"
@@ -625,7 +625,8 @@ int cmd_quarantine(int argc, char **argv)
 			return EXIT_OK;
 		default:
 			free(policy);
-			err("usage: execban quarantine list|restore ... (execban quarantine --help)");
+			/* the form of util.c's usage_hint (CLI conventions) */
+			fputs("Try 'execban quarantine --help'.\n", stderr);
 			return EXIT_USAGE;
 		}
 	}
@@ -635,8 +636,11 @@ int cmd_quarantine(int argc, char **argv)
 	} else if (sub && !strcmp(sub, "restore") && optind + 2 == argc && !json && !all) {
 		ret = cmd_restore(dir, argv[optind + 1], policy, n_policy, force);
 	} else {
-		err("usage: execban quarantine list [--dir DIR] [--all] [--json] | restore [--dir "
-		    "DIR] [--policy P]... [--force] ID|PATH");
+		fprintf(stderr, "execban quarantine: %s\nTry 'execban quarantine --help'.\n",
+			!sub ? "no subcommand given (list or restore)" :
+			strcmp(sub, "list") && strcmp(sub, "restore") ? "unknown subcommand" :
+			!strcmp(sub, "list") ? "list takes --dir, --all and --json only" :
+			"restore takes one ID or PATH, and --dir, --policy, --force");
 		ret = EXIT_USAGE;
 	}
 	free(policy);
