@@ -336,6 +336,10 @@ static int restore_copy(int fd, const struct stat *st, const char *path, mode_t 
 	ssize_t n, w;
 	int out, ret = 0;
 
+	if (!slash) {
+		snprintf(why, why_len, "the recorded path is not absolute");
+		return -EINVAL;
+	}
 	snprintf(tmp, sizeof(tmp), "%.*s/.execban-restore.XXXXXX", (int)(slash - path), path);
 	out = mkostemp(tmp, O_CLOEXEC);
 	if (out < 0) {
@@ -534,7 +538,8 @@ static int cmd_restore(const char *dir, const char *what, char **policy, int n_p
 				  strerror(errno));
 	} else if (ret) {
 		snprintf(why, sizeof(why), "%s", ret == -EEXIST ? "it exists now (never "
-			 "overwritten)" : strerror(-ret));
+			 "overwritten)" : ret == -ENOENT ? "its folder does not exist any more "
+			 "(create it first)" : strerror(-ret));
 	} else {
 		/* Owner first: chown clears setuid and setgid bits, chmod sets them again. */
 		if (e->uid >= 0 && fchown(fd, (uid_t)e->uid, (gid_t)e->gid)) {
@@ -554,7 +559,7 @@ static int cmd_restore(const char *dir, const char *what, char **policy, int n_p
 	}
 	if (ret) {
 		err_path(e->path, "not restored: %s", why);
-		ret = ret == -EEXIST ? EXIT_FAIL : EXIT_SYSTEM;
+		ret = ret == -EEXIST || ret == -ENOENT ? EXIT_FAIL : EXIT_SYSTEM;
 		goto out;
 	}
 	ret = record_restore(&l, e, method, force && rule[0]);

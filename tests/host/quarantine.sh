@@ -120,6 +120,15 @@ t "restore of a file changed in quarantine (by its quarantined path): exit 1, sa
 "$EB" quarantine restore --dir "$Q" /no/such/file >/dev/null 2>"$tmp/err"
 t "restore of a path not in quarantine: exit 1, said" \
 	bash -c "[ $? = 1 ] && grep -q 'not in quarantine' '$tmp/err'"
+mkdir "$T/gone"
+printf '#!/bin/sh\necho banned one\n' >"$T/gone/f"
+"$EB" scan --policy "$tmp/ban.policy" --quarantine "$Q" "$T/gone" >/dev/null 2>&1
+rmdir "$T/gone"
+"$EB" quarantine restore --dir "$Q" --policy "$tmp/no-two.policy" --force "$T/gone/f" >/dev/null 2>"$tmp/err"
+rc=$?
+"$EB" quarantine list --dir "$Q" >"$tmp/list4"
+t "restore into a folder that no longer exists: exit 1, said, still quarantined" \
+	bash -c "[ $rc = 1 ] && grep -q 'its folder does not exist any more' '$tmp/err' && grep -q '$T/gone/f\$' '$tmp/list4'"
 chmod 755 "$Q"
 "$EB" quarantine list --dir "$Q" >/dev/null 2>"$tmp/err"
 t "a quarantine folder others can enter is not trusted: exit 1" \
