@@ -27,7 +27,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuserspace -I$(OUT)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
               -Iinclude -I$(OUT)
-LDLIBS     := -lbpf -lelf -lz -llzma -lzstd -lcrypto -lsystemd
+LDLIBS     := -lbpf -lelf -lz -llzma -lzstd -lcrypto -lsystemd -ljson-c
 
 ifeq ($(V),1)
 Q =
@@ -208,6 +208,8 @@ install: cli man
 		$(DESTDIR)/lib/systemd/system/execban-events.service
 	install -D -m 0644 dist/execban.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/execban
+	@# The JSON event log's rotation (execban daemon --log). Recommends: logrotate.
+	install -D -m 0644 dist/execban.logrotate $(DESTDIR)/etc/logrotate.d/execban
 	install -D -m 0644 docs/execban.8.md $(DESTDIR)$(PREFIX)/share/doc/execban/execban.8.md
 	install -D -m 0644 docs/execban.policy.5.md \
 		$(DESTDIR)$(PREFIX)/share/doc/execban/execban.policy.5.md

@@ -2,7 +2,8 @@
 /*
  * daemon.c - execban daemon: consume the event ring buffer continuously and write every
  * event to the systemd journal (structured fields), or to syslog where there is no journal,
- * and to a JSON log file rotated by size. Fleets forward these with what they already run.
+ * and to a JSON log file, which logrotate rotates (dist/execban.logrotate). Fleets forward
+ * these with what they already run.
  *
  * Losses are never silent: a "lost" record goes to every sink, and the kernel's counters
  * (execban status) keep the totals.
@@ -40,8 +41,6 @@ struct daemon {
 	bool quiet;		/* neither journal nor syslog (--no-syslog) */
 	const char *log_path;	/* JSON log, or NULL */
 	FILE *log;
-	unsigned long long max_size;
-	int keep;
 	int64_t offset_ns;
 	char bootid[40];
 	unsigned long events, lost;
@@ -62,23 +61,22 @@ static int open_log(struct daemon *d)
 	return 0;
 }
 
-/* path -> path.1 -> ... -> path.keep (the oldest is dropped). */
-static void rotate(struct daemon *d)
+/*
+ * logrotate rotates the JSON log (dist/execban.logrotate: rename, then create). Before each
+ * write, reopen the path when it no longer names the file open here, so that nothing is
+ * written into a file logrotate has moved away (and may compress and delete). No signal is
+ * needed: in lock mode the kernel refuses every signal to the daemon, SIGHUP included
+ * (bpf/lock.bpf.h). One stat(2) per event.
+ */
+static void follow_rotation(struct daemon *d)
 {
-	char from[4096], to[4096];
-	struct stat st;
-	int i;
+	struct stat path_st, open_st;
 
-	if (!d->log || fstat(fileno(d->log), &st) || (unsigned long long)st.st_size < d->max_size)
+	if (!d->log_path)
 		return;
-	for (i = d->keep; i >= 1; i--) {
-		snprintf(to, sizeof(to), "%s.%d", d->log_path, i);
-		if (i == 1)
-			snprintf(from, sizeof(from), "%s", d->log_path);
-		else
-			snprintf(from, sizeof(from), "%s.%d", d->log_path, i - 1);
-		rename(from, to);
-	}
+	if (d->log && !stat(d->log_path, &path_st) && !fstat(fileno(d->log), &open_st) &&
+	    path_st.st_dev == open_st.st_dev && path_st.st_ino == open_st.st_ino)
+		return;
 	open_log(d);
 }
 
@@ -151,6 +149,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		reopen = 0;
 		open_log(d);
 	}
+	follow_rotation(d);
 	if (e->hdr.lost_before) {
 		d->lost += e->hdr.lost_before;
 		to_journal_lost(d, e);
@@ -173,7 +172,6 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (d->log) {
 		event_print(d->log, e, true, d->offset_ns, d->bootid);
 		fflush(d->log);
-		rotate(d);
 	}
 	d->events++;
 	return 0;
@@ -181,17 +179,16 @@ static int on_event(void *ctx, void *data, size_t len)
 
 static void usage_daemon(void)
 {
-	puts("usage: execban daemon [--log FILE] [--max-size BYTES] [--keep N] [--no-syslog]\n"
+	puts("usage: execban daemon [--log FILE] [--no-syslog]\n"
 	     "\n"
 	     "Consume execban's events continuously (run it from execban-events.service) and\n"
 	     "write each to the systemd journal with structured EXECBAN_* fields (to syslog,\n"
 	     "facility authpriv, where there is no journal), and to a JSON log file.\n"
 	     "\n"
 	     "  --log FILE        append one JSON object per event (docs/events.md)\n"
-	     "  --max-size BYTES  rotate FILE when it reaches this size (default 10 MiB)\n"
-	     "  --keep N          rotated files to keep: FILE.1 ... FILE.N (default 5)\n"
 	     "  --no-syslog       write neither to the journal nor to syslog\n"
-	     "SIGHUP reopens FILE (for external log rotation); SIGTERM stops.\n"
+	     "logrotate rotates FILE (/etc/logrotate.d/execban): the daemon reopens FILE when\n"
+	     "it has been renamed, and on SIGHUP. SIGTERM stops.\n"
 	     "\n"
 	     "exit: 0 stopped by a signal, 2 usage, 3 execban not loaded or a sink failed");
 }
@@ -200,34 +197,17 @@ int cmd_daemon(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "log", required_argument, NULL, 'l' },
-		{ "max-size", required_argument, NULL, 's' },
-		{ "keep", required_argument, NULL, 'k' },
 		{ "no-syslog", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct daemon d = { .max_size = 10ULL << 20, .keep = 5 };
+	struct daemon d = { .journal = false };
 	int opt, ret;
-	char *end;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
 			d.log_path = optarg;
-			break;
-		case 's':
-			d.max_size = strtoull(optarg, &end, 0);
-			if (*end || d.max_size < 4096) {
-				err("--max-size: expected bytes, at least 4096");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'k':
-			d.keep = (int)strtol(optarg, &end, 10);
-			if (*end || d.keep < 1 || d.keep > 100) {
-				err("--keep: expected 1 to 100");
-				return EXIT_USAGE;
-			}
 			break;
 		case 'q':
 			d.quiet = true;

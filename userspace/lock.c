@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lock.c - lock mode: execban lock, execban sign, execban compile, and signed loads.
+ * lock.c - lock mode: execban lock, execban sign, execban compile, execban verify, and signed
+ * loads.
  *
  * Once locked (until reboot), userspace cannot write execban's maps at all: a policy update is
  * a request to the kernel (struct execban_ctl through the lock_ctl map), which checks the
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,15 +268,25 @@ static int compile_body(char **files, int n, struct compiled *c, struct body *b)
 	return ret;
 }
 
+/* Write buf to path whole, or leave no file there. 0 or -errno (reported). */
 static int write_out(const char *path, const void *buf, size_t len)
 {
 	FILE *f = fopen(path, "wb");
+	int ret = 0;
 
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+	if (!f) {
 		err("%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	return 0;
+	if (fwrite(buf, 1, len, f) != len)
+		ret = errno ? -errno : -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (ret) {
+		err("%s: %s", path, strerror(-ret));
+		unlink(path);
+	}
+	return ret;
 }
 
 int cmd_compile(int argc, char **argv)
@@ -319,31 +331,183 @@ static void ossl_err(const char *what)
 	err("%s: %s", what, e ? ERR_reason_error_string(e) : "failed");
 }
 
+/* ---- the key's passphrase: OpenSSL's -passin forms ---- */
+
+#define PASS_MAX	1024	/* longer than any PEM_BUFSIZE callback buffer OpenSSL passes */
+
+struct passphrase {
+	char text[PASS_MAX + 1];
+	bool given;		/* --pass: the key may be encrypted with text */
+	bool asked;		/* the key is encrypted: OpenSSL asked for it */
+};
+
+/* The first line of fd, without its line end, as openssl's -passin file:, fd: and stdin. */
+static int pass_read_line(int fd, struct passphrase *pw, char *why, size_t why_len)
+{
+	size_t n = 0;
+	ssize_t r;
+	char c;
+
+	while (n < PASS_MAX) {
+		r = read(fd, &c, 1);	/* a byte at a time: nothing after the line is consumed */
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(why, why_len, "%s", strerror(errno));
+			return -errno;
+		}
+		if (!r || c == '\n')
+			break;
+		pw->text[n++] = c;
+	}
+	if (n == PASS_MAX) {
+		snprintf(why, why_len, "longer than %d bytes", PASS_MAX);
+		return -E2BIG;
+	}
+	if (n && pw->text[n - 1] == '\r')
+		n--;
+	pw->text[n] = 0;
+	return 0;
+}
+
+/*
+ * --pass ARG, as openssl's -passin: pass:TEXT, env:VAR, file:PATH (its first line), fd:N (the
+ * first line read from it), stdin (the first line of standard input). 0, or -errno with a
+ * message already printed.
+ */
+static int pass_resolve(const char *arg, struct passphrase *pw)
+{
+	char why[128] = "", *end;
+	const char *v;
+	long fd;
+	int ret = 0, f;
+
+	memset(pw, 0, sizeof(*pw));
+	pw->given = true;
+	if (!strncmp(arg, "pass:", 5)) {
+		if (strlen(arg + 5) > PASS_MAX) {
+			snprintf(why, sizeof(why), "longer than %d bytes", PASS_MAX);
+			ret = -E2BIG;
+		} else {
+			snprintf(pw->text, sizeof(pw->text), "%s", arg + 5);
+		}
+	} else if (!strncmp(arg, "env:", 4)) {
+		v = getenv(arg + 4);
+		if (!v) {
+			snprintf(why, sizeof(why), "no environment variable %s", arg + 4);
+			ret = -ENOENT;
+		} else if (strlen(v) > PASS_MAX) {
+			snprintf(why, sizeof(why), "longer than %d bytes", PASS_MAX);
+			ret = -E2BIG;
+		} else {
+			snprintf(pw->text, sizeof(pw->text), "%s", v);
+		}
+	} else if (!strncmp(arg, "file:", 5)) {
+		f = open(arg + 5, O_RDONLY | O_CLOEXEC);
+		if (f < 0) {
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+			ret = -errno;
+		} else {
+			ret = pass_read_line(f, pw, why, sizeof(why));
+			close(f);
+		}
+	} else if (!strncmp(arg, "fd:", 3)) {
+		errno = 0;
+		fd = strtol(arg + 3, &end, 10);
+		if (errno || end == arg + 3 || *end || fd < 0 || fd > INT32_MAX) {
+			snprintf(why, sizeof(why), "not a file descriptor number");
+			ret = -EINVAL;
+		} else {
+			ret = pass_read_line((int)fd, pw, why, sizeof(why));
+		}
+	} else if (!strcmp(arg, "stdin")) {
+		ret = pass_read_line(STDIN_FILENO, pw, why, sizeof(why));
+	} else {
+		snprintf(why, sizeof(why), "expected pass:TEXT, env:VAR, file:PATH, fd:N or stdin");
+		ret = -EINVAL;
+	}
+	if (ret) {
+		/* never the passphrase itself in a message: pass: only says the form */
+		err("--pass %s: %s", !strncmp(arg, "pass:", 5) ? "pass:..." : arg, why);
+		OPENSSL_cleanse(pw->text, sizeof(pw->text));
+	}
+	return ret;
+}
+
+/* pem_password_cb: OpenSSL asks for the key's passphrase only when the key is encrypted. */
+static int pass_cb(char *buf, int size, int rwflag, void *u)
+{
+	struct passphrase *pw = u;
+	size_t n = strlen(pw->text);
+
+	(void)rwflag;
+	pw->asked = true;
+	if (!pw->given || size < 0 || n > (size_t)size)
+		return -1;
+	memcpy(buf, pw->text, n);
+	return (int)n;
+}
+
+/* The private key of a PEM file, decrypted with pw when it is encrypted. NULL: reported. */
+static EVP_PKEY *read_key(const char *path, struct passphrase *pw)
+{
+	EVP_PKEY *pkey = NULL;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	pkey = PEM_read_PrivateKey(f, NULL, pass_cb, pw);
+	fclose(f);
+	if (pkey) {
+		ERR_clear_error();
+		return pkey;
+	}
+	if (pw->asked && !pw->given)
+		err("%s: the key is encrypted: give its passphrase with --pass (pass:, env:, "
+		    "file:, fd: or stdin)", path);
+	else if (pw->asked)
+		err("%s: wrong passphrase (the key cannot be decrypted with it)", path);
+	else
+		err("%s: not a PEM private key", path);
+	ERR_clear_error();
+	return NULL;
+}
+
 int cmd_sign(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' }, { "cert", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, {},
+		{ "output", required_argument, NULL, 'o' }, { "pass", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' }, {},
 	};
-	const char *key = NULL, *cert = NULL, *out = NULL;
+	const char *key = NULL, *cert = NULL, *out = NULL, *pass = NULL;
+	struct passphrase pw = { .given = false };
 	EVP_PKEY *pkey = NULL;
 	CMS_ContentInfo *cms = NULL;
-	BIO *in = NULL, *bo = NULL;
+	unsigned char *der = NULL;
+	BIO *in = NULL;
 	X509 *x = NULL;
 	FILE *f;
 	struct compiled c;
 	struct body b;
-	int opt, ret;
+	int opt, ret, len;
 
-	while ((opt = getopt_long(argc, argv, "k:c:o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "k:c:o:p:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': key = optarg; break;
 		case 'c': cert = optarg; break;
 		case 'o': out = optarg; break;
+		case 'p': pass = optarg; break;
 		case 'h':
-			printf("usage: execban sign --key KEY.pem --cert CERT.pem -o SIG POLICY...\n\n"
+			printf("usage: execban sign --key KEY.pem [--pass ARG] --cert CERT.pem -o SIG "
+			       "POLICY...\n\n"
 			       "Sign the policy for lock mode: a detached PKCS#7 (DER) over its "
-			       "manifest.\n");
+			       "manifest.\n"
+			       "  --pass ARG   the key's passphrase, as openssl -passin: pass:TEXT, "
+			       "env:VAR,\n"
+			       "               file:PATH, fd:N or stdin (the first line)\n");
 			return EXIT_OK;
 		default:
 			return usage_hint("sign");
@@ -354,14 +518,12 @@ int cmd_sign(int argc, char **argv)
 				   !cert ? "--cert CERT.pem" : "-o SIG");
 	if (optind == argc)
 		return usage_error("sign", "no POLICY given");
-	f = fopen(key, "r");
-	if (!f || !(pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL))) {
-		err("%s: %s", key, f ? "not a PEM private key" : strerror(errno));
-		if (f)
-			fclose(f);
+	if (pass && pass_resolve(pass, &pw))
 		return EXIT_FAIL;
-	}
-	fclose(f);
+	pkey = read_key(key, &pw);
+	OPENSSL_cleanse(pw.text, sizeof(pw.text));
+	if (!pkey)
+		return EXIT_FAIL;
 	f = fopen(cert, "r");
 	if (!f || !(x = PEM_read_X509(f, NULL, NULL, NULL))) {
 		err("%s: %s", cert, f ? "not a PEM certificate" : strerror(errno));
@@ -371,6 +533,12 @@ int cmd_sign(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	fclose(f);
+	if (!X509_check_private_key(x, pkey)) {
+		err("%s: not the certificate of %s's key", cert, key);
+		X509_free(x);
+		EVP_PKEY_free(pkey);
+		return EXIT_FAIL;
+	}
 	ret = compile_body(argv + optind, argc - optind, &c, &b);
 	if (ret) {
 		compiled_free(&c);
@@ -381,18 +549,18 @@ int cmd_sign(int argc, char **argv)
 	in = BIO_new_mem_buf(&b.m, sizeof(b.m));
 	cms = in ? CMS_sign(x, pkey, NULL, in, CMS_DETACHED | CMS_BINARY | CMS_NOATTR |
 			    CMS_NOCERTS | CMS_NOSMIMECAP) : NULL;
+	len = cms ? i2d_CMS_ContentInfo(cms, &der) : -1;
 	ret = EXIT_OK;
-	if (!cms) {
+	if (len <= 0) {
 		ossl_err("cannot sign");
 		ret = EXIT_FAIL;
-	} else if (!(bo = BIO_new_file(out, "wb")) || !i2d_CMS_bio(bo, cms)) {
-		ossl_err(out);
+	} else if (write_out(out, der, (size_t)len)) {
 		ret = EXIT_SYSTEM;
 	} else {
 		printf("signed %s version %llu (%u rules) -> %s\n", c.info.name[0] ? c.info.name :
 		       "(unnamed)", (unsigned long long)c.info.version, c.info.n_rules, out);
 	}
-	BIO_free(bo);
+	OPENSSL_free(der);
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);
 	body_free(&b);
@@ -511,4 +679,142 @@ int cmd_lock(int argc, char **argv)
 	       "policy version in force %llu\n", keypath, ring,
 	       (unsigned long long)lk.min_version);
 	return EXIT_OK;
+}
+
+/* ---- execban verify ---- */
+
+/*
+ * Does sig verify over c's manifest with the key of cert, as the kernel checks a signed load
+ * (bpf_verify_pkcs7_signature: the signer's key, no certificate chain, no time)? 0 valid, or
+ * -errno with why.
+ */
+static int verify_sig(const struct body *b, const unsigned char *sig, size_t sig_len, X509 *x,
+		      char *why, size_t why_len)
+{
+	const unsigned char *q = sig;
+	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(X509) *certs = NULL;
+	CMS_ContentInfo *cms;
+	BIO *content = NULL;
+	int i, ret = 0;
+	bool ours = false;
+
+	cms = d2i_CMS_ContentInfo(NULL, &q, (long)sig_len);
+	if (!cms || q != sig + sig_len) {
+		snprintf(why, why_len, "not a PKCS#7/CMS signature in DER (what execban sign and "
+			 "openssl cms -outform DER write)");
+		CMS_ContentInfo_free(cms);
+		return -EBADMSG;
+	}
+	if (!CMS_is_detached(cms)) {
+		snprintf(why, why_len, "the signature carries its content: a policy signature is "
+			 "detached (execban sign; openssl cms -sign -binary without -nodetach)");
+		ret = -EBADMSG;
+		goto out;
+	}
+	sis = CMS_get0_SignerInfos(cms);
+	for (i = 0; sis && i < sk_CMS_SignerInfo_num(sis); i++)
+		if (!CMS_SignerInfo_cert_cmp(sk_CMS_SignerInfo_value(sis, i), x))
+			ours = true;
+	if (!ours) {
+		snprintf(why, why_len, "not signed by this certificate's key (the kernel would "
+			 "refuse it: ENOKEY)");
+		ret = -ENOKEY;
+		goto out;
+	}
+	certs = sk_X509_new_null();
+	content = BIO_new_mem_buf(&b->m, sizeof(b->m));
+	if (!certs || !content || !sk_X509_push(certs, x)) {
+		snprintf(why, why_len, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* The lock keyring holds the key itself: no chain to build, no time to check. */
+	if (CMS_verify(cms, certs, NULL, content, NULL, CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY |
+		       CMS_NOINTERN) != 1) {
+		snprintf(why, why_len, "it does not match this policy: the policy was changed "
+			 "since it was signed (a rule, the name, the version or the mode), or the "
+			 "signature is over another policy");
+		ret = -EKEYREJECTED;
+	}
+out:
+	ERR_clear_error();
+	BIO_free(content);
+	sk_X509_free(certs);	/* x stays the caller's */
+	CMS_ContentInfo_free(cms);
+	return ret;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "signature", required_argument, NULL, 's' }, { "cert", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' }, {},
+	};
+	const char *sig_path = NULL, *cert = NULL;
+	unsigned char *sig = NULL, *der = NULL;
+	char why[512] = "", subject[256] = "";
+	const unsigned char *q;
+	size_t sig_len = 0, der_len = 0;
+	struct compiled c;
+	struct body b;
+	X509 *x = NULL;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sig_path = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'h':
+			printf("usage: execban verify --signature SIG --cert CERT.pem POLICY...\n\n"
+			       "Check, without a kernel, that SIG (execban sign's detached PKCS#7) is\n"
+			       "by the key of CERT.pem (PEM or DER) and over these policy files'\n"
+			       "manifest: what a locked kernel checks before loading them.\n"
+			       "Exit 0 valid, 1 not (and why).\n");
+			return EXIT_OK;
+		default:
+			return usage_hint("verify");
+		}
+	}
+	if (!sig_path || !cert || optind == argc)
+		return usage_error("verify", "no %s given", !sig_path ? "--signature SIG" :
+				   !cert ? "--cert CERT.pem" : "POLICY");
+	if (cert_der(cert, &der, &der_len))
+		return EXIT_FAIL;
+	q = der;
+	x = d2i_X509(NULL, &q, (long)der_len);
+	free(der);
+	if (!x) {
+		err("%s: not an X.509 certificate (PEM or DER)", cert);
+		return EXIT_FAIL;
+	}
+	X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
+	ret = read_file(sig_path, &sig, &sig_len, EXECBAN_POLICY_SIG_MAX);
+	if (ret) {
+		err("%s: %s", sig_path, ret == -E2BIG ? "larger than a policy signature can be "
+		    "(8 KiB): the kernel would refuse it" : strerror(-ret));
+		X509_free(x);
+		return EXIT_FAIL;
+	}
+	ret = compile_body(argv + optind, argc - optind, &c, &b);
+	if (ret) {
+		if (ret != -EINVAL && ret != -ENOENT)
+			err("cannot compile the policy: %s", strerror(-ret));
+		compiled_free(&c);
+		free(sig);
+		X509_free(x);
+		return ret == -EINVAL || ret == -ENOENT ? EXIT_FAIL : EXIT_SYSTEM;
+	}
+	ret = verify_sig(&b, sig, sig_len, x, why, sizeof(why));
+	if (ret)
+		printf("%s: INVALID: %s\n", sig_path, why);
+	else
+		printf("%s: valid: signed by %s, over %s version %llu (%u rules)\n", sig_path,
+		       subject, c.info.name[0] ? c.info.name : "(unnamed)",
+		       (unsigned long long)c.info.version, c.info.n_rules);
+	body_free(&b);
+	compiled_free(&c);
+	free(sig);
+	X509_free(x);
+	return ret ? EXIT_FAIL : EXIT_OK;
 }

@@ -27,6 +27,8 @@ static const struct verb {
 	{ "lock", cmd_lock, "lock enforcement until reboot: only signed policies load" },
 	{ "sign", cmd_sign, "sign a policy for lock mode (detached PKCS#7)" },
 	{ "compile", cmd_compile, "write a policy's manifest (what a signature covers)" },
+	{ "verify", cmd_verify, "check a policy's signature against a certificate, offline" },
+	{ "quarantine", cmd_quarantine, "list quarantined files; restore one" },
 };
 
 #ifndef EXECBAN_VERSION

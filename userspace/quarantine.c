@@ -198,8 +198,7 @@ static bool same_inode(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-/* rename without replacing anything, where the filesystem cannot say RENAME_NOREPLACE */
-static int rename_noreplace(int from_dfd, const char *from, int to_dfd, const char *to)
+int quarantine_rename_noreplace(int from_dfd, const char *from, int to_dfd, const char *to)
 {
 	struct stat st;
 
@@ -218,7 +217,7 @@ static int rename_noreplace(int from_dfd, const char *from, int to_dfd, const ch
 static int undo_rename(struct quarantine *q, const struct quarantine_item *it, const char *name,
 		       char *why, size_t why_len)
 {
-	int ret = rename_noreplace(q->dirfd, name, AT_FDCWD, it->path);
+	int ret = quarantine_rename_noreplace(q->dirfd, name, AT_FDCWD, it->path);
 	size_t n = strlen(why);
 
 	if (ret && n < why_len)
@@ -237,7 +236,7 @@ static int move_rename(struct quarantine *q, const struct quarantine_item *it, c
 
 	for (n = 0; n < NAME_TRIES && ret == -EEXIST; n++) {
 		make_name(name, name_len, it->path, it->sha256, n);
-		ret = rename_noreplace(AT_FDCWD, it->path, q->dirfd, name);
+		ret = quarantine_rename_noreplace(AT_FDCWD, it->path, q->dirfd, name);
 	}
 	if (ret) {
 		snprintf(why, why_len, "rename: %s", strerror(-ret));

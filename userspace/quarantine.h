@@ -54,4 +54,11 @@ struct quarantine_item {
 int quarantine_file(struct quarantine *q, const struct quarantine_item *it, char *newpath,
 		    size_t newpath_len, char *why, size_t why_len);
 
+/*
+ * rename(2) that never replaces anything, also where the filesystem cannot say
+ * RENAME_NOREPLACE (then checked just before: a window, but only for who can write the
+ * target's folder). 0 or -errno (-EEXIST: the target exists).
+ */
+int quarantine_rename_noreplace(int from_dfd, const char *from, int to_dfd, const char *to);
+
 #endif /* EXECBAN_QUARANTINE_H */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # execban daemon: events into the systemd journal (a systemd-journald started in the guest)
-# with structured fields, and into a JSON log rotated by size.
+# with structured fields, and into a JSON log that logrotate rotates (dist/execban.logrotate).
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -22,24 +22,38 @@ if [ -x "$JOURNALD" ]; then
 fi
 check "systemd-journald runs in the guest" [ -S /run/systemd/journal/socket ]
 
-"$EB" daemon --log "$W/events.json" --max-size 4096 --keep 2 2>"$W/daemon.err" &
+"$EB" daemon --log "$W/events.json" 2>"$W/daemon.err" &
 dpid=$!
 sleep 1
-for i in 1 2 3 4 5 6; do "$TRYEXEC" "$W/banned" >/dev/null; done
-for _ in $(seq 50); do
-	[ "$(cat "$W"/events.json* 2>/dev/null | grep -c '"type":"decision"')" -ge 4 ] && break
-	sleep 0.1
-done
+decisions() { cat "$@" 2>/dev/null | grep -c '"type":"decision"'; }
+wait_decisions() { # N FILE...: until the files hold N decisions (5 s at most)
+	local n=$1
+	shift
+	for _ in $(seq 50); do
+		[ "$(decisions "$@")" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+for i in 1 2 3; do "$TRYEXEC" "$W/banned" >/dev/null; done
+wait_decisions 3 "$W/events.json"
+# logrotate with the shipped configuration (/etc/logrotate.d/execban): rename and create, and
+# no signal to the daemon, which must notice the rename itself.
+sed "s|^/var/log/execban/events.json {|$W/events.json {|" "$top/dist/execban.logrotate" >"$W/lr.conf"
+logrotate -f -s "$W/lr.state" "$W/lr.conf"
+check "logrotate rotated the JSON log (events.json.1, a new events.json)" \
+	bash -c "[ -s '$W/events.json.1' ] && [ -e '$W/events.json' ]"
+for i in 4 5 6; do "$TRYEXEC" "$W/banned" >/dev/null; done
+wait_decisions 3 "$W/events.json"
 sleep 0.5
 kill -TERM $dpid
 wait $dpid
 check "the daemon stops cleanly on SIGTERM" [ $? = 0 ]
 check "the daemon said where it writes" grep -q "consuming events (journal, JSON log" "$W/daemon.err"
 
-check "the JSON log was rotated by size (events.json.1 exists)" [ -s "$W/events.json.1" ]
-n=$(cat "$W/events.json" "$W/events.json.1" "$W/events.json.2" 2>/dev/null | grep -c '"type":"decision"')
-check "rotated JSON logs hold the newest events (>= 3 of 6, each <= 4 KiB + one event)" [ "$n" -ge 3 ]
-check "JSON log lines are events with path, sha256 and rule" event_has "$W/events.json.1" \
+check "after the rotation the daemon wrote to the new file: 3 events in each, none lost" \
+	bash -c "[ \"\$(grep -c '\"type\":\"decision\"' '$W/events.json.1')\" = 3 ] && [ \"\$(grep -c '\"type\":\"decision\"' '$W/events.json')\" = 3 ]"
+check "JSON log lines are events with path, sha256 and rule" event_has "$W/events.json" \
 	"e['path']=='$W/banned' and e['sha256']=='$(sha256 "$W/banned")' and e['rule']=='daemon-ban'"
 check "log files are private (0600)" [ "$(stat -c %a "$W/events.json")" = 600 ]
 

@@ -149,9 +149,9 @@ t "execban(8)'s SEE ALSO names the other pages" mentions "$tmp/seealso8" \
 	"execban.policy(5)" "execban-events(7)" "bpftool(8)"
 hanging() { # SYNOPSIS-TEXT: "execban VERB ..." at the indent, continued further in, nothing else
 	grep -q '^       execban load \[' "$1" && grep -qE '^ {9,}\[--' "$1" &&
-		! grep -vE '^(       execban [a-z]+( |$)| {9,}\[|$|SYNOPSIS|DESCRIPTION|       Every)' "$1"
+		! grep -vE '^(       execban ([a-z]+( |$)|--version$|\[VERB\] --help$)| {9,}\[|$|SYNOPSIS|DESCRIPTION|       Every)' "$1"
 }
-sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' "$tmp/execban.8.80" >"$tmp/synopsis8.80"
+sed -n '/^SYNOPSIS$/,/^$/p' "$tmp/execban.8.80" >"$tmp/synopsis8.80"
 t "execban(8)'s SYNOPSIS: a synopsis a verb, wrapped with a hanging indent" hanging "$tmp/synopsis8.80"
 t "execban.policy(5) names every keyword" mentions "$txt5" "execban.policy - " signer-skid= \
 	sha256= size= label= reason= signer= signer-issuer-serial= signer-cert-sha256= ima-keyid= \
