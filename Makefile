@@ -27,7 +27,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuserspace -I$(OUT)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
               -Iinclude -I$(OUT)
-LDLIBS     := -lbpf -lelf -lz -llzma -lzstd -lcrypto -lsystemd
+LDLIBS     := -lbpf -lelf -lz -llzma -lzstd -lcrypto -lsystemd -ljson-c
 
 ifeq ($(V),1)
 Q =
@@ -126,6 +126,13 @@ $(OUT)/unit/test_sigparse: tests/unit/test_sigparse.c lib/sigparse.c lib/sigpars
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		$< lib/sigparse.c -o $@ -lcrypto
+
+# userspace/evsock.c, the daemon's event socket, with readers that keep up and one that does not.
+$(OUT)/unit/test_evsock: tests/unit/test_evsock.c userspace/evsock.c userspace/evsock.h \
+		userspace/events.h include/execban.h | $(OUT)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		$< userspace/evsock.c -o $@ -ljson-c
 
 unit: $(UNIT_TESTS)
 

@@ -10,7 +10,7 @@ pkgs=(
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev liblzma-dev libzstd-dev bpftool
 	dwarves pkg-config
 	kmod cpio busybox-static qemu-system-x86 xz-utils zstd python3 openssl
-	libsystemd-dev bc flex bison libssl-dev libclang-rt-14-dev squashfs-tools
+	libsystemd-dev libjson-c-dev bc flex bison libssl-dev libclang-rt-14-dev squashfs-tools
 	ima-evm-utils attr groff-base man-db libfuse3-dev gnuplot-nox dkms fuse3 xfsprogs
 )
 
