@@ -233,30 +233,43 @@ static void usage_daemon(void)
 	     "or a sink failed");
 }
 
-/* Take the ring buffer from "execban events" readers: they let go within half a second. */
+/*
+ * Take the ring buffer from "execban events" readers that read it before the daemon ran: they
+ * move to the socket within half a second. One that does not (stuck writing its output, say)
+ * is not worth the journal: after RING_WAIT_MS the daemon consumes anyway, says so, and takes
+ * the lock as soon as it is free (serve()), so that no new reader ever reads the ring.
+ * Returns the lock's fd, -EWOULDBLOCK after the wait, or -errno.
+ */
+#define RING_WAIT_MS 10000
+
 static int take_ring(void)
 {
-	bool said = false;
-	int fd;
+	int fd, waited;
 
-	for (;;) {
+	for (waited = 0; waited <= RING_WAIT_MS && !events_stop; waited += 100) {
 		fd = evsock_ring_lock(true);
-		if (fd != -EWOULDBLOCK || events_stop)
+		if (fd != -EWOULDBLOCK)
 			return fd;
-		if (!said)
+		if (!waited)
 			fprintf(stderr, "execban daemon: waiting for 'execban events' readers of the "
 				"event buffer to move to the socket\n");
-		said = true;
 		usleep(100 * 1000);
 	}
+	if (!events_stop)
+		warn("a reader of the event buffer (%s) did not let go in %d s: consuming "
+		     "anyway; what it reads misses the journal and the log", EVSOCK_RING_LOCK,
+		     RING_WAIT_MS / 1000);
+	return -EWOULDBLOCK;
 }
 
-static int serve(struct daemon *d, struct ring_buffer *rb)
+static int serve(struct daemon *d, struct ring_buffer *rb, int *ring_lock)
 {
 	struct pollfd pfd[2 + EVSOCK_MAX_READERS];
 	int n, r, ret;
 
 	while (!events_stop) {
+		if (*ring_lock < 0)
+			*ring_lock = evsock_ring_lock(true);
 		pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
 		n = evsock_pollfds(&d->srv, pfd + 1);
 		r = poll(pfd, 1 + n, 500);
@@ -391,7 +404,7 @@ int cmd_daemon(int argc, char **argv)
 	events_catch_stop();
 	signal(SIGHUP, on_hup);
 	ring_lock = take_ring();
-	if (ring_lock < 0) {
+	if (events_stop || (ring_lock < 0 && ring_lock != -EWOULDBLOCK)) {
 		if (!events_stop)
 			err("cannot lock %s: %s", EVSOCK_RING_LOCK, strerror(-ring_lock));
 		ret = events_stop ? EXIT_OK : EXIT_SYSTEM;
@@ -400,16 +413,19 @@ int cmd_daemon(int argc, char **argv)
 	/* In lock mode no other process may signal or ptrace the daemon (bpf/lock.bpf.h). */
 	if (lock_protect_self())
 		warn("cannot register with lock mode: signals could stop the daemon while locked");
-	fprintf(stderr, "execban daemon: consuming events (%s%s%s); readers: %s (%s)\n",
+	fprintf(stderr, "execban daemon: consuming events (%s%s%s); readers: %s (root",
 		d.quiet ? "no journal/syslog" : d.journal ? "journal" : "syslog",
-		d.log_path ? ", JSON log " : "", d.log_path ? d.log_path : "", d.socket,
-		d.group == (gid_t)-1 ? "root only" : "root and its group");
+		d.log_path ? ", JSON log " : "", d.log_path ? d.log_path : "", d.socket);
+	if (d.group != (gid_t)-1)
+		fprintf(stderr, " and group %u", (unsigned int)d.group);
+	fputs(" only)\n", stderr);
 	sd_notify(0, "READY=1");
-	ret = serve(&d, rb);
+	ret = serve(&d, rb, &ring_lock);
 	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost, %llu "
 		"dropped for slow readers\n", d.events, d.lost, d.srv.dropped_total);
-	close(ring_lock);
 out_server:
+	if (ring_lock >= 0)
+		close(ring_lock);
 	evsock_server_close(&d.srv);
 out_ring:
 	ring_buffer__free(rb);

@@ -163,6 +163,23 @@ check "... and the reader, now on the socket, sees the next denial, as the daemo
 	[ "$(ours "$W/r3")" = 2 -a "$(ours "$W/after.json")" = 1 ]
 kill -TERM $r3 $dpid
 wait $r3 $dpid
+
+# A reader of the ring that never lets go (here: a process holding its lock) does not keep the
+# daemon from starting: after 10 s it consumes anyway, and says so.
+flock -o -s /run/execban/ring.lock sleep 30 &	# -o: the lock is flock's, gone when it is
+holder=$!
+sleep 0.5
+"$EB" daemon --no-syslog --log "$W/stuck.json" 2>"$W/daemon4.err" &
+dpid=$!
+for _ in $(seq 300); do grep -q "consuming events" "$W/daemon4.err" && break; sleep 0.1; done
+check "a stuck reader of the ring delays the daemon, does not stop it" grep -q "consuming events" "$W/daemon4.err"
+check "... which says so" grep -q "did not let go in 10 s: consuming anyway" "$W/daemon4.err"
+"$TRYEXEC" "$W/ra" >/dev/null
+for _ in $(seq 50); do [ "$(ours "$W/stuck.json")" -ge 1 ] && break; sleep 0.1; done
+check "... and logs the next denial" [ "$(ours "$W/stuck.json")" = 1 ]
+kill "$holder" 2>/dev/null
+kill -TERM $dpid
+wait $dpid
 "$EB" load "$W/p" >/dev/null
 
 [ -n "${jpid:-}" ] && kill "$jpid" 2>/dev/null
