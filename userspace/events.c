@@ -338,6 +338,17 @@ static const char *or_else(const char *s, const char *dflt)
 	return s[0] ? s : dflt;
 }
 
+/*
+ * A name taken from the system (comm, exe, path, file name) or from the policy (rule, reason)
+ * in a text line. Merging with main: this becomes fput_esc() (util.c), so that a name cannot
+ * fake a line or a field.
+ */
+static void put_name(FILE *out, const char *key, const char *s)
+{
+	fputs(key, out);
+	fputs(s, out);
+}
+
 void event_print_text(FILE *out, struct json_object *o)
 {
 	const char *type = jstr(o, "type"), *reason = jstr(o, "reason"), *match = jstr(o, "match");
@@ -358,21 +369,29 @@ void event_print_text(FILE *out, struct json_object *o)
 	if (strcmp(type, "decision"))
 		return;
 	if (!strcmp(jstr(o, "action"), "tamper")) {
-		fprintf(out, "%s tamper denied pid=%llu ppid=%llu uid=%llu comm=%s exe=%s "
-			"attempt=\"%s\" target=\"%s\" reason=\"%s\"\n", jstr(o, "time"),
+		fprintf(out, "%s tamper denied pid=%llu ppid=%llu uid=%llu", jstr(o, "time"),
 			(unsigned long long)juint(o, "pid"), (unsigned long long)juint(o, "ppid"),
-			(unsigned long long)juint(o, "uid"), jstr(o, "comm"),
-			or_else(jstr(o, "exe"), "?"), jstr(o, "filename"), jstr(o, "path"), reason);
+			(unsigned long long)juint(o, "uid"));
+		put_name(out, " comm=", jstr(o, "comm"));
+		put_name(out, " exe=", or_else(jstr(o, "exe"), "?"));
+		put_name(out, " attempt=\"", jstr(o, "filename"));
+		put_name(out, "\" target=\"", jstr(o, "path"));
+		put_name(out, "\" reason=\"", reason);
+		fputs("\"\n", out);
 		return;
 	}
-	fprintf(out, "%s %s %s pid=%llu ppid=%llu uid=%llu comm=%s exe=%s path=%s sha256=%s rule=%s",
-		jstr(o, "time"), jstr(o, "action"), jstr(o, "verdict"),
-		(unsigned long long)juint(o, "pid"), (unsigned long long)juint(o, "ppid"),
-		(unsigned long long)juint(o, "uid"), jstr(o, "comm"), or_else(jstr(o, "exe"), "?"),
-		or_else(jstr(o, "path"), "?"), or_else(jstr(o, "sha256"), "-"),
-		or_else(jstr(o, "rule"), "-"));
-	if (reason[0])
-		fprintf(out, " reason=\"%s\"", reason);
+	fprintf(out, "%s %s %s pid=%llu ppid=%llu uid=%llu", jstr(o, "time"), jstr(o, "action"),
+		jstr(o, "verdict"), (unsigned long long)juint(o, "pid"),
+		(unsigned long long)juint(o, "ppid"), (unsigned long long)juint(o, "uid"));
+	put_name(out, " comm=", jstr(o, "comm"));
+	put_name(out, " exe=", or_else(jstr(o, "exe"), "?"));
+	put_name(out, " path=", or_else(jstr(o, "path"), "?"));
+	fprintf(out, " sha256=%s", or_else(jstr(o, "sha256"), "-"));
+	put_name(out, " rule=", or_else(jstr(o, "rule"), "-"));
+	if (reason[0]) {
+		put_name(out, " reason=\"", reason);
+		fputc('"', out);
+	}
 	if (!json_object_object_get_ex(o, "signer", &signer) ||
 	    !json_object_is_type(signer, json_type_object))
 		signer = NULL;
