@@ -148,6 +148,13 @@ $(OUT)/unit/test_sigparse: tests/unit/test_sigparse.c lib/sigparse.c lib/sigpars
 	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		$< lib/sigparse.c -o $@ -lcrypto
 
+# userspace/evsock.c, the daemon's event socket, with readers that keep up and one that does not.
+$(OUT)/unit/test_evsock: tests/unit/test_evsock.c userspace/evsock.c userspace/evsock.h \
+		userspace/events.h include/execban.h | $(OUT)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		$< userspace/evsock.c -o $@ -ljson-c
+
 unit: $(UNIT_TESTS)
 
 # Fuzzing (libFuzzer + ASan/UBSan, Debian's clang). make fuzz FUZZ_TIME=600 for a long run;

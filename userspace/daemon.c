@@ -2,14 +2,19 @@
 /*
  * daemon.c - execban daemon: consume the event ring buffer continuously and write every
  * event to the systemd journal (structured fields), or to syslog where there is no journal,
- * and to a JSON log file, which logrotate rotates (dist/execban.logrotate). Fleets forward
- * these with what they already run.
+ * to a JSON log file, which logrotate rotates (dist/execban.logrotate), and to every
+ * "execban events" reading its socket (evsock.c). Fleets forward these with what they already run.
+ *
+ * While it runs it is the only consumer of the ring buffer (one daemon: EVSOCK_DAEMON_LOCK;
+ * no reader next to it: EVSOCK_RING_LOCK), so every sink and every reader sees every event,
+ * with the kernel's sequence numbers.
  *
  * Losses are never silent: a "lost" record goes to every sink, and the kernel's counters
- * (execban status) keep the totals.
+ * (execban status) keep the totals; a reader too slow for the backlog is told what it missed.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +24,13 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
 #include "cli.h"
 #include "events.h"
+#include "evsock.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 /* MESSAGE_ID of execban decisions, for journalctl MESSAGE_ID=... filters. */
@@ -41,6 +49,10 @@ struct daemon {
 	bool quiet;		/* neither journal nor syslog (--no-syslog) */
 	const char *log_path;	/* JSON log, or NULL */
 	FILE *log;
+	const char *socket;	/* where readers connect */
+	size_t backlog;		/* events kept for them */
+	gid_t group;		/* may read too, or -1: root only */
+	struct evsock_server srv;
 	int64_t offset_ns;
 	char bootid[40];
 	unsigned long events, lost;
@@ -80,11 +92,14 @@ static void follow_rotation(struct daemon *d)
 	open_log(d);
 }
 
-static void to_journal(struct daemon *d, const struct execban_event *e, const char *line)
+static void to_journal(struct daemon *d, const struct execban_event *e, struct json_object *o,
+		       const char *line)
 {
 	char sha[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
-	char path[EXECBAN_PATH_LEN + 1], comm[EXECBAN_COMM_LEN + 1];
+	char comm[EXECBAN_COMM_LEN + 1];
 	int prio = e->verdict == EXECBAN_VERDICT_DENIED ? LOG_WARNING : LOG_NOTICE;
+	struct json_object *v;
+	const char *path = "";
 
 	if (d->quiet)
 		return;
@@ -93,17 +108,9 @@ static void to_journal(struct daemon *d, const struct execban_event *e, const ch
 	label[EXECBAN_LABEL_LEN] = 0;
 	memcpy(comm, e->comm, EXECBAN_COMM_LEN);
 	comm[EXECBAN_COMM_LEN] = 0;
-	/* The human line already holds the joined path; take it from there. */
-	path[0] = 0;
-	{
-		const char *p = strstr(line, " path="), *q;
-
-		if (p) {
-			p += 6;
-			q = strstr(p, " sha256=");
-			snprintf(path, sizeof(path), "%.*s", (int)(q ? q - p : (long)strlen(p)), p);
-		}
-	}
+	/* The JSON line already holds the joined path; take it from there. */
+	if (json_object_object_get_ex(o, "path", &v) && json_object_is_type(v, json_type_string))
+		path = json_object_get_string(v);
 	if (d->journal) {
 		sd_journal_send("MESSAGE=execban: %s", line, "PRIORITY=%d", prio,
 				"MESSAGE_ID=" EXECBAN_MESSAGE_ID, "SYSLOG_IDENTIFIER=execban",
@@ -135,12 +142,23 @@ static void to_journal_lost(struct daemon *d, const struct execban_event *e)
 		       e->hdr.lost_before, e->hdr.cpu);
 }
 
+/* A JSON line to the JSON log and to every reader: the same bytes everywhere. */
+static void publish(struct daemon *d, const char *line, size_t len)
+{
+	if (d->log) {
+		fwrite(line, 1, len, d->log);
+		fflush(d->log);
+	}
+	evsock_publish(&d->srv, line, len);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct daemon *d = ctx;
 	const struct execban_event *e = data;
-	char *line = NULL;
-	size_t n = 0;
+	char *line = NULL, *text = NULL;
+	size_t n = 0, tn = 0;
+	struct json_object *o;
 	FILE *mem;
 
 	if (len < sizeof(*e) || e->hdr.type != EXECBAN_EV_DECISION)
@@ -153,44 +171,121 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (e->hdr.lost_before) {
 		d->lost += e->hdr.lost_before;
 		to_journal_lost(d, e);
-		if (d->log)
-			event_print_lost(d->log, e, true);
-	}
-	mem = open_memstream(&line, &n);
-	if (mem) {
-		event_print(mem, e, false, d->offset_ns, d->bootid);
-		fclose(mem);
-		/* Drop the timestamp and the newline: the journal has its own. */
-		if (line && n) {
-			char *sp = strchr(line, ' ');
-
-			line[strcspn(line, "\n")] = 0;
-			to_journal(d, e, sp ? sp + 1 : line);
+		mem = open_memstream(&line, &n);
+		if (mem) {
+			event_print_lost(mem, e);
+			fclose(mem);
+			publish(d, line, n);
 		}
 		free(line);
+		line = NULL;
 	}
-	if (d->log) {
-		event_print(d->log, e, true, d->offset_ns, d->bootid);
-		fflush(d->log);
+	mem = open_memstream(&line, &n);
+	if (!mem)
+		return 0;
+	event_print(mem, e, d->offset_ns, d->bootid);
+	fclose(mem);
+	/* The journal's MESSAGE is the text "execban events" prints, without the timestamp. */
+	o = json_tokener_parse(line);
+	mem = o ? open_memstream(&text, &tn) : NULL;
+	if (mem) {
+		char *sp;
+
+		event_print_text(mem, o);
+		fclose(mem);
+		text[strcspn(text, "\n")] = 0;
+		sp = strchr(text, ' ');
+		to_journal(d, e, o, sp ? sp + 1 : text);
 	}
+	free(text);
+	json_object_put(o);
+	publish(d, line, n);
+	free(line);
 	d->events++;
 	return 0;
 }
 
 static void usage_daemon(void)
 {
-	puts("usage: execban daemon [--log FILE] [--no-syslog]\n"
+	puts("usage: execban daemon [--log FILE] [--no-syslog] [--socket PATH]\n"
+	     "                      [--socket-group GROUP] [--backlog N]\n"
 	     "\n"
 	     "Consume execban's events continuously (run it from execban-events.service) and\n"
 	     "write each to the systemd journal with structured EXECBAN_* fields (to syslog,\n"
-	     "facility authpriv, where there is no journal), and to a JSON log file.\n"
+	     "facility authpriv, where there is no journal), to a JSON log file, and to every\n"
+	     "'execban events' reading from its socket. Only one daemon runs at a time, and while\n"
+	     "it runs it is the only consumer of the kernel's event buffer.\n"
 	     "\n"
-	     "  --log FILE        append one JSON object per event (docs/events.md)\n"
-	     "  --no-syslog       write neither to the journal nor to syslog\n"
+	     "  --log FILE          append one JSON object per event (docs/events.md)\n"
+	     "  --no-syslog         write neither to the journal nor to syslog\n"
+	     "  --socket PATH       where readers connect (default " EVSOCK_PATH ")\n"
+	     "  --socket-group GROUP  let this group read events too (default: root only)\n"
+	     "  --backlog N         events kept for readers (default " EVSOCK_STR(EVSOCK_BACKLOG) ", at most "
+	     EVSOCK_STR(EVSOCK_BACKLOG_MAX) ")\n"
 	     "logrotate rotates FILE (/etc/logrotate.d/execban): the daemon reopens FILE when\n"
 	     "it has been renamed, and on SIGHUP. SIGTERM stops.\n"
 	     "\n"
-	     "exit: 0 stopped by a signal, 2 usage, 3 execban not loaded or a sink failed");
+	     "exit: 0 stopped by a signal, 2 usage, 3 execban not loaded, another daemon running,\n"
+	     "or a sink failed");
+}
+
+/*
+ * Take the ring buffer from "execban events" readers that read it before the daemon ran: they
+ * move to the socket within half a second. One that does not (stuck writing its output, say)
+ * is not worth the journal: after RING_WAIT_MS the daemon consumes anyway, says so, and takes
+ * the lock as soon as it is free (serve()), so that no new reader ever reads the ring.
+ * Returns the lock's fd, -EWOULDBLOCK after the wait, or -errno.
+ */
+#define RING_WAIT_MS 10000
+
+static int take_ring(void)
+{
+	int fd, waited;
+
+	for (waited = 0; waited <= RING_WAIT_MS && !events_stop; waited += 100) {
+		fd = evsock_ring_lock(true);
+		if (fd != -EWOULDBLOCK)
+			return fd;
+		if (!waited)
+			fprintf(stderr, "execban daemon: waiting for 'execban events' readers of the "
+				"event buffer to move to the socket\n");
+		usleep(100 * 1000);
+	}
+	if (!events_stop)
+		warn("a reader of the event buffer (%s) did not let go in %d s: consuming "
+		     "anyway; what it reads misses the journal and the log", EVSOCK_RING_LOCK,
+		     RING_WAIT_MS / 1000);
+	return -EWOULDBLOCK;
+}
+
+static int serve(struct daemon *d, struct ring_buffer *rb, int *ring_lock)
+{
+	struct pollfd pfd[2 + EVSOCK_MAX_READERS];
+	int n, r, ret;
+
+	while (!events_stop) {
+		if (*ring_lock < 0)
+			*ring_lock = evsock_ring_lock(true);
+		pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
+		n = evsock_pollfds(&d->srv, pfd + 1);
+		r = poll(pfd, 1 + n, 500);
+		if (r < 0 && errno != EINTR) {
+			err("poll: %s", strerror(errno));
+			return EXIT_SYSTEM;
+		}
+		if (reopen) {
+			reopen = 0;
+			open_log(d);
+		}
+		ret = ring_buffer__consume(rb);
+		if (ret < 0 && ret != -EINTR) {
+			err("reading events: %s", strerror(-ret));
+			return EXIT_SYSTEM;
+		}
+		if (r > 0)
+			evsock_handle(&d->srv, pfd + 1, n);
+	}
+	return EXIT_OK;
 }
 
 int cmd_daemon(int argc, char **argv)
@@ -198,11 +293,20 @@ int cmd_daemon(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "log", required_argument, NULL, 'l' },
 		{ "no-syslog", no_argument, NULL, 'q' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "socket-group", required_argument, NULL, 'g' },
+		{ "backlog", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct daemon d = { .journal = false };
-	int opt, ret;
+	struct daemon d = { .socket = EVSOCK_PATH,
+			    .backlog = EVSOCK_BACKLOG, .group = (gid_t)-1 };
+	int opt, ret = EXIT_SYSTEM, lock, ring_lock = -1, map_fd = -1;
+	struct ring_buffer *rb = NULL;
+	struct group *gr;
+	pid_t holder;
+	long long v;
+	char *end;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -212,36 +316,100 @@ int cmd_daemon(int argc, char **argv)
 		case 'q':
 			d.quiet = true;
 			break;
+		case 'S':
+			d.socket = optarg;
+			break;
+		case 'g':
+			gr = getgrnam(optarg);
+			if (gr) {
+				d.group = gr->gr_gid;
+				break;
+			}
+			v = strtoll(optarg, &end, 10);
+			if (*end || !*optarg || v < 0 || v >= UINT32_MAX) {
+				return usage_error("daemon", "--socket-group: no group '%s'", optarg);
+			}
+			d.group = (gid_t)v;
+			break;
+		case 'b':
+			v = strtoll(optarg, &end, 10);
+			if (*end || v < 1 || v > EVSOCK_BACKLOG_MAX) {
+				return usage_error("daemon", "--backlog: expected 1 to %d events",
+						   EVSOCK_BACKLOG_MAX);
+			}
+			d.backlog = (size_t)v;
+			break;
 		case 'h':
 			usage_daemon();
 			return EXIT_OK;
 		default:
-			usage_daemon();
-			return EXIT_USAGE;
+			return usage_hint("daemon");
 		}
 	}
-	if (optind != argc) {
-		usage_daemon();
-		return EXIT_USAGE;
+	if (optind != argc)
+		return usage_error("daemon", "unexpected argument '%s'", argv[optind]);
+	lock = evsock_daemon_lock(&holder);
+	if (lock == -EBUSY) {
+		err("another execban daemon is running (pid %d, %s): only one may consume the "
+		    "event buffer", (int)holder, EVSOCK_DAEMON_LOCK);
+		fprintf(stderr, "hint: read its events with 'execban events'\n");
+		return EXIT_SYSTEM;
+	}
+	if (lock < 0) {
+		err("cannot lock %s: %s", EVSOCK_DAEMON_LOCK, strerror(-lock));
+		return EXIT_SYSTEM;
 	}
 	d.journal = access(JOURNAL_SOCKET, W_OK) == 0;
 	if (!d.journal && !d.quiet)
 		openlog("execban", LOG_PID, LOG_AUTHPRIV);
 	if (open_log(&d))
-		return EXIT_SYSTEM;
+		goto out_unlock;
 	d.offset_ns = event_wall_offset_ns();
 	event_boot_id(d.bootid);
+	rb = events_ring_open(on_event, &d, &map_fd);
+	if (!rb)
+		goto out_log;
+	/* Readers connect from here on; they get events once the ring is ours. */
+	ret = evsock_server_open(&d.srv, d.socket, d.backlog, d.group);
+	if (ret) {
+		err("cannot listen on %s: %s", d.socket,
+		    ret == -EEXIST ? "it exists and is not a socket" : strerror(-ret));
+		ret = EXIT_SYSTEM;
+		goto out_ring;
+	}
+	events_catch_stop();
 	signal(SIGHUP, on_hup);
+	ring_lock = take_ring();
+	if (events_stop || (ring_lock < 0 && ring_lock != -EWOULDBLOCK)) {
+		if (!events_stop)
+			err("cannot lock %s: %s", EVSOCK_RING_LOCK, strerror(-ring_lock));
+		ret = events_stop ? EXIT_OK : EXIT_SYSTEM;
+		goto out_server;
+	}
 	/* In lock mode no other process may signal or ptrace the daemon (bpf/lock.bpf.h). */
 	if (lock_protect_self())
 		warn("cannot register with lock mode: signals could stop the daemon while locked");
-	fprintf(stderr, "execban daemon: consuming events (%s%s%s)\n",
+	fprintf(stderr, "execban daemon: consuming events (%s%s%s); readers: %s (root",
 		d.quiet ? "no journal/syslog" : d.journal ? "journal" : "syslog",
-		d.log_path ? ", JSON log " : "", d.log_path ? d.log_path : "");
-	ret = events_consume(on_event, &d, true);
-	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost\n",
-		d.events, d.lost);
+		d.log_path ? ", JSON log " : "", d.log_path ? d.log_path : "", d.socket);
+	if (d.group != (gid_t)-1)
+		fprintf(stderr, " and group %u", (unsigned int)d.group);
+	fputs(" only)\n", stderr);
+	sd_notify(0, "READY=1");
+	ret = serve(&d, rb, &ring_lock);
+	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost, %llu "
+		"dropped for slow readers\n", d.events, d.lost, d.srv.dropped_total);
+out_server:
+	if (ring_lock >= 0)
+		close(ring_lock);
+	evsock_server_close(&d.srv);
+out_ring:
+	ring_buffer__free(rb);
+	close(map_fd);
+out_log:
 	if (d.log)
 		fclose(d.log);
+out_unlock:
+	close(lock);
 	return ret;
 }

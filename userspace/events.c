@@ -1,33 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * events.c - execban events: read decisions from the pinned ring buffer.
+ * events.c - execban events: print decisions, from the daemon or from the ring buffer.
  *
- * Consuming is destructive (a BPF ring buffer has one reader position): run one consumer
- * per machine (the daemon, or a responder's "execban events --follow").
+ * Consuming the ring buffer is destructive (it has one reader position), so while the daemon
+ * runs it is the only consumer, and "execban events" reads from the daemon's socket what the
+ * daemon keeps and sends to every reader (evsock.c). Without a daemon, "execban events"
+ * consumes the ring itself, and says so. Either way each event becomes the one JSON line of
+ * docs/events.md first: filters and the text form work on that line.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "cli.h"
 #include "events.h"
+#include "evsock.h"
 #include "policy.h"
 
-static volatile sig_atomic_t stop;
+volatile sig_atomic_t events_stop;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
+	events_stop = 1;
 }
 
 static const char *const action_names[] = {
@@ -206,8 +213,8 @@ static void signer_json(FILE *out, const struct execban_event *e)
 		s->verify == 0 ? "verified" : sig_status(s->verify));
 }
 
-void event_print(FILE *out, const struct execban_event *e, bool json, int64_t offset_ns,
-		 const char *bootid)
+/* One JSON line (docs/events.md): what the daemon logs and sends, and what --json prints. */
+void event_print(FILE *out, const struct execban_event *e, int64_t offset_ns, const char *bootid)
 {
 	char time_s[48], sha[65], digest[65], comm[EXECBAN_COMM_LEN + 1],
 	     pcomm[EXECBAN_COMM_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
@@ -238,44 +245,6 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 		strcpy(sha, "");
 	match_text(e, ident, sizeof(ident));
 
-	if (!json) {
-		/* text: names escaped, so that one cannot fake a line or a field (util.c: esc) */
-		static char ecomm[ESC_LEN(sizeof(comm))], eexe[ESC_LEN(sizeof(exe))],
-			    epath[ESC_LEN(sizeof(path))], efile[ESC_LEN(sizeof(filename))],
-			    ereason[ESC_LEN(sizeof(reason))], elabel[ESC_LEN(sizeof(label))];
-
-		esc(ecomm, sizeof(ecomm), comm);
-		esc(eexe, sizeof(eexe), exe);
-		esc(epath, sizeof(epath), path);
-		esc(efile, sizeof(efile), filename);
-		esc(ereason, sizeof(ereason), reason);
-		esc(elabel, sizeof(elabel), label);
-		if (e->action == EXECBAN_ACT_TAMPER) {
-			fprintf(out, "%s tamper denied pid=%u ppid=%u uid=%u comm=%s exe=%s "
-				"attempt=\"%s\" target=\"%s\" reason=\"%s\"\n", time_s, e->tgid,
-				e->ppid, e->uid, ecomm, exe[0] ? eexe : "?", efile, epath, ereason);
-			return;
-		}
-		fprintf(out, "%s %s %s pid=%u ppid=%u uid=%u comm=%s exe=%s path=%s sha256=%s rule=%s%s%s%s",
-		       time_s, event_action_name(e->action), event_verdict_name(e->verdict),
-		       e->tgid, e->ppid, e->uid, ecomm, exe[0] ? eexe : "?", path[0] ? epath : "?",
-		       sha[0] ? sha : "-",
-		       label[0] ? elabel : "-", reason[0] ? " reason=\"" : "", ereason,
-		       reason[0] ? "\"" : "");
-		if (ident[0] && e->ident_kind != EXECBAN_IDENT_SHA256)
-			fprintf(out, " %s verified=%s", ident,
-				e->signer.verify == 0 ? "yes" :
-				e->signer.verify == EXECBAN_VERIFY_NOT_TRIED ? "-" : "no");
-		if (e->flags & EXECBAN_EVF_SIG_ERROR)
-			fprintf(out, " signature=unreadable(modsig %s, ima %s)",
-				sig_status(e->signer.modsig_err), sig_status(e->signer.ima_err));
-		if (e->flags & EXECBAN_EVF_UNTRUSTED_FS)
-			fputs(" untrusted-fs", out);
-		if (e->flags & EXECBAN_EVF_STALE_LAYER)
-			fputs(" stale-layer", out);
-		fputc('\n', out);
-		return;
-	}
 	fprintf(out, "{\"schema\":%d,\"type\":\"decision\",\"time\":\"%s\",\"time_ns\":%llu,\"boot_id\":\"%s\","
 	       "\"cpu\":%u,\"seq\":%llu,\"action\":\"%s\",\"verdict\":\"%s\",",
 	       EXECBAN_JSON_SCHEMA, time_s, (unsigned long long)wall, bootid, e->hdr.cpu,
@@ -323,15 +292,10 @@ void event_print(FILE *out, const struct execban_event *e, bool json, int64_t of
 	fputs("}\n", out);
 }
 
-void event_print_lost(FILE *out, const struct execban_event *e, bool json)
+void event_print_lost(FILE *out, const struct execban_event *e)
 {
-	if (json)
-		fprintf(out, "{\"schema\":%d,\"type\":\"lost\",\"cpu\":%u,\"count\":%u,"
-			"\"before_seq\":%llu}\n", EXECBAN_JSON_SCHEMA, e->hdr.cpu, e->hdr.lost_before,
-			(unsigned long long)e->hdr.seq);
-	else
-		fprintf(out, "LOST %u event(s) on cpu %u: the ring buffer was full (see "
-			"'execban status')\n", e->hdr.lost_before, e->hdr.cpu);
+	fprintf(out, "{\"schema\":%d,\"type\":\"lost\",\"cpu\":%u,\"count\":%u,\"before_seq\":%llu}\n",
+		EXECBAN_JSON_SCHEMA, e->hdr.cpu, e->hdr.lost_before, (unsigned long long)e->hdr.seq);
 }
 
 /* Shared with the daemon. */
@@ -345,61 +309,217 @@ void event_boot_id(char out[40])
 	boot_id(out);
 }
 
+/* Text, one line per event, from its JSON object: the one renderer of "execban events". */
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+static uint64_t juint(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+static bool jbool(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static const char *or_else(const char *s, const char *dflt)
+{
+	return s[0] ? s : dflt;
+}
+
 /*
- * Feed every record of the pinned event ring buffer to fn: what is buffered, or with follow
- * until SIGINT/SIGTERM. Returns an exit code.
+ * A name taken from the system (comm, exe, path, file name) or from the policy (rule, reason)
+ * in a text line. Merging with main: this becomes fput_esc() (util.c), so that a name cannot
+ * fake a line or a field.
  */
-int events_consume(ring_buffer_sample_fn fn, void *ctx, bool follow)
+/* A string someone else chose (a file name, comm, a label): control characters escaped. */
+static void put_name(FILE *out, const char *key, const char *s)
+{
+	fputs(key, out);
+	fput_esc(out, s);
+}
+
+void event_print_text(FILE *out, struct json_object *o)
+{
+	const char *type = jstr(o, "type"), *reason = jstr(o, "reason"), *match = jstr(o, "match");
+	struct json_object *signer = NULL, *verified;
+
+	if (!strcmp(type, "lost")) {
+		fprintf(out, "LOST %llu event(s) on cpu %llu: the ring buffer was full (see "
+			"'execban status')\n", (unsigned long long)juint(o, "count"),
+			(unsigned long long)juint(o, "cpu"));
+		return;
+	}
+	if (!strcmp(type, "dropped")) {
+		fprintf(out, "DROPPED %llu event(s): this reader fell behind the daemon's backlog "
+			"(the journal and the daemon's JSON log have them)\n",
+			(unsigned long long)juint(o, "count"));
+		return;
+	}
+	if (strcmp(type, "decision"))
+		return;
+	if (!strcmp(jstr(o, "action"), "tamper")) {
+		fprintf(out, "%s tamper denied pid=%llu ppid=%llu uid=%llu", jstr(o, "time"),
+			(unsigned long long)juint(o, "pid"), (unsigned long long)juint(o, "ppid"),
+			(unsigned long long)juint(o, "uid"));
+		put_name(out, " comm=", jstr(o, "comm"));
+		put_name(out, " exe=", or_else(jstr(o, "exe"), "?"));
+		put_name(out, " attempt=\"", jstr(o, "filename"));
+		put_name(out, "\" target=\"", jstr(o, "path"));
+		put_name(out, "\" reason=\"", reason);
+		fputs("\"\n", out);
+		return;
+	}
+	fprintf(out, "%s %s %s pid=%llu ppid=%llu uid=%llu", jstr(o, "time"), jstr(o, "action"),
+		jstr(o, "verdict"), (unsigned long long)juint(o, "pid"),
+		(unsigned long long)juint(o, "ppid"), (unsigned long long)juint(o, "uid"));
+	put_name(out, " comm=", jstr(o, "comm"));
+	put_name(out, " exe=", or_else(jstr(o, "exe"), "?"));
+	put_name(out, " path=", or_else(jstr(o, "path"), "?"));
+	fprintf(out, " sha256=%s", or_else(jstr(o, "sha256"), "-"));
+	put_name(out, " rule=", or_else(jstr(o, "rule"), "-"));
+	if (reason[0]) {
+		put_name(out, " reason=\"", reason);
+		fputc('"', out);
+	}
+	if (!json_object_object_get_ex(o, "signer", &signer) ||
+	    !json_object_is_type(signer, json_type_object))
+		signer = NULL;
+	if (match[0] && strcmp(jstr(o, "identity"), "sha256")) {
+		const char *v = "-";
+
+		if (signer && json_object_object_get_ex(signer, "verified", &verified) &&
+		    json_object_is_type(verified, json_type_boolean))
+			v = json_object_get_boolean(verified) ? "yes" : "no";
+		fprintf(out, " %s verified=%s", match, v);
+	}
+	if (jbool(o, "signature_error"))
+		fprintf(out, " signature=unreadable(modsig %s, ima %s)",
+			signer ? or_else(jstr(signer, "modsig"), "?") : "?",
+			signer ? or_else(jstr(signer, "ima"), "?") : "?");
+	if (jbool(o, "untrusted_fs"))
+		fputs(" untrusted-fs", out);
+	if (jbool(o, "stale_layer"))
+		fputs(" stale-layer", out);
+	fputc('\n', out);
+}
+
+/* The pinned event ring buffer, feeding fn; NULL (said why) if execban is not loaded. */
+struct ring_buffer *events_ring_open(ring_buffer_sample_fn fn, void *ctx, int *map_fd)
 {
 	struct ring_buffer *rb;
-	int fd, ret = 0;
+	int fd;
 
 	fd = open_pinned_map(PM_EVENTS);
 	if (fd < 0) {
 		err("cannot open the event buffer %s/events: %s", EXECBAN_PIN_DIR, strerror(-fd));
 		fprintf(stderr, "hint: is execban loaded? ('execban status')\n");
-		return EXIT_SYSTEM;
+		return NULL;
 	}
 	rb = ring_buffer__new(fd, fn, ctx, NULL);
 	if (!rb) {
 		err("cannot map the event buffer: %s", strerror(errno));
 		close(fd);
-		return EXIT_SYSTEM;
+		return NULL;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (follow) {
-		while (!stop) {
-			ret = ring_buffer__poll(rb, 500);
-			if (ret < 0 && ret != -EINTR) {
-				err("reading events: %s", strerror(-ret));
-				break;
-			}
-		}
-	} else {
-		ret = ring_buffer__consume(rb);
-	}
-	ring_buffer__free(rb);
-	close(fd);
-	return ret < 0 && ret != -EINTR ? EXIT_SYSTEM : EXIT_OK;
+	*map_fd = fd;
+	return rb;
 }
 
-struct consumer {
-	bool json;
+/*
+ * SIGINT/SIGTERM set events_stop. Without SA_RESTART, so that a blocking call returns EINTR; poll()
+ * and epoll_wait() do in any case.
+ */
+void events_catch_stop(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct reader {
+	bool json, follow;
 	int action;	/* 0: any */
 	int verdict;	/* 0: any */
 	const char *rule;	/* label, or NULL: any */
 	long long uid;		/* -1: any */
 	uint64_t since_ns;	/* wall clock; 0: any */
+	const char *socket;
 	int64_t offset_ns;
 	char bootid[40];
-	unsigned long n;
 };
 
-static int on_event(void *ctx, void *data, size_t len)
+/* The filters, on the event's JSON: the same for events from the daemon and from the ring. */
+static bool wanted(const struct reader *c, struct json_object *o)
 {
-	struct consumer *c = ctx;
+	if (c->action && strcmp(jstr(o, "action"), action_names[c->action]))
+		return false;
+	if (c->verdict && strcmp(jstr(o, "verdict"), event_verdict_name(c->verdict)))
+		return false;
+	if (c->uid >= 0 && juint(o, "uid") != (uint64_t)c->uid)
+		return false;
+	if (c->rule && strncmp(jstr(o, "rule"), c->rule, EXECBAN_LABEL_LEN))
+		return false;
+	if (c->since_ns && juint(o, "time_ns") < c->since_ns)
+		return false;
+	return true;
+}
+
+enum line_result { LINE_OK, LINE_END_OF_BACKLOG, LINE_ERROR };
+
+/* One JSON line (NUL-terminated), from the daemon or made from a ring record: print it or not. */
+static enum line_result reader_line(const struct reader *c, const char *text, size_t len)
+{
+	enum line_result ret = LINE_OK;
+	struct json_object *o = json_tokener_parse(text);
+	const char *type;
+
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		warn("skipping a line that is not a JSON object: %.80s", text);
+		json_object_put(o);
+		return LINE_OK;
+	}
+	type = jstr(o, "type");
+	if (!strcmp(type, "end_of_backlog")) {
+		ret = LINE_END_OF_BACKLOG;
+	} else if (!strcmp(type, "error")) {
+		err("the execban daemon: %s", jstr(o, "message"));
+		ret = LINE_ERROR;
+	} else if (!strcmp(type, "lost") || !strcmp(type, "dropped") ||
+		   (!strcmp(type, "decision") && wanted(c, o))) {
+		/* Losses are printed whatever the filters: they may hide a wanted event. */
+		if (c->json)
+			fwrite(text, 1, len, stdout);
+		else
+			event_print_text(stdout, o);
+		fflush(stdout);
+	}
+	/* Other types: lines of a newer daemon's protocol, not events. */
+	json_object_put(o);
+	return ret;
+}
+
+/* A record of the ring buffer: made into the lines the daemon would send, then read as those. */
+static int on_ring_record(void *ctx, void *data, size_t len)
+{
+	const struct reader *c = ctx;
 	const struct execban_event *e = data;
+	char *line = NULL;
+	size_t n = 0;
+	FILE *mem;
 
 	if (len < sizeof(struct execban_event_hdr))
 		return 0;
@@ -410,20 +530,148 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	/* The kernel tells each event how many were dropped on its CPU just before it. */
-	if (e->hdr.lost_before)
-		event_print_lost(stdout, e, c->json);
-	if ((c->action && e->action != c->action) || (c->verdict && e->verdict != c->verdict))
-		return 0;
-	if (c->uid >= 0 && e->uid != (uint32_t)c->uid)
-		return 0;
-	if (c->rule && strncmp(e->label, c->rule, EXECBAN_LABEL_LEN))
-		return 0;
-	if (c->since_ns && e->hdr.boot_ns + (uint64_t)c->offset_ns < c->since_ns)
-		return 0;
-	event_print(stdout, e, c->json, c->offset_ns, c->bootid);
-	fflush(stdout);
-	c->n++;
+	if (e->hdr.lost_before) {
+		mem = open_memstream(&line, &n);
+		if (!mem)
+			return -ENOMEM;
+		event_print_lost(mem, e);
+		fclose(mem);
+		reader_line(c, line, n);
+		free(line);
+		line = NULL;
+	}
+	mem = open_memstream(&line, &n);
+	if (!mem)
+		return -ENOMEM;
+	event_print(mem, e, c->offset_ns, c->bootid);
+	fclose(mem);
+	reader_line(c, line, n);
+	free(line);
 	return 0;
+}
+
+enum source_result { SRC_DONE, SRC_DAEMON_GONE, SRC_DAEMON_UP };
+
+/* Read what the daemon sends on fd; *rc is the exit code when SRC_DONE. */
+static enum source_result read_daemon(const struct reader *c, int fd, int *rc)
+{
+	char *buf = malloc(EVSOCK_MSG_MAX + 1);
+	enum source_result ret = SRC_DONE;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t got;
+
+	*rc = EXIT_OK;
+	if (!buf) {
+		err("out of memory");
+		*rc = EXIT_SYSTEM;
+		return SRC_DONE;
+	}
+	while (!events_stop) {
+		if (poll(&p, 1, 500) <= 0)
+			continue;	/* timeout, or EINTR: see whether to stop */
+		got = recv(fd, buf, EVSOCK_MSG_MAX, MSG_TRUNC);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err("reading from the execban daemon: %s", strerror(errno));
+			*rc = EXIT_SYSTEM;
+			break;
+		}
+		if (got == 0) {
+			ret = SRC_DAEMON_GONE;
+			break;
+		}
+		if (got > EVSOCK_MSG_MAX) {
+			warn("skipping a %zd-byte line from the daemon (at most %d expected)", got,
+			     EVSOCK_MSG_MAX);
+			continue;
+		}
+		buf[got] = 0;
+		switch (reader_line(c, buf, got)) {
+		case LINE_OK:
+			continue;
+		case LINE_END_OF_BACKLOG:
+			if (c->follow)
+				continue;
+			break;
+		case LINE_ERROR:
+			*rc = EXIT_SYSTEM;
+			break;
+		}
+		break;
+	}
+	free(buf);
+	return ret;
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/*
+ * No daemon: consume the ring buffer, as "execban events" did before there was one. Holding
+ * the ring lock shared keeps a daemon from consuming at the same time; with --follow, a daemon
+ * that starts is noticed (its socket answers) within half a second and reading moves over to
+ * it (*fd); it waits for that before it consumes.
+ */
+static enum source_result read_ring(const struct reader *c, int *fd, int *rc)
+{
+	enum source_result res = SRC_DONE;
+	struct ring_buffer *rb;
+	int lock, map_fd, ret = 0, i;
+	long long last = now_ms();
+
+	*rc = EXIT_OK;
+	lock = evsock_ring_lock(false);
+	if (lock == -EWOULDBLOCK) {
+		/* A daemon holds the buffer: never read it here. Its socket is bound before. */
+		for (i = 0; i < 20; i++) {
+			*fd = evsock_connect(c->socket);
+			if (*fd >= 0)
+				return SRC_DAEMON_UP;
+			usleep(100 * 1000);
+		}
+		err("an execban daemon holds the event buffer (%s), but %s does not answer: %s",
+		    EVSOCK_RING_LOCK, c->socket, strerror(-*fd));
+		fprintf(stderr, "hint: does it listen on another --socket?\n");
+		*rc = EXIT_SYSTEM;
+		return SRC_DONE;
+	}
+	/* Any other failure (not root: /run/execban is not writable): no daemon runs either. */
+	rb = events_ring_open(on_ring_record, (void *)c, &map_fd);
+	if (!rb) {
+		*rc = EXIT_SYSTEM;
+		goto out_unlock;
+	}
+	if (!c->follow)
+		ret = ring_buffer__consume(rb);
+	while (c->follow && !events_stop) {
+		ret = ring_buffer__poll(rb, 500);
+		if (ret < 0 && ret != -EINTR) {
+			err("reading events: %s", strerror(-ret));
+			break;
+		}
+		if (now_ms() < last + 500)
+			continue;
+		last = now_ms();
+		*fd = evsock_connect(c->socket);
+		if (*fd >= 0) {
+			res = SRC_DAEMON_UP;
+			break;
+		}
+	}
+	if (ret < 0 && ret != -EINTR)
+		*rc = EXIT_SYSTEM;
+	ring_buffer__free(rb);
+	close(map_fd);
+out_unlock:
+	if (lock >= 0)
+		close(lock);
+	return res;
 }
 
 /*
@@ -468,22 +716,26 @@ static int parse_name(const char *s, const char *const *names, int n)
 static void usage_events(void)
 {
 	puts("usage: execban events [--follow] [--json] [--action A] [--verdict V] [--rule LABEL]\n"
-	     "                      [--uid UID] [--since WHEN]\n"
+	     "                      [--uid UID] [--since WHEN] [--socket PATH]\n"
 	     "\n"
-	     "Print denial and audit events, oldest first, and remove them from the kernel's\n"
-	     "buffer. Without --follow, print what is buffered and exit.\n"
+	     "Print denial and audit events, oldest first. While the daemon runs\n"
+	     "(execban-events.service), read them from it: nothing is removed, and every reader,\n"
+	     "the journal and the daemon's JSON log see every event. Without --follow, print the\n"
+	     "events it keeps (the last " EVSOCK_STR(EVSOCK_BACKLOG) " by default) and exit. Without a daemon,\n"
+	     "read the kernel's buffer itself, which removes what it reads (said on stderr).\n"
 	     "\n"
-	     "  --follow     keep waiting for new events (until SIGINT/SIGTERM)\n"
-	     "  --json       one JSON object per line (schema in docs/events.md)\n"
-	     "  --action A   only exec, mmap, mprotect, rename, link, chmod, module, install,\n"
-	     "               tamper or open\n"
-	     "  --verdict V  only denied or audited\n"
-	     "  --rule LABEL only events of the rule with this label\n"
-	     "  --uid UID    only events of processes with this real uid\n"
-	     "  --since WHEN only events after WHEN: 90s, 10m, 2h, 1d ago, or 2026-11-23T10:00:00Z\n"
-	     "Filtered-out events are consumed too.\n"
+	     "  --follow      keep waiting for new events (until SIGINT/SIGTERM)\n"
+	     "  --json        one JSON object per line (schema in docs/events.md)\n"
+	     "  --action A    only exec, mmap, mprotect, rename, link, chmod, module, install,\n"
+	     "                tamper or open\n"
+	     "  --verdict V   only denied or audited\n"
+	     "  --rule LABEL  only events of the rule with this label\n"
+	     "  --uid UID     only events of processes with this real uid\n"
+	     "  --since WHEN  only events after WHEN: 90s, 10m, 2h, 1d ago, or 2026-11-23T10:00:00Z\n"
+	     "  --socket PATH the daemon's socket (default " EVSOCK_PATH ")\n"
+	     "Filters apply here, in this reader: other readers still get every event.\n"
 	     "\n"
-	     "exit: 0 ok, 2 usage, 3 execban not loaded or buffer unreadable");
+	     "exit: 0 ok, 2 usage, 3 no daemon and execban not loaded, buffer or socket unreadable");
 }
 
 int cmd_events(int argc, char **argv)
@@ -496,19 +748,23 @@ int cmd_events(int argc, char **argv)
 		{ "rule", required_argument, NULL, 'r' },
 		{ "uid", required_argument, NULL, 'u' },
 		{ "since", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	static const char *const verdicts[] = { NULL, "denied", "audited" };
-	struct consumer c = { .uid = -1 };
-	bool follow = false;
+	struct reader c = { .uid = -1, .socket = EVSOCK_PATH };
+	enum source_result res;
+	int opt, fd, rc;
 	char *end;
-	int opt;
 
 	while ((opt = getopt_long(argc, argv, "fjh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			follow = true;
+			c.follow = true;
+			break;
+		case 'S':
+			c.socket = optarg;
 			break;
 		case 'j':
 			c.json = true;
@@ -517,15 +773,13 @@ int cmd_events(int argc, char **argv)
 			c.action = parse_name(optarg, action_names,
 					      sizeof(action_names) / sizeof(action_names[0]));
 			if (c.action <= 0) {
-				err("--action: unknown action '%s'", optarg);
-				return EXIT_USAGE;
+				return usage_error("events", "--action: unknown action '%s'", optarg);
 			}
 			break;
 		case 'v':
 			c.verdict = parse_name(optarg, verdicts, 3);
 			if (c.verdict <= 0) {
-				err("--verdict: expected denied or audited");
-				return EXIT_USAGE;
+				return usage_error("events", "--verdict: expected denied or audited");
 			}
 			break;
 		case 'r':
@@ -535,32 +789,58 @@ int cmd_events(int argc, char **argv)
 			errno = 0;
 			c.uid = strtoll(optarg, &end, 10);
 			if (errno || *end || c.uid < 0 || c.uid > UINT32_MAX) {
-				err("--uid: expected a numeric user id");
-				return EXIT_USAGE;
+				return usage_error("events", "--uid: expected a numeric user id");
 			}
 			break;
 		case 's':
 			c.since_ns = parse_since(optarg);
 			if (!c.since_ns) {
-				err("--since: expected a duration (90s, 10m, 2h, 1d) or a UTC time "
-				    "(2026-11-23T10:00:00Z)");
-				return EXIT_USAGE;
+				return usage_error("events", "--since: expected a duration (90s, 10m, "
+						   "2h, 1d) or a UTC time (2026-11-23T10:00:00Z)");
 			}
 			break;
 		case 'h':
 			usage_events();
 			return EXIT_OK;
 		default:
-			usage_events();
-			return EXIT_USAGE;
+			return usage_hint("events");
 		}
 	}
-	if (optind != argc) {
-		usage_events();
-		return EXIT_USAGE;
-	}
+	if (optind != argc)
+		return usage_error("events", "unexpected argument '%s'", argv[optind]);
 	c.offset_ns = wall_offset_ns();
 	boot_id(c.bootid);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return events_consume(on_event, &c, follow);
+	events_catch_stop();
+
+	fd = evsock_connect(c.socket);
+	for (;;) {
+		if (fd >= 0) {
+			res = read_daemon(&c, fd, &rc);
+			close(fd);
+			if (res == SRC_DONE)
+				return rc;
+			if (!c.follow) {
+				err("the execban daemon closed %s before the end of what it keeps",
+				    c.socket);
+				return EXIT_SYSTEM;
+			}
+			fprintf(stderr, "execban: the daemon closed %s\n", c.socket);
+			fd = evsock_connect(c.socket);
+			continue;
+		}
+		if (fd != -ENOENT && fd != -ECONNREFUSED) {
+			err("cannot connect to the execban daemon at %s: %s", c.socket, strerror(-fd));
+			if (fd == -EACCES)
+				fprintf(stderr, "hint: the daemon lets root read events, and the group "
+					"named by its --socket-group\n");
+			return EXIT_SYSTEM;
+		}
+		fprintf(stderr, "execban: no daemon at %s (%s): reading the kernel's event buffer "
+			"directly, which removes what is read\n", c.socket, strerror(-fd));
+		res = read_ring(&c, &fd, &rc);
+		if (res == SRC_DONE)
+			return rc;
+		fprintf(stderr, "execban: a daemon started: reading from %s\n", c.socket);
+	}
 }

@@ -310,7 +310,14 @@ for m in ima kmod; do
 	rm -f "$W/go.$m"; mkfifo "$W/go.$m"; chmod 666 "$W/go.$m"
 	as_user "$PY" "$ADV" racepre "$W/pre.$m" "$W/rbad" "$RACE_N" "$W/go.$m" >"$W/pre.$m.out" 2>&1 &
 	prepid=$!
-	for _ in $(seq 100); do [ "$(ls /proc/$prepid/fd 2>/dev/null | wc -l)" -gt "$RACE_N" ] && break; sleep 0.1; done
+	# Until its writers are open: the python process is the child of as_user's subshell.
+	opened=0
+	for _ in $(seq 150); do
+		pypid=$(pgrep -n -f "racepre $W/pre.$m ") &&
+			[ "$(ls /proc/$pypid/fd 2>/dev/null | wc -l)" -gt "$RACE_N" ] && opened=1 && break
+		sleep 0.1
+	done
+	check "$m: $RACE_N writers opened before the load" [ $opened = 1 ]
 	"$EB" load "$W/ban.policy" >/dev/null
 	check "$m: policy loads" [ $? = 0 ]
 	want "$m: the banned twin is refused, the benign one runs" "EPERM GNU" \

@@ -71,9 +71,6 @@ usage_error() {
 	t "$name: then the hint" test "$(sed -n 2p "$tmp/err")" = "$hint"
 }
 for v in $verbs; do
-	case $v in
-	events | daemon) continue ;;	# their parsers are outside this change
-	esac
 	usage_error "$v --no-such-option" "$v" "unrecognized option '--no-such-option'" \
 		"$v" --no-such-option
 done
@@ -87,6 +84,8 @@ usage_error "hash without FILE" hash "FILE" hash
 usage_error "show with an argument" show "unexpected argument 'x'" show x
 usage_error "status with an argument" status "unexpected argument 'x'" status x
 usage_error "unload with an argument" unload "unexpected argument 'x'" unload x
+usage_error "events --uid with a name" events "--uid" events --uid root
+usage_error "daemon with an argument" daemon "unexpected argument 'x'" daemon x
 usage_error "scan without PATH" scan "PATH" scan
 usage_error "scan --jobs 0" scan "--jobs" scan --jobs 0 /
 usage_error "check without POLICY" check "POLICY" check
