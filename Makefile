@@ -27,7 +27,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuserspace -I$(OUT)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
               -Iinclude -I$(OUT)
-LDLIBS     := -lbpf -lelf -lz -llzma -lzstd -lcrypto -lsystemd
+LDLIBS     := -lbpf -lelf -lz -llzma -lzstd -lcrypto -lsystemd -lcurl -ljson-c
 
 ifeq ($(V),1)
 Q =
@@ -78,8 +78,8 @@ $(OUT)/cli/%.o: userspace/%.c $(wildcard userspace/*.h) include/execban.h $(OUT)
 # The stamp changes, and main.o is rebuilt, only when VERSION does.
 $(OUT)/cli/version: FORCE | $(OUT)/.dir
 	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
-$(OUT)/cli/main.o: $(OUT)/cli/version
-$(OUT)/cli/main.o: CFLAGS += -DEXECBAN_VERSION='"$(VERSION)"'
+$(OUT)/cli/main.o $(OUT)/cli/sync.o: $(OUT)/cli/version
+$(OUT)/cli/main.o $(OUT)/cli/sync.o: CFLAGS += -DEXECBAN_VERSION='"$(VERSION)"'
 FORCE:
 
 $(OUT)/cli/lib-%.o: lib/%.c $(wildcard lib/*.h) | $(OUT)/.dir

@@ -50,6 +50,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 
 /* lock.c */
 struct compiled;

@@ -26,6 +26,7 @@ static const struct verb {
 	{ "scan", cmd_scan, "find banned files on disk (exit 1 if any)" },
 	{ "lock", cmd_lock, "lock enforcement until reboot: only signed policies load" },
 	{ "sign", cmd_sign, "sign a policy for lock mode (detached PKCS#7)" },
+	{ "sync", cmd_sync, "fetch rules from a Santa sync server and enforce them" },
 	{ "compile", cmd_compile, "write a policy's manifest (what a signature covers)" },
 };
 
