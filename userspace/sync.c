@@ -268,7 +268,8 @@ static struct json_object *post(CURL *curl, const struct sync_conf *c, const cha
 		resp = NULL;
 	}
 out:
-	json_tokener_free(tok);
+	if (tok)	/* json-c 0.16 does not take NULL here */
+		json_tokener_free(tok);
 	curl_slist_free_all(hdr);
 	curl_free(mid);
 	free(url);
