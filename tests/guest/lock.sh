@@ -349,5 +349,31 @@ check "tamper events: the passthrough command" event_has "$W/ev.json" \
 check "status counts the refusals" [ "$(status_json "d['counters']['tamper_refused'] >= 10")" = True ]
 check "status counts the signed loads" [ "$(status_json "d['counters']['signed_loads']")" = 4 ]
 
+# ---- a sync while locked (docs/sync.md "Lock mode"): nothing applied, not even an added ban ----
+unique_copy /bin/true "$W/synced" lock-sync
+mkdir "$W/srv"
+rm -f /var/lib/execban/sync.policy
+cat >"$W/srv/scenario.json" <<EOF
+{"preflight": {"sync_type": "CLEAN"},
+ "pages": [[{"identifier": "$(sha256 "$W/synced")", "policy": "BLOCKLIST", "rule_type": "BINARY"}]]}
+EOF
+python3 "$top/tests/helpers/syncserver.py" --dir "$W/srv" &
+srv=$!
+for _ in $(seq 50); do [ -e "$W/srv/port" ] && break; sleep 0.1; done
+printf 'server = http://127.0.0.1:%s\npolicy = %s\nmachine_id = lock-test\n' \
+	"$(cat "$W/srv/port")" "$W/v3" >"$W/sync.conf"
+"$EB" sync --config "$W/sync.conf" --once >"$W/sync.out" 2>"$W/sync.err"
+check "locked: sync fails (exit 1)" [ $? = 1 ]
+check "locked: sync says the policy is locked" \
+	grep -q 'enforcement is locked: synced rules are not applied' "$W/sync.err"
+expect_exec "locked: the synced ban is not applied" "exit 0" "$W/synced"
+check "locked: no sync.policy written" [ ! -e /var/lib/execban/sync.policy ]
+check "locked: no temporary file left" [ ! -e /var/lib/execban/sync.policy.tmp ]
+check "locked: no postflight sent" [ "$(grep -c '"postflight"' "$W/srv/requests.jsonl")" = 0 ]
+check "locked: still 4 signed loads, no other" \
+	[ "$(status_json "d['counters']['signed_loads']")" = 4 ]
+kill "$srv" 2>/dev/null
+wait "$srv" 2>/dev/null
+
 rm -rf "$W"
 finish
