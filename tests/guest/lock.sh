@@ -169,7 +169,9 @@ expect_exec "locked: an allowed binary runs" "exit 0" "$W/allowed"
 # The daemon consumes every event from here on (it cannot be stopped): they are checked in its log.
 "$EB" daemon --no-syslog --log "$W/d1.json" 2>"$W/d1.err" &
 d1=$!
-sleep 1
+# it protects itself, then says "consuming events": wait for that (a fixed sleep loses the race
+# on a loaded TCG host, where loading execban's shared libraries over 9p is slow)
+for _ in $(seq 100); do grep -q 'consuming events' "$W/d1.err" && break; sleep 0.1; done
 kill -KILL $d1 2>/dev/null
 check "locked: SIGKILL of the daemon fails" [ $? != 0 ]
 kill -STOP $d1 2>/dev/null
