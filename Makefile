@@ -40,8 +40,12 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli fuzz fuzzers man
 
-CLI_SRCS  := $(wildcard userspace/*.c)
+# execban-sync (sync.c, sync_main.c) is the only program linked with libcurl: main.c runs it.
+SYNC_SRCS := userspace/sync.c userspace/sync_main.c
+CLI_SRCS  := $(filter-out $(SYNC_SRCS),$(wildcard userspace/*.c))
 CLI_OBJS  := $(patsubst userspace/%.c,$(OUT)/cli/%.o,$(CLI_SRCS))
+SYNC_OBJS := $(patsubst userspace/%.c,$(OUT)/cli/%.o,$(SYNC_SRCS))
+LIBEXECDIR ?= $(PREFIX)/lib/execban
 # Parsers shared with execban.ko (lib/): the CLI links them too.
 LIB_SRCS  := lib/sigparse.c
 CLI_OBJS  += $(patsubst lib/%.c,$(OUT)/cli/lib-%.o,$(LIB_SRCS))
@@ -50,7 +54,7 @@ BPF_HDRS  := $(wildcard bpf/*.bpf.h) include/execban.h
 
 all: cli kmod man
 
-cli: $(OUT)/execban $(OUT)/tests/tryexec $(OUT)/tests/execloop $(OUT)/tests/failfs \
+cli: $(OUT)/execban $(OUT)/execban-sync $(OUT)/tests/tryexec $(OUT)/tests/execloop $(OUT)/tests/failfs \
      $(OUT)/tests/swapfs
 
 $(OUT)/.dir:
@@ -78,8 +82,9 @@ $(OUT)/cli/%.o: userspace/%.c $(wildcard userspace/*.h) include/execban.h $(OUT)
 # The stamp changes, and main.o is rebuilt, only when VERSION does.
 $(OUT)/cli/version: FORCE | $(OUT)/.dir
 	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
-$(OUT)/cli/main.o: $(OUT)/cli/version
-$(OUT)/cli/main.o: CFLAGS += -DEXECBAN_VERSION='"$(VERSION)"'
+$(OUT)/cli/main.o $(OUT)/cli/sync.o: $(OUT)/cli/version
+$(OUT)/cli/main.o $(OUT)/cli/sync.o: CFLAGS += -DEXECBAN_VERSION='"$(VERSION)"'
+$(OUT)/cli/main.o: CFLAGS += -DEXECBAN_LIBEXEC='"$(LIBEXECDIR)"'
 FORCE:
 
 $(OUT)/cli/lib-%.o: lib/%.c $(wildcard lib/*.h) | $(OUT)/.dir
@@ -90,6 +95,10 @@ $(OUT)/cli/check.o $(OUT)/cli/filesig.o $(OUT)/cli/scan.o $(OUT)/cli/import.o: $
 $(OUT)/execban: $(CLI_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/execban-sync: $(filter-out $(OUT)/cli/main.o,$(CLI_OBJS)) $(SYNC_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcurl
 
 $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/.dir
 	$(call msg,CC,$@)
@@ -206,6 +215,7 @@ vm-shell: all
 
 install: cli man
 	install -D -m 0755 $(OUT)/execban $(DESTDIR)$(PREFIX)/sbin/execban
+	install -D -m 0755 $(OUT)/execban-sync $(DESTDIR)$(LIBEXECDIR)/execban-sync
 	install -D -m 0644 $(OUT)/execban.bpf.o $(DESTDIR)$(PREFIX)/lib/execban/execban.bpf.o
 	install -d -m 0755 $(DESTDIR)/etc/execban/policy.d
 	[ -e $(DESTDIR)/etc/execban/execban.policy ] || \

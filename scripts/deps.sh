@@ -12,7 +12,7 @@ pkgs=(
 	kmod cpio busybox-static qemu-system-x86 xz-utils zstd python3 openssl
 	libsystemd-dev libjson-c-dev bc flex bison libssl-dev libclang-rt-14-dev squashfs-tools
 	ima-evm-utils attr groff-base man-db libfuse3-dev gnuplot-nox dkms fuse3 xfsprogs
-	pandoc
+	pandoc libcurl4-openssl-dev libjson-c-dev
 )
 
 missing=()

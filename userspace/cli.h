@@ -52,6 +52,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_quarantine(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 
 /* lock.c */
 struct compiled;

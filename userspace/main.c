@@ -2,11 +2,44 @@
 /*
  * main.c - the execban command: dispatch to one verb per file.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/*
+ * sync is the one verb that speaks HTTPS: it lives in its own program, execban-sync, the only
+ * one linked with libcurl (and the forty libraries that brings), so that every other verb,
+ * which the kernel tests and the boot run many times, starts as fast as before. It is looked
+ * for next to this program (a build tree), then in EXECBAN_LIBEXEC.
+ */
+static int run_sync(int argc, char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	(void)argc;
+
+	path[0] = 0;
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(path, sizeof(path), "%s/execban-sync", self);
+		}
+	}
+	if (!path[0] || access(path, X_OK))
+		snprintf(path, sizeof(path), "%s", EXECBAN_LIBEXEC "/execban-sync");
+	argv[0] = "execban sync";
+	execv(path, argv);
+	err("sync: cannot run %s: %s (it comes with execban's package)", path, strerror(errno));
+	return EXIT_SYSTEM;
+}
 
 static const struct verb {
 	const char *name;
@@ -26,6 +59,7 @@ static const struct verb {
 	{ "scan", cmd_scan, "find banned files on disk (exit 1 if any)" },
 	{ "lock", cmd_lock, "lock enforcement until reboot: only signed policies load" },
 	{ "sign", cmd_sign, "sign a policy for lock mode (detached PKCS#7)" },
+	{ "sync", run_sync, "fetch rules from a Santa sync server and enforce them" },
 	{ "compile", cmd_compile, "write a policy's manifest (what a signature covers)" },
 	{ "verify", cmd_verify, "check a policy's signature against a certificate, offline" },
 	{ "quarantine", cmd_quarantine, "list quarantined files; restore one" },

@@ -169,7 +169,9 @@ expect_exec "locked: an allowed binary runs" "exit 0" "$W/allowed"
 # The daemon consumes every event from here on (it cannot be stopped): they are checked in its log.
 "$EB" daemon --no-syslog --log "$W/d1.json" 2>"$W/d1.err" &
 d1=$!
-sleep 1
+# it protects itself, then says "consuming events": wait for that (a fixed sleep loses the race
+# on a loaded TCG host, where loading execban's shared libraries over 9p is slow)
+for _ in $(seq 100); do grep -q 'consuming events' "$W/d1.err" && break; sleep 0.1; done
 kill -KILL $d1 2>/dev/null
 check "locked: SIGKILL of the daemon fails" [ $? != 0 ]
 kill -STOP $d1 2>/dev/null
@@ -348,6 +350,32 @@ check "tamper events: the passthrough command" event_has "$W/ev.json" \
 	"e['action']=='tamper' and e['filename'].startswith('passthrough command')"
 check "status counts the refusals" [ "$(status_json "d['counters']['tamper_refused'] >= 10")" = True ]
 check "status counts the signed loads" [ "$(status_json "d['counters']['signed_loads']")" = 4 ]
+
+# ---- a sync while locked (docs/sync.md "Lock mode"): nothing applied, not even an added ban ----
+unique_copy /bin/true "$W/synced" lock-sync
+mkdir "$W/srv"
+rm -f /var/lib/execban/sync.policy
+cat >"$W/srv/scenario.json" <<EOF
+{"preflight": {"sync_type": "CLEAN"},
+ "pages": [[{"identifier": "$(sha256 "$W/synced")", "policy": "BLOCKLIST", "rule_type": "BINARY"}]]}
+EOF
+python3 "$top/tests/helpers/syncserver.py" --dir "$W/srv" &
+srv=$!
+for _ in $(seq 50); do [ -e "$W/srv/port" ] && break; sleep 0.1; done
+printf 'server = http://127.0.0.1:%s\npolicy = %s\nmachine_id = lock-test\n' \
+	"$(cat "$W/srv/port")" "$W/v3" >"$W/sync.conf"
+"$EB" sync --config "$W/sync.conf" --once >"$W/sync.out" 2>"$W/sync.err"
+check "locked: sync fails (exit 1)" [ $? = 1 ]
+check "locked: sync says the policy is locked" \
+	grep -q 'enforcement is locked: synced rules are not applied' "$W/sync.err"
+expect_exec "locked: the synced ban is not applied" "exit 0" "$W/synced"
+check "locked: no sync.policy written" [ ! -e /var/lib/execban/sync.policy ]
+check "locked: no temporary file left" [ ! -e /var/lib/execban/sync.policy.tmp ]
+check "locked: no postflight sent" [ "$(grep -c '"postflight"' "$W/srv/requests.jsonl")" = 0 ]
+check "locked: still 4 signed loads, no other" \
+	[ "$(status_json "d['counters']['signed_loads']")" = 4 ]
+kill "$srv" 2>/dev/null
+wait "$srv" 2>/dev/null
 
 rm -rf "$W"
 finish

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A Santa sync server for the tests, written from the protocol's description.
+
+Santa's sync protocol (santa.dev sync-protocol page; the santa.sync.v1 messages of
+northpolesec/protos sync/v1.proto): POST /<stage>/<machine_id>, a JSON object each way.
+Every request is checked against the message's fields as the JSON names them: an unknown
+field, a missing required one, a value of the wrong type or a machine_id that differs from
+the URL's is a protocol violation, answered 400 and appended to VIOLATIONS.
+
+usage: syncserver.py --dir DIR
+  DIR/scenario.json   read on every request, so a test changes the server's answers by
+                      rewriting it:
+      {"preflight": {...answer...},
+       "pages": [[rule, ...], ...],          ruledownload pages, chained by cursor
+       "fail": {"stage": "ruledownload", "page": 2, "how": "500|garbage|truncate|close"}}
+  DIR/port            written once listening (127.0.0.1)
+  DIR/requests.jsonl  one line per request: {"stage", "machine_id", "body"}
+  DIR/violations      one line per protocol violation
+"""
+import argparse
+import json
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+# name: (type, required). Types: s string, i integer, b bool, f number, l list, o object.
+PREFLIGHT = {
+    "serial_num": ("s", True), "hostname": ("s", True), "os_version": ("s", True),
+    "os_build": ("s", True), "model_identifier": ("s", False), "santa_version": ("s", True),
+    "primary_user": ("s", True), "push_notification_token": ("s", False),
+    "client_mode": ("s", True), "request_clean_sync": ("b", False),
+    "binary_rule_count": ("i", False), "certificate_rule_count": ("i", False),
+    "compiler_rule_count": ("i", False), "transitive_rule_count": ("i", False),
+    "teamid_rule_count": ("i", False), "signingid_rule_count": ("i", False),
+    "cdhash_rule_count": ("i", False), "machine_id": ("s", False),
+    "push_notification_sync": ("b", False),
+}
+EVENTUPLOAD = {"events": ("l", True), "audit_events": ("l", False), "machine_id": ("s", False)}
+RULEDOWNLOAD = {"cursor": ("s", False), "machine_id": ("s", False)}
+POSTFLIGHT = {"rules_received": ("i", True), "rules_processed": ("i", True),
+              "machine_id": ("s", True), "sync_type": ("s", True)}
+STAGES = {"preflight": PREFLIGHT, "eventupload": EVENTUPLOAD, "ruledownload": RULEDOWNLOAD,
+          "postflight": POSTFLIGHT}
+ENUMS = {
+    ("preflight", "client_mode"): {"MONITOR", "LOCKDOWN", "STANDALONE"},
+    ("postflight", "sync_type"): {"NORMAL", "CLEAN", "CLEAN_ALL", "CLEAN_STANDALONE"},
+}
+
+
+def type_ok(t, v):
+    if t == "s":
+        return isinstance(v, str)
+    if t == "i":
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    if t == "b":
+        return isinstance(v, bool)
+    if t == "f":
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    if t == "l":
+        return isinstance(v, list)
+    return isinstance(v, dict)
+
+
+def check(stage, machine_id, body):
+    """The request's protocol violations, as a list of strings."""
+    bad = []
+    if not isinstance(body, dict):
+        return ["%s: the body is not a JSON object" % stage]
+    spec = STAGES[stage]
+    for k, v in body.items():
+        if k not in spec:
+            bad.append("%s: unknown field %r" % (stage, k))
+        elif not type_ok(spec[k][0], v):
+            bad.append("%s: field %r: wrong type %s" % (stage, k, type(v).__name__))
+        elif (stage, k) in ENUMS and v not in ENUMS[(stage, k)]:
+            bad.append("%s: field %r: %r is not one of %s" % (stage, k, v,
+                                                            sorted(ENUMS[(stage, k)])))
+    for k, (_, req) in spec.items():
+        if req and k not in body:
+            bad.append("%s: required field %r missing" % (stage, k))
+    if "machine_id" in body and body["machine_id"] != machine_id:
+        bad.append("%s: machine_id %r differs from the URL's %r" % (stage, body["machine_id"],
+                                                                    machine_id))
+    return bad
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def answer(self, code, data):
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        d = self.server.dir
+        parts = self.path.strip("/").split("/")
+        n = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(n)
+        if len(parts) != 2 or parts[0] not in STAGES:
+            self.violation("unknown path %r" % self.path)
+            return self.answer(404, b"{}")
+        stage, machine_id = parts
+        if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
+            self.violation("%s: Content-Type %r" % (stage, self.headers.get("Content-Type")))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        with open(os.path.join(d, "requests.jsonl"), "a") as f:
+            f.write(json.dumps({"stage": stage, "machine_id": machine_id, "body": body}) + "\n")
+        bad = check(stage, machine_id, body)
+        for b in bad:
+            self.violation(b)
+        if bad:
+            return self.answer(400, b'{"error": "protocol violation"}')
+        with open(os.path.join(d, "scenario.json")) as f:
+            sc = json.load(f)
+        page = 0
+        if stage == "ruledownload":
+            cur = body.get("cursor", "")
+            page = int(cur.split("-")[1]) if cur.startswith("page-") else 0
+        fail = sc.get("fail") or {}
+        if fail.get("stage") == stage and fail.get("page", 0) == page:
+            how = fail.get("how", "500")
+            if how == "500":
+                return self.answer(500, b'{"error": "injected"}')
+            if how == "garbage":
+                return self.answer(200, b"<html>not json</html>")
+            if how == "truncate":
+                return self.answer(200, b'{"rules": [{"identifier": "ab')
+            if how == "close":
+                self.close_connection = True
+                return
+        if stage == "preflight":
+            out = sc.get("preflight", {})
+        elif stage == "ruledownload":
+            pages = sc.get("pages", [[]])
+            out = {"rules": pages[page] if page < len(pages) else []}
+            if page + 1 < len(pages):
+                out["cursor"] = "page-%d" % (page + 1)
+        elif stage == "eventupload":
+            out = {}
+        else:
+            out = {}
+        return self.answer(200, json.dumps(out).encode())
+
+    def violation(self, what):
+        with open(os.path.join(self.server.dir, "violations"), "a") as f:
+            f.write(what + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    a = ap.parse_args()
+    srv = HTTPServer(("127.0.0.1", 0), Handler)
+    srv.dir = a.dir
+    with open(os.path.join(a.dir, "port.tmp"), "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.rename(os.path.join(a.dir, "port.tmp"), os.path.join(a.dir, "port"))
+    sys.stdout.flush()
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

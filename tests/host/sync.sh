@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host test: what execban sync refuses before it talks to any server or touches a file (the
+# syncs themselves run in the VM, tests/guest/sync.sh): plain http to an address that is not
+# loopback, a scheme other than https or http, an unknown key in sync.conf (file:line), a
+# missing configuration named with --config, no server at all (a usage error), a missing
+# local policy.
+set -u
+cd "$(dirname "$0")/../.."
+top=$PWD
+eb=$top/build/execban
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+t() { # NAME COMMAND...: ok if the command succeeds
+	local name=$1
+	shift
+	if "$@"; then
+		echo "ok - sync: $name"
+		pass=$((pass + 1))
+	else
+		echo "not ok - sync: $name"
+		echo "#   failed: $*"
+		fail=$((fail + 1))
+	fi
+}
+run() { "$eb" sync "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
+rc() { [ "$(cat "$tmp/rc")" = "$1" ]; }
+said() { grep -qF -- "$1" "$tmp/err"; }
+
+echo "policy = $tmp/local.policy" >"$tmp/empty.conf"
+for url in http://10.0.0.1 http://example.org:8080/santa http://[::2]/ http://127.example.org/; do
+	run --config "$tmp/empty.conf" --server "$url" --machine-id m
+	t "$url: exit 1" rc 1
+	t "$url: refused, plain http only to loopback" \
+		said "sync: $url: plain http is allowed only to a loopback address; use https"
+done
+run --config "$tmp/empty.conf" --server ftp://127.0.0.1/ --machine-id m
+t "ftp: exit 1" rc 1
+t "ftp: refused" said "scheme ftp: expected https"
+run --config "$tmp/empty.conf" --server 'not a url' --machine-id m
+t "not a URL: exit 1" rc 1
+
+printf '# a comment\nserver = https://s.example\nsever = x\n' >"$tmp/bad.conf"
+run --config "$tmp/bad.conf"
+t "unknown key: exit 1" rc 1
+t "unknown key: file:line" said "$tmp/bad.conf:3: unknown key 'sever'"
+printf 'timeout = 0\n' >"$tmp/bad.conf"
+run --config "$tmp/bad.conf"
+t "timeout=0: file:line" said "$tmp/bad.conf:1: timeout=0: expected 1 to 3600 seconds"
+run --config "$tmp/none.conf"
+t "--config FILE missing: exit 1" rc 1
+t "--config FILE missing: named" said "$tmp/none.conf"
+run --config "$tmp/empty.conf"
+t "no server: usage error (exit 2)" rc 2
+t "no server: says how to give one" said "no server: give --server or set server="
+
+run --config "$tmp/empty.conf" --server http://127.0.0.1:1 --machine-id m
+t "missing local policy: exit 1" rc 1
+t "missing local policy: named" said "$tmp/local.policy: the local policy"
+
+echo "# sync: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,983 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sync.c - execban sync: rules from a Santa sync server (docs/sync.md).
+ *
+ * One sync, the stages of Santa's sync protocol (santa.sync.v1, HTTP + JSON, client first):
+ *   1. POST /preflight/<machine_id>     report the machine, learn the sync type;
+ *   2. POST /ruledownload/<machine_id>  every page, following "cursor" until there is none;
+ *   3. apply: the synced rules are written to SYNC_POLICY.tmp, loaded together with the local
+ *      policy in one atomic policy switch (cmd_load), and only then renamed over SYNC_POLICY;
+ *   4. POST /postflight/<machine_id>    what was received and applied.
+ * Any failure before 3 leaves the rules in force and SYNC_POLICY untouched. eventupload is
+ * not sent yet (the protocol skips the stage when there are no events).
+ *
+ * JSON through json-c, HTTP through libcurl (STYLE.md 13): nothing hand-written on the wire.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "sync.h"
+
+#define SYNC_CONF	"/etc/execban/sync.conf"
+#define SYNC_DIR	"/var/lib/execban"
+#define SYNC_POLICY	SYNC_DIR "/sync.policy"
+#define LOCAL_POLICY	"/etc/execban/execban.policy"
+#define SYNC_LABEL	"santa"
+/* A server's answer bigger than this is refused: a page of rules is far smaller. */
+#define MAX_BODY	(64u << 20)
+/* A cursor that never ends is a broken server, not a big rule set. */
+#define MAX_PAGES	100000
+
+struct sync_conf {
+	char *server, *ca_file, *client_cert, *client_key, *proxy, *machine_id, *policy;
+	char *primary_user;
+	long timeout;
+};
+
+struct body {
+	char *buf;
+	size_t len;
+	bool too_big;
+};
+
+static void conf_free(struct sync_conf *c)
+{
+	free(c->server);
+	free(c->ca_file);
+	free(c->client_cert);
+	free(c->client_key);
+	free(c->proxy);
+	free(c->machine_id);
+	free(c->policy);
+	free(c->primary_user);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+/* key=value lines, # comments. Missing file: 0 if !must. Unknown key: file:line error. */
+static int conf_read(struct sync_conf *c, const char *path, bool must)
+{
+	static const char *const keys[] = { "server", "ca_file", "client_cert", "client_key",
+					    "proxy", "machine_id", "policy", "primary_user",
+					    "timeout" };
+	char **slots[] = { &c->server, &c->ca_file, &c->client_cert, &c->client_key,
+			   &c->proxy, &c->machine_id, &c->policy, &c->primary_user, NULL };
+	char *line = NULL, *k, *v, *eq, *end;
+	size_t cap = 0, i;
+	int lineno = 0, ret = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		if (errno == ENOENT && !must)
+			return 0;
+		err_path(path, "%s", strerror(errno));
+		return -errno;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		k = trim(line);
+		if (!*k || *k == '#')
+			continue;
+		eq = strchr(k, '=');
+		if (!eq) {
+			err("%s:%d: expected key=value", path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		*eq = 0;
+		k = trim(k);
+		v = trim(eq + 1);
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!strcmp(k, keys[i]))
+				break;
+		if (i == sizeof(keys) / sizeof(keys[0])) {
+			err("%s:%d: unknown key '%s' (server, ca_file, client_cert, client_key, "
+			    "proxy, machine_id, policy, primary_user, timeout)", path, lineno, k);
+			ret = -EINVAL;
+			break;
+		}
+		if (!slots[i]) {
+			errno = 0;
+			c->timeout = strtol(v, &end, 10);
+			if (errno || *end || c->timeout < 1 || c->timeout > 3600) {
+				err("%s:%d: timeout=%s: expected 1 to 3600 seconds", path, lineno, v);
+				ret = -EINVAL;
+				break;
+			}
+			continue;
+		}
+		free(*slots[i]);
+		*slots[i] = strdup(v);
+		if (!*slots[i]) {
+			ret = -ENOMEM;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* Plain http only to a loopback address: anything else could be read or altered on the way. */
+int sync_url_ok(const char *url, char *why, size_t why_len)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *h;
+	unsigned char a[16];
+	size_t n;
+	int ret = -EINVAL;
+
+	if (!u)
+		return -ENOMEM;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0)) {
+		snprintf(why, why_len, "not a URL");
+		goto out;
+	}
+	if (!strcmp(scheme, "https")) {
+		ret = 0;
+		goto out;
+	}
+	if (strcmp(scheme, "http")) {
+		snprintf(why, why_len, "scheme %s: expected https (http only to a loopback address)",
+			 scheme);
+		goto out;
+	}
+	h = host;
+	n = strlen(h);
+	if (n > 2 && h[0] == '[' && h[n - 1] == ']') {
+		h[n - 1] = 0;
+		h++;
+	}
+	if (!strcasecmp(h, "localhost") || (inet_pton(AF_INET, h, a) == 1 && a[0] == 127) ||
+	    (inet_pton(AF_INET6, h, a) == 1 && !memcmp(a, in6addr_loopback.s6_addr, 16))) {
+		ret = 0;
+		goto out;
+	}
+	snprintf(why, why_len, "plain http is allowed only to a loopback address; use https");
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+static size_t body_write(char *p, size_t sz, size_t n, void *arg)
+{
+	struct body *b = arg;
+	size_t len = sz * n;
+	char *nb;
+
+	if (b->len + len > MAX_BODY) {
+		b->too_big = true;
+		return 0;
+	}
+	nb = realloc(b->buf, b->len + len + 1);
+	if (!nb)
+		return 0;
+	memcpy(nb + b->len, p, len);
+	b->buf = nb;
+	b->len += len;
+	b->buf[b->len] = 0;
+	return len;
+}
+
+/*
+ * POST a JSON object to <server>/<stage>/<machine_id>; the answer must be 200 and a JSON
+ * object. Returns it (json_object_put it) or NULL, having said why.
+ */
+static struct json_object *post(CURL *curl, const struct sync_conf *c, const char *stage,
+				const char *machine_id, struct json_object *req)
+{
+	struct curl_slist *hdr = NULL;
+	struct body b = { 0 };
+	struct json_object *resp = NULL;
+	struct json_tokener *tok = NULL;
+	char *url = NULL, *mid;
+	const char *sep = c->server[strlen(c->server) - 1] == '/' ? "" : "/";
+	long code = 0;
+	CURLcode rc;
+
+	mid = curl_easy_escape(curl, machine_id, 0);
+	if (!mid || asprintf(&url, "%s%s%s/%s", c->server, sep, stage, mid) < 0) {
+		url = NULL;
+		err("out of memory");
+		goto out;
+	}
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS,
+			 json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	rc = curl_easy_perform(curl);
+	if (rc != CURLE_OK) {
+		if (b.too_big)
+			err("sync: %s: the answer is bigger than %u bytes", stage, MAX_BODY);
+		else
+			err("sync: %s: %s", stage, curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200) {
+		err("sync: %s: the server answered HTTP %ld", stage, code);
+		goto out;
+	}
+	tok = json_tokener_new();
+	if (!tok)
+		goto out;
+	resp = json_tokener_parse_ex(tok, b.buf ? b.buf : "", (int)b.len);
+	if (!resp || json_tokener_get_error(tok) != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(tok) != b.len) {
+		/* a truncated answer ends here too: json-c waits for more and we have none */
+		err("sync: %s: the answer is not one complete JSON object", stage);
+		json_object_put(resp);
+		resp = NULL;
+		goto out;
+	}
+	if (!json_object_is_type(resp, json_type_object)) {
+		err("sync: %s: the answer is not a JSON object", stage);
+		json_object_put(resp);
+		resp = NULL;
+	}
+out:
+	if (tok)	/* json-c 0.16 does not take NULL here */
+		json_tokener_free(tok);
+	curl_slist_free_all(hdr);
+	curl_free(mid);
+	free(url);
+	free(b.buf);
+	return resp;
+}
+
+static CURL *curl_setup(const struct sync_conf *c)
+{
+	CURL *curl = curl_easy_init();
+
+	if (!curl)
+		return NULL;
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, c->timeout);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, c->timeout < 10 ? c->timeout : 10L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");	/* what libcurl can decode */
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "execban/" EXECBAN_VERSION);
+	if (c->ca_file)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca_file);
+	if (c->client_cert)
+		curl_easy_setopt(curl, CURLOPT_SSLCERT, c->client_cert);
+	if (c->client_key)
+		curl_easy_setopt(curl, CURLOPT_SSLKEY, c->client_key);
+	/* proxy= set: that proxy; unset: none, whatever the environment says */
+	curl_easy_setopt(curl, CURLOPT_PROXY, c->proxy ? c->proxy : "");
+	return curl;
+}
+
+/* ---- synced rules: the mapping (docs/sync.md) and the file that holds them ---- */
+
+static const char *const kind_word[] = {
+	[SRULE_BINARY] = "sha256",
+	[SRULE_CERTIFICATE] = "signer-cert-sha256",
+};
+
+void srules_free(struct srules *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i].reason);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int srules_add(struct srules *s, int type, const char *id, bool remove,
+		      const char *reason)
+{
+	struct srule *r;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+
+		r = realloc(s->v, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		s->v = r;
+		s->cap = cap;
+	}
+	r = &s->v[s->n];
+	memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->remove = remove;
+	r->seq = s->n;
+	memcpy(r->id, id, 64);
+	r->id[64] = 0;
+	if (reason && *reason) {
+		r->reason = strdup(reason);
+		if (!r->reason)
+			return -ENOMEM;
+	}
+	s->n++;
+	return 0;
+}
+
+static bool hex64(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return !s[64];
+}
+
+/*
+ * The reason a rule carries: custom_msg, then custom_url, as the policy language takes it
+ * (at most 127 bytes, no control characters; cut on a UTF-8 character boundary).
+ */
+static void make_reason(char *out, size_t out_len, const char *msg, const char *url)
+{
+	size_t n = 0;
+	const char *parts[2] = { msg, url };
+	int p;
+
+	for (p = 0; p < 2; p++) {
+		const char *s = parts[p];
+
+		if (!s || !*s)
+			continue;
+		if (n && n < out_len - 1)
+			out[n++] = ' ';
+		for (; *s && n < out_len - 1; s++)
+			out[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
+	}
+	/* a cut UTF-8 sequence: drop its lead and continuation bytes */
+	if (n == out_len - 1) {
+		size_t k = n;
+
+		while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
+			k--;
+		if (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0xc0)
+			n = k - 1;
+	}
+	out[n] = 0;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * One page of a ruledownload answer into s (in order: a later rule for the same target wins).
+ * An answer without a "rules" list, or a rule without identifier, policy or rule_type, is an
+ * error: the sync fails and nothing is applied. Types and policies execban has no meaning for
+ * are counted in st->ignored.
+ */
+int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_stats *st,
+		     char *why, size_t why_len)
+{
+	struct json_object *rules, *r;
+	size_t i, n;
+	char reason[128];
+
+	if (!json_object_object_get_ex(page, "rules", &rules) ||
+	    !json_object_is_type(rules, json_type_array)) {
+		snprintf(why, why_len, "no \"rules\" list");
+		return -EINVAL;
+	}
+	n = json_object_array_length(rules);
+	for (i = 0; i < n; i++) {
+		const char *id, *pol, *type;
+		int t;
+		bool remove;
+
+		r = json_object_array_get_idx(rules, i);
+		st->received++;
+		if (!json_object_is_type(r, json_type_object)) {
+			snprintf(why, why_len, "rule %zu is not an object", i);
+			return -EINVAL;
+		}
+		id = jstr(r, "identifier");
+		pol = jstr(r, "policy");
+		type = jstr(r, "rule_type");
+		if (!id || !pol || !type) {
+			snprintf(why, why_len, "rule %zu: identifier, policy and rule_type are "
+				 "required strings", i);
+			return -EINVAL;
+		}
+		if (!strcmp(type, "BINARY")) {
+			t = SRULE_BINARY;
+		} else if (!strcmp(type, "CERTIFICATE")) {
+			t = SRULE_CERTIFICATE;
+		} else if (!strcmp(type, "TEAMID") || !strcmp(type, "SIGNINGID") ||
+			   !strcmp(type, "CDHASH")) {
+			st->ignored++;	/* Apple code-signing identities: no meaning on Linux */
+			continue;
+		} else {
+			snprintf(why, why_len, "rule %zu: unknown rule_type \"%.40s\"", i, type);
+			return -EINVAL;
+		}
+		if (!strcmp(pol, "BLOCKLIST") || !strcmp(pol, "SILENT_BLOCKLIST") ||
+		    !strcmp(pol, "BLACKLIST") || !strcmp(pol, "SILENT_BLACKLIST")) {
+			remove = false;
+		} else if (!strcmp(pol, "REMOVE")) {
+			remove = true;
+		} else if (!strcmp(pol, "ALLOWLIST") || !strcmp(pol, "ALLOWLIST_COMPILER") ||
+			   !strcmp(pol, "WHITELIST") || !strcmp(pol, "WHITELIST_COMPILER")) {
+			st->ignored++;	/* execban has no exceptions yet */
+			continue;
+		} else {
+			snprintf(why, why_len, "rule %zu: unknown policy \"%.40s\"", i, pol);
+			return -EINVAL;
+		}
+		if (!hex64(id)) {
+			snprintf(why, why_len, "rule %zu: %s identifier \"%.70s\": expected 64 hex "
+				 "digits (SHA-256)", i, type, id);
+			return -EINVAL;
+		}
+		make_reason(reason, sizeof(reason), jstr(r, "custom_msg"), jstr(r, "custom_url"));
+		if (srules_add(s, t, id, remove, reason))
+			return -ENOMEM;
+		st->processed++;
+	}
+	return 0;
+}
+
+static int cmp_srule(const void *a, const void *b)
+{
+	const struct srule *x = a, *y = b;
+	int d = x->type - y->type;
+
+	if (!d)
+		d = strcasecmp(x->id, y->id);
+	if (!d)
+		d = x->seq < y->seq ? -1 : x->seq > y->seq;
+	return d;
+}
+
+/* Keep the last word on each target; drop removed ones. */
+void srules_resolve(struct srules *s)
+{
+	size_t i, j = 0;
+
+	qsort(s->v, s->n, sizeof(*s->v), cmp_srule);
+	for (i = 0; i < s->n; i++) {
+		if (i + 1 < s->n && s->v[i + 1].type == s->v[i].type &&
+		    !strcasecmp(s->v[i + 1].id, s->v[i].id)) {
+			free(s->v[i].reason);
+			continue;
+		}
+		if (s->v[i].remove) {
+			free(s->v[i].reason);
+			continue;
+		}
+		s->v[j++] = s->v[i];
+	}
+	s->n = j;
+	for (i = 0; i < s->n; i++)
+		s->v[i].seq = i;
+}
+
+/* The policy text of the rules. */
+int srules_write(FILE *f, const struct srules *s, const char *server)
+{
+	size_t i;
+	const char *p;
+
+	fprintf(f, "# Written by 'execban sync' from %s: do not edit, the next sync replaces "
+		   "it.\n", server);
+	for (i = 0; i < s->n; i++) {
+		fprintf(f, "deny %s=%s label=" SYNC_LABEL, kind_word[s->v[i].type], s->v[i].id);
+		if (s->v[i].reason) {
+			fputs(" reason=\"", f);
+			for (p = s->v[i].reason; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					fputc('\\', f);
+				fputc(*p, f);
+			}
+			fputc('"', f);
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+/* Read back a file srules_write() wrote (the rules a normal sync adds to). */
+int srules_read(const char *path, struct srules *s)
+{
+	char *line = NULL, *p, *q, *r, *rest;
+	size_t cap = 0;
+	int ret = 0, t, lineno = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		if (!*line || *line == '#')
+			continue;
+		if (strncmp(line, "deny ", 5)) {
+			ret = -EINVAL;
+			break;
+		}
+		p = line + 5;
+		for (t = 0; t < SRULE_TYPES; t++) {
+			size_t n = strlen(kind_word[t]);
+
+			if (!strncmp(p, kind_word[t], n) && p[n] == '=') {
+				p += n + 1;
+				break;
+			}
+		}
+		if (t == SRULE_TYPES || strlen(p) < 64 || (p[64] && p[64] != ' ')) {
+			ret = -EINVAL;
+			break;
+		}
+		rest = p[64] ? p + 65 : p + 64;
+		p[64] = 0;
+		q = strstr(rest, "reason=\"");
+		r = NULL;
+		if (q) {
+			char *w;
+
+			r = w = q + 8;
+			for (q = r; *q && *q != '"'; q++) {
+				if (*q == '\\' && q[1])
+					q++;
+				*w++ = *q;
+			}
+			*w = 0;
+		}
+		if (!hex64(p)) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = srules_add(s, t, p, false, r);
+		if (ret)
+			break;
+	}
+	if (ret == -EINVAL)
+		err("%s:%d: not a line 'execban sync' writes; remove the file for a clean sync",
+		    path, lineno);
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* ---- the machine, as preflight reports it ---- */
+
+static char *read_first_line(const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return NULL;
+	if (getline(&line, &cap, f) <= 0) {
+		free(line);
+		line = NULL;
+	} else {
+		line[strcspn(line, "\n")] = 0;
+	}
+	fclose(f);
+	return line;
+}
+
+static char *os_release(const char *key)
+{
+	char *line = NULL, *v = NULL;
+	size_t cap = 0, n = strlen(key);
+	FILE *f = fopen("/etc/os-release", "re");
+
+	if (!f)
+		return strdup("");
+	while (!v && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = 0;
+		if (strncmp(line, key, n) || line[n] != '=')
+			continue;
+		v = line + n + 1;
+		if (*v == '"') {
+			v++;
+			v[strcspn(v, "\"")] = 0;
+		}
+		v = strdup(v);
+	}
+	free(line);
+	fclose(f);
+	return v ? v : strdup("");
+}
+
+static void count_rules(const struct srules *s, unsigned int *n)
+{
+	size_t i;
+
+	n[SRULE_BINARY] = n[SRULE_CERTIFICATE] = 0;
+	for (i = 0; i < s->n; i++)
+		n[s->v[i].type]++;
+}
+
+static struct json_object *preflight_request(const char *machine_id, const struct sync_conf *c,
+					     const struct srules *have, bool clean)
+{
+	struct json_object *o = json_object_new_object();
+	struct utsname u;
+	char host[HOST_NAME_MAX + 1] = "";
+	char *serial = read_first_line("/sys/class/dmi/id/product_serial");
+	char *model = read_first_line("/sys/class/dmi/id/product_name");
+	char *ver = os_release("VERSION_ID"), *name = os_release("ID");
+	char *os = NULL;
+	unsigned int n[SRULE_TYPES];
+
+	gethostname(host, sizeof(host) - 1);
+	if (uname(&u))
+		strcpy(u.release, "");
+	if (asprintf(&os, "%s %s", name ? name : "", ver ? ver : "") < 0)
+		os = NULL;
+	count_rules(have, n);
+	json_object_object_add(o, "serial_num", json_object_new_string(serial ? serial : ""));
+	json_object_object_add(o, "hostname", json_object_new_string(host));
+	json_object_object_add(o, "os_version", json_object_new_string(os ? os : ""));
+	json_object_object_add(o, "os_build", json_object_new_string(u.release));
+	json_object_object_add(o, "model_identifier", json_object_new_string(model ? model : ""));
+	json_object_object_add(o, "santa_version", json_object_new_string("execban "
+									 EXECBAN_VERSION));
+	json_object_object_add(o, "primary_user",
+			       json_object_new_string(c->primary_user ? c->primary_user : ""));
+	/* execban bans what the rules name and lets the rest run: Santa's MONITOR */
+	json_object_object_add(o, "client_mode", json_object_new_string("MONITOR"));
+	json_object_object_add(o, "request_clean_sync", json_object_new_boolean(clean));
+	json_object_object_add(o, "binary_rule_count", json_object_new_int(n[SRULE_BINARY]));
+	json_object_object_add(o, "certificate_rule_count",
+			       json_object_new_int(n[SRULE_CERTIFICATE]));
+	json_object_object_add(o, "machine_id", json_object_new_string(machine_id));
+	free(serial);
+	free(model);
+	free(ver);
+	free(name);
+	free(os);
+	return o;
+}
+
+/* ---- apply ---- */
+
+static int write_tmp(const char *tmp, const struct srules *s, const char *server)
+{
+	int fd, ret;
+	FILE *f;
+
+	if (mkdir(SYNC_DIR, 0755) && errno != EEXIST) {
+		err_path(SYNC_DIR, "%s", strerror(errno));
+		return -errno;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		err_path(tmp, "%s", strerror(errno));
+		return -errno;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = srules_write(f, s, server);
+	if (!ret && (fflush(f) || fsync(fd)))
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (ret)
+		err_path(tmp, "cannot write: %s", strerror(-ret));
+	return ret;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The local policy and the synced rules, compiled and switched to in one step by the load
+ * path itself; SYNC_POLICY is replaced only once the kernel enforces what it says.
+ */
+static int apply(const struct srules *s, const struct sync_conf *c)
+{
+	const char *tmp = SYNC_POLICY ".tmp";
+	struct execban_lock lk;
+	char *argv[5];
+	int ret;
+
+	if (!lock_read(&lk) && lk.locked) {
+		/* docs/sync.md "Lock mode": a sync never changes a locked policy */
+		err("sync: enforcement is locked: synced rules are not applied (a locked policy "
+		    "changes only with a signature by the lock key); the rules in force are "
+		    "unchanged");
+		return -EPERM;
+	}
+	ret = write_tmp(tmp, s, c->server);
+	if (ret)
+		return ret;
+	argv[0] = "execban load";
+	argv[1] = c->policy;
+	argv[2] = (char *)tmp;
+	argv[3] = NULL;
+	optind = 0;	/* cmd_load parses its own argv: a fresh getopt_long */
+	ret = cmd_load(3, argv);
+	optind = 0;
+	if (ret != EXIT_OK) {
+		unlink(tmp);
+		err("sync: the synced rules could not be loaded; the rules in force are "
+		    "unchanged");
+		return -EIO;
+	}
+	if (rename(tmp, SYNC_POLICY)) {
+		ret = -errno;
+		err_path(SYNC_POLICY, "loaded, but cannot be replaced: %s", strerror(errno));
+		return ret;
+	}
+	fsync_dir(SYNC_DIR);
+	return 0;
+}
+
+/* ---- the verb ---- */
+
+static void usage_sync(void)
+{
+	puts("usage: execban sync [--config FILE] [--server URL] [--machine-id ID] [--clean]\n"
+	     "                    [--once]\n"
+	     "\n"
+	     "Fetch rules from a Santa sync server and enforce them together with the local\n"
+	     "policy, in one atomic policy switch (docs/sync.md). A failed stage changes nothing.\n"
+	     "\n"
+	     "  -c, --config FILE    the configuration (default " SYNC_CONF ")\n"
+	     "  -s, --server URL     the sync server's base URL (https; http only to loopback)\n"
+	     "  -m, --machine-id ID  this machine's id (default /etc/machine-id)\n"
+	     "      --clean          ask the server for all rules, and replace every synced one\n"
+	     "      --once           one sync, then exit (the only mode so far)\n"
+	     "\n"
+	     "exit: 0 every stage succeeded, 1 a stage failed, 2 usage, 3 the system refused");
+}
+
+int cmd_sync(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "server", required_argument, NULL, 's' },
+		{ "machine-id", required_argument, NULL, 'm' },
+		{ "clean", no_argument, NULL, 'C' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct sync_conf c = { .timeout = 30 };
+	struct srules s = { 0 };
+	struct sync_stats st = { 0 };
+	struct json_object *req = NULL, *resp = NULL, *v;
+	const char *conf_path = SYNC_CONF, *server = NULL, *mid = NULL, *sync_type = "NORMAL";
+	char *machine_id = NULL, why[256];
+	bool clean = false, conf_given = false;
+	CURL *curl = NULL;
+	int opt, ret = EXIT_FAIL, pages;
+
+	while ((opt = getopt_long(argc, argv, "c:s:m:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			conf_path = optarg;
+			conf_given = true;
+			break;
+		case 's':
+			server = optarg;
+			break;
+		case 'm':
+			mid = optarg;
+			break;
+		case 'C':
+			clean = true;
+			break;
+		case 'o':
+			break;
+		case 'h':
+			usage_sync();
+			return EXIT_OK;
+		default:
+			return usage_hint("sync");
+		}
+	}
+	if (optind != argc)
+		return usage_error("sync", "unexpected argument '%s'", argv[optind]);
+	if (conf_read(&c, conf_path, conf_given)) {
+		conf_free(&c);
+		return EXIT_FAIL;
+	}
+	if (server) {
+		free(c.server);
+		c.server = strdup(server);
+	}
+	if (mid) {
+		free(c.machine_id);
+		c.machine_id = strdup(mid);
+	}
+	if (!c.policy)
+		c.policy = strdup(LOCAL_POLICY);
+	if (!c.server || !*c.server) {
+		conf_free(&c);
+		return usage_error("sync", "no server: give --server or set server= in %s",
+				   conf_path);
+	}
+	if (sync_url_ok(c.server, why, sizeof(why))) {
+		err("sync: %s: %s", c.server, why);
+		conf_free(&c);
+		return EXIT_FAIL;
+	}
+	machine_id = c.machine_id ? strdup(c.machine_id) : read_first_line("/etc/machine-id");
+	if (!machine_id || !*machine_id) {
+		err("sync: no machine id: /etc/machine-id is missing or empty; give --machine-id");
+		goto out;
+	}
+	if (access(c.policy, R_OK)) {
+		err_path(c.policy, "the local policy: %s (set policy= in %s)", strerror(errno),
+			 conf_path);
+		goto out;
+	}
+	if (srules_read(SYNC_POLICY, &s))
+		goto out;
+	if (access(SYNC_POLICY, F_OK))
+		clean = true;	/* nothing synced yet: ask for everything */
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	curl = curl_setup(&c);
+	if (!curl) {
+		err("sync: cannot set up libcurl");
+		goto out;
+	}
+
+	/* 1. preflight */
+	req = preflight_request(machine_id, &c, &s, clean);
+	resp = post(curl, &c, "preflight", machine_id, req);
+	json_object_put(req);
+	req = NULL;
+	if (!resp)
+		goto out;
+	if (json_object_object_get_ex(resp, "sync_type", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		const char *t = json_object_get_string(v);
+
+		if (!strcasecmp(t, "CLEAN"))
+			sync_type = "CLEAN";
+		else if (!strcasecmp(t, "CLEAN_ALL"))
+			sync_type = "CLEAN_ALL";
+	} else if (json_object_object_get_ex(resp, "clean_sync", &v) &&
+		   json_object_get_boolean(v)) {
+		sync_type = "CLEAN";
+	}
+	json_object_put(resp);
+	resp = NULL;
+	/* execban keeps no rules Santa would call transitive: CLEAN and CLEAN_ALL are alike */
+	if (strcmp(sync_type, "NORMAL"))
+		srules_free(&s);
+
+	/* 2. ruledownload, every page */
+	for (pages = 0; pages < MAX_PAGES; pages++) {
+		const char *cursor = NULL;
+
+		req = json_object_new_object();
+		json_object_object_add(req, "machine_id", json_object_new_string(machine_id));
+		if (resp) {
+			cursor = jstr(resp, "cursor");
+			json_object_object_add(req, "cursor", json_object_new_string(cursor));
+			json_object_put(resp);
+		}
+		resp = post(curl, &c, "ruledownload", machine_id, req);
+		json_object_put(req);
+		req = NULL;
+		if (!resp)
+			goto out;
+		if (sync_parse_rules(resp, &s, &st, why, sizeof(why))) {
+			err("sync: ruledownload page %d: %s", pages + 1, why);
+			goto out;
+		}
+		cursor = jstr(resp, "cursor");
+		if (!cursor || !*cursor)
+			break;
+	}
+	if (pages == MAX_PAGES) {
+		err("sync: ruledownload: more than %d pages: a cursor that never ends", MAX_PAGES);
+		goto out;
+	}
+	json_object_put(resp);
+	resp = NULL;
+
+	/* 3. apply */
+	srules_resolve(&s);
+	if (apply(&s, &c)) {
+		ret = EXIT_FAIL;
+		goto out;
+	}
+
+	/* 4. postflight */
+	req = json_object_new_object();
+	json_object_object_add(req, "rules_received", json_object_new_int(st.received));
+	json_object_object_add(req, "rules_processed", json_object_new_int(st.processed));
+	json_object_object_add(req, "machine_id", json_object_new_string(machine_id));
+	json_object_object_add(req, "sync_type", json_object_new_string(sync_type));
+	resp = post(curl, &c, "postflight", machine_id, req);
+	if (!resp)
+		goto out;
+	printf("execban: sync from %s: %s, %u rules received, %u applied, %u ignored; "
+	       "%zu synced rules in force\n", c.server, sync_type, st.received, st.processed,
+	       st.ignored, s.n);
+	ret = EXIT_OK;
+out:
+	if (ret != EXIT_OK)
+		fprintf(stderr, "execban: sync failed\n");
+	json_object_put(req);
+	json_object_put(resp);
+	if (curl)
+		curl_easy_cleanup(curl);
+	srules_free(&s);
+	free(machine_id);
+	conf_free(&c);
+	return ret;
+}
