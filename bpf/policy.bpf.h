@@ -124,8 +124,9 @@ static __always_inline void policy_match(struct execban_sha256_key *k, struct ve
 struct signer_scan {
 	const struct execban_signer *sg;
 	__u64 gen;
-	__s32 best;		/* index of the best key found, -1 none */
-	bool best_deny;
+	/* per action (deny, audit, allow): the most specific key found, -1 none */
+	__s32 idx[3];
+	__u32 spec[3];
 };
 
 /* bpf_loop callback: one key. Verified once, whatever the number of keys. */
@@ -133,17 +134,41 @@ static long signer_scan_one(__u32 j, struct signer_scan *s)
 {
 	const struct execban_signer *sg = s->sg;
 	struct execban_rule *r;
+	__u32 a, spec;
 
 	if (j >= sg->n_keys || j >= EXECBAN_SIGNER_KEYS)
 		return 1;
 	r = lookup_sha256(s->gen, (struct execban_sha256_key *)sg->keys[j & (EXECBAN_SIGNER_KEYS - 1)]);
 	if (!r)
 		return 0;
-	if (s->best < 0 || (!s->best_deny && r->action == EXECBAN_RULE_DENY)) {
-		s->best = j;
-		s->best_deny = r->action == EXECBAN_RULE_DENY;
+	a = r->action - EXECBAN_RULE_DENY;	/* 0 deny, 1 audit, 2 allow */
+	if (a > 2)
+		return 0;
+	spec = execban_ident_specificity(r->ident_kind);
+	if (s->idx[a] < 0 || spec > s->spec[a]) {
+		s->idx[a] = j;
+		s->spec[a] = spec;
 	}
 	return 0;
+}
+
+/*
+ * The key that decides, of those signer_scan_one() found: a deny, else an audit, unless an
+ * allow rule of a more specific identity exempts the file from it; else the allow (the file
+ * runs, exempted). -1: none. *deny: it is a deny rule's.
+ */
+static __always_inline __s32 signer_pick(const struct signer_scan *s, bool *deny)
+{
+	bool allow = s->idx[2] >= 0;
+
+	*deny = false;
+	if (s->idx[0] >= 0 && (!allow || s->spec[0] > s->spec[2])) {
+		*deny = true;
+		return s->idx[0];
+	}
+	if (s->idx[1] >= 0 && (!allow || s->spec[1] > s->spec[2]))
+		return s->idx[1];
+	return s->idx[2];
 }
 
 /*
@@ -159,13 +184,16 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 	struct execban_rule *r = NULL;
 	struct signer_scan s;
 	const __u64 *src;
+	bool best_deny;
+	__s32 best;
 	__u64 gen;
 
 	gen = policy_gen();
-	s = (struct signer_scan){ .sg = sg, .gen = gen, .best = -1 };
+	s = (struct signer_scan){ .sg = sg, .gen = gen, .idx = { -1, -1, -1 } };
 	bpf_loop(EXECBAN_SIGNER_KEYS, signer_scan_one, &s, 0);
-	if (s.best >= 0 && (!v->matched || s.best_deny)) {
-		src = (const __u64 *)sg->keys[s.best & (EXECBAN_SIGNER_KEYS - 1)];
+	best = signer_pick(&s, &best_deny);
+	if (best >= 0 && (!v->matched || best_deny)) {
+		src = (const __u64 *)sg->keys[best & (EXECBAN_SIGNER_KEYS - 1)];
 		r = lookup_sha256(gen, (struct execban_sha256_key *)src);
 		if (r) {
 			v->rule = *r;
@@ -187,8 +215,9 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 
 /*
  * Look the file's signer identity keys up in the active policy, consistently as above. Of
- * several matches a deny rule wins over an audit rule. A verdict already holding a (hash
- * rule's audit) match is replaced only by a signer deny. Three attempts, written out: 6.1's
+ * several matches a deny rule wins over an audit rule, and an allow rule exempts the file from
+ * those of less specific identities (signer_pick()). A verdict already holding a (hash rule's
+ * audit) match is replaced only by a signer deny. Three attempts, written out: 6.1's
  * CFG check refuses a loop around a bpf_loop() call here ("back-edge").
  */
 static __always_inline void signer_match(const struct execban_signer *sg, struct verdict *v)
@@ -203,6 +232,33 @@ static __always_inline void signer_match(const struct execban_signer *sg, struct
 		v->exhausted = true;
 		v->gen = policy_gen();
 	}
+}
+
+/*
+ * An exception by digest for a file a signer rule refuses, or whose signature cannot be read:
+ * if the active policy has "allow sha256=" of k, v becomes that allow rule (the file runs).
+ * Asked only on those paths, after the digest is known: files that match no signer rule pay
+ * nothing for exceptions. A switch during the lookup refuses (v->exhausted: fail closed).
+ */
+static __always_inline bool digest_exempts(struct execban_sha256_key *k, struct verdict *v)
+{
+	__u64 gen = policy_gen();
+	struct execban_rule *r = lookup_sha256(gen, k);
+
+	if (!r || r->action != EXECBAN_RULE_ALLOW || r->ident_kind != EXECBAN_IDENT_SHA256)
+		return false;
+	v->rule = *r;
+	if (policy_gen() != gen || (v->matched && v->gen != gen)) {
+		/* v's rule is overwritten: refused, as when the policy keeps switching */
+		stat_inc(EXECBAN_STAT_GEN_RETRIES);
+		v->exhausted = true;
+		v->gen = policy_gen();
+		return false;
+	}
+	v->key = *k;
+	v->matched = true;
+	v->gen = gen;
+	return true;
 }
 
 #endif /* EXECBAN_POLICY_BPF_H */

@@ -52,6 +52,12 @@
 enum execban_rule_action {
 	EXECBAN_RULE_DENY = 1,
 	EXECBAN_RULE_AUDIT = 2,
+	/*
+	 * An exception: the deny and audit rules of less specific identities that the file
+	 * matches do not apply to it (execban_ident_specificity(), docs/execban.policy.5.md).
+	 * Never a denial, never an event; rule_hits counts its matches.
+	 */
+	EXECBAN_RULE_ALLOW = 3,
 };
 
 enum execban_ident_kind {
@@ -61,6 +67,26 @@ enum execban_ident_kind {
 	EXECBAN_IDENT_SIGNER_CERT_SHA256 = 4,
 	EXECBAN_IDENT_IMA_KEYID = 5,
 };
+
+/*
+ * How narrowly an identity names files, for the precedence of allow rules: the file itself
+ * (its digest), one certificate (its SHA-256, then its issuer and serial), one key (its
+ * subjectKeyIdentifier, then the 4 bytes of an IMA key id, which unrelated keys can share).
+ * An allow rule exempts a file from the deny and audit rules it matches by a strictly less
+ * specific identity; among the rules left, deny beats audit. One definition, for the
+ * programs (bpf/policy.bpf.h) and the CLI (userspace/verdict.c); 0 for an unknown kind.
+ */
+static inline __u32 execban_ident_specificity(__u32 kind)
+{
+	switch (kind) {
+	case EXECBAN_IDENT_SHA256:			return 5;
+	case EXECBAN_IDENT_SIGNER_CERT_SHA256:		return 4;
+	case EXECBAN_IDENT_SIGNER_ISSUER_SERIAL:	return 3;
+	case EXECBAN_IDENT_SIGNER_SKID:			return 2;
+	case EXECBAN_IDENT_IMA_KEYID:			return 1;
+	default:					return 0;
+	}
+}
 
 enum execban_mode {
 	EXECBAN_MODE_ENFORCE = 1,
@@ -76,8 +102,9 @@ enum execban_policy_flags {
 	 */
 	EXECBAN_POLICY_SIZE_FILTER = 1U << 0,
 	/*
-	 * The policy has signer rules (n_signer_rules of them): every file checked is also
-	 * asked who signed it (execban.ko), once per inode change, whatever its size.
+	 * The policy has deny or audit signer rules: every file checked is also asked who
+	 * signed it (execban.ko), once per inode change, whatever its size. (Allow rules alone
+	 * ban nothing: a policy whose only signer rules are allow rules reads no signature.)
 	 */
 	EXECBAN_POLICY_HAS_SIGNERS = 1U << 1,
 };
@@ -223,7 +250,8 @@ struct execban_mark_path {
 
 /* Value of rule_hits, keyed by the matched digest: survives reloads and lost events. */
 struct execban_rule_hits {
-	__u64 hits;			/* matches (denied or audited) */
+	__u64 hits;			/* matches (denied or audited; an allow rule: the
+					 * files it let through, exempted or not) */
 	__u64 last_boot_ns;		/* CLOCK_BOOTTIME of the last one */
 };
 
