@@ -233,6 +233,16 @@ const char *policy_ident_name(unsigned int kind)
 	return "";
 }
 
+const char *policy_action_name(unsigned int action)
+{
+	switch (action) {
+	case EXECBAN_RULE_DENY:		return "deny";
+	case EXECBAN_RULE_AUDIT:	return "audit";
+	case EXECBAN_RULE_ALLOW:	return "allow";
+	default:			return "";
+	}
+}
+
 size_t policy_hex(const uint8_t *b, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
