@@ -35,8 +35,6 @@ if [ -z "$sign_file" ]; then
 	echo "ok - explain: # skip: no sign-file (linux-kbuild) on this host"
 	exit 0
 fi
-# no system guard here: these tests judge files under $tmp only
-export EXECBAN_SYSGUARD_CACHE=off
 
 openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=Banned Vendor/O=execban test" \
 	-addext subjectKeyIdentifier=hash -keyout "$tmp/banned.key" -out "$tmp/banned.pem" 2>/dev/null
