@@ -1010,7 +1010,7 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 				   evflags | EXECBAN_EVF_SIG_ERROR, can_hash);
 			return refuse(a);
 		}
-		if (v.matched && v.rule.ident_kind != EXECBAN_IDENT_SHA256 &&
+		if (!sig_fail && sg && v.matched && v.rule.ident_kind != EXECBAN_IDENT_SHA256 &&
 		    v.rule.action != EXECBAN_RULE_ALLOW && can_hash)
 			/* For the event: whether a banned certificate signed it. */
 			sg->verify = a->by_dentry ?

@@ -121,34 +121,46 @@ static __always_inline void policy_match(struct execban_sha256_key *k, struct ve
 	v->gen = gen;
 }
 
+/* The most specific key found for one action: its index (-1 none) and specificity. */
+struct signer_best {
+	__s32 idx;
+	__u32 spec;
+};
+
 struct signer_scan {
 	const struct execban_signer *sg;
 	__u64 gen;
-	/* per action (deny, audit, allow): the most specific key found, -1 none */
-	__s32 idx[3];
-	__u32 spec[3];
+	/* fixed fields, not an array indexed by the action: no variable stack offsets */
+	struct signer_best deny, audit, allow;
 };
+
+static __always_inline void signer_better(struct signer_best *b, __u32 j, __u32 spec)
+{
+	if (b->idx < 0 || spec > b->spec) {
+		b->idx = j;
+		b->spec = spec;
+	}
+}
 
 /* bpf_loop callback: one key. Verified once, whatever the number of keys. */
 static long signer_scan_one(__u32 j, struct signer_scan *s)
 {
 	const struct execban_signer *sg = s->sg;
 	struct execban_rule *r;
-	__u32 a, spec;
+	__u32 spec;
 
 	if (j >= sg->n_keys || j >= EXECBAN_SIGNER_KEYS)
 		return 1;
 	r = lookup_sha256(s->gen, (struct execban_sha256_key *)sg->keys[j & (EXECBAN_SIGNER_KEYS - 1)]);
 	if (!r)
 		return 0;
-	a = r->action - EXECBAN_RULE_DENY;	/* 0 deny, 1 audit, 2 allow */
-	if (a > 2)
-		return 0;
 	spec = execban_ident_specificity(r->ident_kind);
-	if (s->idx[a] < 0 || spec > s->spec[a]) {
-		s->idx[a] = j;
-		s->spec[a] = spec;
-	}
+	if (r->action == EXECBAN_RULE_DENY)
+		signer_better(&s->deny, j, spec);
+	else if (r->action == EXECBAN_RULE_AUDIT)
+		signer_better(&s->audit, j, spec);
+	else if (r->action == EXECBAN_RULE_ALLOW)
+		signer_better(&s->allow, j, spec);
 	return 0;
 }
 
@@ -159,16 +171,16 @@ static long signer_scan_one(__u32 j, struct signer_scan *s)
  */
 static __always_inline __s32 signer_pick(const struct signer_scan *s, bool *deny)
 {
-	bool allow = s->idx[2] >= 0;
+	bool allow = s->allow.idx >= 0;
 
 	*deny = false;
-	if (s->idx[0] >= 0 && (!allow || s->spec[0] > s->spec[2])) {
+	if (s->deny.idx >= 0 && (!allow || s->deny.spec > s->allow.spec)) {
 		*deny = true;
-		return s->idx[0];
+		return s->deny.idx;
 	}
-	if (s->idx[1] >= 0 && (!allow || s->spec[1] > s->spec[2]))
-		return s->idx[1];
-	return s->idx[2];
+	if (s->audit.idx >= 0 && (!allow || s->audit.spec > s->allow.spec))
+		return s->audit.idx;
+	return s->allow.idx;
 }
 
 /*
@@ -189,7 +201,8 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 	__u64 gen;
 
 	gen = policy_gen();
-	s = (struct signer_scan){ .sg = sg, .gen = gen, .idx = { -1, -1, -1 } };
+	s = (struct signer_scan){ .sg = sg, .gen = gen, .deny.idx = -1, .audit.idx = -1,
+				   .allow.idx = -1 };
 	bpf_loop(EXECBAN_SIGNER_KEYS, signer_scan_one, &s, 0);
 	best = signer_pick(&s, &best_deny);
 	if (best >= 0 && (!v->matched || best_deny)) {
