@@ -121,66 +121,68 @@ static __always_inline void policy_match(struct execban_sha256_key *k, struct ve
 	v->gen = gen;
 }
 
-/* The most specific key found for one action: its index (-1 none) and specificity. */
-struct signer_best {
-	__s32 idx;
-	__u32 spec;
-};
-
 struct signer_scan {
-	const struct execban_signer *sg;
+	struct execban_signer *sg;	/* in a scratch map's value */
 	__u64 gen;
-	/* fixed fields, not an array indexed by the action: no variable stack offsets */
-	struct signer_best deny, audit, allow;
 };
 
-static __always_inline void signer_better(struct signer_best *b, __u32 j, __u32 spec)
-{
-	if (b->idx < 0 || spec > b->spec) {
-		b->idx = j;
-		b->spec = spec;
-	}
-}
-
-/* bpf_loop callback: one key. Verified once, whatever the number of keys. */
+/*
+ * bpf_loop callback: one key. Verified once, whatever the number of keys. The action of its
+ * rule goes to 2 bits of sg->pad (key j: bits 2j, 2j + 1; 0 no rule), which is map memory:
+ * 6.12 verifies a callback until the caller's state repeats exactly, and results kept on the
+ * stack (which key, how specific) made that state differ on every iteration (the program
+ * outgrew the verifier's 1M instructions).
+ */
 static long signer_scan_one(__u32 j, struct signer_scan *s)
 {
-	const struct execban_signer *sg = s->sg;
+	struct execban_signer *sg = s->sg;
 	struct execban_rule *r;
-	__u32 spec;
 
 	if (j >= sg->n_keys || j >= EXECBAN_SIGNER_KEYS)
 		return 1;
 	r = lookup_sha256(s->gen, (struct execban_sha256_key *)sg->keys[j & (EXECBAN_SIGNER_KEYS - 1)]);
-	if (!r)
-		return 0;
-	spec = execban_ident_specificity(r->ident_kind);
-	if (r->action == EXECBAN_RULE_DENY)
-		signer_better(&s->deny, j, spec);
-	else if (r->action == EXECBAN_RULE_AUDIT)
-		signer_better(&s->audit, j, spec);
-	else if (r->action == EXECBAN_RULE_ALLOW)
-		signer_better(&s->allow, j, spec);
+	if (r && r->action >= EXECBAN_RULE_DENY && r->action <= EXECBAN_RULE_ALLOW)
+		sg->pad |= (__u32)r->action << (2 * (j & (EXECBAN_SIGNER_KEYS - 1)));
 	return 0;
 }
 
 /*
- * The key that decides, of those signer_scan_one() found: a deny, else an audit, unless an
- * allow rule of a more specific identity exempts the file from it; else the allow (the file
- * runs, exempted). -1: none. *deny: it is a deny rule's.
+ * The key that decides, of the actions signer_scan_one() found (acts): a deny, else an audit,
+ * unless an allow rule of a more specific identity exempts the file from it (each key is of
+ * another kind: execban_ident_specificity() of its kind); else the allow (the file runs,
+ * exempted). -1: none. *deny: it is a deny rule's.
  */
-static __always_inline __s32 signer_pick(const struct signer_scan *s, bool *deny)
+static __always_inline __s32 signer_pick(const struct execban_signer *sg, __u32 acts, bool *deny)
 {
-	bool allow = s->allow.idx >= 0;
+	__s32 d = -1, au = -1, al = -1;
+	__u32 ds = 0, aus = 0, als = 0, act, spec;
+	int j;
 
 	*deny = false;
-	if (s->deny.idx >= 0 && (!allow || s->deny.spec > s->allow.spec)) {
-		*deny = true;
-		return s->deny.idx;
+#pragma unroll
+	for (j = 0; j < EXECBAN_SIGNER_KEYS; j++) {
+		act = (acts >> (2 * j)) & 3;
+		if (!act)
+			continue;
+		spec = execban_ident_specificity(sg->key_kind[j]);
+		if (act == EXECBAN_RULE_DENY && (d < 0 || spec > ds)) {
+			d = j;
+			ds = spec;
+		} else if (act == EXECBAN_RULE_AUDIT && (au < 0 || spec > aus)) {
+			au = j;
+			aus = spec;
+		} else if (act == EXECBAN_RULE_ALLOW && (al < 0 || spec > als)) {
+			al = j;
+			als = spec;
+		}
 	}
-	if (s->audit.idx >= 0 && (!allow || s->audit.spec > s->allow.spec))
-		return s->audit.idx;
-	return s->allow.idx;
+	if (d >= 0 && (al < 0 || ds > als)) {
+		*deny = true;
+		return d;
+	}
+	if (au >= 0 && (al < 0 || aus > als))
+		return au;
+	return al;
 }
 
 /*
@@ -201,10 +203,10 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 	__u64 gen;
 
 	gen = policy_gen();
-	s = (struct signer_scan){ .sg = sg, .gen = gen, .deny.idx = -1, .audit.idx = -1,
-				   .allow.idx = -1 };
+	s = (struct signer_scan){ .sg = (struct execban_signer *)sg, .gen = gen };
+	s.sg->pad = 0;
 	bpf_loop(EXECBAN_SIGNER_KEYS, signer_scan_one, &s, 0);
-	best = signer_pick(&s, &best_deny);
+	best = signer_pick(sg, sg->pad, &best_deny);
 	if (best >= 0 && (!v->matched || best_deny)) {
 		src = (const __u64 *)sg->keys[best & (EXECBAN_SIGNER_KEYS - 1)];
 		r = lookup_sha256(gen, (struct execban_sha256_key *)src);
