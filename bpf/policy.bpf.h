@@ -147,24 +147,25 @@ static long signer_scan_one(__u32 j, struct signer_scan *s)
 }
 
 /*
- * The key that decides, of the actions signer_scan_one() found (acts): a deny, else an audit,
- * unless an allow rule of a more specific identity exempts the file from it (each key is of
- * another kind: execban_ident_specificity() of its kind); else the allow (the file runs,
- * exempted). -1: none. *deny: it is a deny rule's.
+ * The key that decides, of the actions signer_scan_one() found (acts, 2 bits per key) for keys
+ * of the kinds in kinds (8 bits per key): a deny, else an audit, unless an allow rule of a more
+ * specific identity exempts the file from it (each key is of another kind:
+ * execban_ident_specificity() of its kind); else the allow (the file runs, exempted). Returns
+ * -1 for none, else the key's index, | 4 when it is a deny rule's. A global function, verified
+ * once on its own: inlined, every combination of matches multiplied the callers' states.
  */
-static __always_inline __s32 signer_pick(const struct execban_signer *sg, __u32 acts, bool *deny)
-{
-	__s32 d = -1, au = -1, al = -1;
-	__u32 ds = 0, aus = 0, als = 0, act, spec;
-	int j;
+_Static_assert(EXECBAN_SIGNER_KEYS == 4, "signer_pick() packs 4 keys' kinds in 32 bits");
 
-	*deny = false;
-#pragma unroll
+__attribute__((noinline)) int signer_pick(__u32 acts, __u32 kinds)
+{
+	int d = -1, au = -1, al = -1, j;
+	__u32 ds = 0, aus = 0, als = 0, act, spec;
+
 	for (j = 0; j < EXECBAN_SIGNER_KEYS; j++) {
 		act = (acts >> (2 * j)) & 3;
 		if (!act)
 			continue;
-		spec = execban_ident_specificity(sg->key_kind[j]);
+		spec = execban_ident_specificity((kinds >> (8 * j)) & 0xff);
 		if (act == EXECBAN_RULE_DENY && (d < 0 || spec > ds)) {
 			d = j;
 			ds = spec;
@@ -176,10 +177,8 @@ static __always_inline __s32 signer_pick(const struct execban_signer *sg, __u32 
 			als = spec;
 		}
 	}
-	if (d >= 0 && (al < 0 || ds > als)) {
-		*deny = true;
-		return d;
-	}
+	if (d >= 0 && (al < 0 || ds > als))
+		return d | 4;
 	if (au >= 0 && (al < 0 || aus > als))
 		return au;
 	return al;
@@ -206,7 +205,11 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 	s = (struct signer_scan){ .sg = (struct execban_signer *)sg, .gen = gen };
 	s.sg->pad = 0;
 	bpf_loop(EXECBAN_SIGNER_KEYS, signer_scan_one, &s, 0);
-	best = signer_pick(sg, sg->pad, &best_deny);
+	best = signer_pick(sg->pad, (__u32)sg->key_kind[0] | (__u32)sg->key_kind[1] << 8 |
+			   (__u32)sg->key_kind[2] << 16 | (__u32)sg->key_kind[3] << 24);
+	best_deny = best >= 0 && (best & 4);
+	if (best >= 0)
+		best &= 3;
 	if (best >= 0 && (!v->matched || best_deny)) {
 		src = (const __u64 *)sg->keys[best & (EXECBAN_SIGNER_KEYS - 1)];
 		r = lookup_sha256(gen, (struct execban_sha256_key *)src);

@@ -331,7 +331,8 @@ struct execban_signer {
 	__u8 serial[32];
 	__u8 cert_sha256[EXECBAN_SHA256_LEN];	/* if EXECBAN_SIGF_CERT */
 	__u8 key_kind[EXECBAN_SIGNER_KEYS];
-	__u32 pad;
+	__u32 pad;			/* 0 from execban.ko; the programs use it in their scratch
+					 * copy for the actions of the keys' rules (policy.bpf.h) */
 	__u8 keys[EXECBAN_SIGNER_KEYS][EXECBAN_SHA256_LEN];
 };
 
