@@ -146,42 +146,62 @@ static long signer_scan_one(__u32 j, struct signer_scan *s)
 	return 0;
 }
 
+/* max(a, b) of values below 2^31, without a branch */
+static __always_inline __u32 max_nb(__u32 a, __u32 b)
+{
+	__u32 d = a - b, lt;
+
+	/* opaque to clang, which would turn the arithmetic back into a branch */
+	asm volatile("" : "+r"(d));
+	lt = d >> 31;					/* 1 when a < b */
+	asm volatile("" : "+r"(lt));
+	lt = 0 - lt;					/* all ones then */
+	return a ^ ((a ^ b) & lt);
+}
+
 /*
  * The key that decides, of the actions signer_scan_one() found (acts, 2 bits per key) for keys
  * of the kinds in kinds (8 bits per key): a deny, else an audit, unless an allow rule of a more
  * specific identity exempts the file from it (each key is of another kind:
  * execban_ident_specificity() of its kind); else the allow (the file runs, exempted). Returns
- * -1 for none, else the key's index, | 4 when it is a deny rule's. A global function, verified
- * once on its own: inlined, every combination of matches multiplied the callers' states.
+ * -1 for none, else the key's index, | 4 when it is a deny rule's.
+ *
+ * A global function (verified once, on its own) computed without a branch: every branch on a
+ * match would give the verifier one more state to follow, and their combinations outgrew its
+ * million instructions. Each key gets a score, category << 8 | specificity << 4 | index + 1
+ * (category 3 deny, 2 audit, 1 allow; 0 for a deny or audit an allow at least as specific
+ * lifts), and the highest score decides.
  */
 _Static_assert(EXECBAN_SIGNER_KEYS == 4, "signer_pick() packs 4 keys' kinds in 32 bits");
 
 __attribute__((noinline)) int signer_pick(__u32 acts, __u32 kinds)
 {
-	int d = -1, au = -1, al = -1, j;
-	__u32 ds = 0, aus = 0, als = 0, act, spec;
+	__u32 allow = 0, best = 0, act, spec, is_deny, is_audit, is_allow, above, cat;
+	int j;
 
+#pragma unroll
 	for (j = 0; j < EXECBAN_SIGNER_KEYS; j++) {
 		act = (acts >> (2 * j)) & 3;
-		if (!act)
-			continue;
-		spec = execban_ident_specificity((kinds >> (8 * j)) & 0xff);
-		if (act == EXECBAN_RULE_DENY && (d < 0 || spec > ds)) {
-			d = j;
-			ds = spec;
-		} else if (act == EXECBAN_RULE_AUDIT && (au < 0 || spec > aus)) {
-			au = j;
-			aus = spec;
-		} else if (act == EXECBAN_RULE_ALLOW && (al < 0 || spec > als)) {
-			al = j;
-			als = spec;
-		}
+		spec = (EXECBAN_IDENT_SPEC_NIBBLES >> (4 * ((kinds >> (8 * j)) & 7))) & 0xf;
+		is_allow = (act >> 1) & act & 1;			/* 3 */
+		allow = max_nb(allow, spec * is_allow);
 	}
-	if (d >= 0 && (al < 0 || ds > als))
-		return d | 4;
-	if (au >= 0 && (al < 0 || aus > als))
-		return au;
-	return al;
+#pragma unroll
+	for (j = 0; j < EXECBAN_SIGNER_KEYS; j++) {
+		act = (acts >> (2 * j)) & 3;
+		spec = (EXECBAN_IDENT_SPEC_NIBBLES >> (4 * ((kinds >> (8 * j)) & 7))) & 0xf;
+		is_deny = act & ~(act >> 1) & 1;			/* 1 */
+		is_audit = (act >> 1) & ~act & 1;			/* 2 */
+		is_allow = (act >> 1) & act & 1;			/* 3 */
+		above = allow - spec;
+		asm volatile("" : "+r"(above));
+		above = above >> 31;				/* spec > allow */
+		cat = (is_deny * 3 + is_audit * 2) * above + is_allow;
+		best = max_nb(best, ((cat << 8) | (spec << 4) | (j + 1)) * ((cat + 3) >> 2));
+	}
+	if (!best)
+		return -1;
+	return (int)((best & 0xf) - 1) | (int)((best >> 9) & (best >> 8) & 1) << 2;
 }
 
 /*

@@ -76,16 +76,13 @@ enum execban_ident_kind {
  * specific identity; among the rules left, deny beats audit. One definition, for the
  * programs (bpf/policy.bpf.h) and the CLI (userspace/verdict.c); 0 for an unknown kind.
  */
+#define EXECBAN_IDENT_SPEC_NIBBLES	0x143250U	/* kind k: nibble k (kinds 0-7) */
+
 static inline __u32 execban_ident_specificity(__u32 kind)
 {
-	switch (kind) {
-	case EXECBAN_IDENT_SHA256:			return 5;
-	case EXECBAN_IDENT_SIGNER_CERT_SHA256:		return 4;
-	case EXECBAN_IDENT_SIGNER_ISSUER_SERIAL:	return 3;
-	case EXECBAN_IDENT_SIGNER_SKID:			return 2;
-	case EXECBAN_IDENT_IMA_KEYID:			return 1;
-	default:					return 0;
-	}
+	/* sha256 5, cert 4, issuer+serial 3, skid 2, IMA key id 1; a table, not a switch,
+	 * so that the programs compute it without a branch (bpf/policy.bpf.h) */
+	return kind < 8 ? (EXECBAN_IDENT_SPEC_NIBBLES >> (4 * kind)) & 0xf : 0;
 }
 
 enum execban_mode {
