@@ -75,10 +75,10 @@ static __always_inline int check_module_image(const struct access *a)
 		stat_inc(EXECBAN_STAT_SIGNER_READS);
 		if (!signer_unreadable(sg))
 			signer_match(sg, &v);
-		/* refused by who signed it: an exception by the image's digest? */
-		if ((signer_unreadable(sg) || (v.matched && v.rule.action != EXECBAN_RULE_ALLOW &&
-					       v.rule.ident_kind != EXECBAN_IDENT_SHA256)) &&
-		    !v.exhausted && digest_exempts(&k, &v))
+		/* refused by who signed it: an exception by the image's digest? (not when unreadable) */
+		if (!signer_unreadable(sg) && v.matched && v.rule.action != EXECBAN_RULE_ALLOW &&
+		    v.rule.ident_kind != EXECBAN_IDENT_SHA256 && !v.exhausted &&
+		    digest_exempts(&k, &v))
 			goto decide;
 		if (signer_unreadable(sg) && !v.exhausted) {
 			/* Who signed it cannot be known: it could be a banned signer. */
