@@ -176,6 +176,17 @@ int judge_file(const struct bans *b, const struct judge_src *src, bool always_ha
 		j->rule = r;
 		if (r->rule.action == EXECBAN_RULE_ALLOW && b->n_signer_bans) {
 			read_sigs(src, fs, j);
+			if (!j->size_banned && file_sigs_unreadable(fs)) {
+				/*
+				 * The kernel hashed it for no digest rule, and refuses an
+				 * unreadable signature before it would look an exception up.
+				 */
+				j->digest_rule = NULL;
+				j->sig_unreadable = true;
+				j->rule = NULL;
+				j->deny = true;
+				return 0;
+			}
 			for (i = 0; i < fs->n_ids && i < EXECBAN_SIGNER_KEYS; i++)
 				m[i] = j->signer_rule[i] = bans_find(b, fs->ids[i].key.b);
 			pick = verdict_pick(m, fs->n_ids);
@@ -188,12 +199,7 @@ int judge_file(const struct bans *b, const struct judge_src *src, bool always_ha
 	if (b->n_signer_bans) {
 		read_sigs(src, fs, j);
 		if (file_sigs_unreadable(fs)) {
-			/* It could name a banned signer: refused (fail closed), unless excepted. */
-			r = digest_allow(b, src, j);
-			if (r) {
-				j->digest_rule = j->rule = r;
-				goto out;
-			}
+			/* It could name a banned signer: refused (fail closed), no exception. */
 			j->sig_unreadable = true;
 			j->rule = NULL;
 			j->deny = true;

@@ -82,8 +82,8 @@ struct judgement {
 /*
  * Decide the file as the kernel does at exec: its digest if its size may be banned; unless a
  * digest deny or allow decided, its signatures (into fs) if the policy has signer bans; an
- * exception by digest looked up when a signer rule (or an unreadable signature) would refuse
- * it. With always_hash the digest is computed anyway (for people), not changing the verdict.
+ * exception by digest looked up when a signer rule would refuse it (an unreadable signature
+ * is refused, no exception). With always_hash the digest is computed anyway (for people), not changing the verdict.
  * Returns 0, or -errno when the file cannot be read (hash_err).
  */
 int judge_file(const struct bans *b, const struct judge_src *src, bool always_hash,

@@ -118,6 +118,22 @@ t "explain: size, sha256 and signers are printed" \
 t "explain: an unsigned file: why no rule matches" \
 	has "$tmp/ex" "^$tmp/plain: allowed: no digest rule; it is not signed$"
 
+# an unreadable signature is refused whatever allow sha256= says (as the kernel: it refuses
+# before looking an exception up)
+cp /bin/true "$tmp/malformed"
+python3 - "$tmp/malformed" <<'PY'
+import struct, sys
+junk = b'\x30\x82\x01\x00' + b'\xa5' * 64
+trailer = struct.pack('>BBBBB3xI', 0, 0, 2, 0, 0, len(junk)) + b'~Module signature appended~\n'
+open(sys.argv[1], 'ab').write(junk + trailer)
+PY
+{ sed -n 2p "$tmp/except.policy"; echo "allow sha256=$(sha256sum "$tmp/malformed" | cut -c1-64) label=m-ok"; } \
+	>"$tmp/unreadable.policy"
+"$eb" explain --policy "$tmp/unreadable.policy" "$tmp/malformed" >"$tmp/ex3" 2>&1; rc=$?
+sed 's/^/# /' "$tmp/ex3"
+t "explain: allow sha256= does not rescue an unreadable signature (exit 1)" \
+	bash -c "[ $rc = 1 ] && grep -q '^$tmp/malformed: denied: its signature cannot be read' '$tmp/ex3'"
+
 "$eb" explain --policy "$tmp/digest-wins.policy" "$tmp/other" "$tmp/keep" >"$tmp/ex2" 2>&1; rc=$?
 sed 's/^/# /' "$tmp/ex2"
 t "explain: a deny by digest beats an allow by signer (exit 1)" \
