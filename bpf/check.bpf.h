@@ -900,7 +900,8 @@ static __always_inline __u16 verdict_of(const struct verdict *v, const struct ac
  * and a file that could be banned but has nothing cached is refused (fail closed).
  *
  * Hash rules first (size prefilter, digest); then, if the policy has signer rules and no
- * deny rule matched yet, the file's signers: a signer deny beats a hash audit.
+ * digest deny or allow matched, the file's signers: a signer deny beats a hash audit, an
+ * "allow sha256=" of the file beats a signer rule (looked up only when one matched).
  */
 static __always_inline int check_access(const struct access *a, const bool can_hash)
 {
@@ -968,47 +969,69 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 		policy_match(&k, &v);
 	}
 
-	if (!v.exhausted && (!v.matched || v.rule.action != EXECBAN_RULE_DENY) &&
+	/*
+	 * Signers, unless a digest rule decided: its deny, or its allow (the most specific
+	 * identity: an exception from every signer rule). A digest audit leaves a signer deny
+	 * to win.
+	 */
+	if (!v.exhausted && (!v.matched || v.rule.action == EXECBAN_RULE_AUDIT) &&
 	    signers_active()) {
 		ret = file_signer(a, &j, inode, &sg, can_hash);
 		if (ret && a->by_dentry && (ret == -EOPNOTSUPP || ret == -ENODATA))
 			goto decide;	/* as above: judged when run */
-		if (ret || signer_unreadable(sg)) {
-			/* Who signed it cannot be known: it could be a banned signer. */
-			stat_inc(EXECBAN_STAT_SIG_ERRORS);
-			v.matched = false;
-			v.gen = policy_gen();
-			if (!hashed)
+		if (ret || signer_unreadable(sg))
+			evflags |= EXECBAN_EVF_SIG_ERROR;	/* it could be a banned signer */
+		else
+			signer_match(sg, &v);
+		if (!(evflags & EXECBAN_EVF_SIG_ERROR) && v.matched &&
+		    v.rule.ident_kind != EXECBAN_IDENT_SHA256 && v.rule.action != EXECBAN_RULE_ALLOW &&
+		    !hashed && !v.exhausted) {
+			/*
+			 * About to refuse (or audit) it by who signed it: its digest, for an
+			 * exception ("allow sha256=", which the size filter does not hold) and
+			 * for the event. Not from a file whose bytes need not be what runs.
+			 * An unreadable signature is refused without hashing (no exception
+			 * rescues it): through this copy of file_digest() too, it doubled the
+			 * kernel_read_file program's states past 6.1's 1M instructions.
+			 */
+			if (j.stale || j.cls == FS_UNTRUSTED ||
+			    file_digest(a, &j, inode, &k, &evflags, can_hash) ||
+			    (j.ovl[0] && !ovl_still(&j)))
 				evflags |= EXECBAN_EVF_NO_DIGEST;
-			emit_event(a, inode, &k, &v, sg, fail_verdict(a),
-				   evflags | EXECBAN_EVF_SIG_ERROR, can_hash);
-			return refuse(a);
+			else if (digest_exempts(&k, &v))
+				goto decide;	/* an exception: runs whoever signed it */
 		}
-		signer_match(sg, &v);
-		if (v.matched && v.rule.ident_kind != EXECBAN_IDENT_SHA256) {
-			/* For the event: the digest, and whether a banned certificate signed it. */
-			if (!hashed && file_digest(a, &j, inode, &k, &evflags, can_hash))
-				evflags |= EXECBAN_EVF_NO_DIGEST;
-			if (can_hash)
-				sg->verify = a->by_dentry ?
-					     execban_dentry_verify_signer(a->dentry,
-									  v.rule.ident_kind) :
-					     execban_file_verify_signer(a->file, v.rule.ident_kind);
-		}
+		if ((evflags & EXECBAN_EVF_SIG_ERROR) && !hashed)
+			evflags |= EXECBAN_EVF_NO_DIGEST;
+		if (!(evflags & EXECBAN_EVF_SIG_ERROR) && sg && v.matched &&
+		    v.rule.ident_kind != EXECBAN_IDENT_SHA256 &&
+		    v.rule.action != EXECBAN_RULE_ALLOW && can_hash)
+			/* For the event: whether a banned certificate signed it. */
+			sg->verify = a->by_dentry ?
+				     execban_dentry_verify_signer(a->dentry, v.rule.ident_kind) :
+				     execban_file_verify_signer(a->file, v.rule.ident_kind);
 	}
 
 decide:
+	/* One event for every outcome from here (see above): its verdict and flags vary. */
 	if (v.exhausted) {
 		/* The policy kept switching under us: refuse rather than guess. */
-		emit_event(a, inode, &k, &v, sg, fail_verdict(a),
-			   evflags | EXECBAN_EVF_GEN_EXHAUSTED, can_hash);
-		return refuse(a);
-	}
-	if (!v.matched)
+		evflags |= EXECBAN_EVF_GEN_EXHAUSTED;
+		verdict = fail_verdict(a);
+	} else if (evflags & EXECBAN_EVF_SIG_ERROR) {
+		/* Who signed it cannot be known: it could be a banned signer. */
+		stat_inc(EXECBAN_STAT_SIG_ERRORS);
+		v.matched = false;
+		v.gen = policy_gen();
+		verdict = fail_verdict(a);
+	} else if (!v.matched) {
 		return 0;
-
-	count_hit(&v.key);
-	verdict = verdict_of(&v, a);
+	} else {
+		count_hit(&v.key);
+		if (v.rule.action == EXECBAN_RULE_ALLOW)
+			return 0;	/* an exception: no denial, no event */
+		verdict = verdict_of(&v, a);
+	}
 	emit_event(a, inode, &k, &v, sg, verdict, evflags, can_hash);
 	if (verdict == EXECBAN_VERDICT_DENIED)
 		return refuse(a);
@@ -1038,8 +1061,18 @@ static __always_inline void prime_cache(struct file *file)
 	/* Only a cache entry helps mprotect, and it is kept on local filesystems only. */
 	if (!j.cache)
 		return;
-	if (size_may_match(inode->i_size))
+	if (size_may_match(inode->i_size)) {
 		file_digest(&a, &j, inode, &k, &evflags, true);
+	} else if (signers_active() && !file_signer(&a, &j, inode, &sg, true)) {
+		struct verdict v = {};
+
+		/* A signer rule refuses it: an exception by digest would need its digest. */
+		if (!signer_unreadable(sg))
+			signer_match(sg, &v);
+		if (signer_unreadable(sg) || (v.matched && v.rule.action != EXECBAN_RULE_ALLOW))
+			file_digest(&a, &j, inode, &k, &evflags, true);
+		return;
+	}
 	if (signers_active())
 		file_signer(&a, &j, inode, &sg, true);
 }
@@ -1072,6 +1105,22 @@ static long mem_hash_step(__u32 i, struct mem_hash *h)
 
 #define MEM_MAX_CHUNKS	(1U << 16)	/* 2 GiB */
 
+/* SHA-256 of the image of size bytes at kernel address addr into k. 0, or -1. */
+static __always_inline int mem_digest(__u64 addr, __u64 size, struct execban_mem_scratch *sc,
+				      struct execban_sha256_key *k)
+{
+	struct mem_hash h = { .addr = addr, .size = size, .sc = sc };
+
+	if (size > (__u64)MEM_MAX_CHUNKS * EXECBAN_MEM_CHUNK ||
+	    execban_sha256_init(sc->state, sizeof(sc->state)))
+		return -1;
+	bpf_loop(MEM_MAX_CHUNKS, mem_hash_step, &h, 0);
+	if (h.failed || execban_sha256_final(sc->state, sizeof(sc->state), k->b, sizeof(k->b)))
+		return -1;
+	stat_inc(EXECBAN_STAT_HASHES);
+	return 0;
+}
+
 /*
  * Decide a file that exists only in memory (an init_module image at kernel address addr):
  * as check_access(), with no cache, and hashing and signature reading through execban.ko's
@@ -1084,7 +1133,6 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 	struct execban_signer *sg = NULL;
 	struct execban_mem_scratch *sc;
 	struct verdict v = {};
-	struct mem_hash h;
 	__u64 size = a->mem_size, win;
 	__u32 evflags = 0;
 	bool hashed = false;
@@ -1099,19 +1147,13 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 	if (!size_may_match(size)) {
 		stat_inc(EXECBAN_STAT_SIZE_SKIPS);
 	} else {
-		h = (struct mem_hash){ .addr = addr, .size = size, .sc = sc };
-		if (size > (__u64)MEM_MAX_CHUNKS * EXECBAN_MEM_CHUNK ||
-		    execban_sha256_init(sc->state, sizeof(sc->state)))
+		if (mem_digest(addr, size, sc, &k))
 			goto fail;
-		bpf_loop(MEM_MAX_CHUNKS, mem_hash_step, &h, 0);
-		if (h.failed || execban_sha256_final(sc->state, sizeof(sc->state), k.b, sizeof(k.b)))
-			goto fail;
-		stat_inc(EXECBAN_STAT_HASHES);
 		hashed = true;
 		policy_match(&k, &v);
 	}
 
-	if (!v.exhausted && (!v.matched || v.rule.action != EXECBAN_RULE_DENY) &&
+	if (!v.exhausted && (!v.matched || v.rule.action == EXECBAN_RULE_AUDIT) &&
 	    signers_active()) {
 		sg = scratch_get(signer_scratch, signer);
 		if (!sg)
@@ -1121,7 +1163,7 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 		    execban_mem_signer(sc->buf, win, size, (__u8 *)sg, sizeof(*sg)))
 			goto fail;
 		stat_inc(EXECBAN_STAT_SIGNER_READS);
-		if (signer_unreadable(sg)) {
+		if (signer_unreadable(sg) && !v.exhausted) {
 			stat_inc(EXECBAN_STAT_SIG_ERRORS);
 			v.matched = false;
 			v.gen = policy_gen();
@@ -1130,9 +1172,15 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 				   false);
 			return deny_ret();
 		}
-		signer_match(sg, &v);
-		if (v.matched && !hashed)
-			evflags |= EXECBAN_EVF_NO_DIGEST;
+		if (!signer_unreadable(sg))
+			signer_match(sg, &v);
+		if (v.matched && v.rule.action != EXECBAN_RULE_ALLOW && !hashed &&
+		    !v.exhausted) {
+			if (mem_digest(addr, size, sc, &k))
+				evflags |= EXECBAN_EVF_NO_DIGEST;
+			else
+				digest_exempts(&k, &v);
+		}
 	}
 
 	if (v.exhausted) {
@@ -1143,6 +1191,8 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 	if (!v.matched)
 		return 0;
 	count_hit(&v.key);
+	if (v.rule.action == EXECBAN_RULE_ALLOW)
+		return 0;	/* an exception */
 	verdict = verdict_of(&v, a);
 	emit_event(a, NULL, &k, &v, sg, verdict, evflags, false);
 	if (verdict == EXECBAN_VERDICT_DENIED)

@@ -126,6 +126,7 @@ int BPF_PROG(execban_kernel_read_file, struct file *file, enum kernel_read_file_
 {
 	struct access a = { .file = file, .action = EXECBAN_ACT_MODULE };
 	struct access inst = { .file = file, .action = EXECBAN_ACT_INSTALL, .report_only = true };
+	bool module;
 
 	if (ret)
 		return ret;
@@ -136,14 +137,18 @@ int BPF_PROG(execban_kernel_read_file, struct file *file, enum kernel_read_file_
 		check_access(&inst, true);
 		return 0;
 	}
-	if (id == READING_MODULE || reading_module_compressed(id)) {
-		/* the file as it is, then the image the kernel may decompress from it */
-		ret = check_access(&a, true);
-		return ret ? ret : check_module_image(&a);
-	}
-	if (id != READING_KEXEC_IMAGE)
+	module = id == READING_MODULE || reading_module_compressed(id);
+	if (!module && id != READING_KEXEC_IMAGE)
 		return 0;
-	return check_access(&a, true);
+	/*
+	 * The file as it is (one call for modules and kexec images: each inlined copy of
+	 * check_access() is verified on its own, and this program must fit in 6.1's 1M
+	 * instructions), then for a module the image the kernel may decompress from it.
+	 */
+	ret = check_access(&a, true);
+	if (ret || !module)
+		return ret;
+	return check_module_image(&a);
 }
 
 /*

@@ -70,10 +70,17 @@ static __always_inline int check_module_image(const struct access *a)
 	else
 		stat_inc(EXECBAN_STAT_SIZE_SKIPS);
 
-	if (!v.exhausted && (!v.matched || v.rule.action != EXECBAN_RULE_DENY) &&
+	if (!v.exhausted && (!v.matched || v.rule.action == EXECBAN_RULE_AUDIT) &&
 	    signers_active()) {
 		stat_inc(EXECBAN_STAT_SIGNER_READS);
-		if (signer_unreadable(sg)) {
+		if (!signer_unreadable(sg))
+			signer_match(sg, &v);
+		/* refused by who signed it: an exception by the image's digest? (not when unreadable) */
+		if (!signer_unreadable(sg) && v.matched && v.rule.action != EXECBAN_RULE_ALLOW &&
+		    v.rule.ident_kind != EXECBAN_IDENT_SHA256 && !v.exhausted &&
+		    digest_exempts(&k, &v))
+			goto decide;
+		if (signer_unreadable(sg) && !v.exhausted) {
 			/* Who signed it cannot be known: it could be a banned signer. */
 			stat_inc(EXECBAN_STAT_SIG_ERRORS);
 			v.matched = false;
@@ -82,9 +89,9 @@ static __always_inline int check_module_image(const struct access *a)
 				   evflags | EXECBAN_EVF_SIG_ERROR, true);
 			return refuse(a);
 		}
-		signer_match(sg, &v);
 	}
 
+decide:
 	if (v.exhausted) {
 		emit_event(a, inode, &k, &v, sg, fail_verdict(a),
 			   evflags | EXECBAN_EVF_GEN_EXHAUSTED, true);
@@ -93,6 +100,8 @@ static __always_inline int check_module_image(const struct access *a)
 	if (!v.matched)
 		return 0;
 	count_hit(&v.key);
+	if (v.rule.action == EXECBAN_RULE_ALLOW)
+		return 0;	/* an exception */
 	verdict = verdict_of(&v, a);
 	emit_event(a, inode, &k, &v, sg, verdict, evflags, true);
 	if (verdict == EXECBAN_VERDICT_DENIED)

@@ -122,28 +122,86 @@ static __always_inline void policy_match(struct execban_sha256_key *k, struct ve
 }
 
 struct signer_scan {
-	const struct execban_signer *sg;
+	struct execban_signer *sg;	/* in a scratch map's value */
 	__u64 gen;
-	__s32 best;		/* index of the best key found, -1 none */
-	bool best_deny;
 };
 
-/* bpf_loop callback: one key. Verified once, whatever the number of keys. */
+/*
+ * bpf_loop callback: one key. Verified once, whatever the number of keys. The action of its
+ * rule goes to 2 bits of sg->pad (key j: bits 2j, 2j + 1; 0 no rule), which is map memory:
+ * 6.12 verifies a callback until the caller's state repeats exactly, and results kept on the
+ * stack (which key, how specific) made that state differ on every iteration (the program
+ * outgrew the verifier's 1M instructions).
+ */
 static long signer_scan_one(__u32 j, struct signer_scan *s)
 {
-	const struct execban_signer *sg = s->sg;
+	struct execban_signer *sg = s->sg;
 	struct execban_rule *r;
 
 	if (j >= sg->n_keys || j >= EXECBAN_SIGNER_KEYS)
 		return 1;
 	r = lookup_sha256(s->gen, (struct execban_sha256_key *)sg->keys[j & (EXECBAN_SIGNER_KEYS - 1)]);
-	if (!r)
-		return 0;
-	if (s->best < 0 || (!s->best_deny && r->action == EXECBAN_RULE_DENY)) {
-		s->best = j;
-		s->best_deny = r->action == EXECBAN_RULE_DENY;
-	}
+	if (r && r->action >= EXECBAN_RULE_DENY && r->action <= EXECBAN_RULE_ALLOW)
+		sg->pad |= (__u32)r->action << (2 * (j & (EXECBAN_SIGNER_KEYS - 1)));
 	return 0;
+}
+
+/* max(a, b) of values below 2^31, without a branch */
+static __always_inline __u32 max_nb(__u32 a, __u32 b)
+{
+	__u32 d = a - b, lt;
+
+	/* opaque to clang, which would turn the arithmetic back into a branch */
+	asm volatile("" : "+r"(d));
+	lt = d >> 31;					/* 1 when a < b */
+	asm volatile("" : "+r"(lt));
+	lt = 0 - lt;					/* all ones then */
+	return a ^ ((a ^ b) & lt);
+}
+
+/*
+ * The key that decides, of the actions signer_scan_one() found (acts, 2 bits per key) for keys
+ * of the kinds in kinds (8 bits per key): a deny, else an audit, unless an allow rule of a more
+ * specific identity exempts the file from it (each key is of another kind:
+ * execban_ident_specificity() of its kind); else the allow (the file runs, exempted). Returns
+ * -1 for none, else the key's index, | 4 when it is a deny rule's.
+ *
+ * A global function (verified once, on its own) computed without a branch: every branch on a
+ * match would give the verifier one more state to follow, and their combinations outgrew its
+ * million instructions. Each key gets a score, category << 8 | specificity << 4 | index + 1
+ * (category 3 deny, 2 audit, 1 allow; 0 for a deny or audit an allow at least as specific
+ * lifts), and the highest score decides.
+ */
+_Static_assert(EXECBAN_SIGNER_KEYS == 4, "signer_pick() packs 4 keys' kinds in 32 bits");
+
+__attribute__((noinline)) int signer_pick(__u32 acts, __u32 kinds)
+{
+	__u32 allow = 0, best = 0, act, spec, is_deny, is_audit, is_allow, above, cat;
+	int j;
+
+#pragma unroll
+	for (j = 0; j < EXECBAN_SIGNER_KEYS; j++) {
+		act = (acts >> (2 * j)) & 3;
+		spec = (EXECBAN_IDENT_SPEC_NIBBLES >> (4 * ((kinds >> (8 * j)) & 7))) & 0xf;
+		is_allow = (act >> 1) & act & 1;			/* 3 */
+		allow = max_nb(allow, spec * is_allow);
+	}
+#pragma unroll
+	for (j = 0; j < EXECBAN_SIGNER_KEYS; j++) {
+		act = (acts >> (2 * j)) & 3;
+		spec = (EXECBAN_IDENT_SPEC_NIBBLES >> (4 * ((kinds >> (8 * j)) & 7))) & 0xf;
+		is_deny = act & ~(act >> 1) & 1;			/* 1 */
+		is_audit = (act >> 1) & ~act & 1;			/* 2 */
+		is_allow = (act >> 1) & act & 1;			/* 3 */
+		above = allow - spec;
+		asm volatile("" : "+r"(above));
+		above = above >> 31;				/* spec > allow */
+		cat = (is_deny * 3 + is_audit * 2) * above + is_allow;
+		best = max_nb(best, ((cat << 8) | (spec << 4) | (j + 1)) * ((cat + 3) >> 2));
+	}
+	if (!best)
+		return -1;
+	return (int)((best & 0xf) - 1) | (int)((best >> 9) & (best >> 8) & 1) << 2;
 }
 
 /*
@@ -159,13 +217,21 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 	struct execban_rule *r = NULL;
 	struct signer_scan s;
 	const __u64 *src;
+	bool best_deny;
+	__s32 best;
 	__u64 gen;
 
 	gen = policy_gen();
-	s = (struct signer_scan){ .sg = sg, .gen = gen, .best = -1 };
+	s = (struct signer_scan){ .sg = (struct execban_signer *)sg, .gen = gen };
+	s.sg->pad = 0;
 	bpf_loop(EXECBAN_SIGNER_KEYS, signer_scan_one, &s, 0);
-	if (s.best >= 0 && (!v->matched || s.best_deny)) {
-		src = (const __u64 *)sg->keys[s.best & (EXECBAN_SIGNER_KEYS - 1)];
+	best = signer_pick(sg->pad, (__u32)sg->key_kind[0] | (__u32)sg->key_kind[1] << 8 |
+			   (__u32)sg->key_kind[2] << 16 | (__u32)sg->key_kind[3] << 24);
+	best_deny = best >= 0 && (best & 4);
+	if (best >= 0)
+		best &= 3;
+	if (best >= 0 && (!v->matched || best_deny)) {
+		src = (const __u64 *)sg->keys[best & (EXECBAN_SIGNER_KEYS - 1)];
 		r = lookup_sha256(gen, (struct execban_sha256_key *)src);
 		if (r) {
 			v->rule = *r;
@@ -187,8 +253,9 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 
 /*
  * Look the file's signer identity keys up in the active policy, consistently as above. Of
- * several matches a deny rule wins over an audit rule. A verdict already holding a (hash
- * rule's audit) match is replaced only by a signer deny. Three attempts, written out: 6.1's
+ * several matches a deny rule wins over an audit rule, and an allow rule exempts the file from
+ * those of less specific identities (signer_pick()). A verdict already holding a (hash rule's
+ * audit) match is replaced only by a signer deny. Three attempts, written out: 6.1's
  * CFG check refuses a loop around a bpf_loop() call here ("back-edge").
  */
 static __always_inline void signer_match(const struct execban_signer *sg, struct verdict *v)
@@ -203,6 +270,33 @@ static __always_inline void signer_match(const struct execban_signer *sg, struct
 		v->exhausted = true;
 		v->gen = policy_gen();
 	}
+}
+
+/*
+ * An exception by digest for a file a signer rule refuses, or whose signature cannot be read:
+ * if the active policy has "allow sha256=" of k, v becomes that allow rule (the file runs).
+ * Asked only on those paths, after the digest is known: files that match no signer rule pay
+ * nothing for exceptions. A switch during the lookup refuses (v->exhausted: fail closed).
+ */
+static __always_inline bool digest_exempts(struct execban_sha256_key *k, struct verdict *v)
+{
+	__u64 gen = policy_gen();
+	struct execban_rule *r = lookup_sha256(gen, k);
+
+	if (!r || r->action != EXECBAN_RULE_ALLOW || r->ident_kind != EXECBAN_IDENT_SHA256)
+		return false;
+	v->rule = *r;
+	if (policy_gen() != gen || (v->matched && v->gen != gen)) {
+		/* v's rule is overwritten: refused, as when the policy keeps switching */
+		stat_inc(EXECBAN_STAT_GEN_RETRIES);
+		v->exhausted = true;
+		v->gen = policy_gen();
+		return false;
+	}
+	v->key = *k;
+	v->matched = true;
+	v->gen = gen;
+	return true;
 }
 
 #endif /* EXECBAN_POLICY_BPF_H */

@@ -52,6 +52,12 @@
 enum execban_rule_action {
 	EXECBAN_RULE_DENY = 1,
 	EXECBAN_RULE_AUDIT = 2,
+	/*
+	 * An exception: the deny and audit rules of less specific identities that the file
+	 * matches do not apply to it (execban_ident_specificity(), docs/execban.policy.5.md).
+	 * Never a denial, never an event; rule_hits counts its matches.
+	 */
+	EXECBAN_RULE_ALLOW = 3,
 };
 
 enum execban_ident_kind {
@@ -61,6 +67,23 @@ enum execban_ident_kind {
 	EXECBAN_IDENT_SIGNER_CERT_SHA256 = 4,
 	EXECBAN_IDENT_IMA_KEYID = 5,
 };
+
+/*
+ * How narrowly an identity names files, for the precedence of allow rules: the file itself
+ * (its digest), one certificate (its SHA-256, then its issuer and serial), one key (its
+ * subjectKeyIdentifier, then the 4 bytes of an IMA key id, which unrelated keys can share).
+ * An allow rule exempts a file from the deny and audit rules it matches by a strictly less
+ * specific identity; among the rules left, deny beats audit. One definition, for the
+ * programs (bpf/policy.bpf.h) and the CLI (userspace/verdict.c); 0 for an unknown kind.
+ */
+#define EXECBAN_IDENT_SPEC_NIBBLES	0x143250U	/* kind k: nibble k (kinds 0-7) */
+
+static inline __u32 execban_ident_specificity(__u32 kind)
+{
+	/* sha256 5, cert 4, issuer+serial 3, skid 2, IMA key id 1; a table, not a switch,
+	 * so that the programs compute it without a branch (bpf/policy.bpf.h) */
+	return kind < 8 ? (EXECBAN_IDENT_SPEC_NIBBLES >> (4 * kind)) & 0xf : 0;
+}
 
 enum execban_mode {
 	EXECBAN_MODE_ENFORCE = 1,
@@ -76,8 +99,9 @@ enum execban_policy_flags {
 	 */
 	EXECBAN_POLICY_SIZE_FILTER = 1U << 0,
 	/*
-	 * The policy has signer rules (n_signer_rules of them): every file checked is also
-	 * asked who signed it (execban.ko), once per inode change, whatever its size.
+	 * The policy has deny or audit signer rules: every file checked is also asked who
+	 * signed it (execban.ko), once per inode change, whatever its size. (Allow rules alone
+	 * ban nothing: a policy whose only signer rules are allow rules reads no signature.)
 	 */
 	EXECBAN_POLICY_HAS_SIGNERS = 1U << 1,
 };
@@ -223,7 +247,8 @@ struct execban_mark_path {
 
 /* Value of rule_hits, keyed by the matched digest: survives reloads and lost events. */
 struct execban_rule_hits {
-	__u64 hits;			/* matches (denied or audited) */
+	__u64 hits;			/* matches (denied or audited; an allow rule: the
+					 * files it let through, exempted or not) */
 	__u64 last_boot_ns;		/* CLOCK_BOOTTIME of the last one */
 };
 
@@ -303,7 +328,8 @@ struct execban_signer {
 	__u8 serial[32];
 	__u8 cert_sha256[EXECBAN_SHA256_LEN];	/* if EXECBAN_SIGF_CERT */
 	__u8 key_kind[EXECBAN_SIGNER_KEYS];
-	__u32 pad;
+	__u32 pad;			/* 0 from execban.ko; the programs use it in their scratch
+					 * copy for the actions of the keys' rules (policy.bpf.h) */
 	__u8 keys[EXECBAN_SIGNER_KEYS][EXECBAN_SHA256_LEN];
 };
 

@@ -56,7 +56,7 @@ static void json_entry(const struct compiled *c, size_t i)
 	if (eq)
 		*eq++ = 0;
 	printf("%s{\"key\":\"%s\",\"action\":\"%s\",\"identity\":\"%s\",\"value\":\"%s\",",
-	       i ? "," : "", hex, pr->action == EXECBAN_RULE_AUDIT ? "audit" : "deny", ident,
+	       i ? "," : "", hex, policy_action_name(pr->action), ident,
 	       eq ? eq : "");
 	if (pr->has_size)
 		printf("\"size\":%llu,", (unsigned long long)pr->size);
@@ -122,11 +122,13 @@ static void print_summary(const struct compiled *c, bool json)
 	const char *va = set_at(p->version_file, p->version_line, v_at, sizeof(v_at));
 	const char *ma = set_at(p->mode_file, p->mode_line, m_at, sizeof(m_at));
 	const char *mode = p->mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce";
-	size_t i, deny = 0, audit = 0;
+	size_t i, deny = 0, audit = 0, allow = 0;
 
 	for (i = 0; i < c->n_rules; i++) {
 		if (c->rules[i].action == EXECBAN_RULE_AUDIT)
 			audit++;
+		else if (c->rules[i].action == EXECBAN_RULE_ALLOW)
+			allow++;
 		else
 			deny++;
 	}
@@ -137,7 +139,7 @@ static void print_summary(const struct compiled *c, bool json)
 		json_at("name_at", na);
 		json_at("version_at", va);
 		json_at("mode_at", ma);
-		printf(",\"deny\":%zu,\"audit\":%zu,\"sha256_rules\":%zu", deny, audit,
+		printf(",\"deny\":%zu,\"audit\":%zu,\"allow\":%zu,\"sha256_rules\":%zu", deny, audit, allow,
 		       c->n_rules - c->info.n_signer_rules);
 		return;
 	}
@@ -150,8 +152,11 @@ static void print_summary(const struct compiled *c, bool json)
 	else
 		printf("version 0 (not set), ");
 	printf("mode %s (%s)\n", mode, ma ? ma : "default");
-	printf("  rules %zu: %zu deny, %zu audit; %zu sha256, %u signer identit%s; size filter %s\n",
-	       c->n_rules, deny, audit, c->n_rules - c->info.n_signer_rules,
+	printf("  rules %zu: %zu deny, %zu audit", c->n_rules, deny, audit);
+	if (allow)	/* exceptions: said only when there are some */
+		printf(", %zu allow", allow);
+	printf("; %zu sha256, %u signer identit%s; size filter %s\n",
+	       c->n_rules - c->info.n_signer_rules,
 	       c->info.n_signer_rules, c->info.n_signer_rules == 1 ? "y" : "ies",
 	       c->info.flags & EXECBAN_POLICY_SIZE_FILTER ? "on" : "off");
 }

@@ -47,6 +47,7 @@ int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_compile(int argc, char **argv);

@@ -469,7 +469,7 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 {
 	struct policy *p = &c->pol;
 	bool all_sized = true;
-	size_t i, n_signers = 0;
+	size_t i, n_signers = 0, n_signer_bans = 0;
 	int ret = 0, r;
 
 	memset(c, 0, sizeof(*c));
@@ -511,6 +511,19 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 		if (pr->ident_kind != EXECBAN_IDENT_SHA256) {
 			/* A signer matches files of any size: the size filter is about digests. */
 			n_signers++;
+			/* Signatures need reading only if a signer can ban a file. */
+			if (pr->action != EXECBAN_RULE_ALLOW)
+				n_signer_bans++;
+		} else if (pr->action == EXECBAN_RULE_ALLOW) {
+			/*
+			 * Not in the size filter, which holds banned sizes: the kernel looks an
+			 * exception's digest up only when a signer rule would refuse the file
+			 * (bpf/check.bpf.h), so other files of its size are not hashed for it.
+			 */
+			if (pr->has_size) {
+				kr->flags |= EXECBAN_RULE_HAS_SIZE;
+				kr->size = pr->size;
+			}
 		} else if (pr->has_size) {
 			kr->flags |= EXECBAN_RULE_HAS_SIZE;
 			kr->size = pr->size;
@@ -526,7 +539,7 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 	c->info.version = p->version;
 	c->info.mode = p->mode;
 	c->info.flags = all_sized ? EXECBAN_POLICY_SIZE_FILTER : 0;
-	if (n_signers)
+	if (n_signer_bans)
 		c->info.flags |= EXECBAN_POLICY_HAS_SIGNERS;
 	c->info.n_rules = (uint32_t)c->n_rules;
 	c->info.n_sizes = (uint32_t)c->n_sizes;

@@ -147,6 +147,7 @@ static int read_once(struct kpolicy *k, const int *fd)
 		return -errno;
 	slot = st.gen & 1;
 	k->gen = st.gen;
+	k->features = st.features;
 	if (bpf_map_lookup_elem(fd[PM_POLICY_INFO], &slot, &k->info))
 		return -errno;
 	k->reasons = calloc(k->info.n_reasons + 1, sizeof(*k->reasons));

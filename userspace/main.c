@@ -57,6 +57,7 @@ static const struct verb {
 	{ "hash", cmd_hash, "print a file's identity as a ready rule" },
 	{ "import", cmd_import, "rules from sha256sum output or a package's executables" },
 	{ "scan", cmd_scan, "find banned files on disk (exit 1 if any)" },
+	{ "explain", cmd_explain, "would these files be denied, and why (exit 1 if any)" },
 	{ "lock", cmd_lock, "lock enforcement until reboot: only signed policies load" },
 	{ "sign", cmd_sign, "sign a policy for lock mode (detached PKCS#7)" },
 	{ "sync", run_sync, "fetch rules from a Santa sync server and enforce them" },

@@ -9,6 +9,7 @@
  *   mode enforce|audit
  *   deny  sha256=<64 hex> [size=<bytes>] [label=<word>] [reason="<text>"]
  *   audit sha256=<64 hex> ...
+ *   allow <any identity above>      (an exception: the more specific identity wins)
  *   deny  signer-skid=<hex> | signer-issuer-serial=<64 hex>/<hex> | signer-cert-sha256=<64 hex>
  *         | ima-keyid=<8 hex> | signer=<certificate file>   [label=...] [reason=...]
  *   include <path or glob>          (relative to the including file; matches in sorted order)
@@ -230,6 +231,16 @@ const char *policy_ident_name(unsigned int kind)
 		if (ident_forms[i].kind == kind)
 			return ident_forms[i].key;
 	return "";
+}
+
+const char *policy_action_name(unsigned int action)
+{
+	switch (action) {
+	case EXECBAN_RULE_DENY:		return "deny";
+	case EXECBAN_RULE_AUDIT:	return "audit";
+	case EXECBAN_RULE_ALLOW:	return "allow";
+	default:			return "";
+	}
 }
 
 size_t policy_hex(const uint8_t *b, size_t n, char *out)
@@ -1000,6 +1011,8 @@ static int parse_line(struct line_ctx *c)
 		return parse_rule(c, EXECBAN_RULE_DENY);
 	if (tok_is(&t, "audit") && !t.has_val)
 		return parse_rule(c, EXECBAN_RULE_AUDIT);
+	if (tok_is(&t, "allow") && !t.has_val)
+		return parse_rule(c, EXECBAN_RULE_ALLOW);
 	if (tok_is(&t, "mode") && !t.has_val) {
 		ret = next_tok(c, &t);
 		if (ret < 0)
@@ -1062,11 +1075,7 @@ static int parse_line(struct line_ctx *c)
 	if (tok_is(&t, "quarantine") && !t.has_val)
 		return parse_path_directive(c, "quarantine", "/var/lib/execban/quarantine",
 					    &p->quarantines, &p->n_quarantines);
-	if (tok_is(&t, "allow") && !t.has_val)
-		ERR("'allow' is not supported: a ban policy has deny and audit rules only; "
-		    "exceptions (an allow rule exempting one file from a signer ban) are not "
-		    "implemented yet (execban.policy(5))");
-	ERR("unknown keyword '%.*s' (expected deny, audit, include, interpreter, quarantine, mode, name or version)",
+	ERR("unknown keyword '%.*s' (expected deny, audit, allow, include, interpreter, quarantine, mode, name or version)",
 	    (int)(t.key_len > 80 ? 80 : t.key_len), t.key_len ? t.key : t.val);
 }
 
@@ -1265,7 +1274,7 @@ static uint64_t ident_prefix64(const struct policy_rule *r)
 	return v;
 }
 
-/* Same identity together; deny (1) before audit (2); then order of appearance. */
+/* Same identity together; deny (1) before audit (2) before allow (3); then order of appearance. */
 static int cmp_rule_at(const struct policy *p, const struct policy_pair *x,
 		       const struct policy_pair *y)
 {
@@ -1365,6 +1374,15 @@ int policy_finish(struct policy *p)
 			continue;
 		}
 		ident_prefix(r, what, sizeof(what));
+		if (r->action == EXECBAN_RULE_ALLOW && keep->action != EXECBAN_RULE_ALLOW) {
+			/* Which one was meant cannot be guessed: an exception or a ban. */
+			diag(p, r->file, r->line, true,
+			     "%sallowed here but %s at %s:%u: an identity is either banned or "
+			     "allowed; remove one of the two rules", what,
+			     keep->action == EXECBAN_RULE_DENY ? "denied" : "audited", keep->file,
+			     keep->line);
+			continue;
+		}
 		if (keep->action != r->action)
 			diag(p, r->file, r->line, false,
 				    "%saudit rule for %s also denied at %s:%u: deny wins", what,

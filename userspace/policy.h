@@ -143,6 +143,9 @@ int policy_parse_hex_var(const char *s, size_t len, uint8_t *out, size_t max);
 /* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated); returns 2n. */
 size_t policy_hex(const uint8_t *b, size_t n, char *out);
 
+/* The keyword of a rule action ("deny", "audit", "allow"), "" if unknown. */
+const char *policy_action_name(unsigned int action);
+
 /* The policy keyword of an identity kind ("sha256", "signer-skid", ...), "" if unknown. */
 const char *policy_ident_name(unsigned int kind);
 

@@ -5,11 +5,11 @@
  *
  * The main thread walks the trees (walk.c) and queues the regular files that could be banned:
  * those whose size is a banned size (every file when a hash rule has no size), and every file
- * when the policy has signer rules. Worker threads decide as the kernel does (bpf/check.bpf.h):
- * hash rules first, hashing with sha256_fd as the kernel hashes at exec; then, unless a deny
- * rule matched, the file's signers, read by filesig.c as execban.ko reads them and looked up by
- * the same keys. A signature that cannot be read is reported as the kernel refuses it (fail
- * closed). A compressed kernel module (decompress.h) is also judged by the module image inside
+ * when the policy has signer rules. Worker threads decide as the kernel does (verdict.c, after
+ * bpf/check.bpf.h): hash rules first, hashing with sha256_fd as the kernel hashes at exec; then,
+ * unless a digest deny or allow matched, the file's signers, read by filesig.c as execban.ko
+ * reads them and looked up by the same keys; an allow rule exempts a file from less specific
+ * rules. A signature that cannot be read is reported as the kernel refuses it (fail closed). A compressed kernel module (decompress.h) is also judged by the module image inside
  * it, as the kernel judges what init_module(2) is given: its digest, and the signature appended
  * to it.
  */
@@ -33,25 +33,14 @@
 #include "filesig.h"
 #include "kstate.h"
 #include "quarantine.h"
+#include "verdict.h"
 #include "walk.h"
 
 #define QUEUE_LEN	1024	/* paths waiting for a worker */
 #define MAX_JOBS	1024
 
-struct ban {
-	struct sha256_key key;
-	struct execban_rule rule;
-};
-
 struct scan {
-	/* the policy */
-	struct ban *bans;		/* sorted by key */
-	size_t n_bans;
-	size_t n_hash_rules, n_signer_rules;
-	uint64_t *sizes;		/* distinct banned sizes, sorted */
-	size_t n_sizes;
-	bool size_filter;		/* every hash rule has a size: other sizes are never hashed */
-	bool audit_mode;		/* the policy says mode audit: nothing is denied */
+	struct bans pol;		/* the policy */
 	bool json;
 	struct quarantine *q;		/* --quarantine DIR, or NULL */
 
@@ -87,56 +76,6 @@ struct finding {
 	const struct module_image *img;	/* the match is this module image's, inside the file */
 };
 
-static int cmp_ban(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct sha256_key));
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * Take the rules (any order) into s: sorted by key, as the kernel's map holds them (a digest
- * for a hash rule, a signer identity's key for a signer rule), and the distinct sizes of the
- * hash rules.
- */
-static int set_bans(struct scan *s, const struct sha256_key *keys,
-		    const struct execban_rule *rules, size_t n, uint32_t mode)
-{
-	size_t i, j;
-
-	s->bans = calloc(n + 1, sizeof(*s->bans));
-	s->sizes = calloc(n + 1, sizeof(*s->sizes));
-	if (!s->bans || !s->sizes)
-		return -ENOMEM;
-	s->size_filter = true;	/* with no digest rule, nothing needs hashing */
-	for (i = 0; i < n; i++) {
-		s->bans[s->n_bans].key = keys[i];
-		s->bans[s->n_bans++].rule = rules[i];
-		if (rules[i].ident_kind && rules[i].ident_kind != EXECBAN_IDENT_SHA256) {
-			s->n_signer_rules++;
-			continue;
-		}
-		s->n_hash_rules++;
-		if (rules[i].flags & EXECBAN_RULE_HAS_SIZE)
-			s->sizes[s->n_sizes++] = rules[i].size;
-		else
-			s->size_filter = false;
-	}
-	qsort(s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
-	qsort(s->sizes, s->n_sizes, sizeof(*s->sizes), cmp_u64);
-	for (i = 0, j = 0; i < s->n_sizes; i++)
-		if (!j || s->sizes[j - 1] != s->sizes[i])
-			s->sizes[j++] = s->sizes[i];
-	s->n_sizes = j;
-	s->audit_mode = mode == EXECBAN_MODE_AUDIT;
-	return 0;
-}
-
 /* The rules of policy files. 0 or an exit code. */
 static int load_files(struct scan *s, char **files, int n_files)
 {
@@ -145,7 +84,7 @@ static int load_files(struct scan *s, char **files, int n_files)
 
 	ret = compile(&c, files, n_files, (size_t)1 << 26);
 	if (!ret)
-		ret = set_bans(s, c.keys, c.rules, c.n_rules, c.info.mode);
+		ret = bans_set(&s->pol, c.keys, c.rules, c.n_rules, c.info.mode);
 	compiled_free(&c);
 	if (ret == -ENOMEM)
 		err("out of memory");
@@ -173,7 +112,7 @@ static int load_kernel(struct scan *s)
 		err("the kernel enforces no rule: pass the policy with --policy FILE");
 		return EXIT_SYSTEM;
 	}
-	ret = set_bans(s, k.keys, k.rules, k.n_rules, k.info.mode);
+	ret = bans_set(&s->pol, k.keys, k.rules, k.n_rules, k.info.mode);
 	kpolicy_free(&k);
 	if (ret) {
 		err("out of memory");
@@ -223,14 +162,6 @@ static void unreadable(struct scan *s, const char *path, int e)
 	clear_progress(s);
 	warn_path(path, "%s", strerror(e));
 	pthread_mutex_unlock(&s->olock);
-}
-
-/* Could a file of this size match a hash rule? */
-static bool size_may_match(const struct scan *s, uint64_t size)
-{
-	if (!s->n_hash_rules)
-		return false;
-	return !s->size_filter || bsearch(&size, s->sizes, s->n_sizes, sizeof(size), cmp_u64);
 }
 
 /*
@@ -358,83 +289,48 @@ static void report(struct scan *s, const struct finding *f, int fd)
 }
 
 /*
- * The rule the file's signers match, as the kernel picks it (bpf/policy.bpf.h): a deny rule
- * over an audit rule, else the first identity found. NULL if none; *which says which identity.
- */
-static const struct ban *signer_match(const struct scan *s, const struct file_sigs *fs,
-				      unsigned int *which)
-{
-	const struct ban *best = NULL, *b;
-	unsigned int i;
-
-	for (i = 0; i < fs->n_ids; i++) {
-		b = bsearch(&fs->ids[i].key, s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
-		if (b && (!best || (best->rule.action != EXECBAN_RULE_DENY &&
-				    b->rule.action == EXECBAN_RULE_DENY))) {
-			best = b;
-			*which = i;
-		}
-	}
-	return best;
-}
-
-/*
  * Judge what the kernel is given: the file (fd of size bytes), or a module image (img, fd
- * -1). Hash rules first, then, unless a deny rule matched, who signed it. Into f: the rule
- * that matched (f->ban; NULL with f->deny set for an unreadable signature) and the digest.
- * Returns whether anything matched; -errno when the file cannot be read.
+ * -1), as the kernel does (verdict.h). Into f: the rule that matched (f->ban; NULL with f->deny
+ * set for an unreadable signature) and the digest. Returns whether it is banned (denied or
+ * audited; an allow exception is not); -errno when the file cannot be read.
  */
 static int judge(struct scan *s, int fd, uint64_t size, const struct module_image *img,
 		 struct finding *f)
 {
-	const struct ban *b = NULL, *sb;
+	struct judge_src src = { .fd = fd, .size = size, .img = img };
+	struct judgement j;
 	struct file_sigs fs;
-	unsigned int which = 0;
-	uint64_t n;
 	int ret;
 
-	if (size_may_match(s, size)) {
-		if (img) {
-			memcpy(f->digest, img->sha256, sizeof(f->digest));
-		} else {
-			ret = sha256_fd(fd, f->digest, &n);
-			if (ret)
-				return ret;
-			atomic_fetch_add(&s->n_hashed, 1);
-			atomic_fetch_add(&s->bytes_hashed, n);
-		}
-		f->hashed = true;
-		b = bsearch(f->digest, s->bans, s->n_bans, sizeof(*s->bans), cmp_ban);
-		if (b) {
-			hex_encode(f->digest, sizeof(f->digest), f->match + 7);
-			memcpy(f->match, "sha256=", 7);
-		}
+	ret = judge_file(&s->pol, &src, false, &fs, &j);
+	if (j.hashed_bytes) {
+		atomic_fetch_add(&s->n_hashed, 1);
+		atomic_fetch_add(&s->bytes_hashed, j.hashed_bytes);
 	}
-	if (s->n_signer_rules && !(b && b->rule.action == EXECBAN_RULE_DENY)) {
-		if (img)
-			file_sigs_read_tail(img->tail, img->tail_len, img->size, &fs);
-		else
-			file_sigs_read(fd, size, &fs);
-		if (fs.n_ids || file_sigs_unreadable(&fs))
-			atomic_fetch_add(&s->n_signed, 1);
-		if (file_sigs_unreadable(&fs)) {
-			/* It could name a banned signer: the kernel refuses it (fail closed). */
-			f->ban = NULL;
-			file_sigs_why(&fs, f->sig_why, sizeof(f->sig_why));
-			f->deny = true;
-			return 1;
-		}
-		sb = signer_match(s, &fs, &which);
-		if (sb && (!b || sb->rule.action == EXECBAN_RULE_DENY)) {
-			b = sb;
-			if (file_ident_format(&fs.ids[which], f->match, sizeof(f->match)) < 0)
-				snprintf(f->match, sizeof(f->match), "%s=?",
-					 policy_ident_name(fs.ids[which].kind));
-		}
+	if (ret)
+		return ret;
+	if (j.sigs_read && (fs.n_ids || file_sigs_unreadable(&fs)))
+		atomic_fetch_add(&s->n_signed, 1);
+	f->hashed = j.hashed;
+	memcpy(f->digest, j.digest, sizeof(f->digest));
+	f->deny = j.deny;
+	if (j.sig_unreadable) {
+		/* It could name a banned signer: the kernel refuses it (fail closed). */
+		f->ban = NULL;
+		file_sigs_why(&fs, f->sig_why, sizeof(f->sig_why));
+		return 1;
 	}
-	f->ban = b;
-	f->deny = b && b->rule.action == EXECBAN_RULE_DENY && !s->audit_mode;
-	return !!b;
+	if (!j.deny && !j.audit)
+		return 0;	/* no rule, or an exception */
+	f->ban = j.rule;
+	if (j.which < 0) {
+		memcpy(f->match, "sha256=", 7);
+		hex_encode(f->digest, sizeof(f->digest), f->match + 7);
+	} else if (file_ident_format(&fs.ids[j.which], f->match, sizeof(f->match)) < 0) {
+		snprintf(f->match, sizeof(f->match), "%s=?",
+			 policy_ident_name(fs.ids[j.which].kind));
+	}
+	return 1;
 }
 
 static void scan_file(struct scan *s, const char *path)
@@ -555,8 +451,8 @@ static int visit(const struct walk_ent *e, void *arg)
 	 * compressed module's image may have any size: its name says what it is (the workers
 	 * tell compressed modules by content, among the files they open).
 	 */
-	if (!s->n_signer_rules && !size_may_match(s, (uint64_t)e->st->st_size) &&
-	    !(s->n_hash_rules && module_image_name(e->name)))
+	if (!s->pol.n_signer_bans && !bans_size_may_match(&s->pol, (uint64_t)e->st->st_size) &&
+	    !(s->pol.n_hash_rules && module_image_name(e->name)))
 		return 0;
 	/* What an earlier scan quarantined is not found again. */
 	if (s->q && quarantine_is_dir(s->q, e->dirfd))
@@ -779,7 +675,6 @@ int cmd_scan(int argc, char **argv)
 out_free:
 	quarantine_close(s.q);
 	free(threads);
-	free(s.bans);
-	free(s.sizes);
+	bans_free(&s.pol);
 	return ret;
 }

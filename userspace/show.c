@@ -15,7 +15,9 @@
 
 static const char *action_word(unsigned int a)
 {
-	return a == EXECBAN_RULE_AUDIT ? "audit" : "deny";
+	const char *w = policy_action_name(a);
+
+	return w[0] ? w : "deny";	/* what the kernel does with an unknown action */
 }
 
 static const char *mark_word(uint32_t kind)

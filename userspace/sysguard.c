@@ -2199,6 +2199,14 @@ static uint16_t kind_of(const struct sysguard_query *q, size_t i)
 	return *(const uint16_t *)((const char *)q->kinds + i * q->kinds_stride);
 }
 
+/* The action of q's rule i (enum execban_rule_action): deny when q gives none. */
+static uint16_t action_of(const struct sysguard_query *q, size_t i)
+{
+	if (!q->actions)
+		return EXECBAN_RULE_DENY;
+	return *(const uint16_t *)((const char *)q->actions + i * q->kinds_stride);
+}
+
 /* The index of key k in q (its first), SIZE_MAX if not there. */
 static size_t find_key(const struct sysguard_query *q, const uint8_t *k)
 {
@@ -2224,6 +2232,50 @@ static int cmp_inode(const void *a, const void *b)
 	if (f->ino != h->ino)
 		return f->ino < h->ino ? -1 : 1;
 	return x < y ? -1 : x > y;
+}
+
+/* Does a deny or audit signer rule of q match one of f's signers? */
+static bool signer_banned(const struct sysguard_query *q, const struct gfile *f)
+{
+	size_t j, k;
+
+	for (k = 0; f->sigs == SIG_READ && k < f->n_sigkeys; k++)
+		for (j = find_key(q, f->sigkeys[k].b);
+		     j < q->n_keys && !memcmp(q->keys[j].b, f->sigkeys[k].b, EXECBAN_SHA256_LEN); j++)
+			if (kind_of(q, j) != EXECBAN_IDENT_SHA256 &&
+			    action_of(q, j) != EXECBAN_RULE_ALLOW)
+				return true;
+	return false;
+}
+
+/*
+ * How specific the most specific allow rule matching f is (execban_ident_specificity(); 0:
+ * none): a deny or audit rule of a less specific identity does not apply to f, as in the
+ * kernel (bpf/policy.bpf.h). Only an allow of its digest exempts f from an unreadable
+ * signature.
+ */
+static uint32_t allow_spec(const struct sysguard_query *q, const struct gfile *f)
+{
+	uint32_t spec = 0, s;
+	size_t j, k;
+
+	if (!q->allows)
+		return 0;
+	for (j = f->has_digest ? find_key(q, f->digest) : SIZE_MAX;
+	     j < q->n_keys && !memcmp(q->keys[j].b, f->digest, EXECBAN_SHA256_LEN); j++)
+		if (kind_of(q, j) == EXECBAN_IDENT_SHA256 && action_of(q, j) == EXECBAN_RULE_ALLOW)
+			return execban_ident_specificity(EXECBAN_IDENT_SHA256);
+	for (k = 0; f->sigs == SIG_READ && k < f->n_sigkeys; k++) {
+		for (j = find_key(q, f->sigkeys[k].b);
+		     j < q->n_keys && !memcmp(q->keys[j].b, f->sigkeys[k].b, EXECBAN_SHA256_LEN);
+		     j++) {
+			s = execban_ident_specificity(kind_of(q, j));
+			if (kind_of(q, j) != EXECBAN_IDENT_SHA256 &&
+			    action_of(q, j) == EXECBAN_RULE_ALLOW && s > spec)
+				spec = s;
+		}
+	}
+	return spec;
 }
 
 /* Could q ban f, as far as its size and its being named tell? */
@@ -2253,6 +2305,7 @@ static long match(struct guard *g, const struct sysguard_query *q, sysguard_fn f
 	size_t *ord, i, j, k, n = 0;
 	struct sysguard_hit h;
 	struct file_sigs *fs;
+	uint32_t spec;
 	struct gfile now;
 	struct stat st;
 	long hits = 0;
@@ -2354,6 +2407,23 @@ static long match(struct guard *g, const struct sysguard_query *q, sysguard_fn f
 			close(fd);
 			*changed = true;
 		}
+		/*
+		 * Refused by who signed it (or an unreadable signature): the kernel then looks
+		 * its digest up for an exception ("allow sha256="), and so does this.
+		 */
+		if (q->allows && !f->has_digest &&
+		    (f->sigs == SIG_UNREADABLE || signer_banned(q, f))) {
+			fd = open_file(g, f);
+			if (fd >= 0) {
+				if (!sha256_fd(fd, f->digest, NULL)) {
+					f->has_digest = true;
+					g->n_hashed++;
+					*changed = true;
+				}
+				close(fd);
+			}
+		}
+		spec = allow_spec(q, f);
 		memset(&h, 0, sizeof(h));
 		h.path = f->path;
 		h.why = f->why;
@@ -2361,13 +2431,16 @@ static long match(struct guard *g, const struct sysguard_query *q, sysguard_fn f
 			j = find_key(q, f->digest);
 			for (; j < q->n_keys && !memcmp(q->keys[j].b, f->digest, EXECBAN_SHA256_LEN);
 			     j++) {
-				if (kind_of(q, j) != EXECBAN_IDENT_SHA256)
+				if (kind_of(q, j) != EXECBAN_IDENT_SHA256 ||
+				    action_of(q, j) == EXECBAN_RULE_ALLOW)
 					continue;
 				h.idx = j;
 				fn(arg, &h);
 				hits++;
 			}
 		}
+		if (spec >= execban_ident_specificity(EXECBAN_IDENT_SHA256))
+			continue;	/* an allow of its digest: signers do not matter */
 		if (q->signers && f->sigs == SIG_UNREADABLE) {
 			h.idx = SIZE_MAX;
 			h.detail = f->sig_why ? f->sig_why : "unreadable";
@@ -2378,7 +2451,9 @@ static long match(struct guard *g, const struct sysguard_query *q, sysguard_fn f
 			j = find_key(q, f->sigkeys[k].b);
 			for (; j < q->n_keys &&
 			     !memcmp(q->keys[j].b, f->sigkeys[k].b, EXECBAN_SHA256_LEN); j++) {
-				if (kind_of(q, j) == EXECBAN_IDENT_SHA256)
+				if (kind_of(q, j) == EXECBAN_IDENT_SHA256 ||
+				    action_of(q, j) == EXECBAN_RULE_ALLOW ||
+				    execban_ident_specificity(kind_of(q, j)) <= spec)
 					continue;
 				h.idx = j;
 				h.detail = NULL;
@@ -2652,18 +2727,23 @@ int sysguard_policy(struct compiled *c, bool force)
 		.keys = c->keys,
 		.n_keys = c->n_rules,
 		.kinds = c->n_rules ? &c->rules[0].ident_kind : NULL,
+		.actions = c->n_rules ? &c->rules[0].action : NULL,
 		.kinds_stride = sizeof(c->rules[0]),
 		.sizes = c->sizes,
 		.n_sizes = c->n_sizes,
 		.size_filter = c->info.flags & EXECBAN_POLICY_SIZE_FILTER,
 		.digests = c->n_rules > c->info.n_signer_rules,
-		.signers = c->info.n_signer_rules > 0,
+		.signers = c->info.flags & EXECBAN_POLICY_HAS_SIGNERS,
+		.allows = false,
 	};
 	size_t i;
 	long r;
 
 	if (!c->n_rules)
 		return 0;
+	for (i = 0; i < c->n_rules; i++)
+		if (c->rules[i].action == EXECBAN_RULE_ALLOW)
+			q.allows = true;
 	r = sysguard_run(&q, on_policy_hit, &x);
 	if (r >= 0 && x.nomem)
 		r = -ENOMEM;

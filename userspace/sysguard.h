@@ -21,13 +21,16 @@ struct sysguard_query {
 	const struct sha256_key *keys;	/* sorted: digests, and signer keys (ident_key()) */
 	const uint16_t *kinds;		/* kinds[i]: enum execban_ident_kind of keys[i]; NULL: all
 					   are digests */
-	size_t kinds_stride;		/* bytes from kinds[i] to kinds[i + 1] */
+	const uint16_t *actions;	/* actions[i]: enum execban_rule_action of keys[i]; NULL:
+					   all deny. An allow rule is an exception, not a ban */
+	size_t kinds_stride;		/* bytes from kinds[i] to kinds[i + 1], and actions' */
 	size_t n_keys;
 	const uint64_t *sizes;		/* sorted: the banned sizes, when size_filter */
 	size_t n_sizes;
 	bool size_filter;		/* a file of another size is never hashed by the kernel */
 	bool digests;			/* some key is a digest */
-	bool signers;			/* some key is a signer's: read signatures */
+	bool signers;			/* some deny or audit key is a signer's: read signatures */
+	bool allows;			/* some key is an allow rule's: exceptions apply */
 };
 
 /* A protected file the ban list would refuse. */

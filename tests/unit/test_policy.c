@@ -157,8 +157,19 @@ static void test_errors(void)
 	    "once");
 	bad("mode set twice", "mode enforce\nmode audit\ndeny sha256=" H64 "\n", SIZE_MAX,
 	    "t.policy:2: error: the mode is already set to enforce at t.policy:1", "once");
-	bad("allow is refused with a clear message", "allow sha256=" H64 "\ndeny sha256=" H64B
-	    "\n", SIZE_MAX, "t.policy:1: error: 'allow' is not supported", "not implemented yet");
+	bad("allow and deny of one digest: an error naming both lines",
+	    "deny sha256=" H64 "\n# x\nallow sha256=" H64 "\n", SIZE_MAX,
+	    "t.policy:3: error: allowed here but denied at t.policy:1", "either banned or allowed");
+	bad("allow before deny of one digest: the same error", "allow sha256=" H64
+	    "\ndeny sha256=" H64 "\n", SIZE_MAX,
+	    "t.policy:1: error: allowed here but denied at t.policy:2", "remove one");
+	bad("allow and audit of one signer: an error naming both lines",
+	    "audit signer-skid=ab:cd\nallow signer-skid=ABCD\n", SIZE_MAX,
+	    "t.policy:2: error: signer-skid=abcd: allowed here but audited at t.policy:1", "");
+	bad("allow without an identity", "allow label=x\n", SIZE_MAX, "t.policy:1:",
+	    "no identity");
+	bad("allow with size= on a signer", "allow signer-skid=abcd size=3\n", SIZE_MAX,
+	    "t.policy:1:", "size= applies to sha256= rules only");
 	bad("conflicting sizes", "deny sha256=" H64 " size=1\ndeny sha256=" H64 " size=2\n", SIZE_MAX, "t.policy:2:", "different size=");
 
 	big = malloc(POLICY_MAX_LINE + 100);
@@ -184,6 +195,45 @@ static void test_errors(void)
 		      strstr(r.diag, "t.policy:2:") && strstr(r.diag, "t.policy:3:"), &r);
 		done(&r);
 	}
+}
+
+static void test_allow(void)
+{
+	static const char text[] =
+		"deny signer-skid=abcd label=vendor\n"
+		"allow sha256=" H64 " size=12 label=keep reason=\"still needed\"\n"
+		"allow signer-cert-sha256=" H64B " label=one-cert\n"
+		"allow sha256=" H64 " label=again\n";
+	struct result r;
+	size_t i, allow = 0, deny = 0;
+
+	run(&r, text, sizeof(text) - 1);
+	for (i = 0; r.finish == 0 && i < r.p.n_rules; i++) {
+		if (r.p.rules[i].action == EXECBAN_RULE_ALLOW)
+			allow++;
+		else if (r.p.rules[i].action == EXECBAN_RULE_DENY)
+			deny++;
+	}
+	check("allow rules parse: one deny, two allow (the duplicate allow dropped)",
+	      r.finish == 0 && deny == 1 && allow == 2, &r);
+	check("a duplicate allow is a warning naming the first",
+	      r.diag && strstr(r.diag, "t.policy:4: warning: duplicate of the rule at t.policy:2"),
+	      &r);
+	check("the action names: deny, audit, allow",
+	      !strcmp(policy_action_name(EXECBAN_RULE_DENY), "deny") &&
+	      !strcmp(policy_action_name(EXECBAN_RULE_AUDIT), "audit") &&
+	      !strcmp(policy_action_name(EXECBAN_RULE_ALLOW), "allow"), NULL);
+	check("specificity: digest > certificate > issuer+serial > key id > IMA key id",
+	      execban_ident_specificity(EXECBAN_IDENT_SHA256) >
+	      execban_ident_specificity(EXECBAN_IDENT_SIGNER_CERT_SHA256) &&
+	      execban_ident_specificity(EXECBAN_IDENT_SIGNER_CERT_SHA256) >
+	      execban_ident_specificity(EXECBAN_IDENT_SIGNER_ISSUER_SERIAL) &&
+	      execban_ident_specificity(EXECBAN_IDENT_SIGNER_ISSUER_SERIAL) >
+	      execban_ident_specificity(EXECBAN_IDENT_SIGNER_SKID) &&
+	      execban_ident_specificity(EXECBAN_IDENT_SIGNER_SKID) >
+	      execban_ident_specificity(EXECBAN_IDENT_IMA_KEYID) &&
+	      execban_ident_specificity(EXECBAN_IDENT_IMA_KEYID) > 0, NULL);
+	done(&r);
 }
 
 static void test_many_reasons(void)
@@ -717,6 +767,7 @@ int main(void)
 	test_hex_forms();
 	test_errors();
 	test_duplicates();
+	test_allow();
 	test_many_reasons();
 	test_limits();
 	test_include();
