@@ -5,6 +5,9 @@
 # several ruledownload pages enforces its BINARY block rules beside the local policy; a
 # REMOVE lifts one; a server failing mid-ruledownload (an error, garbage, a truncated page,
 # a closed connection) changes nothing; plain http to a non-loopback address is refused.
+# execban-test-kernels: newest
+# (what this suite checks is userspace's: tests/run runs it on the newest test kernel only;
+# the kernel behaviour it relies on is checked on every kernel by the other suites)
 set -u
 . "$(dirname "$0")/../lib.sh"
 
