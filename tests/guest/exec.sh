@@ -135,7 +135,8 @@ bad_policy() { # NAME WANT-IN-STDERR CONTENT
 bad_policy "short digest" "bad.policy:2: error: sha256=abc: expected 64 hex" "# c\ndeny sha256=abc\n"
 bad_policy "non-hex digest" "bad.policy:1: error: sha256=" "deny sha256=$(printf 'z%.0s' $(seq 64))\n"
 bad_policy "unknown keyword" "bad.policy:3: error: unknown keyword 'permit'" "deny sha256=$sha\n\npermit sha256=$sha\n"
-bad_policy "allow, not supported" "bad.policy:3: error: 'allow' is not supported" "deny sha256=$sha\n\nallow sha256=$sha\n"
+bad_policy "one identity both banned and allowed" \
+	"bad.policy:3: error: allowed here but denied at " "deny sha256=$sha\n\nallow sha256=$sha\n"
 bad_policy "unterminated quote" "bad.policy:1: error: unterminated quote" "deny sha256=$sha reason=\"oops\n"
 bad_policy "empty file" "bad.policy: error: no rules" ""
 head -c 3000000 /dev/urandom >"$W/random.bin"
