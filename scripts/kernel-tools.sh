@@ -36,9 +36,10 @@ parts=(
 )
 rm -rf "$dest"
 mkdir -p "$dest"
-# Only the source files (no .gitignore either): kmod-build.sh builds resolve_btfids in the cache tree too (objects,
+# Only the source files (no .gitignore, tests or documentation either): kmod-build.sh builds resolve_btfids in the cache tree too (objects,
 # fixdep, libbpf/ below tools/bpf/resolve_btfids), which tar leaves out.
-(cd "$src" && tar -c --exclude='*.o' --exclude='.*.cmd' --exclude='.*.d' --exclude=.gitignore "${parts[@]}") |
+(cd "$src" && tar -c --exclude='*.o' --exclude='.*.cmd' --exclude='.*.d' --exclude=.gitignore \
+	--exclude=tools/build/tests --exclude=tools/build/Documentation "${parts[@]}") |
 	tar -x -C "$dest" || die "cannot copy ${parts[*]} from $src"
 echo "linux-source-$series $ver" >"$dest/SOURCE"
 echo "$dest"

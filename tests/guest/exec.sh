@@ -138,6 +138,11 @@ bad_policy "unknown keyword" "bad.policy:3: error: unknown keyword 'permit'" "de
 bad_policy "allow, not supported" "bad.policy:3: error: 'allow' is not supported" "deny sha256=$sha\n\nallow sha256=$sha\n"
 bad_policy "unterminated quote" "bad.policy:1: error: unterminated quote" "deny sha256=$sha reason=\"oops\n"
 bad_policy "empty file" "bad.policy: error: no rules" ""
+# execban.service's --allow-empty (no ban list installed yet) never replaces a policy in force.
+"$EB" load --allow-empty "$W/bad.policy" >"$W/out" 2>"$W/err"; rc=$?
+check "load --allow-empty of an empty policy while one is in force is refused (exit 1)" \
+	bash -c "[ $rc = 1 ] && grep -q 'bad.policy: error: no rules' '$W/err' && ! grep -q 'no ban list' '$W/out'"
+expect_exec "after an empty policy with --allow-empty: ban still enforced" "exec-error EPERM" "$W/banned"
 head -c 3000000 /dev/urandom >"$W/random.bin"
 cp "$W/random.bin" "$W/bad.policy"
 "$EB" load "$W/bad.policy" >/dev/null 2>"$W/err"; rc=$?
