@@ -59,10 +59,17 @@ for k in 6.1 6.12; do
 		bash -c "! grep -E '^ *(eth|en|wl)[^:]*:' '$log' >/dev/null && grep -q '^ *lo:' '$log'"
 	t "$k: nothing was fetched" bash -c "! grep -E 'apt-get|fetching|Get:[0-9]' '$log' >/dev/null"
 	if [ "$k" = 6.1 ]; then
-		t "6.1: resolve_btfids was built from the shipped source" \
-			grep -q "building resolve_btfids from .*/kernel-tools/6.1" "$log"
+		# kmod-build.sh's messages are in dkms's make.log.
+		t "6.1: resolve_btfids was built from the shipped source, into DKMS's cache" \
+			bash -c "grep -q 'building resolve_btfids from .*/kernel-tools/6.1' '$tmp/dkms/execban/9.9/build/make.log' &&
+				[ -x '$tmp'/dkms/execban/9.9/cache/resolve_btfids/linux-source-6.1_*/resolve_btfids ]"
 	fi
 	ko=$(find "$tmp/dkms/execban/9.9/$rel" -name 'execban.ko*' | awk 'NR == 1')
+	# dkms compresses the module as the kernel's own are (6.12: .ko.xz); bpftool reads ELF.
+	case "$ko" in
+	*.xz) xz -dc "$ko" >"$tmp/execban-$k.ko" && ko=$tmp/execban-$k.ko ;;
+	*.zst) zstd -qdc "$ko" >"$tmp/execban-$k.ko" && ko=$tmp/execban-$k.ko ;;
+	esac
 	t "$k: the built module has the kfuncs in its BTF" bash -c "[ -n '$ko' ] &&
 		grep -q \"FUNC 'execban_file_sha256'\" <<<\"\$(bpftool btf dump file '$ko' --base-btf '$(scripts/vmlinux.sh "$k")')\""
 	t "$k: its vermagic is $rel's" bash -c "[ -n '$ko' ] && grep -q '^$rel ' <<<\"\$(modinfo -F vermagic '$ko')\""
