@@ -266,7 +266,7 @@ install: progs man
 clean:
 	rm -rf $(OUT)
 
-# Debian packages from a copy of the checkout in $(OUT)/deb/src, with Debian's debhelper and
+# Debian packages from a copy of the checkout in $(OUT)/deb/work/src, with Debian's debhelper and
 # dh-dkms; lintian checks them. The version is VERSION above.
 deb:
 	$(Q)scripts/deb.sh $(VERSION) $(OUT)/deb
