@@ -8,6 +8,7 @@
 #   make demo       boot the test VM, load policy/example.policy, show a denied exec and its event
 #   make vm-shell   interactive guest (KERNEL=6.1|6.12|7.2|sid)
 #   make install    DESTDIR-aware install for a real workstation
+#   make deb        Debian packages execban and execban-dkms into $(OUT)/deb (scripts/deb.sh)
 #   make man        the man pages, from docs/*.md (pandoc), into $(OUT)/man
 #   V=1             show the commands
 
@@ -38,7 +39,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli fuzz fuzzers man
+.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli progs fuzz fuzzers man deb
 
 # execban-sync (sync.c, sync_main.c) is the only program linked with libcurl: main.c runs it.
 SYNC_SRCS := userspace/sync.c userspace/sync_main.c
@@ -76,7 +77,7 @@ $(OUT)/execban.skel.h: $(OUT)/execban.bpf.o
 
 $(OUT)/cli/%.o: userspace/%.c $(wildcard userspace/*.h) include/execban.h $(OUT)/execban.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # VERSION above is the one place the version is defined: main.c prints it (execban --version).
 # The stamp changes, and main.o is rebuilt, only when VERSION does.
@@ -89,16 +90,16 @@ FORCE:
 
 $(OUT)/cli/lib-%.o: lib/%.c $(wildcard lib/*.h) | $(OUT)/.dir
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(OUT)/cli/check.o $(OUT)/cli/filesig.o $(OUT)/cli/scan.o $(OUT)/cli/import.o: $(wildcard lib/*.h)
 
 $(OUT)/execban: $(CLI_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(OUT)/execban-sync: $(filter-out $(OUT)/cli/main.o,$(CLI_OBJS)) $(SYNC_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcurl
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcurl
 
 $(OUT)/tests/%: tests/helpers/%.c | $(OUT)/.dir
 	$(call msg,CC,$@)
@@ -213,7 +214,10 @@ demo: deps
 vm-shell: all
 	$(Q)tests/vm/run --kernel $(KERNEL) --interactive -- bash -i
 
-install: cli man
+# What make install and the package ship (cli also builds the tests' helpers).
+progs: $(OUT)/execban $(OUT)/execban-sync
+
+install: progs man
 	install -D -m 0755 $(OUT)/execban $(DESTDIR)$(PREFIX)/sbin/execban
 	install -D -m 0755 $(OUT)/execban-sync $(DESTDIR)$(LIBEXECDIR)/execban-sync
 	install -D -m 0644 $(OUT)/execban.bpf.o $(DESTDIR)$(PREFIX)/lib/execban/execban.bpf.o
@@ -236,13 +240,22 @@ install: cli man
 		echo "gzip -9n <$$p >$$gz"; \
 		install -d -m 0755 $$d && gzip -9n <$$p >$$gz && chmod 0644 $$gz || exit 1; \
 	done
-	@# DKMS: the module's sources and build script, rebuilt for every kernel installed later.
+	@# DKMS: the module's sources and build script, rebuilt for every kernel installed later,
+	@# with the source of resolve_btfids for 6.1 (kernel-tools/: scripts/kernel-tools.sh says why;
+	@# scripts/deb.sh puts it in the tree it builds from, else it is copied from the cache).
 	@d=$(DESTDIR)/usr/src/execban-$(VERSION); \
 	for f in Kbuild kmod/*.c kmod/*.h kmod/Kbuild lib/*.c lib/*.h include/*.h \
 		scripts/kmod-build.sh scripts/kernels.sh scripts/vmlinux.sh scripts/kernel-source.sh \
-		scripts/kernel-headers.sh; do \
+		scripts/kernel-headers.sh scripts/kernel-tools.sh; do \
 		install -D -m $$(test -x $$f && echo 0755 || echo 0644) $$f $$d/$$f || exit 1; \
 	done; \
+	if [ -f kernel-tools/6.1/SOURCE ]; then \
+		mkdir -p $$d/kernel-tools && cp -R kernel-tools/6.1 $$d/kernel-tools/ || exit 1; \
+	else \
+		scripts/kernel-tools.sh 6.1 $$d/kernel-tools >/dev/null || exit 1; \
+	fi; \
+	find $$d/kernel-tools -type d -exec chmod 0755 {} + && \
+	find $$d/kernel-tools -type f -exec chmod go-w,a+r {} + || exit 1; \
 	sed 's/@VERSION@/$(VERSION)/' dist/dkms.conf >$$d/dkms.conf; echo "installed $$d (dkms add execban/$(VERSION))"
 	@for ko in $(OUT)/kmod/*/execban.ko; do \
 		[ -f "$$ko" ] || continue; rel=$$(basename $$(dirname $$ko)); \
@@ -252,6 +265,11 @@ install: cli man
 
 clean:
 	rm -rf $(OUT)
+
+# Debian packages from a copy of the checkout in $(OUT)/deb/work/src, with Debian's debhelper and
+# dh-dkms; lintian checks them. The version is VERSION above.
+deb:
+	$(Q)scripts/deb.sh $(VERSION) $(OUT)/deb
 
 # ---- benchmarks (issue 8): every configuration in one VM boot (TCG timings compare only
 # within a boot); figures in $(OUT)/bench/results.json, a markdown table on stdout ----

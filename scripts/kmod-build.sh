@@ -61,14 +61,29 @@ flock 9 || die "cannot lock $out"
 
 vmlinux=$("$top/scripts/vmlinux.sh" "$kver") || die "no vmlinux with BTF for $rel"
 
-# resolve_btfids: Debian's if its headers have it (6.12), else built once from the kernel's source.
+# resolve_btfids: Debian's if its headers have it (6.12), else built once from the kernel's source:
+# the copy of its tools/ source that the module's sources carry (kernel-tools/SERIES: make
+# install, execban-dkms; scripts/kernel-tools.sh), so DKMS needs no network; in a checkout,
+# linux-source fetched into the cache (scripts/kernel-source.sh).
 rb=$headers/tools/bpf/resolve_btfids/resolve_btfids
 if [ ! -x "$rb" ]; then
-	ksrc=$("$top/scripts/kernel-source.sh" "$kver") || die "cannot fetch the source of $rel"
-	rb=$ksrc/tools/bpf/resolve_btfids/resolve_btfids
+	series=${rel%%-*}	# 6.1.0 (from 6.1.0-56-amd64)
+	series=${series%.*}	# 6.1
+	shipped=$top/kernel-tools/$series
+	if [ -f "$shipped/tools/bpf/resolve_btfids/main.c" ]; then
+		ksrc=$shipped
+		# Built outside the sources (DKMS copies them afresh for each build), once per version.
+		rbout=${EXECBAN_CACHE:-$top/.cache}/resolve_btfids/$(tr ' ' _ <"$shipped/SOURCE")
+	else
+		ksrc=$("$top/scripts/kernel-source.sh" "$kver") || die "cannot fetch the source of $rel"
+		rbout=$ksrc/tools/bpf/resolve_btfids
+	fi
+	rb=$rbout/resolve_btfids
 	if [ ! -x "$rb" ]; then
 		echo "$me: building resolve_btfids from $ksrc" >&2
-		make -s -C "$ksrc/tools/bpf/resolve_btfids" -j2 >"$out/resolve_btfids.log" 2>&1 ||
+		mkdir -p "$rbout"
+		make -s -C "$ksrc/tools/bpf/resolve_btfids" OUTPUT="$rbout/" -j2 \
+			>"$out/resolve_btfids.log" 2>&1 ||
 			{ tail -20 "$out/resolve_btfids.log" >&2; die "resolve_btfids build failed (log: $out/resolve_btfids.log)"; }
 		[ -x "$rb" ] || die "resolve_btfids build produced no $rb"
 	fi

@@ -4,18 +4,20 @@
 # extracted once from Debian's bzImage into the cache:
 #   scripts/vmlinux.sh 6.1|6.12|RELEASE
 # It is the base BTF for vmlinux.h and for the module's BTF (pahole --btf_base, resolve_btfids).
-# For a full RELEASE (DKMS) an installed /boot/vmlinuz-RELEASE is used when there is one.
+# For a full RELEASE (DKMS) an installed /boot/vmlinuz-RELEASE is used when there is one
+# ($EXECBAN_BOOT_DIR instead of /boot: tests/host/dkms_offline.sh), with no network.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${EXECBAN_CACHE:-$top/.cache}
+boot=${EXECBAN_BOOT_DIR:-/boot}
 case "$1" in
 *-*)
-	if [ -f "/boot/vmlinuz-$1" ]; then
+	if [ -f "$boot/vmlinuz-$1" ]; then
 		rel=$1
 		tree=$cache/vmlinux/$rel
 		mkdir -p "$tree"
-		vmlinuz=/boot/vmlinuz-$rel
+		vmlinuz=$boot/vmlinuz-$rel
 	fi
 	;;
 esac

@@ -465,7 +465,8 @@ static int key_rules(struct compiled *c)
 	return ret;
 }
 
-int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag)
+static int compile_all(struct compiled *c, char **files, int n_files, size_t max_rules,
+		       FILE *diag, bool allow_empty)
 {
 	struct policy *p = &c->pol;
 	bool all_sized = true;
@@ -475,6 +476,7 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 	memset(c, 0, sizeof(*c));
 	policy_init(p);
 	p->max_rules = max_rules;
+	p->allow_empty = allow_empty;
 	p->diag = diag;
 	p->load_cert = load_cert;
 	p->load_cert_arg = c;
@@ -549,8 +551,18 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 	return policy_digest(c, c->info.digest);
 }
 
+int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag)
+{
+	return compile_all(c, files, n_files, max_rules, diag, false);
+}
+
 /* Parse and compile the policy files into map-ready arrays. Errors are reported. */
 int compile(struct compiled *c, char **files, int n_files, size_t max_rules)
 {
 	return compile_diag(c, files, n_files, max_rules, NULL);
+}
+
+int compile_empty_ok(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag)
+{
+	return compile_all(c, files, n_files, max_rules, diag, true);
 }

@@ -41,6 +41,12 @@ struct compiled {
  */
 int compile(struct compiled *c, char **files, int n_files, size_t max_rules);
 int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag);
+/*
+ * As compile_diag, but a policy with no rules and no error is not reported: -ENODATA (no ban
+ * list installed; execban.service on a fresh install, status).
+ */
+int compile_empty_ok(struct compiled *c, char **files, int n_files, size_t max_rules,
+		     FILE *diag);
 void compiled_free(struct compiled *c);
 
 /*

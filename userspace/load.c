@@ -889,7 +889,8 @@ static int open_pinned_maps(int *fd)
 
 static void usage_load(void)
 {
-	puts("usage: execban load [--max-rules N] [--ringbuf-size BYTES] [--json] [--force] POLICY...\n"
+	puts("usage: execban load [--max-rules N] [--ringbuf-size BYTES] [--json] [--force]\n"
+	     "                    [--allow-empty] POLICY...\n"
 	     "\n"
 	     "Compile the policy files and enforce them, replacing the loaded policy in one step.\n"
 	     "Nothing changes if any file has an error. Enforcement outlives this command: the\n"
@@ -903,8 +904,12 @@ static void usage_load(void)
 	     "                       sign); the kernel checks it against the lock key\n"
 	     "  --force              load even if a rule bans a file the system needs to boot and\n"
 	     "                       to be repaired (each is named in a warning; execban(8))\n"
+	     "  --allow-empty        a policy with no rules, while none is in force, is no error:\n"
+	     "                       say \"no ban list installed\" and exit 0 (execban.service);\n"
+	     "                       an empty policy never replaces one in force\n"
 	     "\n"
-	     "exit: 0 loaded, 1 policy error, 2 usage, 3 the system refused");
+	     "exit: 0 loaded (or --allow-empty: nothing to load), 1 policy error, 2 usage, 3 the\n"
+	     "system refused");
 }
 
 int cmd_load(int argc, char **argv)
@@ -915,6 +920,7 @@ int cmd_load(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "signature", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "allow-empty", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -925,7 +931,7 @@ int cmd_load(int argc, char **argv)
 	struct compiled c;
 	int fd[PM_COUNT], lock_fd = -1, ret, opt, attached;
 	uint32_t features = 0;
-	bool created = false, json = false, force = false;
+	bool created = false, json = false, force = false, allow_empty = false;
 	uint64_t gen = 0;
 	char *end;
 
@@ -956,6 +962,9 @@ int cmd_load(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 'e':
+			allow_empty = true;
+			break;
 		case 'h':
 			usage_load();
 			return EXIT_OK;
@@ -969,8 +978,24 @@ int cmd_load(int argc, char **argv)
 	for (opt = 0; opt < PM_COUNT; opt++)
 		fd[opt] = -1;
 	timing("start");
-	ret = compile(&c, argv + optind, argc - optind, o.max_rules);
+	ret = compile_empty_ok(&c, argv + optind, argc - optind, o.max_rules, NULL);
 	timing("compile");
+	if (ret == -ENODATA) {
+		const char *first = argv[optind];
+
+		/* Nothing to enforce: fine on a fresh install, never instead of a policy in force. */
+		if (allow_empty && !count_attached() && access(EXECBAN_PIN_DIR, F_OK)) {
+			printf("execban: no ban list installed: %s%s hold%s no rules; nothing is "
+			       "enforced (put a ban list in /etc/execban/policy.d/, then 'systemctl "
+			       "reload execban')\n", first, argc - optind > 1 ? " and the others" : "",
+			       argc - optind > 1 ? "" : "s");
+			compiled_free(&c);
+			return EXIT_OK;
+		}
+		fprintf(stderr, "%s: error: no rules: refusing an empty policy (to lift every ban, "
+			"run 'execban unload')\n", first);
+		ret = -EINVAL;
+	}
 	if (!ret) {
 		/* a list that bans the shell or libc is refused before anything changes */
 		ret = sysguard_policy(&c, force);

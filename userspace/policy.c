@@ -1355,6 +1355,9 @@ int policy_finish(struct policy *p)
 	if (p->n_errors)
 		return -EINVAL;
 	if (!p->n_rules) {
+		/* No ban list installed yet (a fresh install): the caller says so. */
+		if (p->allow_empty)
+			return -ENODATA;
 		/* An empty ban list loaded by mistake (a truncated file) would lift every ban. */
 		diag(p, first, 0, true,
 		     "no rules: refusing an empty policy (to lift every ban, run 'execban unload')");

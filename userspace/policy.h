@@ -99,6 +99,8 @@ struct policy {
 	char *stack[POLICY_MAX_DEPTH];
 	int depth;
 	bool no_include;		/* refuse "include" (the fuzz harness reads no files) */
+	/* policy_finish returns -ENODATA, silently, for a policy with no rules and no error. */
+	bool allow_empty;
 	/* Reads signer= certificates; NULL refuses signer= rules (no X.509 parser here). */
 	policy_cert_loader load_cert;
 	void *load_cert_arg;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,37 @@ static uint64_t boot_to_wall(uint64_t boot_ns)
 				    (r.tv_nsec - b.tv_nsec));
 }
 
+/*
+ * Nothing is loaded: is it because no ban list is installed yet (a fresh install, where
+ * execban.service loaded nothing and said so)? The policy execban.service loads, compiled
+ * quietly; $EXECBAN_POLICY names another (tests).
+ */
+static const char *no_ban_list(void)
+{
+	static char why[PATH_MAX + 160];
+	const char *path = getenv("EXECBAN_POLICY");
+	struct compiled c;
+	char *files[1];
+	FILE *null;
+	int ret;
+
+	if (!path || !*path)
+		path = "/etc/execban/execban.policy";
+	files[0] = (char *)path;
+	null = fopen("/dev/null", "w");
+	if (!null)
+		return NULL;
+	ret = compile_empty_ok(&c, files, 1, (size_t)1 << 26, null);
+	fclose(null);
+	compiled_free(&c);
+	if (ret != -ENODATA)
+		return NULL;
+	snprintf(why, sizeof(why), "no ban list installed: %s and what it includes hold no "
+		 "rules (put a ban list in /etc/execban/policy.d/, then 'systemctl reload "
+		 "execban')", path);
+	return why;
+}
+
 static void usage_status(void)
 {
 	puts("usage: execban status [--json] [--check]\n"
@@ -124,7 +156,7 @@ int cmd_status(int argc, char **argv)
 	uint64_t counters[EXECBAN_STAT_MAX] = { 0 };
 	int fd[PM_COUNT], ncpu, i, c, attached, problems = 0;
 	bool json = false, check = false, loaded, kmod, bpf_lsm;
-	const char *problem[8], *signers_why = NULL;
+	const char *problem[8], *signers_why = NULL, *no_list = NULL;
 	uint32_t n_hash_rules;
 	struct hit *hits = NULL;
 	uint32_t zero = 0, slot;
@@ -203,7 +235,9 @@ int cmd_status(int argc, char **argv)
 	if (!bpf_lsm)
 		problem[problems++] = "the bpf LSM is not active: nothing can be enforced";
 	if (!loaded)
-		problem[problems++] = "not loaded: no policy in the kernel";
+		no_list = no_ban_list();
+	if (!loaded)
+		problem[problems++] = no_list ? no_list : "not loaded: no policy in the kernel";
 	else if (attached != n_programs)
 		problem[problems++] = "not every hook is attached: run 'execban load' again";
 	if (loaded && info.n_signer_rules)
@@ -263,7 +297,8 @@ int cmd_status(int argc, char **argv)
 		}
 		puts("]}");
 	} else {
-		printf("execban: %s\n", !loaded ? "NOT LOADED" : attached != n_programs ?
+		printf("execban: %s\n", !loaded ? no_list ? "NOT LOADED: no ban list installed" :
+		       "NOT LOADED" : attached != n_programs ?
 		       "NOT ENFORCING: hooks missing, run 'execban load' again" :
 		       info.mode == EXECBAN_MODE_AUDIT ? "AUDIT MODE: recording, not denying" :
 		       !bpf_lsm ? "NOT ENFORCING: the bpf LSM is not active" : "enforcing");

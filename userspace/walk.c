@@ -197,8 +197,9 @@ static int remove_at(int dfd, const char *name)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(dfd, name, 0) && errno != ENOENT ? -errno : 0;
-	if ((st.st_mode & 0700) != 0700)
-		fchmodat(dfd, name, 0700, 0);
+	/* Best effort: if the folder stays unreadable, openat below says why. */
+	if ((st.st_mode & 0700) != 0700 && fchmodat(dfd, name, 0700, 0))
+		errno = 0;
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

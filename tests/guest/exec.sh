@@ -139,6 +139,11 @@ bad_policy "one identity both banned and allowed" \
 	"bad.policy:3: error: allowed here but denied at " "deny sha256=$sha\n\nallow sha256=$sha\n"
 bad_policy "unterminated quote" "bad.policy:1: error: unterminated quote" "deny sha256=$sha reason=\"oops\n"
 bad_policy "empty file" "bad.policy: error: no rules" ""
+# execban.service's --allow-empty (no ban list installed yet) never replaces a policy in force.
+"$EB" load --allow-empty "$W/bad.policy" >"$W/out" 2>"$W/err"; rc=$?
+check "load --allow-empty of an empty policy while one is in force is refused (exit 1)" \
+	bash -c "[ $rc = 1 ] && grep -q 'bad.policy: error: no rules' '$W/err' && ! grep -q 'no ban list' '$W/out'"
+expect_exec "after an empty policy with --allow-empty: ban still enforced" "exec-error EPERM" "$W/banned"
 head -c 3000000 /dev/urandom >"$W/random.bin"
 cp "$W/random.bin" "$W/bad.policy"
 "$EB" load "$W/bad.policy" >/dev/null 2>"$W/err"; rc=$?

@@ -41,6 +41,26 @@ policy "$W/v1" 1 "$W/banned1"
 "$EB" load "$W/v1" >/dev/null
 expect_exec "loaded: banned1 is refused" "exec-error EPERM" "$W/banned1"
 status_json() { "$EB" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# The package's maintainer scripts (debian/execban.*) on the real state, with this execban in
+# PATH (the guest has no systemd: the units are not touched). Unlocked: an upgrade leaves the
+# ban in force; a removal lifts it.
+mkdir -p "$W/debbin"
+ln -s "$EB" "$W/debbin/execban"
+deb_script() { # SCRIPT ARG...: run debian/execban.SCRIPT as dpkg would; output in $W/deb.out
+	PATH="$W/debbin:$PATH" sh "$top/debian/execban.$1" "${@:2}" >"$W/deb.out" 2>&1
+}
+deb_script prerm upgrade 9.9
+check "unlocked: the package's prerm upgrade exits 0" [ $? = 0 ]
+deb_script postinst configure 0.1
+check "unlocked: its postinst configure (an upgrade) exits 0" [ $? = 0 ]
+expect_exec "unlocked: after an upgrade's maintainer scripts banned1 is still refused" "exec-error EPERM" "$W/banned1"
+deb_script prerm remove
+check "unlocked: the package's prerm remove exits 0 and says it lifts the ban" \
+	bash -c "[ $? = 0 ] && grep -q 'lifting the ban' '$W/deb.out'"
+check "unlocked: ... and nothing is loaded any more" [ ! -e "$PIN" ]
+"$EB" load "$W/v1" >/dev/null
+expect_exec "reloaded after the removal: banned1 is refused" "exec-error EPERM" "$W/banned1"
 slot() { echo $(($(status_json "d['generation']") & 1)); }
 keyhex() { sha256 "$1" | sed 's/../& /g'; }
 
@@ -376,6 +396,20 @@ check "locked: still 4 signed loads, no other" \
 	[ "$(status_json "d['counters']['signed_loads']")" = 4 ]
 kill "$srv" 2>/dev/null
 wait "$srv" 2>/dev/null
+
+# The package's maintainer scripts while locked: an upgrade leaves everything as it is, a
+# removal is refused with what to do.
+deb_script prerm upgrade 9.9
+check "locked: the package's prerm upgrade exits 0" [ $? = 0 ]
+deb_script postinst configure 0.1
+check "locked: its postinst configure (an upgrade) exits 0, saying it leaves the ban as it is" \
+	bash -c "[ $? = 0 ] && grep -q 'enforcement is locked until reboot' '$W/deb.out'"
+deb_script prerm remove
+check "locked: the package's prerm remove is refused (exit 1), saying why and what to do" \
+	bash -c "[ $? = 1 ] && grep -q 'refusing to remove execban while enforcement is locked' '$W/deb.out' &&
+		grep -q 'systemd.mask=execban.service' '$W/deb.out'"
+check "locked: ... and the ban is still locked and enforced" \
+	[ "$(status_json "d['locked'], d['enforcing']")" = "True True" ]
 
 rm -rf "$W"
 finish
