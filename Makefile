@@ -8,6 +8,8 @@
 #   make demo       boot the test VM, load policy/example.policy, show a denied exec and its event
 #   make vm-shell   interactive guest (KERNEL=6.1|6.12|7.2|sid)
 #   make install    DESTDIR-aware install for a real workstation
+#   make sysimage   the system-test image: a Debian 12 root file system (scripts/sysimage.sh)
+#   make check-system  boot that image on each test kernel and run tests/system/*.sh in it
 #   make man        the man pages, from docs/*.md (pandoc), into $(OUT)/man
 #   V=1             show the commands
 
@@ -38,7 +40,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli fuzz fuzzers man
+.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli fuzz fuzzers man sysimage \
+	check-system
 
 # execban-sync (sync.c, sync_main.c) is the only program linked with libcurl: main.c runs it.
 SYNC_SRCS := userspace/sync.c userspace/sync_main.c
@@ -202,6 +205,15 @@ deps:
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit fuzzers
 	$(Q)tests/run --kernels "$(KERNELS)"
+
+# The system image takes execban from build/deb/*.deb when they exist, else from make install
+# (scripts/sysimage.sh): both need the build.
+sysimage: all
+	$(Q)scripts/sysimage.sh
+
+check-system: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/system/all --kernels "$(KERNELS)"
 
 vmtest: all
 	$(Q)tests/run --kernels "$(KERNELS)" --vm-only
