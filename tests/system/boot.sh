@@ -25,7 +25,7 @@ not_ok() {
 	echo "not ok - $SUITE: $1"
 	shift
 	local l
-	for l in "$@"; do printf '#   %s\n' "$l"; done
+	for l in "$@"; do printf '#   %s\n' "${l//$'\n'/$'\n'#   }"; done
 }
 
 # systemd's job messages (sd-messages.h): a unit's start job began, and a start job finished.
