@@ -57,7 +57,11 @@ probe_kvm() { # sets why; returns 0 if KVM ran the probe guest
 	fi
 	return 1
 }
-choose_accel() { # sets accel_name and why
+choose_accel() { # sets accel_name, why, accel and clock
+	pick_accel
+	accel_args
+}
+pick_accel() { # sets accel_name and why
 	local cache key line d
 	if [ "$EXECBAN_VM_ACCEL" != auto ]; then
 		accel_name=$EXECBAN_VM_ACCEL
@@ -89,7 +93,6 @@ choose_accel() { # sets accel_name and why
 		why="$why (probed now)"
 	fi
 	exec 8>&-
-	accel_args
 }
 # accel_args: sets accel and clock for accel_name (choose_accel calls it).
 accel_args() {
