@@ -40,7 +40,9 @@
 # The image is rebuilt when an input changes: the hash names the directory and covers this
 # script, the package lists, tests/system/image/*, the kernel releases, the .debs (or, in the
 # fallback, every file `make install` copies) and the policy and demo files. Old images are
-# removed after a successful build. Builds are serialised by a lock in $EXECBAN_CACHE/sysimage.
+# removed after a successful build, but for the three used last. Builds are serialised by a lock
+# in $EXECBAN_CACHE/sysimage. The archive's state is not an input: a security update in Debian
+# reaches the image with the next rebuild, or at once with --force.
 #
 # The mirror is the host's own: the Debian entries of /etc/apt/sources.list.d/debian.sources (or
 # EXECBAN_SYSIMAGE_MIRROR, a sources.list line or URL). Downloaded packages are kept in
@@ -117,6 +119,7 @@ mkdir -p "$base"
 exec 9>"$base/.lock"
 flock 9
 if [ "$force" = 0 ] && [ -f "$out/.complete" ]; then
+	touch "$out" # in use: the cleanup below keeps the images used last
 	echo "$out"
 	exit 0
 fi
@@ -197,10 +200,11 @@ touch "$stage/.complete"
 rm -rf "$out"
 mv "$stage" "$out"
 trap 'rm -f "$sources"' EXIT
-# Older images: gone (a qemu still running from one keeps its open file).
-for d in "$base"/*/; do
-	d=${d%/}
-	[ "$d" = "$out" ] || [ "$d" = "$base/archives" ] || rm -rf "$d"
-done
+# Only the $keep images used last stay (checkouts on different branches share the cache, and
+# each may need its own); a qemu still running from a removed one keeps its open file.
+keep=3
+mapfile -t old < <(find "$base" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended -regex '.*/[0-9a-f]{16}' -printf '%T@ %p\n' |
+	sort -rn | awk -v k="$keep" 'NR > k { print $2 }')
+[ ${#old[@]} = 0 ] || rm -rf "${old[@]}"
 echo "$me: built $out in ${secs}s (${size_mb} MiB file system, $((used_kb / 1024)) MiB used; execban from $install_mode)" >&2
 echo "$out"
