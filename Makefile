@@ -9,6 +9,8 @@
 #   make vm-shell   interactive guest (KERNEL=6.1|6.12|7.2|sid)
 #   make install    DESTDIR-aware install for a real workstation
 #   make deb        Debian packages execban and execban-dkms into $(OUT)/deb (scripts/deb.sh)
+#   make sysimage   the system-test image: a Debian 12 root file system (scripts/sysimage.sh)
+#   make check-system  boot that image on each test kernel and run tests/system/*.sh in it
 #   make man        the man pages, from docs/*.md (pandoc), into $(OUT)/man
 #   V=1             show the commands
 
@@ -39,7 +41,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli progs fuzz fuzzers man deb
+.PHONY: all deps check unit vmtest demo vm-shell install clean kmod cli progs fuzz fuzzers man deb \
+	sysimage check-system
 
 # execban-sync (sync.c, sync_main.c) is the only program linked with libcurl: main.c runs it.
 SYNC_SRCS := userspace/sync.c userspace/sync_main.c
@@ -203,6 +206,17 @@ deps:
 check: deps
 	$(Q)$(MAKE) --no-print-directory all unit fuzzers
 	$(Q)tests/run --kernels "$(KERNELS)"
+
+# The system image takes execban from build/deb/*.deb when they exist, else from make install
+# (scripts/sysimage.sh): both need the build.
+# The image installs the packages of this checkout (make deb), never older ones left in
+# $(OUT)/deb: both targets build them first.
+sysimage: all deb
+	$(Q)scripts/sysimage.sh
+
+check-system: deps
+	$(Q)$(MAKE) --no-print-directory all deb
+	$(Q)tests/system/all --kernels "$(KERNELS)"
 
 vmtest: all
 	$(Q)tests/run --kernels "$(KERNELS)" --vm-only

@@ -15,6 +15,8 @@ pkgs=(
 	pandoc libcurl4-openssl-dev libjson-c-dev
 	# make deb (tests/host/deb.sh): Debian's own packaging tools
 	debhelper dh-dkms lintian fakeroot dpkg-dev
+	# tests/system: a Debian 12 image built with Debian's tools, booted from a disk
+	mmdebstrap qemu-utils e2fsprogs eatmydata
 )
 
 missing=()
