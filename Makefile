@@ -84,7 +84,7 @@ $(OUT)/cli/version: FORCE | $(OUT)/.dir
 	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
 $(OUT)/cli/main.o $(OUT)/cli/sync.o: $(OUT)/cli/version
 $(OUT)/cli/main.o $(OUT)/cli/sync.o: CFLAGS += -DEXECBAN_VERSION='"$(VERSION)"'
-$(OUT)/cli/main.o: CFLAGS += -DEXECBAN_LIBEXEC='"$(LIBEXECDIR)"'
+$(OUT)/cli/syncq.o: CFLAGS += -DEXECBAN_LIBEXEC='"$(LIBEXECDIR)"'
 FORCE:
 
 $(OUT)/cli/lib-%.o: lib/%.c $(wildcard lib/*.h) | $(OUT)/.dir
