@@ -164,6 +164,13 @@ $(OUT)/unit/test_evsock: tests/unit/test_evsock.c userspace/evsock.c userspace/e
 	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		$< userspace/evsock.c -o $@ -ljson-c
 
+# userspace/syncq.c: sync.conf, the event queue, the sync state, Santa Events.
+$(OUT)/unit/test_syncq: tests/unit/test_syncq.c userspace/syncq.c userspace/syncq.h \
+		userspace/cli.h include/execban.h | $(OUT)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		$< userspace/syncq.c -o $@ -ljson-c
+
 unit: $(UNIT_TESTS)
 
 # Fuzzing (libFuzzer + ASan/UBSan, Debian's clang). make fuzz FUZZ_TIME=600 for a long run;
