@@ -71,11 +71,15 @@ static void on_stop(int sig)
 static void keep_error(const char *path, const char *msg)
 {
 	const char *m = msg;
+	size_t n = strlen(cur_stage);
 
 	if (first_err[0])
 		return;
 	if (!strncmp(m, "sync: ", 6))
 		m += 6;
+	/* the stage is recorded beside the message */
+	if (!strncmp(m, cur_stage, n) && !strncmp(m + n, ": ", 2))
+		m += n + 2;
 	snprintf(first_err, sizeof(first_err), "%s%s%s", path ? path : "", path ? ": " : "", m);
 }
 
@@ -858,7 +862,7 @@ int cmd_sync(int argc, char **argv)
 	struct json_object *req = NULL, *resp = NULL, *v;
 	const char *conf_path = SYNC_CONF, *server = NULL, *mid = NULL, *sync_type = "NORMAL";
 	char *machine_id = NULL, why[256];
-	bool clean = false, conf_given = false, record = false;
+	bool clean = false, conf_given = false, record = false, preflight_ok = false;
 	struct sigaction sa = { .sa_handler = on_stop };
 	CURL *curl = NULL;
 	int opt, ret = EXIT_FAIL, pages, lock = -1;
@@ -977,6 +981,7 @@ int cmd_sync(int argc, char **argv)
 	interval = jlong(resp, "full_sync_interval", 0);
 	if (interval > 0 && interval < 60)
 		interval = 60;	/* the protocol's floor */
+	preflight_ok = true;
 	json_object_put(resp);
 	resp = NULL;
 	/* execban keeps no rules Santa would call transitive: CLEAN and CLEAN_ALL are alike */
@@ -1063,9 +1068,10 @@ out:
 			snprintf(state.error, sizeof(state.error), "%s",
 				 first_err[0] ? first_err : "failed");
 		}
-		if (interval)
+		if (preflight_ok) {	/* what this server says now, 0: nothing */
 			state.interval = interval;
-		state.batch_size = batch;
+			state.batch_size = batch;
+		}
 		state.uploaded = uploaded;
 		if (sync_state_write(SYNC_STATE, &state))
 			warn("%s: cannot record this sync: %s", SYNC_STATE, strerror(errno));
