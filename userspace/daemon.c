@@ -291,33 +291,40 @@ static void sync_tick(struct daemon *d)
 	d->child = pid;
 }
 
-static int sync_setup(struct daemon *d)
+/*
+ * Sync when the configuration names a server. A configuration that cannot be used costs the
+ * sync, never the events: the daemon says why and runs without it.
+ */
+static void sync_setup(struct daemon *d)
 {
 	int ret;
 
 	sync_conf_init(&d->sync);
-	if (sync_conf_read(&d->sync, d->sync_conf_path, false))
-		return -EINVAL;
+	if (sync_conf_read(&d->sync, d->sync_conf_path, false)) {
+		warn("%s: not syncing, and not queueing denials for a sync server",
+		     d->sync_conf_path);
+		return;
+	}
 	if (!d->sync.server || !*d->sync.server)
-		return 0;
+		return;
 	ret = sync_helper_path(d->helper, sizeof(d->helper));
 	if (ret) {
-		err("sync: %s: %s (it comes with execban's package)", d->helper, strerror(-ret));
-		return ret;
+		warn("not syncing: %s: %s (it comes with execban's package)", d->helper,
+		     strerror(-ret));
+		return;
 	}
 	if (mkdir(SYNC_DIR, 0755) && errno != EEXIST) {
-		err_path(SYNC_DIR, "%s", strerror(errno));
-		return -errno;
+		warn("not syncing: %s: %s", SYNC_DIR, strerror(errno));
+		return;
 	}
 	ret = syncq_open(&d->q, SYNCQ_DIR);
 	if (ret) {
-		err_path(SYNCQ_DIR, "the sync queue: %s", strerror(-ret));
-		return ret;
+		warn("not syncing: the sync queue %s: %s", SYNCQ_DIR, strerror(-ret));
+		return;
 	}
 	srandom((unsigned int)(getpid() ^ time(NULL)));
 	d->syncing = true;
 	d->next_sync = mono_s();
-	return 0;
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -538,8 +545,7 @@ int cmd_daemon(int argc, char **argv)
 		err("cannot lock %s: %s", EVSOCK_DAEMON_LOCK, strerror(-lock));
 		return EXIT_SYSTEM;
 	}
-	if (sync_setup(&d))
-		goto out_unlock;
+	sync_setup(&d);
 	d.journal = access(JOURNAL_SOCKET, W_OK) == 0;
 	if (!d.journal && !d.quiet)
 		openlog("execban", LOG_PID, LOG_AUTHPRIV);
