@@ -214,6 +214,7 @@ PY
 
 stop_server	# the server is down
 : >"$S/violations"
+drain_events "$W/before-daemon"	# the denials above are not the daemon's to queue
 cat >"$W/d.conf" <<EOF
 server = http://127.0.0.1:$port
 policy = $W/local.policy
