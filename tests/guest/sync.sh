@@ -306,10 +306,30 @@ start_daemon "$W/d3.conf"
 check "queue full: after a daemon restart, still 3 kept, 2 dropped" \
 	[ "$(sync_val "$W/d3.conf" queued)/$(sync_val "$W/d3.conf" dropped)" = 3/2 ]
 stop_daemon
+# a sync stopped by SIGTERM while the server takes its time over the first batch: that batch
+# finishes (answer, removal), the rest stays queued
+scenario <<EOF
+{"preflight": {"batch_size": 1}, "pages": [[]], "delay": {"stage": "eventupload", "seconds": 3}}
+EOF
 start_server
+neu=$(grep -c '"eventupload"' "$S/requests.jsonl")
+"$EB" sync --config "$W/d3.conf" >"$W/out" 2>"$W/err" &
+spid=$!
+wait_until 20 test "$(grep -c '"eventupload"' "$S/requests.jsonl")" -gt "$neu"
+kill -TERM "$spid"
+wait "$spid"
+check "SIGTERM mid-upload: sync exits 1" [ $? = 1 ]
+check "SIGTERM mid-upload: says it was stopped" \
+	grep -q "sync: eventupload: stopped by a signal" "$W/err"
+check "SIGTERM mid-upload: the batch in flight finished: 2 left" queued_is "$W/d3.conf" 2
+check "SIGTERM mid-upload: the state says so" \
+	[ "$(sync_val "$W/d3.conf" last_error)" = "eventupload: stopped by a signal" ]
+scenario <<EOF
+{"preflight": {"batch_size": 1}, "pages": [[]]}
+EOF
 "$EB" sync --config "$W/d3.conf" >"$W/out" 2>"$W/err"
 check "queue full: sync exits 0" [ $? = 0 ]
-check "queue full: the newest 3 uploaded, the oldest 2 not" \
+check "queue full, and a stopped sync: the newest 3 uploaded once each, the oldest 2 not" \
 	uploaded_exactly $((nlog + 2)) "$nacc"
 "$EB" status --sync-config "$W/d3.conf" >"$W/st" 2>&1
 check "status: the dropped count stays" \

@@ -13,7 +13,8 @@ usage: syncserver.py --dir DIR [--port PORT]
                       rewriting it:
       {"preflight": {...answer...},
        "pages": [[rule, ...], ...],          ruledownload pages, chained by cursor
-       "fail": {"stage": "ruledownload", "page": 2, "how": "500|garbage|truncate|close"}}
+       "fail": {"stage": "ruledownload", "page": 2, "how": "500|garbage|truncate|close"},
+       "delay": {"stage": "eventupload", "seconds": 3}}   answer that stage this late
   DIR/port            written once listening (127.0.0.1)
   DIR/requests.jsonl  one line per request: {"stage", "machine_id", "body"}
   DIR/events.jsonl    one line per event of every eventupload answered 200 (accepted)
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import time
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -188,6 +190,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(400, b'{"error": "protocol violation"}')
         with open(os.path.join(d, "scenario.json")) as f:
             sc = json.load(f)
+        delay = sc.get("delay") or {}
+        if delay.get("stage") == stage:
+            time.sleep(delay.get("seconds", 1))
         page = 0
         if stage == "ruledownload":
             cur = body.get("cursor", "")
