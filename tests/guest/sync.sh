@@ -323,7 +323,8 @@ check "SIGTERM mid-upload: says it was stopped" \
 	grep -q "sync: eventupload: stopped by a signal" "$W/err"
 check "SIGTERM mid-upload: the batch in flight finished: 2 left" queued_is "$W/d3.conf" 2
 check "SIGTERM mid-upload: the state says so" \
-	[ "$(sync_val "$W/d3.conf" last_error)" = "eventupload: stopped by a signal" ]
+	[ "$(sync_val "$W/d3.conf" last_error_stage): $(sync_val "$W/d3.conf" last_error)" = \
+	  "eventupload: stopped by a signal" ]
 scenario <<EOF
 {"preflight": {"batch_size": 1}, "pages": [[]]}
 EOF
