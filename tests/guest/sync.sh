@@ -175,6 +175,8 @@ wait_until() { # SECONDS COMMAND...
 	return 1
 }
 queued_is() { [ "$(sync_val "$1" queued)" = "$2" ]; }
+sync_val_is() { [ "$(sync_val "$1" "$2")" = "$3" ]; }	# CONF KEY VALUE
+eventuploads_beyond() { [ "$(grep -c '"eventupload"' "$S/requests.jsonl")" -gt "$1" ]; }
 not() { ! "$@"; }
 # The denied executions of the daemon's log (from line FROM_LOG on) against the events the
 # server accepted (from line FROM_ACCEPTED on): the same ones, by the kernel's (boot_id, seq),
@@ -288,7 +290,7 @@ check "daemon, server back: its next retry uploads them" wait_until 40 queued_is
 check "daemon, server back: none lost, none twice" uploaded_exactly "$nlog" "$nacc"
 check "daemon, server back: no protocol violation" no_violations
 check "daemon, server back: the sync succeeded" \
-	wait_until 10 test "$(sync_val "$W/d2.conf" last_error_stage)" = ""
+	wait_until 10 sync_val_is "$W/d2.conf" last_error_stage ""
 stop_daemon
 
 # 8. the queue full: the oldest dropped and counted, across a daemon restart
@@ -315,7 +317,7 @@ start_server
 neu=$(grep -c '"eventupload"' "$S/requests.jsonl")
 "$EB" sync --config "$W/d3.conf" >"$W/out" 2>"$W/err" &
 spid=$!
-wait_until 20 test "$(grep -c '"eventupload"' "$S/requests.jsonl")" -gt "$neu"
+wait_until 20 eventuploads_beyond "$neu"
 kill -TERM "$spid"
 wait "$spid"
 check "SIGTERM mid-upload: sync exits 1" [ $? = 1 ]
