@@ -195,6 +195,7 @@ sys.exit(0 if want == got and len(set(got)) == len(got) else 1)
 PY
 }
 lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+log_beyond() { [ "$(lines "$W/ev.json")" -gt "$1" ]; }
 fields_ok() {
 	python3 - "$S/events.jsonl" "$W" "$h2" <<'PY'
 import json, sys, time
@@ -337,6 +338,18 @@ check "queue full, and a stopped sync: the newest 3 uploaded once each, the olde
 "$EB" status --sync-config "$W/d3.conf" >"$W/st" 2>&1
 check "status: the dropped count stays" \
 	grep -q "^  sync queue   0 events waiting, 2 dropped (queue full)" "$W/st"
+
+# a sync configuration the daemon cannot use costs the sync, never the events
+printf 'server = http://127.0.0.1:%s\nretry = never\n' "$port" >"$W/bad.conf"
+nlog=$(lines "$W/ev.json")
+start_daemon "$W/bad.conf"
+"$TRYEXEC" "$W/bad2" >/dev/null
+check "daemon, unusable sync.conf: says it does not sync" \
+	grep -q "warning: $W/bad.conf: not syncing, and not queueing denials" "$W/daemon.err"
+check "daemon, unusable sync.conf: still logs the denial" \
+	wait_until 5 log_beyond "$nlog"
+stop_daemon
+check "daemon, unusable sync.conf: nothing queued" queued_is "$W/d3.conf" 0
 
 # 9. status --check and max_sync_age
 echo "max_sync_age = 1h" >>"$W/d3.conf"
