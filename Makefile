@@ -88,7 +88,7 @@ $(OUT)/cli/version: FORCE | $(OUT)/.dir
 	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
 $(OUT)/cli/main.o $(OUT)/cli/sync.o: $(OUT)/cli/version
 $(OUT)/cli/main.o $(OUT)/cli/sync.o: CFLAGS += -DEXECBAN_VERSION='"$(VERSION)"'
-$(OUT)/cli/main.o: CFLAGS += -DEXECBAN_LIBEXEC='"$(LIBEXECDIR)"'
+$(OUT)/cli/syncq.o: CFLAGS += -DEXECBAN_LIBEXEC='"$(LIBEXECDIR)"'
 FORCE:
 
 $(OUT)/cli/lib-%.o: lib/%.c $(wildcard lib/*.h) | $(OUT)/.dir
@@ -167,6 +167,13 @@ $(OUT)/unit/test_evsock: tests/unit/test_evsock.c userspace/evsock.c userspace/e
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		$< userspace/evsock.c -o $@ -ljson-c
+
+# userspace/syncq.c: sync.conf, the event queue, the sync state, Santa Events.
+$(OUT)/unit/test_syncq: tests/unit/test_syncq.c userspace/syncq.c userspace/syncq.h \
+		userspace/cli.h include/execban.h | $(OUT)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		$< userspace/syncq.c -o $@ -ljson-c
 
 unit: $(UNIT_TESTS)
 

@@ -73,6 +73,8 @@ __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
 /* err() and warn() about a file: "execban: error: <path>: <message>", the path escaped */
 __attribute__((format(printf, 2, 3))) void err_path(const char *path, const char *fmt, ...);
 __attribute__((format(printf, 2, 3))) void warn_path(const char *path, const char *fmt, ...);
+/* When set, called with every err()/err_path() message (path NULL for err()). */
+extern void (*err_hook)(const char *path, const char *msg);
 void hex_encode(const uint8_t *b, size_t n, char *out);
 int sha256_fd(int fd, uint8_t out[EXECBAN_SHA256_LEN], uint64_t *size);
 int pin_path(char *buf, size_t len, const char *name);

@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -31,6 +33,7 @@
 #include "cli.h"
 #include "events.h"
 #include "evsock.h"
+#include "syncq.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 /* MESSAGE_ID of execban decisions, for journalctl MESSAGE_ID=... filters. */
@@ -56,6 +59,18 @@ struct daemon {
 	int64_t offset_ns;
 	char bootid[40];
 	unsigned long events, lost;
+	/* sync.conf names a server: queue denials, run execban-sync on a schedule */
+	const char *sync_conf_path;
+	struct sync_conf sync;
+	bool syncing;
+	struct syncq q;
+	char **pending;		/* Santa Events of this round, for the queue */
+	size_t n_pending, cap_pending;
+	unsigned long long queued, queue_errors;
+	pid_t child;		/* execban-sync running, or 0 */
+	long long next_sync;	/* CLOCK_MONOTONIC seconds */
+	unsigned int failures;	/* in a row */
+	char helper[4096];
 };
 
 static int open_log(struct daemon *d)
@@ -152,6 +167,166 @@ static void publish(struct daemon *d, const char *line, size_t len)
 	evsock_publish(&d->srv, line, len);
 }
 
+/* ---- the sync queue and schedule (docs/sync.md) ---- */
+
+/* A denial the sync server gets: kept for this round's append to the queue. */
+static void queue_event(struct daemon *d, struct json_object *o)
+{
+	struct json_object *ev = sync_event_from_json(o, d->sync.event_extras);
+	char *s, **np;
+
+	if (!ev)
+		return;
+	s = strdup(json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+	json_object_put(ev);
+	if (!s)
+		return;
+	if (d->n_pending == d->cap_pending) {
+		size_t cap = d->cap_pending ? 2 * d->cap_pending : 64;
+
+		np = realloc(d->pending, cap * sizeof(*np));
+		if (!np) {
+			free(s);
+			return;
+		}
+		d->pending = np;
+		d->cap_pending = cap;
+	}
+	d->pending[d->n_pending++] = s;
+}
+
+/* This round's denials to disk (fdatasync'd) before the next poll. */
+static void flush_queue(struct daemon *d)
+{
+	size_t i;
+	int ret;
+
+	if (!d->n_pending)
+		return;
+	ret = syncq_append(&d->q, d->pending, d->n_pending, (uint64_t)d->sync.queue_max);
+	if (ret) {
+		d->queue_errors += d->n_pending;
+		err("sync queue %s: cannot append %zu event(s): %s", SYNCQ_DIR, d->n_pending,
+		    strerror(-ret));
+	} else {
+		d->queued += d->n_pending;
+	}
+	for (i = 0; i < d->n_pending; i++)
+		free(d->pending[i]);
+	d->n_pending = 0;
+}
+
+static long long mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
+/* s, give or take 10 % */
+static long long jitter(long long s)
+{
+	long long spread = s / 5;
+
+	return s - s / 10 + (spread > 0 ? random() % (spread + 1) : 0);
+}
+
+/*
+ * The schedule: a sync at start, then every interval (the server's full_sync_interval from
+ * preflight, else interval= of sync.conf), give or take 10 %. A failed sync is retried after
+ * retry= seconds, doubled after each failure in a row, never later than the interval.
+ */
+static void sync_tick(struct daemon *d)
+{
+	struct sync_state st;
+	long long now = mono_s(), delay, interval = d->sync.interval;
+	int status;
+	pid_t pid;
+
+	if (!d->syncing)
+		return;
+	if (d->child > 0) {
+		pid = waitpid(d->child, &status, WNOHANG);
+		if (pid == 0)
+			return;
+		d->child = 0;
+		if (!sync_state_read(SYNC_STATE, &st) && st.interval >= 60)
+			interval = st.interval;
+		if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			d->failures = 0;
+			delay = interval;
+		} else {
+			d->failures++;
+			delay = d->sync.retry;
+			for (unsigned int i = 1; i < d->failures && delay < interval; i++)
+				delay *= 2;
+			if (delay > interval)
+				delay = interval;
+			fprintf(stderr, "execban daemon: sync failed (%u in a row): next in about "
+				"%lld s\n", d->failures, delay);
+		}
+		d->next_sync = now + jitter(delay);
+		return;
+	}
+	if (now < d->next_sync)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		warn("cannot start a sync: %s", strerror(errno));
+		d->next_sync = now + d->sync.retry;
+		return;
+	}
+	if (pid == 0) {
+		char *argv[] = { "execban sync", "--once", "--config", (char *)d->sync_conf_path,
+				 NULL };
+
+		closefrom(3);
+		signal(SIGHUP, SIG_DFL);
+		execv(d->helper, argv);
+		fprintf(stderr, "execban: error: sync: cannot run %s: %s\n", d->helper,
+			strerror(errno));
+		_exit(EXIT_SYSTEM);
+	}
+	d->child = pid;
+}
+
+/*
+ * Sync when the configuration names a server. A configuration that cannot be used costs the
+ * sync, never the events: the daemon says why and runs without it.
+ */
+static void sync_setup(struct daemon *d)
+{
+	int ret;
+
+	sync_conf_init(&d->sync);
+	if (sync_conf_read(&d->sync, d->sync_conf_path, false)) {
+		warn("%s: not syncing, and not queueing denials for a sync server",
+		     d->sync_conf_path);
+		return;
+	}
+	if (!d->sync.server || !*d->sync.server)
+		return;
+	ret = sync_helper_path(d->helper, sizeof(d->helper));
+	if (ret) {
+		warn("not syncing: %s: %s (it comes with execban's package)", d->helper,
+		     strerror(-ret));
+		return;
+	}
+	if (mkdir(SYNC_DIR, 0755) && errno != EEXIST) {
+		warn("not syncing: %s: %s", SYNC_DIR, strerror(errno));
+		return;
+	}
+	ret = syncq_open(&d->q, SYNCQ_DIR);
+	if (ret) {
+		warn("not syncing: the sync queue %s: %s", SYNCQ_DIR, strerror(-ret));
+		return;
+	}
+	srandom((unsigned int)(getpid() ^ time(NULL)));
+	d->syncing = true;
+	d->next_sync = mono_s();
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct daemon *d = ctx;
@@ -198,6 +373,8 @@ static int on_event(void *ctx, void *data, size_t len)
 		to_journal(d, e, o, sp ? sp + 1 : text);
 	}
 	free(text);
+	if (o && d->syncing)
+		queue_event(d, o);
 	json_object_put(o);
 	publish(d, line, n);
 	free(line);
@@ -208,7 +385,7 @@ static int on_event(void *ctx, void *data, size_t len)
 static void usage_daemon(void)
 {
 	puts("usage: execban daemon [--log FILE] [--no-syslog] [--socket PATH]\n"
-	     "                      [--socket-group GROUP] [--backlog N]\n"
+	     "                      [--socket-group GROUP] [--backlog N] [--sync-config FILE]\n"
 	     "\n"
 	     "Consume execban's events continuously (run it from execban-events.service) and\n"
 	     "write each to the systemd journal with structured EXECBAN_* fields (to syslog,\n"
@@ -222,6 +399,9 @@ static void usage_daemon(void)
 	     "  --socket-group GROUP  let this group read events too (default: root only)\n"
 	     "  --backlog N         events kept for readers (default " EVSOCK_STR(EVSOCK_BACKLOG) ", at most "
 	     EVSOCK_STR(EVSOCK_BACKLOG_MAX) ")\n"
+	     "  --sync-config FILE  when FILE names a sync server, queue denials for it in\n"
+	     "                      " SYNCQ_DIR " and run 'execban sync' on its schedule\n"
+	     "                      (default " SYNC_CONF "; docs/sync.md)\n"
 	     "logrotate rotates FILE (/etc/logrotate.d/execban): the daemon reopens FILE when\n"
 	     "it has been renamed, and on SIGHUP. SIGTERM stops.\n"
 	     "\n"
@@ -278,12 +458,14 @@ static int serve(struct daemon *d, struct ring_buffer *rb, int *ring_lock)
 			open_log(d);
 		}
 		ret = ring_buffer__consume(rb);
+		flush_queue(d);
 		if (ret < 0 && ret != -EINTR) {
 			err("reading events: %s", strerror(-ret));
 			return EXIT_SYSTEM;
 		}
 		if (r > 0)
 			evsock_handle(&d->srv, pfd + 1, n);
+		sync_tick(d);
 	}
 	return EXIT_OK;
 }
@@ -296,10 +478,11 @@ int cmd_daemon(int argc, char **argv)
 		{ "socket", required_argument, NULL, 'S' },
 		{ "socket-group", required_argument, NULL, 'g' },
 		{ "backlog", required_argument, NULL, 'b' },
+		{ "sync-config", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct daemon d = { .socket = EVSOCK_PATH,
+	struct daemon d = { .socket = EVSOCK_PATH, .sync_conf_path = SYNC_CONF,
 			    .backlog = EVSOCK_BACKLOG, .group = (gid_t)-1 };
 	int opt, ret = EXIT_SYSTEM, lock, ring_lock = -1, map_fd = -1;
 	struct ring_buffer *rb = NULL;
@@ -339,6 +522,9 @@ int cmd_daemon(int argc, char **argv)
 			}
 			d.backlog = (size_t)v;
 			break;
+		case 'C':
+			d.sync_conf_path = optarg;
+			break;
 		case 'h':
 			usage_daemon();
 			return EXIT_OK;
@@ -359,6 +545,7 @@ int cmd_daemon(int argc, char **argv)
 		err("cannot lock %s: %s", EVSOCK_DAEMON_LOCK, strerror(-lock));
 		return EXIT_SYSTEM;
 	}
+	sync_setup(&d);
 	d.journal = access(JOURNAL_SOCKET, W_OK) == 0;
 	if (!d.journal && !d.quiet)
 		openlog("execban", LOG_PID, LOG_AUTHPRIV);
@@ -395,10 +582,16 @@ int cmd_daemon(int argc, char **argv)
 	if (d.group != (gid_t)-1)
 		fprintf(stderr, " and group %u", (unsigned int)d.group);
 	fputs(" only)\n", stderr);
+	if (d.syncing)
+		fprintf(stderr, "execban daemon: syncing with %s (%s); denials queued in %s\n",
+			d.sync.server, d.sync_conf_path, SYNCQ_DIR);
 	sd_notify(0, "READY=1");
 	ret = serve(&d, rb, &ring_lock);
 	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost, %llu "
 		"dropped for slow readers\n", d.events, d.lost, d.srv.dropped_total);
+	if (d.syncing)
+		fprintf(stderr, "execban daemon: %llu denial(s) queued for the sync server, %llu "
+			"could not be\n", d.queued, d.queue_errors);
 out_server:
 	if (ring_lock >= 0)
 		close(ring_lock);
@@ -410,6 +603,10 @@ out_log:
 	if (d.log)
 		fclose(d.log);
 out_unlock:
+	if (d.syncing)
+		syncq_close(&d.q);
+	free(d.pending);
+	sync_conf_free(&d.sync);
 	close(lock);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "syncq.h"
 
 /*
  * sync is the one verb that speaks HTTPS: it lives in its own program, execban-sync, the only
@@ -19,22 +20,10 @@
  */
 static int run_sync(int argc, char **argv)
 {
-	char self[PATH_MAX], path[PATH_MAX + 32], *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char path[PATH_MAX + 32];
 
 	(void)argc;
-
-	path[0] = 0;
-	if (n > 0) {
-		self[n] = 0;
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(path, sizeof(path), "%s/execban-sync", self);
-		}
-	}
-	if (!path[0] || access(path, X_OK))
-		snprintf(path, sizeof(path), "%s", EXECBAN_LIBEXEC "/execban-sync");
+	sync_helper_path(path, sizeof(path));
 	argv[0] = "execban sync";
 	execv(path, argv);
 	err("sync: cannot run %s: %s (it comes with execban's package)", path, strerror(errno));

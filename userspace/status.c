@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "events.h"
+#include "syncq.h"
 
 static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_CHECKS] = "checks", [EXECBAN_STAT_SIZE_SKIPS] = "size_skips",
@@ -126,15 +127,62 @@ static const char *no_ban_list(void)
 	return why;
 }
 
+/* The sync, when sync.conf names a server (docs/sync.md). */
+struct sync_view {
+	bool on;
+	struct sync_conf c;
+	struct sync_state st;
+	uint64_t queued, dropped;
+	long long age;		/* s since the last success, -1: never */
+	char problem[160];
+};
+
+static void sync_view(struct sync_view *v, const char *conf_path, bool must)
+{
+	memset(v, 0, sizeof(*v));
+	sync_conf_init(&v->c);
+	if (sync_conf_read(&v->c, conf_path, must)) {
+		snprintf(v->problem, sizeof(v->problem), "%s cannot be read", conf_path);
+		v->on = true;
+		return;
+	}
+	if (!v->c.server || !*v->c.server)
+		return;
+	v->on = true;
+	sync_state_read(SYNC_STATE, &v->st);
+	syncq_count(SYNCQ_DIR, &v->queued, &v->dropped);
+	v->age = v->st.last_success ? (long long)time(NULL) - v->st.last_success : -1;
+	if (v->c.max_sync_age && v->age < 0)
+		snprintf(v->problem, sizeof(v->problem), "no sync with %s has succeeded yet "
+			 "(max_sync_age=%lds)", v->c.server, v->c.max_sync_age);
+	else if (v->c.max_sync_age && v->age > v->c.max_sync_age)
+		snprintf(v->problem, sizeof(v->problem), "the last successful sync was %llds ago, "
+			 "more than max_sync_age=%lds", v->age, v->c.max_sync_age);
+}
+
+static void when_text(long long t, char *buf, size_t len)
+{
+	if (!t)
+		snprintf(buf, len, "never");
+	else
+		event_format_time((uint64_t)t * 1000000000ULL, buf, len);
+	/* seconds are enough here */
+	if (t && strlen(buf) > 20)
+		strcpy(buf + 19, "Z");
+}
+
 static void usage_status(void)
 {
-	puts("usage: execban status [--json] [--check]\n"
+	puts("usage: execban status [--json] [--check] [--sync-config FILE]\n"
 	     "\n"
 	     "Show whether the ban is enforced: attached hooks, kernel and LSMs, the loaded\n"
-	     "policy (name, version, digest, rule counts), counters, and hits per rule.\n"
+	     "policy (name, version, digest, rule counts), counters, and hits per rule; and,\n"
+	     "when sync.conf names a sync server, the last sync and the event queue.\n"
 	     "\n"
 	     "  -j, --json   one JSON object\n"
 	     "      --check  print every reason enforcement is not complete; exit 1 if any\n"
+	     "               (a sync older than max_sync_age= in sync.conf is one)\n"
+	     "      --sync-config FILE  the sync configuration (default " SYNC_CONF ")\n"
 	     "\n"
 	     "exit: 0 enforcing (with --check: and nothing wrong), 1 not enforcing or a problem,\n"
 	     "      2 usage, 3 permission denied (the state is root's to read)");
@@ -145,9 +193,14 @@ int cmd_status(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "check", no_argument, NULL, 'c' },
+		{ "sync-config", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	const char *sync_conf = SYNC_CONF;
+	bool sync_conf_given = false;
+	struct sync_view sv;
+	char when2[48];
 	char lsms[512], hex[65], keyhex[65], when[48], ename[ESC_LEN(EXECBAN_NAME_LEN)];
 	char elabel[ESC_LEN(EXECBAN_LABEL_LEN)];
 	struct execban_policy_info info;
@@ -156,7 +209,7 @@ int cmd_status(int argc, char **argv)
 	uint64_t counters[EXECBAN_STAT_MAX] = { 0 };
 	int fd[PM_COUNT], ncpu, i, c, attached, problems = 0;
 	bool json = false, check = false, loaded, kmod, bpf_lsm;
-	const char *problem[8], *signers_why = NULL, *no_list = NULL;
+	const char *problem[10], *signers_why = NULL, *no_list = NULL;
 	uint32_t n_hash_rules;
 	struct hit *hits = NULL;
 	uint32_t zero = 0, slot;
@@ -171,6 +224,10 @@ int cmd_status(int argc, char **argv)
 			break;
 		case 'c':
 			check = true;
+			break;
+		case 'S':
+			sync_conf = optarg;
+			sync_conf_given = true;
 			break;
 		case 'h':
 			usage_status();
@@ -249,6 +306,9 @@ int cmd_status(int argc, char **argv)
 		problem[problems++] = "audit mode: banned files are recorded, not denied";
 	if (counters[EXECBAN_STAT_EVENTS_LOST])
 		problem[problems++] = "events were lost (ring buffer full): is an event consumer running?";
+	sync_view(&sv, sync_conf, sync_conf_given);
+	if (sv.problem[0])
+		problem[problems++] = sv.problem;
 
 	hex_encode(info.digest, EXECBAN_SHA256_LEN, hex);
 	hex_encode(lk.key_sha256, EXECBAN_SHA256_LEN, keyhex);
@@ -290,7 +350,22 @@ int cmd_status(int argc, char **argv)
 			printf(",\"hits\":%llu,\"last_hit\":\"%s\"}",
 			       (unsigned long long)hits[h].h.hits, when);
 		}
-		fputs("],\"problems\":[", stdout);
+		fputs("],\"sync\":", stdout);
+		if (!sv.on) {
+			fputs("null", stdout);
+		} else {
+			fputs("{\"server\":", stdout);
+			json_str(sv.c.server ? sv.c.server : "");
+			printf(",\"last_attempt\":%lld,\"last_success\":%lld,\"last_error_stage\":",
+			       sv.st.last_attempt, sv.st.last_success);
+			json_str(sv.st.stage);
+			fputs(",\"last_error\":", stdout);
+			json_str(sv.st.error);
+			printf(",\"queued\":%llu,\"dropped\":%llu,\"max_sync_age\":%ld}",
+			       (unsigned long long)sv.queued, (unsigned long long)sv.dropped,
+			       sv.c.max_sync_age);
+		}
+		fputs(",\"problems\":[", stdout);
 		for (i = 0; i < problems; i++) {
 			fputs(i ? "," : "", stdout);
 			json_str(problem[i]);
@@ -346,11 +421,26 @@ int cmd_status(int argc, char **argv)
 				       "(not in policy)", hex, when);
 			}
 		}
+		if (sv.on && sv.c.server) {
+			when_text(sv.st.last_success, when, sizeof(when));
+			printf("  sync         %s: last success %s", sv.c.server, when);
+			if (sv.age >= 0)
+				printf(" (%llds ago)", sv.age);
+			if (sv.st.stage[0]) {
+				when_text(sv.st.last_attempt, when2, sizeof(when2));
+				printf("; last error %s, %s: ", when2, sv.st.stage);
+				fput_esc(stdout, sv.st.error);
+			}
+			printf("\n  sync queue   %llu event%s waiting, %llu dropped (queue full)\n",
+			       (unsigned long long)sv.queued, sv.queued == 1 ? "" : "s",
+			       (unsigned long long)sv.dropped);
+		}
 		if (check)
 			for (i = 0; i < problems; i++)
 				printf("execban: check: %s\n", problem[i]);
 	}
 	free(hits);
+	sync_conf_free(&sv.c);
 	if (check)
 		return problems ? EXIT_FAIL : EXIT_OK;
 	return loaded && attached == n_programs ? EXIT_OK : EXIT_FAIL;

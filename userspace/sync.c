@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sync.c - execban sync: rules from a Santa sync server (docs/sync.md).
+ * sync.c - execban sync: a Santa sync client (docs/sync.md).
  *
  * One sync, the stages of Santa's sync protocol (santa.sync.v1, HTTP + JSON, client first):
- *   1. POST /preflight/<machine_id>     report the machine, learn the sync type;
- *   2. POST /ruledownload/<machine_id>  every page, following "cursor" until there is none;
- *   3. apply: the synced rules are written to SYNC_POLICY.tmp, loaded together with the local
+ *   1. POST /preflight/<machine_id>     report the machine, learn the sync type, batch size
+ *                                       and interval;
+ *   2. POST /eventupload/<machine_id>   the queued denials (syncq.c), in batches; a batch
+ *                                       leaves the queue once the server answered 200;
+ *   3. POST /ruledownload/<machine_id>  every page, following "cursor" until there is none;
+ *   4. apply: the synced rules are written to SYNC_POLICY.tmp, loaded together with the local
  *      policy in one atomic policy switch (cmd_load), and only then renamed over SYNC_POLICY;
- *   4. POST /postflight/<machine_id>    what was received and applied.
- * Any failure before 3 leaves the rules in force and SYNC_POLICY untouched. eventupload is
- * not sent yet (the protocol skips the stage when there are no events).
+ *   5. POST /postflight/<machine_id>    what was received and applied.
+ * Any failure before 4 leaves the rules in force and SYNC_POLICY untouched. Every sync that
+ * reached a server records its outcome in SYNC_STATE (execban status shows it).
  *
  * JSON through json-c, HTTP through libcurl (STYLE.md 13): nothing hand-written on the wire.
  */
@@ -19,12 +22,15 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -32,22 +38,18 @@
 
 #include "cli.h"
 #include "sync.h"
+#include "syncq.h"
 
-#define SYNC_CONF	"/etc/execban/sync.conf"
-#define SYNC_DIR	"/var/lib/execban"
-#define SYNC_POLICY	SYNC_DIR "/sync.policy"
 #define LOCAL_POLICY	"/etc/execban/execban.policy"
+#define SYNC_LOCK	SYNC_DIR "/sync.lock"
 #define SYNC_LABEL	"santa"
 /* A server's answer bigger than this is refused: a page of rules is far smaller. */
 #define MAX_BODY	(64u << 20)
 /* A cursor that never ends is a broken server, not a big rule set. */
 #define MAX_PAGES	100000
-
-struct sync_conf {
-	char *server, *ca_file, *client_cert, *client_key, *proxy, *machine_id, *policy;
-	char *primary_user;
-	long timeout;
-};
+/* Events per eventupload request when preflight names no batch_size (the protocol's). */
+#define BATCH_DEFAULT	50
+#define BATCH_MAX	5000
 
 struct body {
 	char *buf;
@@ -55,92 +57,30 @@ struct body {
 	bool too_big;
 };
 
-static void conf_free(struct sync_conf *c)
+/* The stage running, and the first error it met: what sync.state records. */
+static const char *cur_stage = "config";
+static char first_err[256];
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
 {
-	free(c->server);
-	free(c->ca_file);
-	free(c->client_cert);
-	free(c->client_key);
-	free(c->proxy);
-	free(c->machine_id);
-	free(c->policy);
-	free(c->primary_user);
+	(void)sig;
+	stop = 1;
 }
 
-static char *trim(char *s)
+static void keep_error(const char *path, const char *msg)
 {
-	char *e;
+	const char *m = msg;
+	size_t n = strlen(cur_stage);
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = 0;
-	return s;
-}
-
-/* key=value lines, # comments. Missing file: 0 if !must. Unknown key: file:line error. */
-static int conf_read(struct sync_conf *c, const char *path, bool must)
-{
-	static const char *const keys[] = { "server", "ca_file", "client_cert", "client_key",
-					    "proxy", "machine_id", "policy", "primary_user",
-					    "timeout" };
-	char **slots[] = { &c->server, &c->ca_file, &c->client_cert, &c->client_key,
-			   &c->proxy, &c->machine_id, &c->policy, &c->primary_user, NULL };
-	char *line = NULL, *k, *v, *eq, *end;
-	size_t cap = 0, i;
-	int lineno = 0, ret = 0;
-	FILE *f = fopen(path, "re");
-
-	if (!f) {
-		if (errno == ENOENT && !must)
-			return 0;
-		err_path(path, "%s", strerror(errno));
-		return -errno;
-	}
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		k = trim(line);
-		if (!*k || *k == '#')
-			continue;
-		eq = strchr(k, '=');
-		if (!eq) {
-			err("%s:%d: expected key=value", path, lineno);
-			ret = -EINVAL;
-			break;
-		}
-		*eq = 0;
-		k = trim(k);
-		v = trim(eq + 1);
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			if (!strcmp(k, keys[i]))
-				break;
-		if (i == sizeof(keys) / sizeof(keys[0])) {
-			err("%s:%d: unknown key '%s' (server, ca_file, client_cert, client_key, "
-			    "proxy, machine_id, policy, primary_user, timeout)", path, lineno, k);
-			ret = -EINVAL;
-			break;
-		}
-		if (!slots[i]) {
-			errno = 0;
-			c->timeout = strtol(v, &end, 10);
-			if (errno || *end || c->timeout < 1 || c->timeout > 3600) {
-				err("%s:%d: timeout=%s: expected 1 to 3600 seconds", path, lineno, v);
-				ret = -EINVAL;
-				break;
-			}
-			continue;
-		}
-		free(*slots[i]);
-		*slots[i] = strdup(v);
-		if (!*slots[i]) {
-			ret = -ENOMEM;
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	return ret;
+	if (first_err[0])
+		return;
+	if (!strncmp(m, "sync: ", 6))
+		m += 6;
+	/* the stage is recorded beside the message */
+	if (!strncmp(m, cur_stage, n) && !strncmp(m + n, ": ", 2))
+		m += n + 2;
+	snprintf(first_err, sizeof(first_err), "%s%s%s", path ? path : "", path ? ": " : "", m);
 }
 
 /* Plain http only to a loopback address: anything else could be read or altered on the way. */
@@ -781,6 +721,73 @@ static int apply(const struct srules *s, const struct sync_conf *c)
 	return 0;
 }
 
+/* ---- eventupload: the queued denials ---- */
+
+/*
+ * Every event queued when the sync started, batch by batch: a batch leaves the queue only
+ * once the server answered 200, and a SIGTERM lets the batch in flight finish (answer and
+ * removal) before the sync stops. Events queued meanwhile wait for the next sync.
+ */
+static int upload_events(CURL *curl, const struct sync_conf *c, const char *machine_id,
+			 size_t batch, long long *uploaded)
+{
+	struct syncq q;
+	struct json_object *req, *events, *resp;
+	uint64_t waiting, dropped, last, none = UINT64_MAX, sent = 0;
+	size_t n;
+	int ret;
+
+	*uploaded = 0;
+	ret = syncq_count(SYNCQ_DIR, &waiting, &dropped);
+	if (ret == -ENOENT || (!ret && !waiting))
+		return 0;	/* nothing queued: the protocol skips the stage */
+	if (!ret)
+		ret = syncq_open(&q, SYNCQ_DIR);
+	if (ret) {
+		err_path(SYNCQ_DIR, "the event queue: %s", strerror(-ret));
+		return ret;
+	}
+	while (sent < waiting && !stop) {
+		events = json_object_new_array();
+		last = none;
+		ret = syncq_peek(&q, batch, events, &last, &n);
+		if (ret) {
+			err_path(SYNCQ_DIR, "the event queue: %s", strerror(-ret));
+			json_object_put(events);
+			break;
+		}
+		if (last == none) {	/* the queue is empty now (dropped meanwhile) */
+			json_object_put(events);
+			break;
+		}
+		if (n) {
+			req = json_object_new_object();
+			json_object_object_add(req, "events", events);
+			json_object_object_add(req, "machine_id", json_object_new_string(machine_id));
+			resp = post(curl, c, "eventupload", machine_id, req);
+			json_object_put(req);
+			if (!resp) {
+				ret = -EIO;
+				break;
+			}
+			json_object_put(resp);
+		} else {
+			json_object_put(events);	/* unreadable lines only: they go too */
+		}
+		ret = syncq_commit(&q, last);
+		if (ret) {
+			/* the server has them: sent again next time (docs/sync.md, the guarantee) */
+			err_path(SYNCQ_DIR, "uploaded, but cannot be removed from the queue: %s",
+				 strerror(-ret));
+			break;
+		}
+		sent += n ? n : 1;
+		*uploaded += (long long)n;
+	}
+	syncq_close(&q);
+	return ret;
+}
+
 /* ---- the verb ---- */
 
 static void usage_sync(void)
@@ -788,16 +795,53 @@ static void usage_sync(void)
 	puts("usage: execban sync [--config FILE] [--server URL] [--machine-id ID] [--clean]\n"
 	     "                    [--once]\n"
 	     "\n"
-	     "Fetch rules from a Santa sync server and enforce them together with the local\n"
-	     "policy, in one atomic policy switch (docs/sync.md). A failed stage changes nothing.\n"
+	     "One sync with a Santa sync server (docs/sync.md): upload the queued denials, fetch\n"
+	     "rules and enforce them together with the local policy, in one atomic policy\n"
+	     "switch. A failed stage changes no rule. The daemon runs this on a schedule.\n"
 	     "\n"
 	     "  -c, --config FILE    the configuration (default " SYNC_CONF ")\n"
 	     "  -s, --server URL     the sync server's base URL (https; http only to loopback)\n"
 	     "  -m, --machine-id ID  this machine's id (default /etc/machine-id)\n"
 	     "      --clean          ask the server for all rules, and replace every synced one\n"
-	     "      --once           one sync, then exit (the only mode so far)\n"
+	     "      --once           one sync, then exit (what every run does)\n"
 	     "\n"
 	     "exit: 0 every stage succeeded, 1 a stage failed, 2 usage, 3 the system refused");
+}
+
+/* One sync at a time: a second waits (an upload must never run twice over one batch). */
+static int take_sync_lock(void)
+{
+	int fd;
+
+	if (mkdir(SYNC_DIR, 0755) && errno != EEXIST) {
+		err_path(SYNC_DIR, "%s", strerror(errno));
+		return -errno;
+	}
+	fd = open(SYNC_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		err_path(SYNC_LOCK, "%s", strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		fprintf(stderr, "execban: sync: another sync is running: waiting for it\n");
+		while (flock(fd, LOCK_EX))
+			if (errno != EINTR || stop) {
+				err("sync: %s: %s", SYNC_LOCK, stop ? "interrupted" :
+				    strerror(errno));
+				close(fd);
+				return -EINTR;
+			}
+	}
+	return fd;
+}
+
+static long jlong(struct json_object *o, const char *key, long dflt)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+		return dflt;
+	return (long)json_object_get_int64(v);
 }
 
 int cmd_sync(int argc, char **argv)
@@ -811,16 +855,21 @@ int cmd_sync(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct sync_conf c = { .timeout = 30 };
+	struct sync_conf c;
+	struct sync_state state;
 	struct srules s = { 0 };
 	struct sync_stats st = { 0 };
 	struct json_object *req = NULL, *resp = NULL, *v;
 	const char *conf_path = SYNC_CONF, *server = NULL, *mid = NULL, *sync_type = "NORMAL";
 	char *machine_id = NULL, why[256];
-	bool clean = false, conf_given = false;
+	bool clean = false, conf_given = false, record = false, preflight_ok = false;
+	struct sigaction sa = { .sa_handler = on_stop };
 	CURL *curl = NULL;
-	int opt, ret = EXIT_FAIL, pages;
+	int opt, ret = EXIT_FAIL, pages, lock = -1;
+	long batch = BATCH_DEFAULT, interval = 0;
+	long long uploaded = 0;
 
+	sync_conf_init(&c);
 	while ((opt = getopt_long(argc, argv, "c:s:m:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -847,8 +896,8 @@ int cmd_sync(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("sync", "unexpected argument '%s'", argv[optind]);
-	if (conf_read(&c, conf_path, conf_given)) {
-		conf_free(&c);
+	if (sync_conf_read(&c, conf_path, conf_given)) {
+		sync_conf_free(&c);
 		return EXIT_FAIL;
 	}
 	if (server) {
@@ -862,13 +911,13 @@ int cmd_sync(int argc, char **argv)
 	if (!c.policy)
 		c.policy = strdup(LOCAL_POLICY);
 	if (!c.server || !*c.server) {
-		conf_free(&c);
+		sync_conf_free(&c);
 		return usage_error("sync", "no server: give --server or set server= in %s",
 				   conf_path);
 	}
 	if (sync_url_ok(c.server, why, sizeof(why))) {
 		err("sync: %s: %s", c.server, why);
-		conf_free(&c);
+		sync_conf_free(&c);
 		return EXIT_FAIL;
 	}
 	machine_id = c.machine_id ? strdup(c.machine_id) : read_first_line("/etc/machine-id");
@@ -881,6 +930,16 @@ int cmd_sync(int argc, char **argv)
 			 conf_path);
 		goto out;
 	}
+	/* SIGTERM, SIGINT: finish the request in flight and its bookkeeping, then stop */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	lock = take_sync_lock();
+	if (lock < 0)
+		goto out;
+	/* from here on, the outcome goes to SYNC_STATE */
+	err_hook = keep_error;
+	record = true;
 	if (srules_read(SYNC_POLICY, &s))
 		goto out;
 	if (access(SYNC_POLICY, F_OK))
@@ -894,6 +953,7 @@ int cmd_sync(int argc, char **argv)
 	}
 
 	/* 1. preflight */
+	cur_stage = "preflight";
 	req = preflight_request(machine_id, &c, &s, clean);
 	resp = post(curl, &c, "preflight", machine_id, req);
 	json_object_put(req);
@@ -912,14 +972,32 @@ int cmd_sync(int argc, char **argv)
 		   json_object_get_boolean(v)) {
 		sync_type = "CLEAN";
 	}
+	/* batch_size: events per eventupload; full_sync_interval: the daemon's schedule */
+	batch = jlong(resp, "batch_size", 0);
+	if (batch <= 0)
+		batch = BATCH_DEFAULT;
+	if (batch > BATCH_MAX)
+		batch = BATCH_MAX;
+	interval = jlong(resp, "full_sync_interval", 0);
+	if (interval > 0 && interval < 60)
+		interval = 60;	/* the protocol's floor */
+	preflight_ok = true;
 	json_object_put(resp);
 	resp = NULL;
 	/* execban keeps no rules Santa would call transitive: CLEAN and CLEAN_ALL are alike */
 	if (strcmp(sync_type, "NORMAL"))
 		srules_free(&s);
 
-	/* 2. ruledownload, every page */
-	for (pages = 0; pages < MAX_PAGES; pages++) {
+	/* 2. eventupload */
+	cur_stage = "eventupload";
+	if (stop || upload_events(curl, &c, machine_id, (size_t)batch, &uploaded))
+		goto out;
+	if (stop)
+		goto out;
+
+	/* 3. ruledownload, every page */
+	cur_stage = "ruledownload";
+	for (pages = 0; pages < MAX_PAGES && !stop; pages++) {
 		const char *cursor = NULL;
 
 		req = json_object_new_object();
@@ -942,6 +1020,8 @@ int cmd_sync(int argc, char **argv)
 		if (!cursor || !*cursor)
 			break;
 	}
+	if (stop)
+		goto out;
 	if (pages == MAX_PAGES) {
 		err("sync: ruledownload: more than %d pages: a cursor that never ends", MAX_PAGES);
 		goto out;
@@ -949,14 +1029,16 @@ int cmd_sync(int argc, char **argv)
 	json_object_put(resp);
 	resp = NULL;
 
-	/* 3. apply */
+	/* 4. apply */
+	cur_stage = "apply";
 	srules_resolve(&s);
 	if (apply(&s, &c)) {
 		ret = EXIT_FAIL;
 		goto out;
 	}
 
-	/* 4. postflight */
+	/* 5. postflight */
+	cur_stage = "postflight";
 	req = json_object_new_object();
 	json_object_object_add(req, "rules_received", json_object_new_int(st.received));
 	json_object_object_add(req, "rules_processed", json_object_new_int(st.processed));
@@ -965,19 +1047,43 @@ int cmd_sync(int argc, char **argv)
 	resp = post(curl, &c, "postflight", machine_id, req);
 	if (!resp)
 		goto out;
-	printf("execban: sync from %s: %s, %u rules received, %u applied, %u ignored; "
-	       "%zu synced rules in force\n", c.server, sync_type, st.received, st.processed,
-	       st.ignored, s.n);
+	printf("execban: sync from %s: %lld events uploaded; %s, %u rules received, %u applied, "
+	       "%u ignored; %zu synced rules in force\n", c.server, uploaded, sync_type,
+	       st.received, st.processed, st.ignored, s.n);
 	ret = EXIT_OK;
 out:
+	if (ret != EXIT_OK && stop && !first_err[0])
+		err("sync: %s: stopped by a signal", cur_stage);
 	if (ret != EXIT_OK)
 		fprintf(stderr, "execban: sync failed\n");
+	err_hook = NULL;
+	if (record) {
+		sync_state_read(SYNC_STATE, &state);
+		state.last_attempt = (long long)time(NULL);
+		if (ret == EXIT_OK) {
+			state.last_success = state.last_attempt;
+			state.stage[0] = state.error[0] = 0;
+		} else {
+			snprintf(state.stage, sizeof(state.stage), "%s", cur_stage);
+			snprintf(state.error, sizeof(state.error), "%s",
+				 first_err[0] ? first_err : "failed");
+		}
+		if (preflight_ok) {	/* what this server says now, 0: nothing */
+			state.interval = interval;
+			state.batch_size = batch;
+		}
+		state.uploaded = uploaded;
+		if (sync_state_write(SYNC_STATE, &state))
+			warn("%s: cannot record this sync: %s", SYNC_STATE, strerror(errno));
+	}
+	if (lock >= 0)
+		close(lock);
 	json_object_put(req);
 	json_object_put(resp);
 	if (curl)
 		curl_easy_cleanup(curl);
 	srules_free(&s);
 	free(machine_id);
-	conf_free(&c);
+	sync_conf_free(&c);
 	return ret;
 }

@@ -67,6 +67,18 @@ int count_attached(void)
 	return n;
 }
 
+void (*err_hook)(const char *path, const char *msg);
+
+static void call_err_hook(const char *path, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	if (!err_hook)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	err_hook(path, msg);
+}
+
 void err(const char *fmt, ...)
 {
 	va_list ap;
@@ -76,6 +88,9 @@ void err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	va_start(ap, fmt);
+	call_err_hook(NULL, fmt, ap);
+	va_end(ap);
 }
 
 void warn(const char *fmt, ...)
@@ -105,6 +120,9 @@ void err_path(const char *path, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vmsg_path("error", path, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	call_err_hook(path, fmt, ap);
 	va_end(ap);
 }
 

@@ -5,6 +5,11 @@
 # several ruledownload pages enforces its BINARY block rules beside the local policy; a
 # REMOVE lifts one; a server failing mid-ruledownload (an error, garbage, a truncated page,
 # a closed connection) changes nothing; plain http to a non-loopback address is refused.
+# The event queue and eventupload, with the daemon: a denial uploaded with the protocol's
+# fields and removed from the queue; a server down for a while (events queued, uploaded once it
+# is back, none lost, none twice; the daemon retrying on its schedule); the queue full (oldest
+# dropped and counted, across a daemon restart); status showing the sync and --check failing
+# past max_sync_age.
 # execban-test-kernels: newest
 # (what this suite checks is userspace's: tests/run runs it on the newest test kernel only;
 # the kernel behaviour it relies on is checked on every kernel by the other suites)
@@ -15,7 +20,9 @@ W=$(mktemp -d /tmp/execban-sync.XXXXXX)
 chmod 755 "$W"
 SP=/var/lib/execban/sync.policy
 "$EB" unload >/dev/null 2>&1
-rm -f "$SP"
+Q=/var/lib/execban/queue
+STATE=/var/lib/execban/sync.state
+rm -rf "$SP" "$Q" "$STATE"
 
 S=$W/srv
 mkdir "$S"
@@ -142,9 +149,229 @@ echo "sever=x" >"$W/bad.conf"
 check "unknown key in sync.conf: exit 1" [ $? = 1 ]
 check "unknown key in sync.conf: file:line" grep -q "$W/bad.conf:1: unknown key 'sever'" "$W/err"
 
-kill "$srv" 2>/dev/null
-wait "$srv" 2>/dev/null
+# 6. the event queue: denials queued by the daemon while the server is down, then uploaded
+start_server() {
+	rm -f "$S/port"
+	python3 "$top/tests/helpers/syncserver.py" --dir "$S" --port "$port" &
+	srv=$!
+	for _ in $(seq 50); do [ -e "$S/port" ] && break; sleep 0.1; done
+}
+stop_server() { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; }
+start_daemon() { # CONF
+	"$EB" daemon --no-syslog --log "$W/ev.json" --sync-config "$1" >>"$W/daemon.out" 2>>"$W/daemon.err" &
+	dpid=$!
+	sleep 1
+}
+stop_daemon() { kill -TERM "$dpid"; wait "$dpid"; }
+# a value of status --json's "sync" object
+sync_val() { # CONF KEY
+	"$EB" status --json --sync-config "$1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["sync"][sys.argv[1]])' "$2"
+}
+wait_until() { # SECONDS COMMAND...
+	local n=$(($1 * 10))
+	shift
+	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+queued_is() { [ "$(sync_val "$1" queued)" = "$2" ]; }
+sync_val_is() { [ "$(sync_val "$1" "$2")" = "$3" ]; }	# CONF KEY VALUE
+eventuploads_beyond() { [ "$(grep -c '"eventupload"' "$S/requests.jsonl")" -gt "$1" ]; }
+not() { ! "$@"; }
+# The denied executions of the daemon's log (from line FROM_LOG on) against the events the
+# server accepted (from line FROM_ACCEPTED on): the same ones, by the kernel's (boot_id, seq),
+# each once.
+uploaded_exactly() { # FROM_LOG FROM_ACCEPTED
+	python3 - "$W/ev.json" "$S/events.jsonl" "$1" "$2" <<'PY'
+import json, sys
+log = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()[int(sys.argv[3]):] if l]
+acc = [json.loads(l) for l in open(sys.argv[2]).read().splitlines()[int(sys.argv[4]):] if l]
+want = sorted((e["boot_id"], e["seq"]) for e in log
+              if e.get("type") == "decision" and e["verdict"] == "denied" and e["action"] == "exec")
+got = sorted((e["execban"]["boot_id"], e["execban"]["seq"]) for e in acc)
+if want != got:
+    print("#   denied in the log: %s\n#   accepted by the server: %s" % (want, got))
+sys.exit(0 if want == got and len(set(got)) == len(got) else 1)
+PY
+}
+lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+log_beyond() { [ "$(lines "$W/ev.json")" -gt "$1" ]; }
+fields_ok() {
+	python3 - "$S/events.jsonl" "$W" "$h2" <<'PY'
+import json, sys, time
+es = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+b = [e for e in es if e["file_name"] == "bad2"]
+loc = [e for e in es if e["file_name"] == "local"]
+ok = len(b) == 2 and len(loc) == 1
+for e in b + loc:
+    ok = ok and e["file_path"] == sys.argv[2] and e["decision"] == "BLOCK_BINARY" and \
+        e["executing_user"] == "root" and e["pid"] > 1 and e["ppid"] > 0 and \
+        abs(e["execution_time"] - time.time()) < 600 and e["execban"]["action"] == "exec"
+ok = ok and all(e["file_sha256"] == sys.argv[3] and e["execban"]["rule"] == "santa" for e in b)
+ok = ok and loc[0]["execban"]["rule"] == "local"
+if not ok:
+    print("#   events: %s" % es)
+sys.exit(0 if ok else 1)
+PY
+}
+
+stop_server	# the server is down
+: >"$S/violations"
+drain_events "$W/before-daemon"	# the denials above are not the daemon's to queue
+cat >"$W/d.conf" <<EOF
+server = http://127.0.0.1:$port
+policy = $W/local.policy
+machine_id = test-machine-1
+timeout = 5
+retry = 1h
+EOF
+start_daemon "$W/d.conf"
+check "daemon: says it syncs, and where denials are queued" \
+	grep -q "syncing with http://127.0.0.1:$port ($W/d.conf); denials queued in $Q" "$W/daemon.err"
+check "daemon: its first sync ran at start, and failed (server down)" \
+	wait_until 10 grep -q "preflight: Couldn't connect to server" "$W/daemon.err"
+wait_until 5 test -s "$STATE"
+"$EB" status --sync-config "$W/d.conf" >"$W/st" 2>&1
+check "status: the failed sync, its stage and message" grep -q \
+	"^  sync         http://127.0.0.1:$port: last success .*; last error .*Z, preflight: Couldn't connect to server" \
+	"$W/st"
+"$TRYEXEC" "$W/bad2" >/dev/null
+"$TRYEXEC" "$W/bad2" >/dev/null
+"$TRYEXEC" "$W/local" >/dev/null
+check "3 denials queued" wait_until 5 queued_is "$W/d.conf" 3
+"$EB" status --sync-config "$W/d.conf" >"$W/st" 2>&1
+check "status: the queue" grep -q "^  sync queue   3 events waiting, 0 dropped" "$W/st"
+check "the queue is root's only (0700, its files 0600)" \
+	[ "$(stat -c '%a %U' "$Q" "$Q/events" "$Q/lock" 2>&1 | sort -u | tr '\n' ' ')" = "600 root 700 root " ]
+"$EB" sync --config "$W/d.conf" >"$W/out" 2>"$W/err"
+check "server down: sync exits 1" [ $? = 1 ]
+check "server down: the events stay queued" queued_is "$W/d.conf" 3
+
+scenario <<EOF
+{"preflight": {"batch_size": 2, "full_sync_interval": 600}, "pages": [[]]}
+EOF
+start_server
+"$EB" sync --config "$W/d.conf" >"$W/out" 2>"$W/err"
+rc=$?
+check "server back: sync exits 0" [ $rc = 0 ]
+[ $rc = 0 ] || cat "$W/err"
+check "server back: no protocol violation (every Event field per the proto)" no_violations
+check "server back: says so" grep -q "3 events uploaded" "$W/out"
+check "server back: batches of batch_size (2 + 1)" \
+	[ "$(grep -c '"eventupload"' "$S/requests.jsonl")" = 2 ]
+check "server back: every denial uploaded, none twice" uploaded_exactly 0 0
+check "server back: the queue is empty" queued_is "$W/d.conf" 0
+check "the denials' fields (file_sha256, file_path, file_name, decision, user, pid, ppid, time)" \
+	fields_ok
+"$EB" status --sync-config "$W/d.conf" >"$W/st" 2>&1
+check "status: the last success, no error" \
+	grep -q "^  sync         http://127.0.0.1:$port: last success .*Z ([0-9]*s ago)$" "$W/st"
+check "status: the queue empty" grep -q "^  sync queue   0 events waiting, 0 dropped" "$W/st"
+stop_daemon
+
+# 7. the daemon syncing by itself: retries doubling from retry=, uploads once the server is back
+stop_server
+cat >"$W/d2.conf" <<EOF
+server = http://127.0.0.1:$port
+policy = $W/local.policy
+machine_id = test-machine-1
+timeout = 5
+retry = 1
+EOF
+nlog=$(lines "$W/ev.json")
+nacc=$(lines "$S/events.jsonl")
+start_daemon "$W/d2.conf"
+"$TRYEXEC" "$W/bad2" >/dev/null
+"$TRYEXEC" "$W/local" >/dev/null
+check "daemon, server down: retries, doubling" \
+	wait_until 10 grep -q "sync failed (2 in a row): next in about 2 s" "$W/daemon.err"
+check "daemon, server down: 2 denials queued" queued_is "$W/d2.conf" 2
+start_server
+check "daemon, server back: its next retry uploads them" wait_until 40 queued_is "$W/d2.conf" 0
+check "daemon, server back: none lost, none twice" uploaded_exactly "$nlog" "$nacc"
+check "daemon, server back: no protocol violation" no_violations
+check "daemon, server back: the sync succeeded" \
+	wait_until 10 sync_val_is "$W/d2.conf" last_error_stage ""
+stop_daemon
+
+# 8. the queue full: the oldest dropped and counted, across a daemon restart
+stop_server
+sed 's/^retry = 1$/retry = 1h/' "$W/d2.conf" >"$W/d3.conf"
+echo "queue_max = 3" >>"$W/d3.conf"
+nlog=$(lines "$W/ev.json")
+nacc=$(lines "$S/events.jsonl")
+start_daemon "$W/d3.conf"
+for _ in 1 2 3 4 5; do "$TRYEXEC" "$W/bad2" >/dev/null; done
+check "queue full: 3 kept" wait_until 5 queued_is "$W/d3.conf" 3
+check "queue full: 2 dropped, counted" [ "$(sync_val "$W/d3.conf" dropped)" = 2 ]
+stop_daemon
+start_daemon "$W/d3.conf"
+check "queue full: after a daemon restart, still 3 kept, 2 dropped" \
+	[ "$(sync_val "$W/d3.conf" queued)/$(sync_val "$W/d3.conf" dropped)" = 3/2 ]
+stop_daemon
+# a sync stopped by SIGTERM while the server takes its time over the first batch: that batch
+# finishes (answer, removal), the rest stays queued
+scenario <<EOF
+{"preflight": {"batch_size": 1}, "pages": [[]], "delay": {"stage": "eventupload", "seconds": 3}}
+EOF
+start_server
+neu=$(grep -c '"eventupload"' "$S/requests.jsonl")
+"$EB" sync --config "$W/d3.conf" >"$W/out" 2>"$W/err" &
+spid=$!
+wait_until 20 eventuploads_beyond "$neu"
+kill -TERM "$spid"
+wait "$spid"
+check "SIGTERM mid-upload: sync exits 1" [ $? = 1 ]
+check "SIGTERM mid-upload: says it was stopped" \
+	grep -q "sync: eventupload: stopped by a signal" "$W/err"
+check "SIGTERM mid-upload: the batch in flight finished: 2 left" queued_is "$W/d3.conf" 2
+check "SIGTERM mid-upload: the state says so" \
+	[ "$(sync_val "$W/d3.conf" last_error_stage): $(sync_val "$W/d3.conf" last_error)" = \
+	  "eventupload: stopped by a signal" ]
+scenario <<EOF
+{"preflight": {"batch_size": 1}, "pages": [[]]}
+EOF
+"$EB" sync --config "$W/d3.conf" >"$W/out" 2>"$W/err"
+check "queue full: sync exits 0" [ $? = 0 ]
+check "queue full, and a stopped sync: the newest 3 uploaded once each, the oldest 2 not" \
+	uploaded_exactly $((nlog + 2)) "$nacc"
+"$EB" status --sync-config "$W/d3.conf" >"$W/st" 2>&1
+check "status: the dropped count stays" \
+	grep -q "^  sync queue   0 events waiting, 2 dropped (queue full)" "$W/st"
+
+# a sync configuration the daemon cannot use costs the sync, never the events
+printf 'server = http://127.0.0.1:%s\nretry = never\n' "$port" >"$W/bad.conf"
+nlog=$(lines "$W/ev.json")
+start_daemon "$W/bad.conf"
+"$TRYEXEC" "$W/bad2" >/dev/null
+check "daemon, unusable sync.conf: says it does not sync" \
+	grep -q "warning: $W/bad.conf: not syncing, and not queueing denials" "$W/daemon.err"
+check "daemon, unusable sync.conf: still logs the denial" \
+	wait_until 5 log_beyond "$nlog"
+stop_daemon
+check "daemon, unusable sync.conf: nothing queued" queued_is "$W/d3.conf" 0
+
+# 9. status --check and max_sync_age
+echo "max_sync_age = 1h" >>"$W/d3.conf"
+"$EB" status --check --sync-config /dev/null >/dev/null 2>&1
+base=$?
+"$EB" status --check --sync-config "$W/d3.conf" >"$W/st" 2>&1
+check "status --check, a fresh sync: as without sync" [ $? = $base ]
+check "status --check, a fresh sync: no sync problem" not grep -q "check: .*sync" "$W/st"
+sed -i "s/^last_success=.*/last_success=$(($(date +%s) - 7200))/" "$STATE"
+"$EB" status --check --sync-config "$W/d3.conf" >"$W/st" 2>&1
+check "status --check, the last success 2 h ago: exit 1" [ $? = 1 ]
+check "status --check, the last success 2 h ago: says so" grep -q \
+	"^execban: check: the last successful sync was 720[0-9]s ago, more than max_sync_age=3600s" \
+	"$W/st"
+rm -f "$STATE"
+"$EB" status --check --sync-config "$W/d3.conf" >"$W/st" 2>&1
+check "status --check, never synced: exit 1" [ $? = 1 ]
+check "status --check, never synced: says so" \
+	grep -q "^execban: check: no sync with http://127.0.0.1:$port has succeeded yet" "$W/st"
+
+stop_server
 "$EB" unload >/dev/null
-rm -f "$SP"
+rm -rf "$SP" "$Q" "$STATE" /var/lib/execban/sync.lock
 rm -rf "$W"
 finish

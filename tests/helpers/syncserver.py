@@ -8,19 +8,23 @@ Every request is checked against the message's fields as the JSON names them: an
 field, a missing required one, a value of the wrong type or a machine_id that differs from
 the URL's is a protocol violation, answered 400 and appended to VIOLATIONS.
 
-usage: syncserver.py --dir DIR
+usage: syncserver.py --dir DIR [--port PORT]
   DIR/scenario.json   read on every request, so a test changes the server's answers by
                       rewriting it:
       {"preflight": {...answer...},
        "pages": [[rule, ...], ...],          ruledownload pages, chained by cursor
-       "fail": {"stage": "ruledownload", "page": 2, "how": "500|garbage|truncate|close"}}
+       "fail": {"stage": "ruledownload", "page": 2, "how": "500|garbage|truncate|close"},
+       "delay": {"stage": "eventupload", "seconds": 3}}   answer that stage this late
   DIR/port            written once listening (127.0.0.1)
   DIR/requests.jsonl  one line per request: {"stage", "machine_id", "body"}
+  DIR/events.jsonl    one line per event of every eventupload answered 200 (accepted)
   DIR/violations      one line per protocol violation
 """
 import argparse
 import json
 import os
+import re
+import time
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -36,7 +40,36 @@ PREFLIGHT = {
     "cdhash_rule_count": ("i", False), "machine_id": ("s", False),
     "push_notification_sync": ("b", False),
 }
-EVENTUPLOAD = {"events": ("l", True), "audit_events": ("l", False), "machine_id": ("s", False)}
+EVENTUPLOAD = {"events": ("l", True), "audit_events": ("l", False),
+               "file_access_events": ("l", False), "machine_id": ("s", False)}
+# santa.sync.v1 Event, every field the proto defines. Required here: what a blocked execution
+# has on any platform (the proto itself has no required fields). "execban" is execban's own
+# documented extension (docs/sync.md), the one name beyond the proto this server accepts.
+EVENT = {
+    "file_sha256": ("s", True), "file_path": ("s", True), "file_name": ("s", True),
+    "executing_user": ("s", True), "execution_time": ("f", True),
+    "logged_in_users": ("l", False), "current_sessions": ("l", False),
+    "decision": ("s", True), "file_bundle_id": ("s", False), "file_bundle_path": ("s", False),
+    "file_bundle_executable_rel_path": ("s", False), "file_bundle_name": ("s", False),
+    "file_bundle_version": ("s", False), "file_bundle_version_string": ("s", False),
+    "file_bundle_hash": ("s", False), "file_bundle_hash_millis": ("i", False),
+    "file_bundle_binary_count": ("i", False), "pid": ("i", True), "ppid": ("i", True),
+    "parent_name": ("s", False), "team_id": ("s", False), "signing_id": ("s", False),
+    "cdhash": ("s", False), "quarantine_data_url": ("s", False),
+    "quarantine_referer_url": ("s", False), "quarantine_timestamp": ("i", False),
+    "quarantine_agent_bundle_id": ("s", False), "signing_chain": ("l", False),
+    "entitlement_info": ("o", False), "cs_flags": ("i", False), "signing_status": ("s", False),
+    "secure_signing_time": ("i", False), "signing_time": ("i", False),
+    "static_rule": ("b", False),
+    "execban": ("o", False),
+}
+CERTIFICATE = {"sha256": ("s", True), "cn": ("s", False), "org": ("s", False),
+               "ou": ("s", False), "valid_from": ("i", False), "valid_until": ("i", False)}
+DECISIONS = {"DECISION_UNKNOWN", "ALLOW_UNKNOWN", "ALLOW_BINARY", "ALLOW_CERTIFICATE",
+             "ALLOW_SCOPE", "ALLOW_TEAMID", "ALLOW_SIGNINGID", "ALLOW_CDHASH", "BLOCK_UNKNOWN",
+             "BLOCK_BINARY", "BLOCK_CERTIFICATE", "BLOCK_SCOPE", "BLOCK_TEAMID",
+             "BLOCK_SIGNINGID", "BLOCK_CDHASH", "BUNDLE_BINARY", "BLOCK_BINARY_MISMATCH",
+             "ALLOW_PLATFORM"}
 RULEDOWNLOAD = {"cursor": ("s", False), "machine_id": ("s", False)}
 POSTFLIGHT = {"rules_received": ("i", True), "rules_processed": ("i", True),
               "machine_id": ("s", True), "sync_type": ("s", True)}
@@ -62,12 +95,47 @@ def type_ok(t, v):
     return isinstance(v, dict)
 
 
+def fields(where, spec, body, enums=None):
+    """Unknown, mistyped and missing fields of one object against its message's spec."""
+    bad = []
+    if not isinstance(body, dict):
+        return ["%s: not a JSON object" % where]
+    for k, v in body.items():
+        if k not in spec:
+            bad.append("%s: unknown field %r" % (where, k))
+        elif not type_ok(spec[k][0], v):
+            bad.append("%s: field %r: wrong type %s" % (where, k, type(v).__name__))
+        elif enums and k in enums and v not in enums[k]:
+            bad.append("%s: field %r: %r is not a value of the enum" % (where, k, v))
+    for k, (_, req) in spec.items():
+        if req and k not in body:
+            bad.append("%s: required field %r missing" % (where, k))
+    return bad
+
+
+def check_events(body):
+    bad = []
+    for i, e in enumerate(body.get("events") or []):
+        where = "eventupload: events[%d]" % i
+        bad += fields(where, EVENT, e, {"decision": DECISIONS})
+        if not isinstance(e, dict):
+            continue
+        for j, c in enumerate(e.get("signing_chain") or []):
+            bad += fields("%s.signing_chain[%d]" % (where, j), CERTIFICATE, c)
+        if "file_sha256" in e and e["file_sha256"] and \
+                not re.fullmatch(r"[0-9a-f]{64}", e["file_sha256"]):
+            bad.append("%s: file_sha256 %r is not a SHA-256" % (where, e["file_sha256"]))
+    return bad
+
+
 def check(stage, machine_id, body):
     """The request's protocol violations, as a list of strings."""
     bad = []
     if not isinstance(body, dict):
         return ["%s: the body is not a JSON object" % stage]
     spec = STAGES[stage]
+    if stage == "eventupload":
+        bad += check_events(body)
     for k, v in body.items():
         if k not in spec:
             bad.append("%s: unknown field %r" % (stage, k))
@@ -122,6 +190,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(400, b'{"error": "protocol violation"}')
         with open(os.path.join(d, "scenario.json")) as f:
             sc = json.load(f)
+        delay = sc.get("delay") or {}
+        if delay.get("stage") == stage:
+            time.sleep(delay.get("seconds", 1))
         page = 0
         if stage == "ruledownload":
             cur = body.get("cursor", "")
@@ -147,6 +218,13 @@ class Handler(BaseHTTPRequestHandler):
                 out["cursor"] = "page-%d" % (page + 1)
         elif stage == "eventupload":
             out = {}
+            bs = sc.get("preflight", {}).get("batch_size", 50)
+            if len(body["events"]) > bs:
+                self.violation("eventupload: %d events, more than batch_size %d" %
+                               (len(body["events"]), bs))
+            with open(os.path.join(d, "events.jsonl"), "a") as f:
+                for e in body["events"]:
+                    f.write(json.dumps(e) + "\n")
         else:
             out = {}
         return self.answer(200, json.dumps(out).encode())
@@ -159,8 +237,10 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
+    ap.add_argument("--port", type=int, default=0, help="listen here (default: any free port)")
     a = ap.parse_args()
-    srv = HTTPServer(("127.0.0.1", 0), Handler)
+    HTTPServer.allow_reuse_address = True
+    srv = HTTPServer(("127.0.0.1", a.port), Handler)
     srv.dir = a.dir
     with open(os.path.join(a.dir, "port.tmp"), "w") as f:
         f.write("%d\n" % srv.server_address[1])

@@ -4,7 +4,8 @@
 # syncs themselves run in the VM, tests/guest/sync.sh): plain http to an address that is not
 # loopback, a scheme other than https or http, an unknown key in sync.conf (file:line), a
 # missing configuration named with --config, no server at all (a usage error), a missing
-# local policy.
+# local policy; new sync.conf keys with a bad value. And the test server's own checks
+# (tests/helpers/syncserver.py): an eventupload request is held to santa.sync.v1's Event.
 set -u
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -58,6 +59,44 @@ t "no server: says how to give one" said "no server: give --server or set server
 run --config "$tmp/empty.conf" --server http://127.0.0.1:1 --machine-id m
 t "missing local policy: exit 1" rc 1
 t "missing local policy: named" said "$tmp/local.policy: the local policy"
+
+printf 'server = https://s.example\nqueue_max = many\n' >"$tmp/bad.conf"
+run --config "$tmp/bad.conf"
+t "queue_max=many: file:line" said "$tmp/bad.conf:2: queue_max=many: expected 1 to 1000000 events"
+printf 'retry = 0\n' >"$tmp/bad.conf"
+run --config "$tmp/bad.conf"
+t "retry=0: file:line" said "$tmp/bad.conf:1: retry=0: expected 1 second to 1 day"
+printf 'event_extras = maybe\n' >"$tmp/bad.conf"
+run --config "$tmp/bad.conf"
+t "event_extras=maybe: file:line" said "$tmp/bad.conf:1: event_extras=maybe: expected yes or no"
+
+# The test server's eventupload checks, which the guest suite relies on.
+srvcheck() { # EXPECTED-VIOLATION-SUBSTRING ("" for none) EVENT-JSON
+	python3 - "$top/tests/helpers" "$1" "$2" <<'PY'
+import json, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[1])
+import syncserver
+bad = syncserver.check("eventupload", "m", {"machine_id": "m",
+                                            "events": [json.loads(sys.argv[3])]})
+want = sys.argv[2]
+ok = not bad if not want else any(want in b for b in bad)
+if not ok:
+    print("#   violations: %s" % bad)
+sys.exit(0 if ok else 1)
+PY
+}
+good='"file_sha256": "'$(printf 'a%.0s' $(seq 64))'", "file_path": "/usr/bin", "file_name": "x", "executing_user": "root", "execution_time": 1.5, "decision": "BLOCK_BINARY", "pid": 2, "ppid": 1'
+t "test server: a complete Event passes" srvcheck "" "{$good, \"execban\": {}}"
+t "test server: a signing chain checked too" srvcheck "" \
+	"{$good, \"signing_chain\": [{\"sha256\": \"ab\", \"cn\": \"x\"}]}"
+t "test server: an unknown Event field fails" srvcheck "unknown field 'rule'" "{$good, \"rule\": \"x\"}"
+t "test server: a missing required field fails" srvcheck "required field 'decision' missing" \
+	"{$(echo "$good" | sed 's/, "decision": "BLOCK_BINARY"//')}"
+t "test server: a decision outside the enum fails" srvcheck "'decision'" \
+	"{$(echo "$good" | sed 's/BLOCK_BINARY/DENIED/')}"
+t "test server: an unknown Certificate field fails" srvcheck "unknown field 'subject'" \
+	"{$good, \"signing_chain\": [{\"sha256\": \"ab\", \"subject\": \"x\"}]}"
 
 echo "# sync: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -37,13 +37,20 @@ t "execban-events.service: LogsDirectory=execban, RuntimeDirectory=execban (kept
 	bash -c "grep -qx LogsDirectory=execban dist/execban-events.service &&
 		grep -qx RuntimeDirectory=execban dist/execban-events.service &&
 		grep -qx RuntimeDirectoryPreserve=yes dist/execban-events.service"
-t "execban-events.service: only CAP_BPF" grep -qx 'CapabilityBoundingSet=CAP_BPF' dist/execban-events.service
+# The daemon reads the ring (CAP_BPF); the "execban sync" it runs when sync.conf names a server
+# applies rules as "execban load" does. Never module loading, never DAC overrides.
+t "execban-events.service: the bounding set holds the loader's BPF capabilities only" \
+	grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_MAC_ADMIN CAP_SYS_RESOURCE' \
+	dist/execban-events.service
+t "execban-events.service: StateDirectory=execban (the sync's queue and state), mode 0700" \
+	bash -c "grep -qx StateDirectory=execban dist/execban-events.service &&
+		grep -qx StateDirectoryMode=0700 dist/execban-events.service"
 t "execban-events.service: skipped while nothing is loaded" \
 	grep -qx 'ConditionPathExists=/sys/fs/bpf/execban' dist/execban-events.service
 t "execban.service: CacheDirectory=execban (the protected files' digests)" \
 	grep -qx CacheDirectory=execban dist/execban.service
 t "execban.service: loads with --allow-empty, at start and on reload" \
-	bash -c "grep -q '^ExecStart=/usr/sbin/execban load --allow-empty /etc/execban/execban.policy\$' dist/execban.service &&
+	bash -c "grep -q '^ExecStart=.* || exec /usr/sbin/execban load --allow-empty /etc/execban/execban.policy'\''\$' dist/execban.service &&
 		grep -q '^ExecReload=.*load --allow-empty /etc/execban/execban.policy' dist/execban.service"
 echo "# units: $pass passed, $fail failed"
 [ "$fail" = 0 ]
