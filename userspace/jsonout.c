@@ -17,11 +17,17 @@ struct json_object *json_doc(int schema)
 	return o;
 }
 
-/* The length of the valid UTF-8 sequence at p (n bytes left), or 0 (RFC 3629). */
-static size_t utf8_len(const unsigned char *p, size_t n)
+/*
+ * The UTF-8 sequence at p (n bytes left): its length, valid or not. An ill-formed one is its
+ * maximal subpart, to be replaced by one U+FFFD (Unicode 15, 3.9, "U+FFFD Substitution of
+ * Maximal Subparts", as Python and browsers decode). Table 3-7 gives the ranges.
+ */
+static size_t utf8_seq(const unsigned char *p, size_t n, bool *valid)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
 	size_t len, i;
 
+	*valid = p[0] < 0x80;
 	if (p[0] < 0x80)
 		return 1;
 	if (p[0] >= 0xc2 && p[0] <= 0xdf)
@@ -31,49 +37,52 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
 		len = 4;
 	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	/* overlong forms, surrogates, beyond U+10FFFF */
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-		return 0;
+		return 1;
+	if (p[0] == 0xe0)
+		lo = 0xa0;	/* no overlong forms */
+	else if (p[0] == 0xed)
+		hi = 0x9f;	/* no surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;	/* nothing beyond U+10FFFF */
+	for (i = 1; i < len; i++) {
+		if (i >= n || p[i] < lo || p[i] > hi)
+			return i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*valid = true;
 	return len;
 }
 
 struct json_object *json_text(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n, i = 0, o = 0, l;
+	size_t n, i, o = 0, l;
 	struct json_object *v;
+	bool valid = true;
 	char *buf;
 
 	if (!s)
 		return NULL;
 	n = strlen(s);
-	for (i = 0; i < n; i += l) {
-		l = utf8_len(p + i, n - i);
-		if (!l)
-			break;
-	}
-	if (i == n)
+	for (i = 0; i < n && valid; i += l)
+		l = utf8_seq(p + i, n - i, &valid);
+	if (valid)
 		return json_object_new_string_len(s, (int)n);
-	/* Each bad byte becomes the 3 bytes of U+FFFD. */
+	/* At worst each byte becomes the 3 bytes of U+FFFD. */
 	buf = malloc(3 * n + 1);
 	if (!buf)
 		return NULL;
 	for (i = 0; i < n; i += l) {
-		l = utf8_len(p + i, n - i);
-		if (l) {
+		l = utf8_seq(p + i, n - i, &valid);
+		if (valid) {
 			memcpy(buf + o, s + i, l);
 			o += l;
 		} else {
 			memcpy(buf + o, "\xef\xbf\xbd", 3);
 			o += 3;
-			l = 1;
 		}
 	}
 	v = json_object_new_string_len(buf, (int)o);
