@@ -3,8 +3,8 @@
 # Host test: every JSON output is JSON whatever the names in it. Files, folders and policy files
 # named with quotes, backslashes, a newline, a tab, other control characters, DEL and bytes that
 # are not UTF-8, and reasons with quotes and backslashes, go through hash, check (with --keys,
-# and with an error), scan (and the quarantine manifest, and quarantine list), explain and diff
-# --json. Each line must parse as strict JSON (python3's json on the bytes, which must be
+# and with an error), scan (and the quarantine manifest, and quarantine list), explain, diff and
+# import --json. Each line must parse as strict JSON (python3's json on the bytes, which must be
 # UTF-8), carry "schema": 1, and give the name back exactly (a byte that is not UTF-8 as
 # U+FFFD, and nothing else changed).
 set -u
@@ -49,7 +49,7 @@ PY
 
 # Odd names (bytes), made by Python: each is a copy of one banned file.
 mkdir "$tmp/tree"
-printf 'banned bytes\n' >"$tmp/banned"
+printf '#!/bin/sh\necho banned\n' >"$tmp/banned"	# a script: import --package takes it
 python3 - "$tmp/tree" "$tmp/banned" "$tmp/names" <<'PY'
 import os, shutil, sys
 tree, src, out = (os.fsencode(a) for a in sys.argv[1:4])
@@ -63,9 +63,10 @@ with open(out, "wb") as f:
         f.write(p + b"\0")
 PY
 sum=$(sha256sum "$tmp/banned" | cut -c1-64)
+size=$(stat -c %s "$tmp/banned")
 # a policy file with an odd name, and a reason with quotes and a backslash
 pol=$(printf '%s/pol "q" \\ \001\377.policy' "$tmp")
-printf 'deny sha256=%s size=13 label=odd reason="say \\"no\\" to C:\\\\x"\n' "$sum" >"$pol"
+printf 'deny sha256=%s size=%s label=odd reason="say \\"no\\" to C:\\\\x"\n' "$sum" "$size" >"$pol"
 
 "$EB" hash --json "$tmp/tree"/* >"$tmp/hash.json" 2>"$tmp/err"
 t "hash --json: one object per file, each path given back" jcheck "$tmp/hash.json" \
@@ -89,10 +90,23 @@ t "scan --json: every odd name found and given back, with the rule" jcheck "$tmp
 t "explain --json: every odd name given back, denied, the rule's reason and file" jcheck \
 	"$tmp/explain.json" 'sorted(x["path"] for x in o) == sorted(names) and all(x["verdict"] == "denied" and x["rule"]["reason"] == "say \"no\" to C:\\x" and x["rule"]["file"] == __import__("os").environ["POL"] for x in o)'
 
-printf 'audit sha256=%s size=13 label=odd2\n' "$sum" >"$pol.new"
+printf 'audit sha256=%s size=%s label=odd2\n' "$sum" "$size" >"$pol.new"
 "$EB" diff --json "$pol" "$pol.new" >"$tmp/diff.json" 2>"$tmp/err"
 t "diff --json: the odd file names given back, the old reason too" jcheck "$tmp/diff.json" \
 	'o[0]["from"] == __import__("os").environ["POL"] and o[0]["changes"][0]["file"] == __import__("os").environ["POL"] + ".new" and "say \\\"no\\\" to C:\\\\x" in o[0]["changes"][0]["old_rule"]'
+
+# Each odd name has its own bytes for import, which gives one rule per digest.
+mkdir "$tmp/pkg"
+python3 - "$tmp/pkg" "$tmp/names" <<'PY'
+import os, sys
+pkg = os.fsencode(sys.argv[1])
+for i, p in enumerate(n for n in open(sys.argv[2], "rb").read().split(b"\0") if n):
+    with open(os.path.join(pkg, os.path.basename(p)), "wb") as f:
+        f.write(b"#!/bin/sh\necho %d\n" % i)
+PY
+"$EB" import --json --force --package "$tmp/pkg" >"$tmp/import.json" 2>"$tmp/err"
+t "import --json --package: one object, each odd name given back as the rule's path" jcheck \
+	"$tmp/import.json" 'sorted(r["path"] for r in o[0]["rules"]) == sorted("/" + n.rsplit("/", 1)[1] for n in names) and o[0]["files"] == len(names)'
 
 if [ "$(id -u)" = 0 ]; then
 	mkdir -m 700 "$tmp/q"
