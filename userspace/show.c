@@ -299,9 +299,9 @@ static char *rule_text(const struct side *s, size_t i)
 }
 
 /*
- * One change. Text: "+ rule", "- rule" or "~ rule" (the new form), then, where the rules come
- * from files, "  # file:line" (for a change: "; was: <old rule>  # file:line"). JSON: an
- * object in "changes".
+ * One change. Text: "+ rule", "- rule" or "~ rule" (the new form), then, where the rule comes
+ * from a file, "  # file:line"; for a change, then "; was: <old rule>" and its "  # file:line".
+ * JSON: an object in "changes".
  */
 static void diff_change(struct diff *d, char op, const char *what, const struct side *s, size_t i,
 			const struct side *was, size_t w)
@@ -315,8 +315,10 @@ static void diff_change(struct diff *d, char op, const char *what, const struct 
 		printf("%c %s", op, text ? text : "?");
 		if (pr)
 			printf("  # %s:%u", pr->file, pr->line);
-		if (was && wpr)
-			printf("; was: %s  # %s:%u", wtext ? wtext : "?", wpr->file, wpr->line);
+		if (was)
+			printf("%s was: %s", pr ? ";" : "  #", wtext ? wtext : "?");
+		if (wpr)
+			printf("  # %s:%u", wpr->file, wpr->line);
 		putchar('\n');
 		goto out;
 	}
