@@ -40,8 +40,8 @@ static void usage_check(FILE *out)
 	      "               the key of a sha256 rule is its digest; a signer rule's is\n"
 	      "               SHA-256(\"execban-signer\\0\" || kind || identity); signer= gives\n"
 	      "               one entry per identity of its certificate\n"
-	      "  -j, --json   one JSON object: ok, counts, digest, diagnostics (and entries with\n"
-	      "               --keys)\n"
+	      "  -j, --json   one JSON object: ok, counts, digest, diagnostics and messages\n"
+	      "               (file, line, severity, message); entries with --keys\n"
 	      "      --force  a rule banning a file the system needs is a warning, not an error\n\n"
 	      "exit: 0 valid, 1 invalid, 2 usage, 3 out of memory\n", out);
 }
@@ -87,6 +87,19 @@ static struct json_object *json_lines(const char *text)
 		s = nl ? nl + 1 : NULL;
 	}
 	return a;
+}
+
+/* Each diagnostic as {file, line, severity, message}, into the array arg. */
+static void json_message(void *arg, const char *file, unsigned int line, bool error,
+			 const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_add_str(o, "file", file);
+	json_add(o, "line", line ? json_object_new_uint64(line) : NULL);
+	json_add_str(o, "severity", error ? "error" : "warning");
+	json_add_str(o, "message", msg);
+	json_object_array_add(arg, o);
 }
 
 /* Where a directive was set, "file:line", or NULL. */
@@ -160,6 +173,7 @@ int cmd_check(int argc, char **argv)
 	char hex[2 * EXECBAN_SHA256_LEN + 1], *text = NULL;
 	bool keys = false, json = false, force = false;
 	size_t i, text_len = 0;
+	struct json_object *messages = NULL;	/* with --json: each diagnostic's parts */
 	FILE *diag = NULL;
 	struct compiled c;
 	int opt, ret;
@@ -183,7 +197,10 @@ int cmd_check(int argc, char **argv)
 			return EXIT_SYSTEM;
 		}
 	}
-	ret = compile_diag(&c, argv + optind, argc - optind, EXECBAN_DEFAULT_MAX_RULES, diag);
+	if (json)
+		messages = json_object_new_array();
+	ret = compile_diag_fn(&c, argv + optind, argc - optind, EXECBAN_DEFAULT_MAX_RULES, diag,
+			      messages ? json_message : NULL, messages);
 	if (!ret)
 		ret = sysguard_policy(&c, force);
 	if (diag)
@@ -196,6 +213,7 @@ int cmd_check(int argc, char **argv)
 		json_add_u64(o, "errors", c.pol.n_errors);
 		json_add_u64(o, "warnings", c.pol.n_warnings);
 		json_add(o, "diagnostics", json_lines(text));
+		json_add(o, "messages", messages);
 		if (!ret) {
 			json_add_u64(o, "rules", c.n_rules);
 			json_add_u64(o, "signer_rules", c.info.n_signer_rules);

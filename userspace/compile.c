@@ -465,7 +465,9 @@ static int key_rules(struct compiled *c)
 	return ret;
 }
 
-int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag)
+int compile_diag_fn(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag,
+		    void (*fn)(void *arg, const char *file, unsigned int line, bool error,
+			       const char *msg), void *arg)
 {
 	struct policy *p = &c->pol;
 	bool all_sized = true;
@@ -476,6 +478,8 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 	policy_init(p);
 	p->max_rules = max_rules;
 	p->diag = diag;
+	p->diag_fn = fn;
+	p->diag_arg = arg;
 	p->load_cert = load_cert;
 	p->load_cert_arg = c;
 	for (i = 0; i < (size_t)n_files; i++) {
@@ -547,6 +551,11 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
 	c->info.n_signer_rules = (uint32_t)n_signers;
 	memcpy(c->info.name, p->name, sizeof(c->info.name));
 	return policy_digest(c, c->info.digest);
+}
+
+int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag)
+{
+	return compile_diag_fn(c, files, n_files, max_rules, diag, NULL, NULL);
 }
 
 /* Parse and compile the policy files into map-ready arrays. Errors are reported. */

@@ -81,6 +81,8 @@ printf 'deny sha256=nothex label=x\n' >"$pol.bad"
 "$EB" check --json "$pol.bad" >"$tmp/bad.json" 2>"$tmp/err"
 t "check --json of a bad policy with an odd name: ok false, the file:line message in diagnostics" \
 	jcheck "$tmp/bad.json" 'not o[0]["ok"] and o[0]["diagnostics"][0].startswith(__import__("os").environ["POL"] + ".bad:1: error: ")'
+t "check --json of a bad policy: messages, each {file, line, severity, message}" jcheck \
+	"$tmp/bad.json" '[(m["file"], m["line"], m["severity"]) for m in o[0]["messages"]] == [(__import__("os").environ["POL"] + ".bad", 1, "error")] and o[0]["messages"][0]["message"]'
 
 "$EB" scan --json --policy "$pol" "$tmp/tree" >"$tmp/scan.json" 2>"$tmp/err"
 t "scan --json: every odd name found and given back, with the rule" jcheck "$tmp/scan.json" \
