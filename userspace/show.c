@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * show.c - execban show (the enforced policy, read back from the kernel maps) and
- * execban diff (what loading a policy would change).
+ * execban diff (two policy files compared offline, or what loading a policy would change).
  */
 #include <errno.h>
 #include <getopt.h>
