@@ -163,10 +163,10 @@ $(OUT)/unit/test_sigparse: tests/unit/test_sigparse.c lib/sigparse.c lib/sigpars
 
 # userspace/evsock.c, the daemon's event socket, with readers that keep up and one that does not.
 $(OUT)/unit/test_evsock: tests/unit/test_evsock.c userspace/evsock.c userspace/evsock.h \
-		userspace/events.h include/execban.h | $(OUT)/.dir
+		userspace/jsonout.c userspace/jsonout.h userspace/events.h include/execban.h | $(OUT)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
-		$< userspace/evsock.c -o $@ -ljson-c
+		$< userspace/evsock.c userspace/jsonout.c -o $@ -ljson-c
 
 # userspace/syncq.c: sync.conf, the event queue, the sync state, Santa Events.
 $(OUT)/unit/test_syncq: tests/unit/test_syncq.c userspace/syncq.c userspace/syncq.h \

@@ -22,6 +22,7 @@
 #include "compile.h"
 #include "decompress.h"
 #include "filesig.h"
+#include "jsonout.h"
 #include "policy.h"
 #include "sysguard.h"
 
@@ -39,60 +40,66 @@ static void usage_check(FILE *out)
 	      "               the key of a sha256 rule is its digest; a signer rule's is\n"
 	      "               SHA-256(\"execban-signer\\0\" || kind || identity); signer= gives\n"
 	      "               one entry per identity of its certificate\n"
-	      "  -j, --json   one JSON object: ok, counts, digest, diagnostics (and entries with\n"
-	      "               --keys)\n"
+	      "  -j, --json   one JSON object: ok, counts, digest, diagnostics and messages\n"
+	      "               (file, line, severity, message); entries with --keys\n"
 	      "      --force  a rule banning a file the system needs is a warning, not an error\n\n"
 	      "exit: 0 valid, 1 invalid, 2 usage, 3 out of memory\n", out);
 }
 
-static void json_entry(const struct compiled *c, size_t i)
+static struct json_object *json_entry(const struct compiled *c, size_t i)
 {
 	const struct policy_rule *pr = &c->pol.rules[i];
 	char hex[2 * EXECBAN_SHA256_LEN + 1], ident[POLICY_IDENT_STRLEN], *eq;
+	struct json_object *o = json_object_new_object();
 
 	hex_encode(c->keys[i].b, EXECBAN_SHA256_LEN, hex);
 	policy_format_ident(pr, ident, sizeof(ident));
 	eq = strchr(ident, '=');
 	if (eq)
 		*eq++ = 0;
-	printf("%s{\"key\":\"%s\",\"action\":\"%s\",\"identity\":\"%s\",\"value\":\"%s\",",
-	       i ? "," : "", hex, policy_action_name(pr->action), ident,
-	       eq ? eq : "");
-	if (pr->has_size)
-		printf("\"size\":%llu,", (unsigned long long)pr->size);
-	else
-		fputs("\"size\":null,", stdout);
-	fputs("\"label\":", stdout);
-	json_str(pr->label);
-	fputs(",\"reason\":", stdout);
-	json_str(pr->reason_id == EXECBAN_NO_REASON ? "" : c->pol.reasons[pr->reason_id]);
-	fputs(",\"file\":", stdout);
-	json_str(pr->file);
-	printf(",\"line\":%u,\"signer\":", pr->line);
-	if (pr->signer)
-		json_str(pr->signer);
-	else
-		fputs("null", stdout);
-	putchar('}');
+	json_add_str(o, "key", hex);
+	json_add_str(o, "action", policy_action_name(pr->action));
+	json_add_str(o, "identity", ident);
+	json_add_str(o, "value", eq ? eq : "");
+	json_add(o, "size", pr->has_size ? json_object_new_uint64(pr->size) : NULL);
+	json_add_str(o, "label", pr->label);
+	json_add_str(o, "reason",
+		     pr->reason_id == EXECBAN_NO_REASON ? "" : c->pol.reasons[pr->reason_id]);
+	json_add_str(o, "file", pr->file);
+	json_add_u64(o, "line", pr->line);
+	json_add_str(o, "signer", pr->signer);
+	return o;
 }
 
 /* The diagnostics, one JSON string per line of text. */
-static void json_lines(const char *text)
+static struct json_object *json_lines(const char *text)
 {
+	struct json_object *a = json_object_new_array();
 	const char *s = text, *nl;
-	char line[1024];
-	bool first = true;
+	char *line;
 
-	putchar('[');
 	while (s && *s) {
 		nl = strchr(s, '\n');
-		snprintf(line, sizeof(line), "%.*s", (int)(nl ? nl - s : (long)strlen(s)), s);
-		printf("%s", first ? "" : ",");
-		json_str(line);
-		first = false;
+		line = strndup(s, nl ? (size_t)(nl - s) : strlen(s));
+		if (line)
+			json_object_array_add(a, json_text(line));
+		free(line);
 		s = nl ? nl + 1 : NULL;
 	}
-	putchar(']');
+	return a;
+}
+
+/* Each diagnostic as {file, line, severity, message}, into the array arg. */
+static void json_message(void *arg, const char *file, unsigned int line, bool error,
+			 const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_add_str(o, "file", file);
+	json_add(o, "line", line ? json_object_new_uint64(line) : NULL);
+	json_add_str(o, "severity", error ? "error" : "warning");
+	json_add_str(o, "message", msg);
+	json_object_array_add(arg, o);
 }
 
 /* Where a directive was set, "file:line", or NULL. */
@@ -104,17 +111,8 @@ static const char *set_at(const char *file, unsigned int line, char *buf, size_t
 	return buf;
 }
 
-static void json_at(const char *key, const char *at)
-{
-	printf(",\"%s\":", key);
-	if (at)
-		json_str(at);
-	else
-		fputs("null", stdout);
-}
-
 /* The effective name, version and mode of a valid policy, and its rule counts. */
-static void print_summary(const struct compiled *c, bool json)
+static void print_summary(const struct compiled *c, struct json_object *o)
 {
 	const struct policy *p = &c->pol;
 	char n_at[PATH_MAX + 16], v_at[PATH_MAX + 16], m_at[PATH_MAX + 16];
@@ -132,15 +130,17 @@ static void print_summary(const struct compiled *c, bool json)
 		else
 			deny++;
 	}
-	if (json) {
-		fputs(",\"name\":", stdout);
-		json_str(p->name);
-		printf(",\"version\":%llu,\"mode\":\"%s\"", (unsigned long long)p->version, mode);
-		json_at("name_at", na);
-		json_at("version_at", va);
-		json_at("mode_at", ma);
-		printf(",\"deny\":%zu,\"audit\":%zu,\"allow\":%zu,\"sha256_rules\":%zu", deny, audit, allow,
-		       c->n_rules - c->info.n_signer_rules);
+	if (o) {
+		json_add_str(o, "name", p->name);
+		json_add_u64(o, "version", p->version);
+		json_add_str(o, "mode", mode);
+		json_add_str(o, "name_at", na);
+		json_add_str(o, "version_at", va);
+		json_add_str(o, "mode_at", ma);
+		json_add_u64(o, "deny", deny);
+		json_add_u64(o, "audit", audit);
+		json_add_u64(o, "allow", allow);
+		json_add_u64(o, "sha256_rules", c->n_rules - c->info.n_signer_rules);
 		return;
 	}
 	if (p->name[0])
@@ -173,6 +173,7 @@ int cmd_check(int argc, char **argv)
 	char hex[2 * EXECBAN_SHA256_LEN + 1], *text = NULL;
 	bool keys = false, json = false, force = false;
 	size_t i, text_len = 0;
+	struct json_object *messages = NULL;	/* with --json: each diagnostic's parts */
 	FILE *diag = NULL;
 	struct compiled c;
 	int opt, ret;
@@ -196,30 +197,38 @@ int cmd_check(int argc, char **argv)
 			return EXIT_SYSTEM;
 		}
 	}
-	ret = compile_diag(&c, argv + optind, argc - optind, EXECBAN_DEFAULT_MAX_RULES, diag);
+	if (json)
+		messages = json_object_new_array();
+	ret = compile_diag_fn(&c, argv + optind, argc - optind, EXECBAN_DEFAULT_MAX_RULES, diag,
+			      messages ? json_message : NULL, messages);
 	if (!ret)
 		ret = sysguard_policy(&c, force);
 	if (diag)
 		fclose(diag);
 	if (json) {
+		struct json_object *o = json_doc(JSON_SCHEMA_CHECK), *a;
+
 		hex_encode(c.info.digest, EXECBAN_SHA256_LEN, hex);
-		printf("{\"ok\":%s,\"errors\":%u,\"warnings\":%u,\"diagnostics\":",
-		       ret ? "false" : "true", c.pol.n_errors, c.pol.n_warnings);
-		json_lines(text);
+		json_add_bool(o, "ok", !ret);
+		json_add_u64(o, "errors", c.pol.n_errors);
+		json_add_u64(o, "warnings", c.pol.n_warnings);
+		json_add(o, "diagnostics", json_lines(text));
+		json_add(o, "messages", messages);
 		if (!ret) {
-			printf(",\"rules\":%zu,\"signer_rules\":%u,\"certificates\":%zu,"
-			       "\"size_filter\":%s,\"digest\":\"%s\"", c.n_rules,
-			       c.info.n_signer_rules, c.n_certs,
-			       c.info.flags & EXECBAN_POLICY_SIZE_FILTER ? "true" : "false", hex);
-			print_summary(&c, true);
+			json_add_u64(o, "rules", c.n_rules);
+			json_add_u64(o, "signer_rules", c.info.n_signer_rules);
+			json_add_u64(o, "certificates", c.n_certs);
+			json_add_bool(o, "size_filter", c.info.flags & EXECBAN_POLICY_SIZE_FILTER);
+			json_add_str(o, "digest", hex);
+			print_summary(&c, o);
 			if (keys) {
-				fputs(",\"entries\":[", stdout);
+				a = json_object_new_array();
 				for (i = 0; i < c.n_rules; i++)
-					json_entry(&c, i);
-				putchar(']');
+					json_object_array_add(a, json_entry(&c, i));
+				json_add(o, "entries", a);
 			}
 		}
-		puts("}");
+		json_emit(stdout, o);
 	} else if (!ret) {
 		printf("%s: ok: %zu rule%s", optind + 1 == argc ? argv[optind] : "policy",
 		       c.n_rules, c.n_rules == 1 ? "" : "s");
@@ -228,7 +237,7 @@ int cmd_check(int argc, char **argv)
 			       c.info.n_signer_rules == 1 ? "y" : "ies", c.n_certs,
 			       c.n_certs == 1 ? "" : "s");
 		printf("%s\n", c.pol.n_warnings ? " (with warnings)" : "");
-		print_summary(&c, false);
+		print_summary(&c, NULL);
 		for (i = 0; keys && i < c.n_rules; i++) {
 			const struct policy_rule *pr = &c.pol.rules[i];
 
@@ -362,36 +371,35 @@ static void print_signers(const struct file_sigs *fs, bool image)
 	}
 }
 
-/* "key":"value" when value is set, after a comma. */
-static void json_opt(const char *key, const char *value)
+/* "key": value when value is set. */
+static void json_opt(struct json_object *o, const char *key, const char *value)
 {
-	if (!value || !value[0])
-		return;
-	printf(",\"%s\":", key);
-	json_str(value);
+	if (value && value[0])
+		json_add_str(o, key, value);
 }
 
 /* "modsig": null, its error, or its identities. */
-static void print_json_modsig(const struct file_sigs *fs, const struct signer_text *t)
+static struct json_object *json_modsig(const struct file_sigs *fs, const struct signer_text *t)
 {
-	fputs(",\"modsig\":", stdout);
-	if (fs->modsig_err == -ENODATA) {
-		fputs("null", stdout);
-	} else if (fs->modsig_err) {
-		fputs("{\"error\":", stdout);
-		json_str(fs->modsig_why);
-		putchar('}');
-	} else {
-		printf("{\"signers\":%u,\"certificates\":%u", fs->n_signers, fs->n_certs);
-		json_opt("signer-skid", t->skid);
-		if (fs->skid_from_keyring)
-			fputs(",\"skid_from\":\"keyring\"", stdout);
-		json_opt("signer-issuer-serial", t->issuer_serial);
-		json_opt("issuer", t->issuer);
-		json_opt("serial", t->serial);
-		json_opt("signer-cert-sha256", t->cert_sha256);
-		putchar('}');
+	struct json_object *o;
+
+	if (fs->modsig_err == -ENODATA)
+		return NULL;
+	o = json_object_new_object();
+	if (fs->modsig_err) {
+		json_add_str(o, "error", fs->modsig_why);
+		return o;
 	}
+	json_add_u64(o, "signers", fs->n_signers);
+	json_add_u64(o, "certificates", fs->n_certs);
+	json_opt(o, "signer-skid", t->skid);
+	if (fs->skid_from_keyring)
+		json_add_str(o, "skid_from", "keyring");
+	json_opt(o, "signer-issuer-serial", t->issuer_serial);
+	json_opt(o, "issuer", t->issuer);
+	json_opt(o, "serial", t->serial);
+	json_opt(o, "signer-cert-sha256", t->cert_sha256);
+	return o;
 }
 
 /* img: the module image inside a compressed module (its signature in ifs), or NULL. */
@@ -399,42 +407,38 @@ static void print_json(const char *path, const char *hex, uint64_t size, const c
 		       const struct file_sigs *fs, const struct module_image *img,
 		       const struct file_sigs *ifs)
 {
+	struct json_object *o = json_doc(JSON_SCHEMA_HASH), *ima = NULL, *image = NULL;
 	char ihex[2 * EXECBAN_SHA256_LEN + 1];
 	struct signer_text t;
 
-	fputs("{\"path\":", stdout);
-	json_str(path);
-	printf(",\"sha256\":\"%s\",\"size\":%llu,\"label\":", hex, (unsigned long long)size);
-	json_str(label);
+	json_add_str(o, "path", path);
+	json_add_str(o, "sha256", hex);
+	json_add_u64(o, "size", size);
+	json_add_str(o, "label", label);
 	signer_text(fs, &t);
-	print_json_modsig(fs, &t);
-	fputs(",\"ima\":", stdout);
-	if (fs->ima_err == -ENODATA) {
-		fputs("null", stdout);
-	} else if (fs->ima_err) {
-		fputs("{\"error\":", stdout);
-		json_str(fs->ima_why);
-		putchar('}');
-	} else {
-		printf("{\"type\":\"%s\",\"version\":%u,\"hash\":", t.ima_type, fs->ima.version);
-		if (t.ima_hash)
-			json_str(t.ima_hash);
-		else
-			fputs("null", stdout);
-		printf(",\"ima-keyid\":\"%s\"}", t.ima_keyid);
+	json_add(o, "modsig", json_modsig(fs, &t));
+	if (fs->ima_err && fs->ima_err != -ENODATA) {
+		ima = json_object_new_object();
+		json_add_str(ima, "error", fs->ima_why);
+	} else if (!fs->ima_err) {
+		ima = json_object_new_object();
+		json_add_str(ima, "type", t.ima_type);
+		json_add_u64(ima, "version", fs->ima.version);
+		json_add_str(ima, "hash", t.ima_hash);
+		json_add_str(ima, "ima-keyid", t.ima_keyid);
 	}
-	fputs(",\"image\":", stdout);
-	if (!img) {
-		fputs("null", stdout);
-	} else {
+	json_add(o, "ima", ima);
+	if (img) {
+		image = json_object_new_object();
 		hex_encode(img->sha256, sizeof(img->sha256), ihex);
-		printf("{\"format\":\"%s\",\"sha256\":\"%s\",\"size\":%llu",
-		       zformat_name(img->format), ihex, (unsigned long long)img->size);
+		json_add_str(image, "format", zformat_name(img->format));
+		json_add_str(image, "sha256", ihex);
+		json_add_u64(image, "size", img->size);
 		signer_text(ifs, &t);
-		print_json_modsig(ifs, &t);
-		putchar('}');
+		json_add(image, "modsig", json_modsig(ifs, &t));
 	}
-	puts("}");
+	json_add(o, "image", image);
+	json_emit(stdout, o);
 }
 
 static void usage_hash(void)

@@ -90,8 +90,6 @@ int usage_hint(const char *verb);
 #define ESC_LEN(n) (4 * (size_t)(n) + 1)
 char *esc(char *buf, size_t len, const char *s);
 void fput_esc(FILE *out, const char *s);
-void json_str(const char *s);
-void json_fstr(FILE *out, const char *s);
 
 /* load.c */
 const char *signers_inactive_why(uint32_t features);

@@ -466,7 +466,9 @@ static int key_rules(struct compiled *c)
 }
 
 static int compile_all(struct compiled *c, char **files, int n_files, size_t max_rules,
-		       FILE *diag, bool allow_empty)
+		       FILE *diag, bool allow_empty,
+		       void (*fn)(void *arg, const char *file, unsigned int line, bool error,
+				  const char *msg), void *arg)
 {
 	struct policy *p = &c->pol;
 	bool all_sized = true;
@@ -478,6 +480,8 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	p->max_rules = max_rules;
 	p->allow_empty = allow_empty;
 	p->diag = diag;
+	p->diag_fn = fn;
+	p->diag_arg = arg;
 	p->load_cert = load_cert;
 	p->load_cert_arg = c;
 	for (i = 0; i < (size_t)n_files; i++) {
@@ -553,7 +557,14 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 
 int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag)
 {
-	return compile_all(c, files, n_files, max_rules, diag, false);
+	return compile_all(c, files, n_files, max_rules, diag, false, NULL, NULL);
+}
+
+int compile_diag_fn(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag,
+		    void (*fn)(void *arg, const char *file, unsigned int line, bool error,
+			       const char *msg), void *arg)
+{
+	return compile_all(c, files, n_files, max_rules, diag, false, fn, arg);
 }
 
 /* Parse and compile the policy files into map-ready arrays. Errors are reported. */
@@ -564,5 +575,5 @@ int compile(struct compiled *c, char **files, int n_files, size_t max_rules)
 
 int compile_empty_ok(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag)
 {
-	return compile_all(c, files, n_files, max_rules, diag, true);
+	return compile_all(c, files, n_files, max_rules, diag, true, NULL, NULL);
 }

@@ -47,6 +47,10 @@ int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules
  */
 int compile_empty_ok(struct compiled *c, char **files, int n_files, size_t max_rules,
 		     FILE *diag);
+/* The same, each diagnostic also to fn (struct policy's diag_fn, kept for later checks). */
+int compile_diag_fn(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag,
+		    void (*fn)(void *arg, const char *file, unsigned int line, bool error,
+			       const char *msg), void *arg);
 void compiled_free(struct compiled *c);
 
 /*

@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "events.h"
 #include "evsock.h"
+#include "jsonout.h"
 #include "policy.h"
 
 volatile sig_atomic_t events_stop;
@@ -177,52 +178,58 @@ static void match_text(const struct execban_event *e, char *buf, size_t len)
 		buf[0] = 0;
 }
 
-/* ,"signature_error":..,"signer":{...} (null when the signers were not read). */
-static void signer_json(FILE *out, const struct execban_event *e)
+/* "signer": {...}, or null when the signers were not read. */
+static struct json_object *signer_json(const struct execban_event *e)
 {
 	const struct execban_signer *s = &e->signer;
-	char hex[2 * EXECBAN_SKID_MAX + 1], issuer[65];
+	char hex[2 * EXECBAN_SKID_MAX + 1], issuer[65], buf[sizeof(issuer) + sizeof(hex) + 1];
+	struct json_object *o;
 
-	fprintf(out, ",\"signature_error\":%s,\"signer\":",
-		e->flags & EXECBAN_EVF_SIG_ERROR ? "true" : "false");
-	if (!(e->flags & EXECBAN_EVF_SIGNER)) {
-		fputs("null", out);
-		return;
-	}
-	fprintf(out, "{\"modsig\":\"%s\",\"ima\":\"%s\"", sig_status(s->modsig_err),
-		sig_status(s->ima_err));
+	if (!(e->flags & EXECBAN_EVF_SIGNER))
+		return NULL;
+	o = json_object_new_object();
+	json_add_str(o, "modsig", sig_status(s->modsig_err));
+	json_add_str(o, "ima", sig_status(s->ima_err));
 	if (s->skid_len) {
 		hex_encode(s->skid, s->skid_len > EXECBAN_SKID_MAX ? EXECBAN_SKID_MAX : s->skid_len,
 			   hex);
-		fprintf(out, ",\"skid\":\"%s\",\"skid_from\":\"%s\"", hex,
-			s->formats & EXECBAN_SIGF_KEYRING_SKID ? "keyring" : "signature");
+		json_add_str(o, "skid", hex);
+		json_add_str(o, "skid_from",
+			     s->formats & EXECBAN_SIGF_KEYRING_SKID ? "keyring" : "signature");
 	}
 	if (s->sid_type == 1) {
 		hex_encode(s->issuer_sha256, EXECBAN_SHA256_LEN, issuer);
 		hex_encode(s->serial, s->serial_len > 32 ? 32 : s->serial_len, hex);
-		fprintf(out, ",\"issuer_serial\":\"%s/%s\"", issuer, hex);
+		snprintf(buf, sizeof(buf), "%s/%s", issuer, hex);
+		json_add_str(o, "issuer_serial", buf);
 	}
 	if (s->formats & EXECBAN_SIGF_CERT) {
 		hex_encode(s->cert_sha256, EXECBAN_SHA256_LEN, hex);
-		fprintf(out, ",\"cert_sha256\":\"%s\"", hex);
+		json_add_str(o, "cert_sha256", hex);
 	}
-	if (s->formats & EXECBAN_SIGF_IMA)
-		fprintf(out, ",\"ima_keyid\":\"%08x\"", s->ima_keyid);
-	fprintf(out, ",\"verified\":%s,\"verify_result\":\"%s\"}",
-		s->verify == 0 ? "true" : s->verify == EXECBAN_VERIFY_NOT_TRIED ? "null" : "false",
-		s->verify == 0 ? "verified" : sig_status(s->verify));
+	if (s->formats & EXECBAN_SIGF_IMA) {
+		snprintf(buf, sizeof(buf), "%08x", s->ima_keyid);
+		json_add_str(o, "ima_keyid", buf);
+	}
+	json_add(o, "verified", s->verify == EXECBAN_VERIFY_NOT_TRIED ? NULL :
+		 json_object_new_boolean(s->verify == 0));
+	json_add_str(o, "verify_result", s->verify == 0 ? "verified" : sig_status(s->verify));
+	return o;
 }
 
 /* One JSON line (docs/events.md): what the daemon logs and sends, and what --json prints. */
 void event_print(FILE *out, const struct execban_event *e, int64_t offset_ns, const char *bootid)
 {
 	char time_s[48], sha[65], digest[65], comm[EXECBAN_COMM_LEN + 1],
-	     pcomm[EXECBAN_COMM_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+	     pcomm[EXECBAN_COMM_LEN + 1], label[EXECBAN_LABEL_LEN + 1], dev[32];
 	static char path[EXECBAN_PATH_LEN + 1], filename[EXECBAN_FILENAME_LEN + 1],
 		    reason[EXECBAN_REASON_LEN + 1], exe[EXECBAN_PATH_LEN + 1], ident[256],
 		    match[65];
 	uint64_t wall = e->hdr.boot_ns + (uint64_t)offset_ns;
+	struct json_object *o = json_doc(JSON_SCHEMA_EVENT);
 
+	if (!o)
+		return;
 	event_format_time(wall, time_s, sizeof(time_s));
 	hex_encode(e->sha256, EXECBAN_SHA256_LEN, sha);
 	hex_encode(e->policy_digest, EXECBAN_SHA256_LEN, digest);
@@ -244,58 +251,67 @@ void event_print(FILE *out, const struct execban_event *e, int64_t offset_ns, co
 	if (e->flags & (EXECBAN_EVF_HASH_ERROR | EXECBAN_EVF_NO_DIGEST))
 		strcpy(sha, "");
 	match_text(e, ident, sizeof(ident));
-
-	fprintf(out, "{\"schema\":%d,\"type\":\"decision\",\"time\":\"%s\",\"time_ns\":%llu,\"boot_id\":\"%s\","
-	       "\"cpu\":%u,\"seq\":%llu,\"action\":\"%s\",\"verdict\":\"%s\",",
-	       EXECBAN_JSON_SCHEMA, time_s, (unsigned long long)wall, bootid, e->hdr.cpu,
-	       (unsigned long long)e->hdr.seq, event_action_name(e->action),
-	       event_verdict_name(e->verdict));
-	fprintf(out, "\"pid\":%u,\"tid\":%u,\"ppid\":%u,\"uid\":%u,\"euid\":%u,\"gid\":%u,"
-	       "\"loginuid\":%d,\"sessionid\":%d,\"cgroup_id\":%llu,\"comm\":",
-	       e->tgid, e->pid, e->ppid, e->uid, e->euid, e->gid, (int)e->loginuid,
-	       (int)e->sessionid, (unsigned long long)e->cgroup_id);
-	json_fstr(out, comm);
-	fputs(",\"parent_comm\":", out);
-	json_fstr(out, pcomm);
-	fputs(",\"exe\":", out);
-	json_fstr(out, exe);
-	fputs(",\"path\":", out);
-	json_fstr(out, path);
-	fputs(",\"filename\":", out);
-	json_fstr(out, filename);
-	fprintf(out, ",\"dev\":\"%u:%u\",\"ino\":%llu,\"size\":%llu,\"sha256\":\"%s\",\"rule\":",
-	       major((dev_t)e->dev), minor((dev_t)e->dev), (unsigned long long)e->ino,
-	       (unsigned long long)e->size, sha);
-	json_fstr(out, label);
-	if (e->rule_id != EXECBAN_NO_REASON)
-		fprintf(out, ",\"rule_id\":%u", e->rule_id);
-	else
-		fputs(",\"rule_id\":null", out);
-	fputs(",\"reason\":", out);
-	json_fstr(out, reason);
 	hex_encode(e->match_key, EXECBAN_SHA256_LEN, match);
-	fprintf(out, ",\"identity\":\"%s\",\"match\":", policy_ident_name(e->ident_kind));
-	json_fstr(out, ident);
-	fprintf(out, ",\"match_key\":\"%s\",\"policy_version\":%llu,\"policy_digest\":\"%s\","
-	       "\"policy_generation\":%llu,\"cached\":%s,\"hash_error\":%s,\"path_truncated\":%s,"
-	       "\"path_fs_relative\":%s,\"untrusted_fs\":%s,\"stale_layer\":%s",
-	       e->rule_id != EXECBAN_NO_REASON ? match : "",
-	       (unsigned long long)e->policy_version, digest,
-	       (unsigned long long)e->policy_gen,
-	       e->flags & EXECBAN_EVF_CACHED ? "true" : "false",
-	       e->flags & EXECBAN_EVF_HASH_ERROR ? "true" : "false",
-	       e->flags & EXECBAN_EVF_PATH_TRUNC ? "true" : "false",
-	       e->flags & EXECBAN_EVF_PATH_FSREL ? "true" : "false",
-	       e->flags & EXECBAN_EVF_UNTRUSTED_FS ? "true" : "false",
-	       e->flags & EXECBAN_EVF_STALE_LAYER ? "true" : "false");
-	signer_json(out, e);
-	fputs("}\n", out);
+	snprintf(dev, sizeof(dev), "%u:%u", major((dev_t)e->dev), minor((dev_t)e->dev));
+
+	json_add_str(o, "type", "decision");
+	json_add_str(o, "time", time_s);
+	json_add_u64(o, "time_ns", wall);
+	json_add_str(o, "boot_id", bootid);
+	json_add_u64(o, "cpu", e->hdr.cpu);
+	json_add_u64(o, "seq", e->hdr.seq);
+	json_add_str(o, "action", event_action_name(e->action));
+	json_add_str(o, "verdict", event_verdict_name(e->verdict));
+	json_add_u64(o, "pid", e->tgid);
+	json_add_u64(o, "tid", e->pid);
+	json_add_u64(o, "ppid", e->ppid);
+	json_add_u64(o, "uid", e->uid);
+	json_add_u64(o, "euid", e->euid);
+	json_add_u64(o, "gid", e->gid);
+	json_add_i64(o, "loginuid", (int)e->loginuid);
+	json_add_i64(o, "sessionid", (int)e->sessionid);
+	json_add_u64(o, "cgroup_id", e->cgroup_id);
+	json_add_str(o, "comm", comm);
+	json_add_str(o, "parent_comm", pcomm);
+	json_add_str(o, "exe", exe);
+	json_add_str(o, "path", path);
+	json_add_str(o, "filename", filename);
+	json_add_str(o, "dev", dev);
+	json_add_u64(o, "ino", e->ino);
+	json_add_u64(o, "size", e->size);
+	json_add_str(o, "sha256", sha);
+	json_add_str(o, "rule", label);
+	json_add(o, "rule_id", e->rule_id != EXECBAN_NO_REASON ?
+		 json_object_new_uint64(e->rule_id) : NULL);
+	json_add_str(o, "reason", reason);
+	json_add_str(o, "identity", policy_ident_name(e->ident_kind));
+	json_add_str(o, "match", ident);
+	json_add_str(o, "match_key", e->rule_id != EXECBAN_NO_REASON ? match : "");
+	json_add_u64(o, "policy_version", e->policy_version);
+	json_add_str(o, "policy_digest", digest);
+	json_add_u64(o, "policy_generation", e->policy_gen);
+	json_add_bool(o, "cached", e->flags & EXECBAN_EVF_CACHED);
+	json_add_bool(o, "hash_error", e->flags & EXECBAN_EVF_HASH_ERROR);
+	json_add_bool(o, "path_truncated", e->flags & EXECBAN_EVF_PATH_TRUNC);
+	json_add_bool(o, "path_fs_relative", e->flags & EXECBAN_EVF_PATH_FSREL);
+	json_add_bool(o, "untrusted_fs", e->flags & EXECBAN_EVF_UNTRUSTED_FS);
+	json_add_bool(o, "stale_layer", e->flags & EXECBAN_EVF_STALE_LAYER);
+	json_add_bool(o, "signature_error", e->flags & EXECBAN_EVF_SIG_ERROR);
+	json_add(o, "signer", signer_json(e));
+	json_emit(out, o);
 }
 
 void event_print_lost(FILE *out, const struct execban_event *e)
 {
-	fprintf(out, "{\"schema\":%d,\"type\":\"lost\",\"cpu\":%u,\"count\":%u,\"before_seq\":%llu}\n",
-		EXECBAN_JSON_SCHEMA, e->hdr.cpu, e->hdr.lost_before, (unsigned long long)e->hdr.seq);
+	struct json_object *o = json_doc(JSON_SCHEMA_EVENT);
+
+	if (!o)
+		return;
+	json_add_str(o, "type", "lost");
+	json_add_u64(o, "cpu", e->hdr.cpu);
+	json_add_u64(o, "count", e->hdr.lost_before);
+	json_add_u64(o, "before_seq", e->hdr.seq);
+	json_emit(out, o);
 }
 
 /* Shared with the daemon. */

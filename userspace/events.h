@@ -14,9 +14,6 @@
 
 #include "execban.h"
 
-/* Version of the JSON object printed per event (docs/events.md). Only ever add fields. */
-#define EXECBAN_JSON_SCHEMA 1
-
 struct json_object;
 
 const char *event_action_name(unsigned int action);

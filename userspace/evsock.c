@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "events.h"
 #include "evsock.h"
+#include "jsonout.h"
 
 static int open_in_run(const char *path, mode_t mode)
 {
@@ -180,21 +181,19 @@ static int send_line(int fd, const char *text, size_t len)
 /* A line of the protocol itself: {"schema":N,"type":TYPE[,"count":N]}. */
 static int send_notice(int fd, const char *type, uint64_t count, const char *message)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_doc(JSON_SCHEMA_EVENT);
 	const char *text;
 	char *line;
 	int ret;
 
 	if (!o)
 		return -ENOMEM;
-	json_object_object_add(o, "schema", json_object_new_int(EXECBAN_JSON_SCHEMA));
-	json_object_object_add(o, "type", json_object_new_string(type));
+	json_add_str(o, "type", type);
 	if (count)
-		json_object_object_add(o, "count", json_object_new_uint64(count));
+		json_add_u64(o, "count", count);
 	if (message)
-		json_object_object_add(o, "message", json_object_new_string(message));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					      JSON_C_TO_STRING_NOSLASHESCAPE);
+		json_add_str(o, "message", message);
+	text = json_line(o);
 	ret = asprintf(&line, "%s\n", text) < 0 ? -ENOMEM : 0;
 	if (!ret) {
 		ret = send_line(fd, line, strlen(line));

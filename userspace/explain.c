@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "filesig.h"
+#include "jsonout.h"
 #include "kstate.h"
 #include "verdict.h"
 
@@ -133,15 +134,15 @@ static void why_none(const struct explain *x, const struct judgement *j,
 	snprintf(buf, size, "%s; %s", dig, sig);
 }
 
-static void json_rule(const struct explain *x, const struct ban *b, const struct file_ident *id)
+static struct json_object *json_rule(const struct explain *x, const struct ban *b,
+				     const struct file_ident *id)
 {
 	const struct policy_rule *pr;
 	char ident[POLICY_IDENT_STRLEN], label[EXECBAN_LABEL_LEN + 1];
+	struct json_object *o;
 
-	if (!b) {
-		fputs("null", stdout);
-		return;
-	}
+	if (!b)
+		return NULL;
 	pr = rule_src(x, &b->rule);
 	if (pr)
 		policy_format_ident(pr, ident, sizeof(ident));
@@ -153,20 +154,15 @@ static void json_rule(const struct explain *x, const struct ban *b, const struct
 		snprintf(ident, sizeof(ident), "%s=?", policy_ident_name(b->rule.ident_kind));
 	memcpy(label, b->rule.label, EXECBAN_LABEL_LEN);
 	label[EXECBAN_LABEL_LEN] = 0;
-	printf("{\"id\":%u,\"action\":\"%s\",\"match\":", b->rule.rule_id,
-	       policy_action_name(b->rule.action));
-	json_str(ident);
-	fputs(",\"label\":", stdout);
-	json_str(label);
-	fputs(",\"reason\":", stdout);
-	json_str(rule_reason(x, &b->rule));
-	fputs(",\"file\":", stdout);
-	if (pr && pr->file) {
-		json_str(pr->file);
-		printf(",\"line\":%u}", pr->line);
-	} else {
-		fputs("null,\"line\":null}", stdout);
-	}
+	o = json_object_new_object();
+	json_add_u64(o, "id", b->rule.rule_id);
+	json_add_str(o, "action", policy_action_name(b->rule.action));
+	json_add_str(o, "match", ident);
+	json_add_str(o, "label", label);
+	json_add_str(o, "reason", rule_reason(x, &b->rule));
+	json_add_str(o, "file", pr ? pr->file : NULL);
+	json_add(o, "line", pr && pr->file ? json_object_new_uint64(pr->line) : NULL);
+	return o;
 }
 
 /* One file: 0 allowed or audited, 1 denied, -errno unreadable (reported). */
@@ -245,39 +241,31 @@ static int explain_file(struct explain *x, const char *path)
 		describe(x, j.exempted, ident_of(&j, &fs, j.exempted), from, sizeof(from));
 
 	if (x->json) {
-		fputs("{\"path\":", stdout);
-		json_str(path);
-		printf(",\"verdict\":\"%s\",\"why\":", verdict);
-		json_str(why);
-		printf(",\"size\":%llu,\"size_banned\":%s,\"sha256\":",
-		       (unsigned long long)st.st_size, j.size_banned ? "true" : "false");
-		if (j.hashed)
-			printf("\"%s\"", hex);
-		else
-			fputs("null", stdout);
-		fputs(",\"signers\":[", stdout);
+		struct json_object *o = json_doc(JSON_SCHEMA_EXPLAIN), *a, *sig;
+
+		json_add_str(o, "path", path);
+		json_add_str(o, "verdict", verdict);
+		json_add_str(o, "why", why);
+		json_add_u64(o, "size", (uint64_t)st.st_size);
+		json_add_bool(o, "size_banned", j.size_banned);
+		json_add_str(o, "sha256", j.hashed ? hex : NULL);
+		a = json_object_new_array();
 		for (i = 0; i < fs.n_ids && i < EXECBAN_SIGNER_KEYS; i++) {
 			const struct ban *b = j.sigs_read ? j.signer_rule[i] : NULL;
 
 			if (file_ident_format(&fs.ids[i], ident, sizeof(ident)) < 0)
 				ident[0] = 0;
-			printf("%s{\"identity\":\"%s\",\"match\":", i ? "," : "",
-			       policy_ident_name(fs.ids[i].kind));
-			json_str(ident);
-			fputs(",\"rule\":", stdout);
-			json_rule(x, b, &fs.ids[i]);
-			putchar('}');
+			sig = json_object_new_object();
+			json_add_str(sig, "identity", policy_ident_name(fs.ids[i].kind));
+			json_add_str(sig, "match", ident);
+			json_add(sig, "rule", json_rule(x, b, &fs.ids[i]));
+			json_object_array_add(a, sig);
 		}
-		fputs("],\"signature_error\":", stdout);
-		if (sigwhy[0])
-			json_str(sigwhy);
-		else
-			fputs("null", stdout);
-		fputs(",\"rule\":", stdout);
-		json_rule(x, j.rule, id);
-		fputs(",\"exempted\":", stdout);
-		json_rule(x, j.exempted, ident_of(&j, &fs, j.exempted));
-		puts("}");
+		json_add(o, "signers", a);
+		json_add_str(o, "signature_error", sigwhy[0] ? sigwhy : NULL);
+		json_add(o, "rule", json_rule(x, j.rule, id));
+		json_add(o, "exempted", json_rule(x, j.exempted, ident_of(&j, &fs, j.exempted)));
+		json_emit(stdout, o);
 	} else {
 		printf("%s: %s: %s\n", path, verdict, why);
 		printf("  size      %llu bytes: %s\n", (unsigned long long)st.st_size,

@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "decompress.h"
+#include "jsonout.h"
 #include "policy.h"
 #include "sysguard.h"
 #include "walk.h"
@@ -48,6 +49,8 @@ struct import {
 	size_t n, cap;
 	unsigned int n_unreadable;
 	bool force;			/* rules for files the system needs, with a warning */
+	bool json;			/* --json: one object, the rules in "rules" */
+	struct json_object *rules;	/* with --json, while the rules are put */
 };
 
 enum pkg_kind { PKG_DEB, PKG_RPM, PKG_APPIMAGE, PKG_DIR };
@@ -149,6 +152,50 @@ static void print_rule(FILE *f, const char *action, const struct item *it, const
 		fputc(*s, f);
 	}
 	fputs("\"\n", f);
+}
+
+/* One rule: a line of policy, or with --json an object in im->rules. */
+static void put_rule(struct import *im, FILE *f, const struct item *it, const char *label,
+		     const char *reason)
+{
+	char hex[2 * EXECBAN_SHA256_LEN + 1];
+	struct json_object *o;
+
+	if (!im->json) {
+		print_rule(f, im->action, it, label, reason);
+		return;
+	}
+	if (!im->rules)
+		im->rules = json_object_new_array();
+	hex_encode(it->sha256, sizeof(it->sha256), hex);
+	o = json_object_new_object();
+	json_add_str(o, "action", im->action);
+	json_add_str(o, "sha256", hex);
+	json_add(o, "size", it->has_size ? json_object_new_uint64(it->size) : NULL);
+	json_add_str(o, "label", label);
+	json_add_str(o, "reason", reason);
+	json_add_str(o, "path", it->path);
+	json_add(o, "line", it->line ? json_object_new_uint64(it->line) : NULL);
+	json_add_str(o, "image", it->image ? zformat_name(it->image) : NULL);
+	json_object_array_add(im->rules, o);
+}
+
+/* With --json, after the rules: the one object (JSON OUTPUT in execban(8)). */
+static void put_json(struct import *im, FILE *f, const char *source, long kept)
+{
+	struct json_object *o = json_doc(JSON_SCHEMA_IMPORT);
+
+	if (!im->json || !o) {
+		json_object_put(o);
+		return;
+	}
+	json_add_str(o, "source", source);
+	json_add_i64(o, "files", kept);
+	json_add_u64(o, "duplicates", im->n - (size_t)kept);
+	json_add(o, "rules", im->rules ? im->rules : json_object_new_array());
+	im->rules = NULL;
+	fprintf(f, "%s\n", json_line(o));
+	json_object_put(o);
 }
 
 static int add_item(struct import *im, const char *path, const uint8_t *sha256, bool has_size,
@@ -600,9 +647,11 @@ static int import_sums(struct import *im, const char *file)
 		err("out of memory");
 		return EXIT_SYSTEM;
 	}
-	fputs("# execban import of ", out);
-	print_comment_text(out, name);
-	fprintf(out, ": %ld files\n", kept);
+	if (!im->json) {
+		fputs("# execban import of ", out);
+		print_comment_text(out, name);
+		fprintf(out, ": %ld files\n", kept);
+	}
 	make_reason(reason, "imported from %s", name);
 	for (i = 0; i < im->n; i++) {
 		struct item *it = &im->items[i];
@@ -614,8 +663,9 @@ static int import_sums(struct import *im, const char *file)
 			n_changed += it->no_size > 0;
 		}
 		make_label(im->label_prefix, base_name(it->path, base, sizeof(base)), label);
-		print_rule(out, im->action, it, label, reason);
+		put_rule(im, out, it, label, reason);
 	}
+	put_json(im, out, name, kept);
 	if (fclose(out)) {
 		free(buf);
 		err("out of memory");
@@ -1205,10 +1255,12 @@ static int import_package(struct import *im, const char *file)
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
-	fputs("# execban import of ", out);
-	print_comment_text(out, file);
-	fprintf(out, ": %ld files\n", kept);
-	if (kept != (long)im->n)
+	if (!im->json) {
+		fputs("# execban import of ", out);
+		print_comment_text(out, file);
+		fprintf(out, ": %ld files\n", kept);
+	}
+	if (!im->json && kept != (long)im->n)
 		fprintf(out, "# %zu more files have the same bytes as one listed\n",
 			im->n - (size_t)kept);
 	for (i = 0; i < im->n; i++) {
@@ -1226,8 +1278,9 @@ static int import_package(struct import *im, const char *file)
 		else
 			make_reason(reason, "package %s%s%s", name, version[0] ? " " : "",
 				    version);
-		print_rule(out, im->action, it, label, reason);
+		put_rule(im, out, it, label, reason);
 	}
+	put_json(im, out, file, kept);
 	if (fclose(out)) {
 		err("out of memory");
 		ret = EXIT_SYSTEM;
@@ -1276,7 +1329,10 @@ static void import_usage(FILE *f)
 	      "  --force             print rules for files the system needs to boot and to be\n"
 	      "                      repaired too (the shell, libc, dpkg, Essential packages:\n"
 	      "                      execban(8)), each named in a warning; without it they are\n"
-	      "                      an error\n\n"
+	      "                      an error\n"
+	      "  -j, --json          one JSON object instead: source, files, duplicates and\n"
+	      "                      rules (action, sha256, size, label, reason, path, line,\n"
+	      "                      image)\n\n"
 	      "A digest listed twice gives one rule. On any error nothing is printed.\n\n"
 	      "exit: 0 ok, 1 bad input, 2 usage, 3 system error (a tool missing, I/O)\n", f);
 }
@@ -1289,6 +1345,7 @@ int cmd_import(int argc, char **argv)
 		{ "label-prefix", required_argument, NULL, 'l' },
 		{ "action", required_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -1296,8 +1353,11 @@ int cmd_import(int argc, char **argv)
 	const char *sums = NULL, *pkg = NULL, *s;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			im.json = true;
+			break;
 		case 's':
 			sums = optarg;
 			break;
@@ -1337,6 +1397,7 @@ int cmd_import(int argc, char **argv)
 		return usage_error("import", "give exactly one of --sha256sum FILE and "
 				   "--package FILE");
 	ret = sums ? import_sums(&im, sums) : import_package(&im, pkg);
+	json_object_put(im.rules);	/* left by an error after the rules */
 	free_items(&im);
 	return ret;
 }

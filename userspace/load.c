@@ -36,6 +36,7 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "jsonout.h"
 #include "kstate.h"
 #include "policy.h"
 #include "sysguard.h"
@@ -822,17 +823,21 @@ static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t featur
 	hex_encode(c->info.digest, EXECBAN_SHA256_LEN, hex);
 	why = signers_inactive_why(features);
 	if (json) {
-		printf("{\"loaded\":true,\"name\":");
-		json_str(c->pol.name);
-		printf(",\"version\":%llu,\"generation\":%llu,\"digest\":\"%s\",\"mode\":\"%s\","
-		       "\"rules\":%zu,\"signer_rules\":%u,\"certificates\":%zu,"
-		       "\"kmod_hashing\":%s,\"signers_enforced\":%s,\"size_filter\":%s}\n",
-		       (unsigned long long)c->info.version, (unsigned long long)gen, hex,
-		       c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce", c->n_rules,
-		       c->info.n_signer_rules, c->n_certs,
-		       features & EXECBAN_FEAT_KMOD_HASH ? "true" : "false",
-		       c->info.n_signer_rules && !why ? "true" : "false",
-		       c->info.flags & EXECBAN_POLICY_SIZE_FILTER ? "true" : "false");
+		struct json_object *o = json_doc(JSON_SCHEMA_LOAD);
+
+		json_add_bool(o, "loaded", true);
+		json_add_str(o, "name", c->pol.name);
+		json_add_u64(o, "version", c->info.version);
+		json_add_u64(o, "generation", gen);
+		json_add_str(o, "digest", hex);
+		json_add_str(o, "mode", c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
+		json_add_u64(o, "rules", c->n_rules);
+		json_add_u64(o, "signer_rules", c->info.n_signer_rules);
+		json_add_u64(o, "certificates", c->n_certs);
+		json_add_bool(o, "kmod_hashing", features & EXECBAN_FEAT_KMOD_HASH);
+		json_add_bool(o, "signers_enforced", c->info.n_signer_rules && !why);
+		json_add_bool(o, "size_filter", c->info.flags & EXECBAN_POLICY_SIZE_FILTER);
+		json_emit(stdout, o);
 	} else {
 		printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s)\n",
 	       c->n_rules, c->n_rules == 1 ? "" : "s", c->pol.name[0] ? " of " : "",

@@ -42,7 +42,7 @@ static const struct verb {
 	{ "daemon", cmd_daemon, "consume events into the journal/syslog and a JSON log" },
 	{ "check", cmd_check, "validate policy files without loading" },
 	{ "show", cmd_show, "print the enforced policy, read back from the kernel" },
-	{ "diff", cmd_diff, "what loading a policy would add, remove and change" },
+	{ "diff", cmd_diff, "compare two policies, or a policy with the one in force" },
 	{ "hash", cmd_hash, "print a file's identity as a ready rule" },
 	{ "import", cmd_import, "rules from sha256sum output or a package's executables" },
 	{ "scan", cmd_scan, "find banned files on disk (exit 1 if any)" },

@@ -96,6 +96,8 @@ static void vdiag(struct policy *p, const char *file, unsigned int line, bool er
 		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] == 0x7f)
 			msg[i] = '?';
 	fprintf(out, "%s\n", msg);
+	if (p->diag_fn)
+		p->diag_fn(p->diag_arg, file, line, error, msg);
 }
 
 __attribute__((format(printf, 5, 6)))

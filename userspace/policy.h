@@ -108,6 +108,10 @@ struct policy {
 	size_t n_signer_paths, cap_signer_paths;
 	/* Diagnostics: "file:line: error: ..." lines go here (stderr if NULL). */
 	FILE *diag;
+	/* And, when set, each to diag_fn too, its parts apart (line 0: none); check --json. */
+	void (*diag_fn)(void *arg, const char *file, unsigned int line, bool error,
+			const char *msg);
+	void *diag_arg;
 	unsigned int n_errors, n_warnings;
 };
 

@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "jsonout.h"
 #include "quarantine.h"
 
 #define NAME_BASE_MAX	100	/* bytes of the original name kept in the new one */
@@ -418,31 +419,32 @@ static void rfc3339(time_t t, char *out, size_t size)
 static int record(struct quarantine *q, const struct quarantine_item *it, const char *orig,
 		  const char *newpath, const char *method, char *why, size_t why_len)
 {
+	struct json_object *o = json_doc(JSON_SCHEMA_QUARANTINE);
 	char mtime[32], now[32], *line = NULL;
-	size_t len = 0, done = 0;
+	size_t len, done = 0;
 	struct stat st;
 	ssize_t n;
-	FILE *f;
 	int ret = 0;
 
 	rfc3339(it->st->st_mtim.tv_sec, mtime, sizeof(mtime));
 	rfc3339(time(NULL), now, sizeof(now));
-	f = open_memstream(&line, &len);
-	if (!f) {
+	if (o) {
+		json_add_str(o, "path", orig);
+		json_add_str(o, "quarantined", newpath);
+		json_object_object_foreach(it->json_fields, k, v)
+			json_add(o, k, json_object_get(v));
+		json_add_str(o, "mtime", mtime);
+		json_add_str(o, "quarantined_at", now);
+		json_add_str(o, "method", method);
+		if (asprintf(&line, "%s\n", json_line(o)) < 0)
+			line = NULL;
+		json_object_put(o);
+	}
+	if (!line) {
 		snprintf(why, why_len, "manifest: out of memory");
 		return -ENOMEM;
 	}
-	fputs("{\"path\":", f);
-	json_fstr(f, orig);
-	fputs(",\"quarantined\":", f);
-	json_fstr(f, newpath);
-	fprintf(f, ",%s,\"mtime\":\"%s\",\"quarantined_at\":\"%s\",\"method\":\"%s\"}\n",
-		it->json_fields, mtime, now, method);
-	if (fclose(f) || !line) {
-		free(line);
-		snprintf(why, why_len, "manifest: out of memory");
-		return -ENOMEM;
-	}
+	len = strlen(line);
 	if (fstat(q->manifest_fd, &st))
 		st.st_size = -1;
 	while (done < len) {

@@ -13,6 +13,8 @@
 
 #include "execban.h"
 
+struct json_object;
+
 #define QUARANTINE_MANIFEST	"manifest.jsonl"
 
 struct quarantine;
@@ -35,10 +37,10 @@ struct quarantine_item {
 	const struct stat *st;		/* fstat(fd) when it was hashed */
 	const uint8_t *sha256;		/* its digest (EXECBAN_SHA256_LEN bytes) */
 	/*
-	 * The finding's JSON fields common to scan --json and the manifest ("sha256":...,
-	 * "size":..., ..., without braces), from scan.c: written once.
+	 * The finding's JSON fields common to scan --json and the manifest ("sha256", "size",
+	 * ...), from scan.c: made once, copied into the manifest's line.
 	 */
-	const char *json_fields;
+	struct json_object *json_fields;
 };
 
 /*

@@ -26,11 +26,11 @@
 #include "cli.h"
 #include "compile.h"
 #include "filesig.h"
+#include "jsonout.h"
 #include "kstate.h"
 #include "quarantine.h"
 
 #define QUARANTINE_DEFAULT_DIR	"/var/lib/execban/quarantine"
-#define QUARANTINE_JSON_SCHEMA	1	/* of quarantine list --json: docs/execban.8.md */
 
 struct qentry {
 	unsigned long id;		/* the manifest line of its quarantine record */
@@ -213,17 +213,13 @@ static int cmd_list(const char *dir, bool json, bool all)
 			continue;
 		shown++;
 		if (json) {
-			o = json_object_new_object();
-			json_object_object_add(o, "schema",
-					       json_object_new_int(QUARANTINE_JSON_SCHEMA));
-			json_object_object_add(o, "id", json_object_new_int64((int64_t)e->id));
+			o = json_doc(JSON_SCHEMA_QUARANTINE);
+			json_add_u64(o, "id", e->id);
 			json_object_object_foreach(e->o, k, v)
-				json_object_object_add(o, k, json_object_get(v));
-			json_object_object_add(o, "restored", json_object_new_boolean(e->restored));
-			json_object_object_add(o, "present", json_object_new_boolean(here));
-			puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(o);
+				json_add(o, k, json_object_get(v));
+			json_add_bool(o, "restored", e->restored);
+			json_add_bool(o, "present", here);
+			json_emit(stdout, o);
 			continue;
 		}
 		if (shown == 1)
@@ -387,7 +383,7 @@ static int restore_copy(int fd, const struct stat *st, const char *path, mode_t 
 static int record_restore(const struct qlist *l, const struct qentry *e, const char *method,
 			  bool forced)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = json_doc(JSON_SCHEMA_QUARANTINE);
 	char now[32];
 	const char *s;
 	struct tm tm;
@@ -398,15 +394,16 @@ static int record_restore(const struct qlist *l, const struct qentry *e, const c
 
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_object_add(o, "restored", json_object_new_int64((int64_t)e->id));
-	json_object_object_add(o, "path", json_object_new_string(e->path));
-	json_object_object_add(o, "quarantined", json_object_new_string(e->qpath));
-	json_object_object_add(o, "sha256", json_object_new_string(e->sha256));
-	json_object_object_add(o, "restored_at", json_object_new_string(now));
-	json_object_object_add(o, "method", json_object_new_string(method));
-	json_object_object_add(o, "forced", json_object_new_boolean(forced));
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!o)
+		return -ENOMEM;
+	json_add_u64(o, "restored", e->id);
+	json_add_str(o, "path", e->path);
+	json_add_str(o, "quarantined", e->qpath);
+	json_add_str(o, "sha256", e->sha256);
+	json_add_str(o, "restored_at", now);
+	json_add_str(o, "method", method);
+	json_add_bool(o, "forced", forced);
+	s = json_line(o);
 	fd = openat(l->dirfd, QUARANTINE_MANIFEST, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		ret = -errno;
@@ -598,7 +595,7 @@ static void quarantine_usage(void)
 	       "  --force       restore a file the policy still bans\n"
 	       "ID is list's first column; PATH the original path or the quarantined file.\n"
 	       "A restore never overwrites a file. Exit: 0 restored, 1 refused, 2 usage, 3 error.\n",
-	       QUARANTINE_MANIFEST, QUARANTINE_DEFAULT_DIR, QUARANTINE_JSON_SCHEMA);
+	       QUARANTINE_MANIFEST, QUARANTINE_DEFAULT_DIR, JSON_SCHEMA_QUARANTINE);
 }
 
 int cmd_quarantine(int argc, char **argv)

@@ -31,6 +31,7 @@
 #include "compile.h"
 #include "decompress.h"
 #include "filesig.h"
+#include "jsonout.h"
 #include "kstate.h"
 #include "quarantine.h"
 #include "verdict.h"
@@ -165,50 +166,46 @@ static void unreadable(struct scan *s, const char *path, int e)
 }
 
 /*
- * The finding's fields shared by --json and the manifest, without braces. A malloc'd string,
- * or NULL when out of memory.
+ * The finding's fields shared by --json and the manifest, an object to copy them from, or NULL
+ * when out of memory.
  */
-static char *finding_fields(const struct finding *f)
+static struct json_object *finding_fields(const struct finding *f)
 {
-	char *buf = NULL, *eq, hex[2 * EXECBAN_SHA256_LEN + 1] = "";
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	struct json_object *o = json_object_new_object(), *img;
+	char hex[2 * EXECBAN_SHA256_LEN + 1] = "", mode[8], *ident = NULL, *eq;
 
-	if (!out)
+	if (!o)
 		return NULL;
 	if (f->hashed)
 		hex_encode(f->digest, sizeof(f->digest), hex);
-	fprintf(out, "\"sha256\":\"%s\",\"size\":%llu,\"identity\":", hex,
-		(unsigned long long)f->st->st_size);
+	json_add_str(o, "sha256", hex);
+	json_add_u64(o, "size", (uint64_t)f->st->st_size);
 	if (f->ban) {
-		eq = strchr(f->match, '=');
-		fprintf(out, "\"%.*s\",\"match\":", eq ? (int)(eq - f->match) : 0, f->match);
-		json_fstr(out, f->match);
-	} else {
-		fputs("null,\"match\":null", out);
+		ident = strdup(f->match);
+		eq = ident ? strchr(ident, '=') : NULL;
+		if (eq)
+			*eq = 0;
 	}
-	fputs(",\"rule\":", out);
-	json_fstr(out, f->ban ? f->ban->rule.label : "");
-	fprintf(out, ",\"action\":\"%s\",\"uid\":%u,\"gid\":%u,\"mode\":\"%04o\","
-		"\"signature_error\":", f->deny ? "deny" : "audit", (unsigned int)f->st->st_uid,
-		(unsigned int)f->st->st_gid, (unsigned int)(f->st->st_mode & 07777));
-	if (f->ban)
-		fputs("null", out);
-	else
-		json_fstr(out, f->sig_why);
-	fputs(",\"image\":", out);
+	json_add_str(o, "identity", f->ban ? (ident && eq ? ident : "") : NULL);
+	free(ident);
+	json_add_str(o, "match", f->ban ? f->match : NULL);
+	json_add_str(o, "rule", f->ban ? f->ban->rule.label : "");
+	json_add_str(o, "action", f->deny ? "deny" : "audit");
+	json_add_u64(o, "uid", f->st->st_uid);
+	json_add_u64(o, "gid", f->st->st_gid);
+	snprintf(mode, sizeof(mode), "%04o", (unsigned int)(f->st->st_mode & 07777));
+	json_add_str(o, "mode", mode);
+	json_add_str(o, "signature_error", f->ban ? NULL : f->sig_why);
+	img = NULL;
 	if (f->img) {
+		img = json_object_new_object();
 		hex_encode(f->img->sha256, sizeof(f->img->sha256), hex);
-		fprintf(out, "{\"format\":\"%s\",\"sha256\":\"%s\",\"size\":%llu}",
-			zformat_name(f->img->format), hex, (unsigned long long)f->img->size);
-	} else {
-		fputs("null", out);
+		json_add_str(img, "format", zformat_name(f->img->format));
+		json_add_str(img, "sha256", hex);
+		json_add_u64(img, "size", f->img->size);
 	}
-	if (fclose(out)) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	json_add(o, "image", img);
+	return o;
 }
 
 /*
@@ -219,7 +216,7 @@ static void report(struct scan *s, const struct finding *f, int fd)
 {
 	char newpath[PATH_MAX + NAME_MAX + 2] = "", why[2 * PATH_MAX] = "";
 	char ewhy[ESC_LEN(sizeof(why))];
-	char *fields = finding_fields(f);
+	struct json_object *fields = finding_fields(f);
 	bool moving = s->q && f->deny;
 	int ret = 0;
 
@@ -248,18 +245,16 @@ static void report(struct scan *s, const struct finding *f, int fd)
 	if (moving && ret)
 		err_path(f->path, "not quarantined: %s", esc(ewhy, sizeof(ewhy), why));
 	if (s->json) {
-		fputs("{\"path\":", stdout);
-		json_str(f->path);
-		if (fields)
-			printf(",%s", fields);
-		if (s->q) {
-			fputs(",\"quarantined\":", stdout);
-			if (moving && !ret)
-				json_str(newpath);
-			else
-				fputs("null", stdout);
+		struct json_object *o = json_doc(JSON_SCHEMA_SCAN);
+
+		json_add_str(o, "path", f->path);
+		if (fields) {
+			json_object_object_foreach(fields, k, v)
+				json_add(o, k, json_object_get(v));
 		}
-		puts("}");
+		if (s->q)
+			json_add_str(o, "quarantined", moving && !ret ? newpath : NULL);
+		json_emit(stdout, o);
 	} else {
 		/* names escaped: a name with a newline must not fake a line */
 		fputs("BANNED ", stdout);
@@ -285,7 +280,7 @@ static void report(struct scan *s, const struct finding *f, int fd)
 	}
 	fflush(stdout);
 	pthread_mutex_unlock(&s->olock);
-	free(fields);
+	json_object_put(fields);
 }
 
 /*

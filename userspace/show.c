@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * show.c - execban show (the enforced policy, read back from the kernel maps) and
- * execban diff (what loading a policy would change).
+ * execban diff (two policy files compared offline, or what loading a policy would change).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "jsonout.h"
 #include "kstate.h"
 
 static const char *action_word(unsigned int a)
@@ -139,41 +140,46 @@ int cmd_show(int argc, char **argv)
 	k.info.name[EXECBAN_NAME_LEN - 1] = 0;
 	hex_encode(k.info.digest, EXECBAN_SHA256_LEN, hex);
 	if (json) {
-		printf("{\"generation\":%llu,\"name\":", (unsigned long long)k.gen);
-		json_str(k.info.name);
-		printf(",\"version\":%llu,\"mode\":\"%s\",\"digest\":\"%s\",\"rules\":[",
-		       (unsigned long long)k.info.version,
-		       k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce", hex);
+		struct json_object *o = json_doc(JSON_SCHEMA_SHOW), *a, *x;
+
+		json_add_u64(o, "generation", k.gen);
+		json_add_str(o, "name", k.info.name);
+		json_add_u64(o, "version", k.info.version);
+		json_add_str(o, "mode", k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
+		json_add_str(o, "digest", hex);
+		a = json_object_new_array();
 		for (i = 0; i < k.n_rules; i++) {
 			const struct execban_rule *r = &k.rules[i];
 
 			hex_encode(k.keys[i].b, EXECBAN_SHA256_LEN, hex);
 			memcpy(label, r->label, EXECBAN_LABEL_LEN);
 			label[EXECBAN_LABEL_LEN] = 0;
-			printf("%s{\"id\":%u,\"action\":\"%s\",\"identity\":\"%s\",\"key\":\"%s\",",
-			       i ? "," : "", r->rule_id, action_word(r->action),
-			       is_sha256(r) ? "sha256" : policy_ident_name(r->ident_kind), hex);
+			x = json_object_new_object();
+			json_add_u64(x, "id", r->rule_id);
+			json_add_str(x, "action", action_word(r->action));
+			json_add_str(x, "identity",
+				     is_sha256(r) ? "sha256" : policy_ident_name(r->ident_kind));
+			json_add_str(x, "key", hex);
 			/* the key is the digest; a signer's identity is not in the kernel */
 			if (is_sha256(r))
-				printf("\"sha256\":\"%s\",", hex);
-			if (r->flags & EXECBAN_RULE_HAS_SIZE)
-				printf("\"size\":%llu,", (unsigned long long)r->size);
-			else
-				fputs("\"size\":null,", stdout);
-			fputs("\"label\":", stdout);
-			json_str(label);
-			fputs(",\"reason\":", stdout);
-			json_str(kreason(&k, r->reason_id));
-			putchar('}');
+				json_add_str(x, "sha256", hex);
+			json_add(x, "size", r->flags & EXECBAN_RULE_HAS_SIZE ?
+				 json_object_new_uint64(r->size) : NULL);
+			json_add_str(x, "label", label);
+			json_add_str(x, "reason", kreason(&k, r->reason_id));
+			json_object_array_add(a, x);
 		}
-		fputs("],\"marks\":[", stdout);
+		json_add(o, "rules", a);
+		a = json_object_new_array();
 		for (i = 0; i < k.n_marks; i++) {
-			printf("%s{\"kind\":\"%s\",\"path\":", i ? "," : "",
-			       mark_word(k.marks[i].kind));
-			json_str(k.marks[i].path);
-			printf(",\"marked\":%s}", k.marks[i].state > 0 ? "true" : "false");
+			x = json_object_new_object();
+			json_add_str(x, "kind", mark_word(k.marks[i].kind));
+			json_add_str(x, "path", k.marks[i].path);
+			json_add_bool(x, "marked", k.marks[i].state > 0);
+			json_object_array_add(a, x);
 		}
-		puts("]}");
+		json_add(o, "marks", a);
+		json_emit(stdout, o);
 	} else {
 		printf("# execban show: the policy enforced by the kernel (generation %llu)\n"
 		       "# digest %s, %zu rules\n", (unsigned long long)k.gen, hex, k.n_rules);
@@ -213,6 +219,60 @@ static int cmp_key_idx(const void *a, const void *b, void *arg)
 	return memcmp(keys[*(const size_t *)a].b, keys[*(const size_t *)b].b, EXECBAN_SHA256_LEN);
 }
 
+/* One side of a diff: the policy the kernel enforces, or a compiled one. */
+struct side {
+	const struct kpolicy *k;	/* one of k and c */
+	const struct compiled *c;
+	const char *name;
+	uint64_t version;
+	uint32_t mode;
+	size_t n;
+	size_t *order;			/* the rules sorted by key (a compiled policy's are) */
+};
+
+struct diff {
+	struct side from, to;
+	struct json_object *json;	/* the object printed with --json, or NULL */
+	struct json_object *changes;
+	struct json_object *directives;	/* interpreter and quarantine lines added or removed */
+	size_t added, removed, changed, other;
+};
+
+static size_t side_idx(const struct side *s, size_t i)
+{
+	return s->order ? s->order[i] : i;
+}
+
+static const struct sha256_key *side_key(const struct side *s, size_t i)
+{
+	return s->k ? &s->k->keys[side_idx(s, i)] : &s->c->keys[i];
+}
+
+static const struct execban_rule *side_rule(const struct side *s, size_t i)
+{
+	return s->k ? &s->k->rules[side_idx(s, i)] : &s->c->rules[i];
+}
+
+/* The rule as written, with its file:line; NULL for the kernel's, which keeps neither. */
+static const struct policy_rule *side_prule(const struct side *s, size_t i)
+{
+	return s->c ? &s->c->pol.rules[i] : NULL;
+}
+
+static const char *side_reason(const struct side *s, size_t i)
+{
+	const struct execban_rule *r = side_rule(s, i);
+
+	if (s->k)
+		return kreason(s->k, r->reason_id);
+	return r->reason_id == EXECBAN_NO_REASON ? "" : s->c->pol.reasons[r->reason_id];
+}
+
+static const char *mode_word(uint32_t mode)
+{
+	return mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce";
+}
+
 static bool same_rule(const struct execban_rule *a, const char *ra, const struct execban_rule *b,
 		      const char *rb)
 {
@@ -221,142 +281,344 @@ static bool same_rule(const struct execban_rule *a, const char *ra, const struct
 	       !strncmp(a->label, b->label, EXECBAN_LABEL_LEN) && !strcmp(ra, rb);
 }
 
-/* One line of a diff: "+ rule" as text, or a JSON object in the "changes" array. */
-static void diff_line(bool json, size_t *n, char op, const char *what,
-		      const struct sha256_key *k, const struct execban_rule *r,
-		      const struct policy_rule *pr, const char *reason)
+/* Rule i of side s in policy syntax (malloc'd; NULL when out of memory). */
+static char *rule_text(const struct side *s, size_t i)
 {
-	char hex[2 * EXECBAN_SHA256_LEN + 1], *text = NULL;
+	char *text = NULL;
 	size_t len = 0;
-	FILE *m;
+	FILE *m = open_memstream(&text, &len);
 
-	if (!json) {
-		printf("%c ", op);
-		print_krule(k, r, pr, reason);
+	if (!m)
+		return NULL;
+	fprint_rule(m, side_key(s, i), side_rule(s, i), side_prule(s, i), side_reason(s, i));
+	if (fclose(m)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/*
+ * One change. Text: "+ rule", "- rule" or "~ rule" (the new form), then, where the rule comes
+ * from a file, "  # file:line"; for a change, then "; was: <old rule>" and its "  # file:line".
+ * JSON: an object in "changes".
+ */
+static void diff_change(struct diff *d, char op, const char *what, const struct side *s, size_t i,
+			const struct side *was, size_t w)
+{
+	const struct policy_rule *pr = side_prule(s, i), *wpr = was ? side_prule(was, w) : NULL;
+	char hex[2 * EXECBAN_SHA256_LEN + 1], *text = rule_text(s, i);
+	char *wtext = was ? rule_text(was, w) : NULL;
+	struct json_object *o;
+
+	if (!d->json) {
+		printf("%c %s", op, text ? text : "?");
+		if (pr)
+			printf("  # %s:%u", pr->file, pr->line);
+		if (was)
+			printf("%s was: %s", pr ? ";" : "  #", wtext ? wtext : "?");
+		if (wpr)
+			printf("  # %s:%u", wpr->file, wpr->line);
+		putchar('\n');
+		goto out;
+	}
+	hex_encode(side_key(s, i)->b, EXECBAN_SHA256_LEN, hex);
+	o = json_object_new_object();
+	json_add_str(o, "op", what);
+	json_add_str(o, "key", hex);
+	json_add_str(o, "rule", text ? text : "");
+	json_add_str(o, "file", pr ? pr->file : NULL);
+	json_add(o, "line", pr ? json_object_new_uint64(pr->line) : NULL);
+	if (was) {
+		json_add_str(o, "old_rule", wtext ? wtext : "");
+		json_add_str(o, "old_file", wpr ? wpr->file : NULL);
+		json_add(o, "old_line", wpr ? json_object_new_uint64(wpr->line) : NULL);
+	}
+	json_object_array_add(d->changes, o);
+out:
+	free(text);
+	free(wtext);
+}
+
+/* Both sides sorted by key: merge. A key is a rule's identity (the digest, or the signer's). */
+static void diff_rules(struct diff *d)
+{
+	const struct side *a = &d->from, *b = &d->to;
+	size_t i = 0, j = 0;
+
+	while (i < a->n || j < b->n) {
+		int c = i == a->n ? 1 : j == b->n ? -1 :
+			memcmp(side_key(a, i)->b, side_key(b, j)->b, EXECBAN_SHA256_LEN);
+
+		if (c < 0) {
+			diff_change(d, '-', "removed", a, i++, NULL, 0);
+			d->removed++;
+		} else if (c > 0) {
+			diff_change(d, '+', "added", b, j++, NULL, 0);
+			d->added++;
+		} else {
+			if (!same_rule(side_rule(a, i), side_reason(a, i), side_rule(b, j),
+				       side_reason(b, j))) {
+				diff_change(d, '~', "changed", b, j, a, i);
+				d->changed++;
+			}
+			i++;
+			j++;
+		}
+	}
+}
+
+/* Where a directive was set, as "  # file:line", if it was. */
+static void print_at(const char *file, unsigned int line)
+{
+	if (file)
+		printf("  # %s:%u", file, line);
+}
+
+/* name, version and mode: text lines, or {"from", "to"} objects. */
+static void diff_header(struct diff *d)
+{
+	const struct side *a = &d->from, *b = &d->to;
+	const struct policy *bp = b->c ? &b->c->pol : NULL;
+	struct json_object *o;
+
+	if (strncmp(a->name, b->name, EXECBAN_NAME_LEN))
+		d->other++;
+	if (a->version != b->version)
+		d->other++;
+	if (a->mode != b->mode)
+		d->other++;
+	if (d->json) {
+		o = json_object_new_object();
+		json_add_str(o, "from", a->name);
+		json_add_str(o, "to", b->name);
+		json_add(d->json, "name", o);
+		o = json_object_new_object();
+		json_add_u64(o, "from", a->version);
+		json_add_u64(o, "to", b->version);
+		json_add(d->json, "version", o);
+		o = json_object_new_object();
+		json_add_str(o, "from", mode_word(a->mode));
+		json_add_str(o, "to", mode_word(b->mode));
+		json_add(d->json, "mode", o);
 		return;
 	}
-	m = open_memstream(&text, &len);
-	if (m) {
-		fprint_rule(m, k, r, pr, reason);
-		fclose(m);
+	if (strncmp(a->name, b->name, EXECBAN_NAME_LEN)) {
+		printf("~ name \"%.*s\" -> \"%.*s\"", EXECBAN_NAME_LEN, a->name, EXECBAN_NAME_LEN,
+		       b->name);
+		if (bp)
+			print_at(bp->name_file, bp->name_line);
+		putchar('\n');
 	}
-	hex_encode(k->b, EXECBAN_SHA256_LEN, hex);
-	printf("%s{\"op\":\"%s\",\"key\":\"%s\",\"rule\":", (*n)++ ? "," : "", what, hex);
-	json_str(text ? text : "");
-	putchar('}');
-	free(text);
+	if (a->version != b->version) {
+		printf("~ version %llu -> %llu", (unsigned long long)a->version,
+		       (unsigned long long)b->version);
+		if (bp)
+			print_at(bp->version_file, bp->version_line);
+		putchar('\n');
+	}
+	if (a->mode != b->mode) {
+		printf("~ mode %s -> %s", mode_word(a->mode), mode_word(b->mode));
+		if (bp)
+			print_at(bp->mode_file, bp->mode_line);
+		putchar('\n');
+	}
+}
+
+/* interpreter and quarantine lines of two policy files, by path ("+ interpreter /x  # f:l"). */
+static void diff_paths(struct diff *d, const char *word, const struct policy_interp *a, size_t na,
+		       const struct policy_interp *b, size_t nb)
+{
+	const struct policy_interp *x, *in;
+	size_t i, j, n, nin;
+	struct json_object *o;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		x = pass ? b : a;
+		n = pass ? nb : na;
+		in = pass ? a : b;
+		nin = pass ? na : nb;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < nin && strcmp(x[i].path, in[j].path); j++)
+				;
+			if (j < nin)
+				continue;
+			d->other++;
+			if (!d->json) {
+				printf("%c %s %s  # %s:%u\n", pass ? '+' : '-', word, x[i].path,
+				       x[i].file, x[i].line);
+				continue;
+			}
+			o = json_object_new_object();
+			json_add_str(o, "op", pass ? "added" : "removed");
+			json_add_str(o, "directive", word);
+			json_add_str(o, "path", x[i].path);
+			json_add_str(o, "file", x[i].file);
+			json_add_u64(o, "line", x[i].line);
+			json_object_array_add(d->directives, o);
+		}
+	}
+}
+
+static void side_of_compiled(struct side *s, const struct compiled *c)
+{
+	*s = (struct side){ .c = c, .name = c->info.name, .version = c->info.version,
+			    .mode = c->info.mode, .n = c->n_rules };
+}
+
+static void usage_diff(void)
+{
+	puts("usage: execban diff [--json] OLD NEW\n"
+	     "       execban diff [--json] [--kernel] POLICY...\n\n"
+	     "With OLD and NEW (two policy files, each with what it includes), compare them\n"
+	     "offline (no kernel, no root), both compiled as 'execban check' compiles them.\n"
+	     "With one POLICY, or --kernel, compare the policy the kernel enforces with what\n"
+	     "loading POLICY... would make it. A rule is known by its identity (its digest, or\n"
+	     "its signer); each difference is one line:\n"
+	     "  + rule   added                                 # file:line\n"
+	     "  - rule   removed                               # file:line\n"
+	     "  ~ rule   changed action, size, label or reason  # file:line; was: old rule\n"
+	     "and '~ name', '~ version', '~ mode' lines; OLD NEW also compares interpreter and\n"
+	     "quarantine lines. Rules read back from the kernel have no file:line.\n\n"
+	     "  -j, --json     one object: schema, name/version/mode from and to, \"changes\"\n"
+	     "                 (op added, removed or changed; key; rule in policy syntax; file,\n"
+	     "                 line; old_rule, old_file, old_line) and the counts\n"
+	     "  -k, --kernel   compare with the policy the kernel enforces, whatever the\n"
+	     "                 number of POLICY files\n\n"
+	     "exit: 0 no difference, 1 differences, 2 trouble (a bad policy, not loaded, usage),\n"
+	     "as diff(1)");
 }
 
 int cmd_diff(int argc, char **argv)
 {
-	struct compiled c;
-	struct kpolicy k;
-	size_t i = 0, j = 0, *order, added = 0, removed = 0, changed = 0, n = 0;
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "kernel", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	bool json = false;
+	struct compiled c = { 0 }, old = { 0 };
+	struct diff d = { 0 };
+	bool json = false, kernel = false, offline;
+	struct kpolicy k = { 0 };
+	bool have_k = false, have_old = false;
+	char fhex[2 * EXECBAN_SHA256_LEN + 1], thex[2 * EXECBAN_SHA256_LEN + 1];
+	uint8_t from_digest[EXECBAN_SHA256_LEN];
+	struct json_object *o;
+	size_t i;
 	int ret;
 
-	while ((ret = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((ret = getopt_long(argc, argv, "jkh", opts, NULL)) != -1) {
 		switch (ret) {
 		case 'j':
 			json = true;
 			break;
+		case 'k':
+			kernel = true;
+			break;
 		case 'h':
-			puts("usage: execban diff [--json] POLICY...\n\nShow what loading POLICY "
-			     "would change against the policy the kernel enforces:\n"
-			     "  + rule   added\n  - rule   removed\n"
-			     "  ~ rule   changed (the new form is shown)\n\n"
-			     "  -j, --json   one object: name/version/mode changes, \"changes\" (op\n"
-			     "               added, removed or changed; key; rule in policy syntax)\n"
-			     "               and the counts\n\n"
-			     "exit: 0 no change, 1 changes, 2 usage, 3 error");
+			usage_diff();
 			return EXIT_OK;
 		default:
 			return usage_hint("diff");
 		}
 	}
 	if (optind == argc)
-		return usage_error("diff", "no POLICY given");
+		return usage_error("diff", "no POLICY given (OLD NEW, or POLICY for the kernel's)");
+	offline = !kernel && argc - optind >= 2;
+	if (offline && argc - optind > 2)
+		return usage_error("diff", "%d policies given: OLD NEW compares two; --kernel "
+				   "compares several files with the kernel's", argc - optind);
+	ret = EXIT_USAGE;	/* diff(1): 2 is trouble */
+	if (offline) {
+		have_old = true;
+		if (compile(&old, argv + optind, 1, EXECBAN_DEFAULT_MAX_RULES << 6)) {
+			err_path(argv[optind], "not a valid policy (errors above): nothing compared");
+			goto out;
+		}
+		optind++;
+	}
 	if (compile(&c, argv + optind, argc - optind, EXECBAN_DEFAULT_MAX_RULES << 6)) {
-		compiled_free(&c);
-		return EXIT_SYSTEM;
-	}
-	if (read_kernel(&k)) {
-		compiled_free(&c);
-		return EXIT_SYSTEM;
-	}
-	order = policy_malloc(k.n_rules + 1, sizeof(*order));
-	if (!order) {
-		ret = EXIT_SYSTEM;
+		err_path(argv[optind], "not a valid policy (errors above): nothing compared");
 		goto out;
 	}
-	for (i = 0; i < k.n_rules; i++)
-		order[i] = i;
-	qsort_r(order, k.n_rules, sizeof(*order), cmp_key_idx, k.keys);
-
-	k.info.name[EXECBAN_NAME_LEN - 1] = 0;
+	if (offline) {
+		side_of_compiled(&d.from, &old);
+		memcpy(from_digest, old.info.digest, sizeof(from_digest));
+	} else {
+		if (read_kernel(&k))
+			goto out;
+		have_k = true;
+		k.info.name[EXECBAN_NAME_LEN - 1] = 0;
+		d.from = (struct side){ .k = &k, .name = k.info.name, .version = k.info.version,
+					.mode = k.info.mode, .n = k.n_rules };
+		d.from.order = policy_malloc(k.n_rules + 1, sizeof(*d.from.order));
+		if (!d.from.order) {
+			err("out of memory");
+			goto out;
+		}
+		for (i = 0; i < k.n_rules; i++)
+			d.from.order[i] = i;
+		qsort_r(d.from.order, k.n_rules, sizeof(*d.from.order), cmp_key_idx, k.keys);
+		memcpy(from_digest, k.info.digest, sizeof(from_digest));
+	}
+	side_of_compiled(&d.to, &c);
 	if (json) {
-		fputs("{\"name\":{\"from\":", stdout);
-		json_str(k.info.name);
-		fputs(",\"to\":", stdout);
-		json_str(c.info.name);
-		printf("},\"version\":{\"from\":%llu,\"to\":%llu},\"mode\":{\"from\":\"%s\","
-		       "\"to\":\"%s\"},\"changes\":[", (unsigned long long)k.info.version,
-		       (unsigned long long)c.info.version,
-		       k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
-		       c.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
-	}
-	if (!json && strncmp(k.info.name, c.info.name, EXECBAN_NAME_LEN))
-		printf("~ name \"%.*s\" -> \"%s\"\n", EXECBAN_NAME_LEN, k.info.name, c.info.name);
-	if (!json && k.info.version != c.info.version)
-		printf("~ version %llu -> %llu\n", (unsigned long long)k.info.version,
-		       (unsigned long long)c.info.version);
-	if (!json && k.info.mode != c.info.mode)
-		printf("~ mode %s -> %s\n", k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
-		       c.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
-	/* Both sides sorted by digest: merge. */
-	for (i = 0, j = 0; i < k.n_rules || j < c.n_rules;) {
-		int d = i == k.n_rules ? 1 : j == c.n_rules ? -1 :
-			memcmp(k.keys[order[i]].b, c.keys[j].b, EXECBAN_SHA256_LEN);
-		const char *cr;
-
-		if (d < 0) {
-			diff_line(json, &n, '-', "removed", &k.keys[order[i]], &k.rules[order[i]],
-				  NULL, kreason(&k, k.rules[order[i]].reason_id));
-			removed++;
-			i++;
-			continue;
+		d.json = json_doc(JSON_SCHEMA_DIFF);
+		d.changes = json_object_new_array();
+		d.directives = json_object_new_array();
+		if (!d.json || !d.changes || !d.directives) {
+			err("out of memory");
+			json_object_put(d.json);
+			json_object_put(d.changes);
+			json_object_put(d.directives);
+			goto out;
 		}
-		cr = c.rules[j].reason_id == EXECBAN_NO_REASON ? "" :
-		     c.pol.reasons[c.rules[j].reason_id];
-		if (d > 0) {
-			diff_line(json, &n, '+', "added", &c.keys[j], &c.rules[j], &c.pol.rules[j], cr);
-			added++;
-		} else {
-			if (!same_rule(&k.rules[order[i]], kreason(&k, k.rules[order[i]].reason_id),
-				       &c.rules[j], cr)) {
-				diff_line(json, &n, '~', "changed", &c.keys[j], &c.rules[j],
-					  &c.pol.rules[j], cr);
-				changed++;
-			}
-			i++;
-		}
-		j++;
+		json_add_str(d.json, "from", offline ? argv[optind - 1] : "kernel");
+		json_add_str(d.json, "to", argv[optind]);
 	}
-	if (json)
-		printf("],\"added\":%zu,\"removed\":%zu,\"changed\":%zu}\n", added, removed,
-		       changed);
-	else
-		printf("# %zu added, %zu removed, %zu changed\n", added, removed, changed);
-	ret = added || removed || changed || memcmp(k.info.digest, c.info.digest,
-						    EXECBAN_SHA256_LEN) ? EXIT_FAIL : EXIT_OK;
+	diff_header(&d);
+	diff_rules(&d);
+	if (offline) {
+		diff_paths(&d, "interpreter", old.pol.interps, old.pol.n_interps, c.pol.interps,
+			   c.pol.n_interps);
+		diff_paths(&d, "quarantine", old.pol.quarantines, old.pol.n_quarantines,
+			   c.pol.quarantines, c.pol.n_quarantines);
+	}
+	if (json) {
+		json_add(d.json, "changes", d.changes);
+		json_add(d.json, "directives", d.directives);
+		json_add_u64(d.json, "added", d.added);
+		json_add_u64(d.json, "removed", d.removed);
+		json_add_u64(d.json, "changed", d.changed);
+		hex_encode(from_digest, EXECBAN_SHA256_LEN, fhex);
+		hex_encode(c.info.digest, EXECBAN_SHA256_LEN, thex);
+		o = json_object_new_object();
+		json_add_str(o, "from", fhex);
+		json_add_str(o, "to", thex);
+		json_add(d.json, "digest", o);
+		json_add_bool(d.json, "same", !d.added && !d.removed && !d.changed && !d.other &&
+			      !memcmp(from_digest, c.info.digest, EXECBAN_SHA256_LEN));
+		json_emit(stdout, d.json);
+	} else {
+		/* Nothing else differs: what does is a certificate behind a signer= rule. */
+		if (!d.added && !d.removed && !d.changed && !d.other &&
+		    memcmp(from_digest, c.info.digest, EXECBAN_SHA256_LEN)) {
+			hex_encode(from_digest, EXECBAN_SHA256_LEN, fhex);
+			hex_encode(c.info.digest, EXECBAN_SHA256_LEN, thex);
+			printf("~ digest %s -> %s (a certificate of a signer= rule)\n", fhex, thex);
+		}
+		printf("# %zu added, %zu removed, %zu changed\n", d.added, d.removed, d.changed);
+	}
+	ret = d.added || d.removed || d.changed || d.other ||
+	      memcmp(from_digest, c.info.digest, EXECBAN_SHA256_LEN) ? EXIT_FAIL : EXIT_OK;
 out:
-	free(order);
-	kpolicy_free(&k);
+	free(d.from.order);
+	if (have_k)
+		kpolicy_free(&k);
+	if (have_old)
+		compiled_free(&old);
 	compiled_free(&c);
 	return ret;
 }

@@ -23,6 +23,7 @@
 #include "compile.h"
 #include "events.h"
 #include "syncq.h"
+#include "jsonout.h"
 
 static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_CHECKS] = "checks", [EXECBAN_STAT_SIZE_SKIPS] = "size_skips",
@@ -313,64 +314,78 @@ int cmd_status(int argc, char **argv)
 	hex_encode(info.digest, EXECBAN_SHA256_LEN, hex);
 	hex_encode(lk.key_sha256, EXECBAN_SHA256_LEN, keyhex);
 	if (json) {
-		printf("{\"loaded\":%s,\"enforcing\":%s,\"kernel\":\"%s\",\"lsm\":",
-		       loaded ? "true" : "false",
-		       loaded && attached == n_programs && bpf_lsm &&
-		       info.mode == EXECBAN_MODE_ENFORCE ? "true" : "false", u.release);
-		json_str(lsms);
-		printf(",\"bpf_lsm\":%s,\"hooks_attached\":%d,\"hooks_expected\":%d,"
-		       "\"kmod\":%s,\"kmod_hashing\":%s,\"signers_enforced\":%s,"
-		       "\"install_reports\":%s,\"signers_inactive_why\":",
-		       bpf_lsm ? "true" : "false", attached, n_programs, kmod ? "true" : "false",
-		       st.features & EXECBAN_FEAT_KMOD_HASH ? "true" : "false",
-		       st.features & EXECBAN_FEAT_SIGNERS ? "true" : "false",
-		       st.features & EXECBAN_FEAT_INSTALL ? "true" : "false");
-		json_str(signers_why ? signers_why : "");
-		printf(",\"locked\":%s,\"lock\":{\"key_sha256\":\"%s\",\"min_version\":%llu,"
-		       "\"keyring\":%d}", lk.locked ? "true" : "false", lk.locked ? keyhex : "",
-		       (unsigned long long)lk.min_version, lk.keyring);
-		printf(",\"generation\":%llu,\"policy\":{\"name\":", (unsigned long long)st.gen);
-		json_str(info.name);
-		printf(",\"version\":%llu,\"digest\":\"%s\",\"mode\":\"%s\",\"rules\":%u,"
-		       "\"rules_by_kind\":{\"sha256\":%u,\"signer\":%u},\"sizes\":%u,"
-		       "\"size_filter\":%s},\"counters\":{", (unsigned long long)info.version,
-		       loaded ? hex : "", info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
-		       info.n_rules, n_hash_rules, info.n_signer_rules, info.n_sizes,
-		       info.flags & EXECBAN_POLICY_SIZE_FILTER ? "true" : "false");
-		for (i = 0, c = 0; i < EXECBAN_STAT_MAX; i++)
+		struct json_object *o = json_doc(JSON_SCHEMA_STATUS), *x, *a;
+
+		json_add_bool(o, "loaded", loaded);
+		json_add_bool(o, "enforcing", loaded && attached == n_programs && bpf_lsm &&
+			      info.mode == EXECBAN_MODE_ENFORCE);
+		json_add_str(o, "kernel", u.release);
+		json_add_str(o, "lsm", lsms);
+		json_add_bool(o, "bpf_lsm", bpf_lsm);
+		json_add_i64(o, "hooks_attached", attached);
+		json_add_i64(o, "hooks_expected", n_programs);
+		json_add_bool(o, "kmod", kmod);
+		json_add_bool(o, "kmod_hashing", st.features & EXECBAN_FEAT_KMOD_HASH);
+		json_add_bool(o, "signers_enforced", st.features & EXECBAN_FEAT_SIGNERS);
+		json_add_bool(o, "install_reports", st.features & EXECBAN_FEAT_INSTALL);
+		json_add_str(o, "signers_inactive_why", signers_why ? signers_why : "");
+		json_add_bool(o, "locked", lk.locked);
+		x = json_object_new_object();
+		json_add_str(x, "key_sha256", lk.locked ? keyhex : "");
+		json_add_u64(x, "min_version", lk.min_version);
+		json_add_i64(x, "keyring", lk.keyring);
+		json_add(o, "lock", x);
+		json_add_u64(o, "generation", st.gen);
+		x = json_object_new_object();
+		json_add_str(x, "name", info.name);
+		json_add_u64(x, "version", info.version);
+		json_add_str(x, "digest", loaded ? hex : "");
+		json_add_str(x, "mode", info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
+		json_add_u64(x, "rules", info.n_rules);
+		a = json_object_new_object();
+		json_add_u64(a, "sha256", n_hash_rules);
+		json_add_u64(a, "signer", info.n_signer_rules);
+		json_add(x, "rules_by_kind", a);
+		json_add_u64(x, "sizes", info.n_sizes);
+		json_add_bool(x, "size_filter", info.flags & EXECBAN_POLICY_SIZE_FILTER);
+		json_add(o, "policy", x);
+		x = json_object_new_object();
+		for (i = 0; i < EXECBAN_STAT_MAX; i++)
 			if (stat_names[i])
-				printf("%s\"%s\":%llu", c++ ? "," : "", stat_names[i],
-				       (unsigned long long)counters[i]);
-		fputs("},\"rule_hits\":[", stdout);
+				json_add_u64(x, stat_names[i], counters[i]);
+		json_add(o, "counters", x);
+		a = json_object_new_array();
 		for (h = 0; h < n_hits; h++) {
 			hex_encode(hits[h].key.b, EXECBAN_SHA256_LEN, hex);
 			event_format_time(boot_to_wall(hits[h].h.last_boot_ns), when, sizeof(when));
-			printf("%s{\"sha256\":\"%s\",\"rule\":", h ? "," : "", hex);
-			json_str(hits[h].label);
-			printf(",\"hits\":%llu,\"last_hit\":\"%s\"}",
-			       (unsigned long long)hits[h].h.hits, when);
+			x = json_object_new_object();
+			json_add_str(x, "sha256", hex);
+			json_add_str(x, "rule", hits[h].label);
+			json_add_u64(x, "hits", hits[h].h.hits);
+			json_add_str(x, "last_hit", when);
+			json_object_array_add(a, x);
 		}
-		fputs("],\"sync\":", stdout);
+		json_add(o, "rule_hits", a);
 		if (!sv.on) {
-			fputs("null", stdout);
+			json_add(o, "sync", NULL);
 		} else {
-			fputs("{\"server\":", stdout);
-			json_str(sv.c.server ? sv.c.server : "");
-			printf(",\"last_attempt\":%lld,\"last_success\":%lld,\"last_error_stage\":",
-			       sv.st.last_attempt, sv.st.last_success);
-			json_str(sv.st.stage);
-			fputs(",\"last_error\":", stdout);
-			json_str(sv.st.error);
-			printf(",\"queued\":%llu,\"dropped\":%llu,\"max_sync_age\":%ld}",
-			       (unsigned long long)sv.queued, (unsigned long long)sv.dropped,
-			       sv.c.max_sync_age);
+			struct json_object *so = json_object_new_object();
+
+			json_add_str(so, "server", sv.c.server ? sv.c.server : "");
+			json_add_i64(so, "last_attempt", sv.st.last_attempt);
+			json_add_i64(so, "last_success", sv.st.last_success);
+			json_add_str(so, "last_error_stage", sv.st.stage);
+			json_add_str(so, "last_error", sv.st.error);
+			json_add_u64(so, "queued", sv.queued);
+			json_add_u64(so, "dropped", sv.dropped);
+			json_add_i64(so, "max_sync_age", sv.c.max_sync_age);
+			json_add(o, "sync", so);
 		}
-		fputs(",\"problems\":[", stdout);
-		for (i = 0; i < problems; i++) {
-			fputs(i ? "," : "", stdout);
-			json_str(problem[i]);
-		}
-		puts("]}");
+		a = json_object_new_array();
+		for (i = 0; i < problems; i++)
+			json_object_array_add(a, json_text(problem[i]));
+		json_add(o, "problems", a);
+		json_emit(stdout, o);
 	} else {
 		printf("execban: %s\n", !loaded ? no_list ? "NOT LOADED: no ban list installed" :
 		       "NOT LOADED" : attached != n_programs ?

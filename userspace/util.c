@@ -363,31 +363,3 @@ char *esc(char *buf, size_t len, const char *s)
 	buf[o] = 0;
 	return buf;
 }
-
-/* Print s as a JSON string (with quotes), escaping what JSON requires. */
-void json_fstr(FILE *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', out);
-	for (; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
-}
-
-void json_str(const char *s)
-{
-	json_fstr(stdout, s);
-}

@@ -58,6 +58,7 @@ check "show --json has the rules with sizes, labels and reasons" python3 -c "
 import json; s = json.load(open('$W/show.json'))
 r = {x['label']: x for x in s['rules']}
 assert s['name'] == 'round trip' and s['version'] == 42 and len(s['rules']) == 3
+assert s['schema'] == 1
 assert r['xrule']['reason'] == 'a \"quoted\" reason' and r['xrule']['size'] == $(stat -c %s "$W/x")
 assert r['arule']['action'] == 'audit' and r[''.join([])]['size'] is None if '' in r else True
 "
@@ -82,11 +83,14 @@ check "after a reload the new file is marked" bash -c "grep -q '\"path\":\"$W/in
 rc=$?
 check "diff reports changes (exit 1)" [ $rc = 1 ]
 check "diff shows removed and changed rules" bash -c \
-	"grep -q '^~ deny sha256=$(sha256 "$W/b") size=' '$W/diff.out' && grep -q '^- audit sha256=$(sha256 "$W/a")' '$W/diff.out' && grep -q '^~ deny sha256=$(sha256 "$W/x") size=[0-9]* label=xrule$' '$W/diff.out'"
+	"grep -q '^~ deny sha256=$(sha256 "$W/b") size=' '$W/diff.out' && grep -q '^- audit sha256=$(sha256 "$W/a")' '$W/diff.out' && grep -q '^~ deny sha256=$(sha256 "$W/x") size=[0-9]* label=xrule  # $W/next.policy:1; was: ' '$W/diff.out'"
+check "diff: a removed rule, read back from the kernel, has no file:line" \
+	grep -q "^- audit sha256=$(sha256 "$W/a") size=[0-9]* label=arule$" "$W/diff.out"
 unique_copy /bin/true "$W/c" c
 rule "$W/c" crule >>"$W/next.policy"
 "$EB" diff "$W/next.policy" >"$W/diff.out"
-check "diff shows an added rule" grep -q "^+ deny sha256=$(sha256 "$W/c") size=[0-9]* label=crule$" "$W/diff.out"
+check "diff shows an added rule, with its file:line" \
+	grep -q "^+ deny sha256=$(sha256 "$W/c") size=[0-9]* label=crule  # $W/next.policy:3$" "$W/diff.out"
 check "diff did not load anything" bash -c "grep -q 'version 42' <<<\"\$('$EB' show)\""
 "$EB" diff --json "$W/next.policy" >"$W/diff.json"
 check "diff --json: the same changes as one object" python3 - "$W/diff.json" "$(sha256 "$W/c")" "$(sha256 "$W/a")" <<'PY'
@@ -96,12 +100,16 @@ ops = {(c['op'], c['key']) for c in d['changes']}
 assert ('added', sys.argv[2]) in ops and ('removed', sys.argv[3]) in ops, ops
 assert d['added'] >= 1 and d['removed'] >= 1 and d['version']['from'] == 42, d
 assert all(c['rule'].startswith(('deny ', 'audit ')) for c in d['changes'])
+assert d['schema'] == 1 and d['from'] == 'kernel', d
+assert all(c['file'] is None for c in d['changes'] if c['op'] == 'removed'), d
+assert all(c['file'].endswith('/next.policy') for c in d['changes'] if c['op'] != 'removed'), d
 PY
 "$EB" load --json "$W/next.policy" >"$W/load.json" 2>/dev/null
 check "load --json: one object with the result" python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d['loaded'] and d['rules'] == 3 and len(d['digest']) == 64 and d['mode'] == 'enforce', d
+assert d['schema'] == 1, d
 " "$W/load.json"
 
 # ---- include: a policy folder ----

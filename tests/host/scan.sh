@@ -66,8 +66,9 @@ want = set(sys.argv[2].split("\n"))
 objs = [json.loads(l) for l in open(sys.argv[1])]
 assert {o["path"] for o in objs} == want, objs
 for o in objs:
-    assert set(o) == {"path", "sha256", "size", "identity", "match", "rule", "action", "uid",
-                      "gid", "mode", "signature_error", "image"}, o
+    assert set(o) == {"schema", "path", "sha256", "size", "identity", "match", "rule", "action",
+                      "uid", "gid", "mode", "signature_error", "image"}, o
+    assert o["schema"] == 1, o
     assert o["image"] is None, o
     st = os.stat(o["path"])
     assert o["size"] == st.st_size and o["uid"] == st.st_uid and o["gid"] == st.st_gid, o
@@ -263,8 +264,8 @@ for l in open(origfile):               # path sha256 uid gid mode size mtime
     orig[p] = (sha, int(uid), int(gid), mode, int(size), int(mtime))
 lines = [json.loads(l) for l in open(os.path.join(qdir, "manifest.jsonl"))]
 assert len(lines) == count, lines
-want = {"path", "quarantined", "sha256", "size", "identity", "match", "rule", "action", "uid",
-        "gid", "mode", "signature_error", "image", "mtime", "quarantined_at", "method"}
+want = {"schema", "path", "quarantined", "sha256", "size", "identity", "match", "rule", "action",
+        "uid", "gid", "mode", "signature_error", "image", "mtime", "quarantined_at", "method"}
 def rfc3339(s):
     assert s.endswith("Z"), s
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
