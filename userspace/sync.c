@@ -149,6 +149,18 @@ static size_t body_write(char *p, size_t sz, size_t n, void *arg)
 }
 
 /*
+ * A server that requires a client certificate and gets none ends the TLS 1.3 connection once
+ * the handshake is over on the client's side: the client sees a failed send or receive, or the
+ * alert, depending on timing. Say what is likely wrong.
+ */
+static bool no_client_cert(const struct sync_conf *c, CURLcode rc)
+{
+	return !c->client_cert && !strncasecmp(c->server, "https:", 6) &&
+	       (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_SSL_CONNECT_ERROR ||
+		rc == CURLE_SSL_CERTPROBLEM);
+}
+
+/*
  * POST a JSON object to <server>/<stage>/<machine_id>; the answer must be 200 and a JSON
  * object. Returns it (json_object_put it) or NULL, having said why.
  */
@@ -159,7 +171,7 @@ static struct json_object *post(CURL *curl, const struct sync_conf *c, const cha
 	struct body b = { 0 };
 	struct json_object *resp = NULL;
 	struct json_tokener *tok = NULL;
-	char *url = NULL, *mid;
+	char *url = NULL, *mid, detail[CURL_ERROR_SIZE] = "";
 	const char *sep = c->server[strlen(c->server) - 1] == '/' ? "" : "/";
 	long code = 0;
 	CURLcode rc;
@@ -177,12 +189,18 @@ static struct json_object *post(CURL *curl, const struct sync_conf *c, const cha
 			 json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	/* libcurl's own words on what failed: which certificate check, which TLS alert */
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
 	rc = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	if (rc != CURLE_OK) {
 		if (b.too_big)
 			err("sync: %s: the answer is bigger than %u bytes", stage, MAX_BODY);
 		else
-			err("sync: %s: %s", stage, curl_easy_strerror(rc));
+			err("sync: %s: %s%s%s%s%s", stage, curl_easy_strerror(rc),
+			    detail[0] ? " (" : "", detail, detail[0] ? ")" : "",
+			    no_client_cert(c, rc) ? "; no client certificate was presented: if the "
+			    "server requires one, set client_cert= and client_key=" : "");
 		goto out;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);

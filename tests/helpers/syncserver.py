@@ -8,7 +8,9 @@ Every request is checked against the message's fields as the JSON names them: an
 field, a missing required one, a value of the wrong type or a machine_id that differs from
 the URL's is a protocol violation, answered 400 and appended to VIOLATIONS.
 
-usage: syncserver.py --dir DIR [--port PORT]
+usage: syncserver.py --dir DIR [--port PORT] [--tls-cert PEM --tls-key PEM [--client-ca PEM]]
+  --tls-cert, --tls-key  serve https with this certificate and key (TLS 1.2 or later)
+  --client-ca PEM        and require a client certificate issued by this CA (mTLS)
   DIR/scenario.json   read on every request, so a test changes the server's answers by
                       rewriting it:
       {"preflight": {...answer...},
@@ -24,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import ssl
 import time
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -238,9 +241,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--port", type=int, default=0, help="listen here (default: any free port)")
+    ap.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    ap.add_argument("--client-ca", help="require a client certificate issued by this CA")
     a = ap.parse_args()
+    if bool(a.tls_cert) != bool(a.tls_key) or (a.client_ca and not a.tls_cert):
+        ap.error("--tls-cert and --tls-key go together; --client-ca needs them")
     HTTPServer.allow_reuse_address = True
     srv = HTTPServer(("127.0.0.1", a.port), Handler)
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        if a.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(a.client_ca)
+        # a failed handshake fails that connection only (accept raises, the server goes on)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.dir = a.dir
     with open(os.path.join(a.dir, "port.tmp"), "w") as f:
         f.write("%d\n" % srv.server_address[1])
