@@ -37,6 +37,8 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "compile.h"
+#include "policy.h"
 #include "sync.h"
 #include "syncq.h"
 
@@ -279,7 +281,7 @@ void srules_free(struct srules *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int srules_add(struct srules *s, int type, const char *id, bool remove,
+static int srules_add(struct srules *s, int type, const char *id, bool remove, bool allow,
 		      const char *reason)
 {
 	struct srule *r;
@@ -297,6 +299,7 @@ static int srules_add(struct srules *s, int type, const char *id, bool remove,
 	memset(r, 0, sizeof(*r));
 	r->type = type;
 	r->remove = remove;
+	r->allow = allow;
 	r->seq = s->n;
 	memcpy(r->id, id, 64);
 	r->id[64] = 0;
@@ -382,7 +385,7 @@ int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_sta
 	for (i = 0; i < n; i++) {
 		const char *id, *pol, *type;
 		int t;
-		bool remove;
+		bool remove, allow;
 
 		r = json_object_array_get_idx(rules, i);
 		st->received++;
@@ -410,6 +413,7 @@ int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_sta
 			snprintf(why, why_len, "rule %zu: unknown rule_type \"%.40s\"", i, type);
 			return -EINVAL;
 		}
+		allow = false;
 		if (!strcmp(pol, "BLOCKLIST") || !strcmp(pol, "SILENT_BLOCKLIST") ||
 		    !strcmp(pol, "BLACKLIST") || !strcmp(pol, "SILENT_BLACKLIST")) {
 			remove = false;
@@ -417,8 +421,9 @@ int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_sta
 			remove = true;
 		} else if (!strcmp(pol, "ALLOWLIST") || !strcmp(pol, "ALLOWLIST_COMPILER") ||
 			   !strcmp(pol, "WHITELIST") || !strcmp(pol, "WHITELIST_COMPILER")) {
-			st->ignored++;	/* execban has no exceptions yet */
-			continue;
+			/* an exception; execban has no transitive (compiler) rules: a plain one */
+			remove = false;
+			allow = true;
 		} else {
 			snprintf(why, why_len, "rule %zu: unknown policy \"%.40s\"", i, pol);
 			return -EINVAL;
@@ -429,7 +434,7 @@ int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_sta
 			return -EINVAL;
 		}
 		make_reason(reason, sizeof(reason), jstr(r, "custom_msg"), jstr(r, "custom_url"));
-		if (srules_add(s, t, id, remove, reason))
+		if (srules_add(s, t, id, remove, allow, reason))
 			return -ENOMEM;
 		st->processed++;
 	}
@@ -480,7 +485,8 @@ int srules_write(FILE *f, const struct srules *s, const char *server)
 	fprintf(f, "# Written by 'execban sync' from %s: do not edit, the next sync replaces "
 		   "it.\n", server);
 	for (i = 0; i < s->n; i++) {
-		fprintf(f, "deny %s=%s label=" SYNC_LABEL, kind_word[s->v[i].type], s->v[i].id);
+		fprintf(f, "%s %s=%s label=" SYNC_LABEL, s->v[i].allow ? "allow" : "deny",
+			kind_word[s->v[i].type], s->v[i].id);
 		if (s->v[i].reason) {
 			fputs(" reason=\"", f);
 			for (p = s->v[i].reason; *p; p++) {
@@ -501,6 +507,7 @@ int srules_read(const char *path, struct srules *s)
 	char *line = NULL, *p, *q, *r, *rest;
 	size_t cap = 0;
 	int ret = 0, t, lineno = 0;
+	bool allow;
 	FILE *f = fopen(path, "re");
 
 	if (!f)
@@ -510,11 +517,12 @@ int srules_read(const char *path, struct srules *s)
 		line[strcspn(line, "\n")] = 0;
 		if (!*line || *line == '#')
 			continue;
-		if (strncmp(line, "deny ", 5)) {
+		allow = !strncmp(line, "allow ", 6);
+		if (!allow && strncmp(line, "deny ", 5)) {
 			ret = -EINVAL;
 			break;
 		}
-		p = line + 5;
+		p = line + (allow ? 6 : 5);
 		for (t = 0; t < SRULE_TYPES; t++) {
 			size_t n = strlen(kind_word[t]);
 
@@ -546,7 +554,7 @@ int srules_read(const char *path, struct srules *s)
 			ret = -EINVAL;
 			break;
 		}
-		ret = srules_add(s, t, p, false, r);
+		ret = srules_add(s, t, p, false, allow, r);
 		if (ret)
 			break;
 	}
@@ -556,6 +564,67 @@ int srules_read(const char *path, struct srules *s)
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+size_t srules_drop_banned(struct srules *s, const struct policy *local, struct sync_stats *st)
+{
+	static const unsigned int kind[] = {
+		[SRULE_BINARY] = EXECBAN_IDENT_SHA256,
+		[SRULE_CERTIFICATE] = EXECBAN_IDENT_SIGNER_CERT_SHA256,
+	};
+	size_t i, j, out = 0, dropped = 0;
+
+	for (i = 0; i < s->n; i++) {
+		struct srule *sr = &s->v[i];
+		const struct policy_rule *hit = NULL;
+		uint8_t id[EXECBAN_SHA256_LEN];
+
+		if (sr->allow && !policy_parse_hex(sr->id, 64, id, sizeof(id)))
+			for (j = 0; j < local->n_rules && !hit; j++) {
+				const struct policy_rule *lr = &local->rules[j];
+
+				if (lr->action != EXECBAN_RULE_ALLOW &&
+				    lr->ident_kind == kind[sr->type] &&
+				    lr->ident_len == sizeof(id) && !memcmp(lr->ident, id, sizeof(id)))
+					hit = lr;
+			}
+		if (hit) {
+			warn("sync: the server's allow of %s=%s is not applied: the local policy %s "
+			     "it at %s:%u, and a local ban wins (counted as ignored)",
+			     kind_word[sr->type], sr->id,
+			     hit->action == EXECBAN_RULE_DENY ? "denies" : "audits",
+			     hit->file ? hit->file : "?", hit->line);
+			free(sr->reason);
+			st->ignored++;
+			if (st->processed)
+				st->processed--;
+			dropped++;
+			continue;
+		}
+		s->v[out++] = *sr;
+	}
+	s->n = out;
+	for (i = 0; i < s->n; i++)
+		s->v[i].seq = i;
+	return dropped;
+}
+
+/*
+ * srules_drop_banned against the local policy file: compiled the way "execban load" compiles
+ * it (signer= certificates read). A local policy with errors drops nothing here: the load
+ * that follows refuses it and says why.
+ */
+static void drop_locally_banned(struct srules *s, const char *policy, struct sync_stats *st)
+{
+	struct compiled cc;
+	char *files[1] = { (char *)policy };
+	FILE *quiet = fopen("/dev/null", "we");
+
+	if (!compile_empty_ok(&cc, files, 1, SIZE_MAX, quiet))
+		srules_drop_banned(s, &cc.pol, st);
+	compiled_free(&cc);
+	if (quiet)
+		fclose(quiet);
 }
 
 /* ---- the machine, as preflight reports it ---- */
@@ -1050,6 +1119,7 @@ int cmd_sync(int argc, char **argv)
 	/* 4. apply */
 	cur_stage = "apply";
 	srules_resolve(&s);
+	drop_locally_banned(&s, c.policy, &st);
 	if (apply(&s, &c)) {
 		ret = EXIT_FAIL;
 		goto out;

@@ -9,7 +9,10 @@
 # A CA that did not issue the server's certificate, or no client certificate for a server
 # that requires one, fails at preflight, naming the certificate problem and the stage: exit 1,
 # no ruledownload, nothing applied. Plain http to an address that is not loopback is refused
-# before any connection.
+# before any connection. And what the host can check of ALLOWLIST rules (the guest suite,
+# tests/guest/sync.sh, checks them enforced): a server's allow of an identity the local policy
+# denies or audits is dropped with a warning naming the local rule, before anything is loaded;
+# a sync.policy holding allow rules is read back for a normal sync.
 set -u
 cd "$(dirname "$0")/../.."
 top=$PWD
@@ -86,11 +89,13 @@ conf() { # sync.conf lines after server=, policy=, machine_id=
 		printf '%s\n' "$@"
 	} >"$tmp/sync.conf"
 }
-# execban sync --once, its /var/lib a tmpfs of its own
+# execban sync --once, its /var/lib a tmpfs of its own (SEED=FILE: its sync.policy)
 run() {
 	rm -f "$S/requests.jsonl"
-	unshare -m sh -c 'mount -t tmpfs execban-test /var/lib && exec "$@"' sh \
-		"$eb" sync --once --config "$tmp/sync.conf" >"$tmp/out" 2>"$tmp/err"
+	SEED=${SEED:-} unshare -m sh -c 'mount -t tmpfs execban-test /var/lib &&
+		if [ -n "$SEED" ]; then
+			mkdir /var/lib/execban && cp "$SEED" /var/lib/execban/sync.policy
+		fi && exec "$@"' sh "$eb" sync --once --config "$tmp/sync.conf" >"$tmp/out" 2>"$tmp/err"
 	echo $? >"$tmp/rc"
 }
 rc() { [ "$(cat "$tmp/rc")" = "$1" ]; }
@@ -143,6 +148,36 @@ conf "ca_file = $tmp/ca.pem" "client_cert = $tmp/other.pem" "client_key = $tmp/o
 run
 t "mTLS, a client certificate the server's CA did not issue: exit 1" rc 1
 t "mTLS, a foreign client certificate: no request reached the server" no_requests
+
+# ALLOWLIST: a server's allow of what the local policy bans is dropped, the local ban wins
+hl=$(printf 'b%.0s' $(seq 64)) hc=$(printf 'c%.0s' $(seq 64)) ha=$(printf 'd%.0s' $(seq 64))
+printf '# the admin\ndeny sha256=%s label=local\naudit signer-cert-sha256=%s label=watch\n' \
+	"$hl" "$hc" >"$tmp/local.policy"
+start_server --tls-cert "$tmp/server.pem" --tls-key "$tmp/server.key"
+cat >"$S/scenario.json" <<EOF
+{"preflight": {"sync_type": "CLEAN"},
+ "pages": [[{"identifier": "$hl", "policy": "ALLOWLIST", "rule_type": "BINARY"},
+            {"identifier": "$hc", "policy": "ALLOWLIST_COMPILER", "rule_type": "CERTIFICATE"},
+            {"identifier": "$ha", "policy": "ALLOWLIST", "rule_type": "BINARY"}]]}
+EOF
+conf "ca_file = $tmp/ca.pem"
+run
+t "ALLOWLIST of a locally denied sha256: dropped, the local rule named" \
+	said "sync: the server's allow of sha256=$hl is not applied: the local policy denies it at $tmp/local.policy:2, and a local ban wins (counted as ignored)"
+t "ALLOWLIST_COMPILER of a locally audited certificate: dropped" \
+	said "sync: the server's allow of signer-cert-sha256=$hc is not applied: the local policy audits it at $tmp/local.policy:3"
+t "ALLOWLIST of what the local policy does not name: kept" not_said "allow of sha256=$ha"
+t "ALLOWLIST: the sync goes on to its apply stage" said "synced rules could not be loaded"
+# a normal sync reads back the allow rules an earlier sync wrote
+printf '# Written by execban sync\nallow sha256=%s label=santa\ndeny sha256=%s label=santa reason="x"\n' \
+	"$ha" "$hc" >"$tmp/seed.policy"
+echo '{"preflight": {}, "pages": [[]]}' >"$S/scenario.json"
+SEED=$tmp/seed.policy run
+t "a sync.policy with allow rules: read back (no complaint)" not_said "not a line 'execban sync' writes"
+t "a sync.policy with allow rules: counted in preflight" python3 -c 'import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])][0]["body"]
+sys.exit(0 if r["binary_rule_count"] == 2 and r["request_clean_sync"] is False else 1)' "$S/requests.jsonl"
+echo "# an empty local policy" >"$tmp/local.policy"
 
 # Plain http: only to loopback, refused before any connection
 printf 'server = http://192.0.2.1:%s/\npolicy = %s\nmachine_id = m\n' "$port" "$tmp/local.policy" >"$tmp/sync.conf"
