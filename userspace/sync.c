@@ -35,6 +35,7 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <zlib.h>
 
 #include "cli.h"
 #include "compile.h"
@@ -174,6 +175,8 @@ static struct json_object *post(CURL *curl, const struct sync_conf *c, const cha
 	struct json_object *resp = NULL;
 	struct json_tokener *tok = NULL;
 	char *url = NULL, *mid, detail[CURL_ERROR_SIZE] = "";
+	const char *json;
+	Bytef *z = NULL;
 	const char *sep = c->server[strlen(c->server) - 1] == '/' ? "" : "/";
 	long code = 0;
 	CURLcode rc;
@@ -185,10 +188,26 @@ static struct json_object *post(CURL *curl, const struct sync_conf *c, const cha
 		goto out;
 	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	json = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	if (c->compress_requests) {
+		/* what Santa sends and Moroz requires: zlib (RFC 1950), "deflate" in HTTP */
+		uLongf zlen = compressBound(strlen(json));
+
+		z = malloc(zlen);
+		if (!z || compress2(z, &zlen, (const Bytef *)json, strlen(json),
+				    Z_DEFAULT_COMPRESSION) != Z_OK) {
+			err("sync: %s: cannot compress the request", stage);
+			goto out;
+		}
+		hdr = curl_slist_append(hdr, "Content-Encoding: deflate");
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)zlen);
+		curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, z);
+	} else {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, -1L);
+		curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, json);
+	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS,
-			 json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
 	/* libcurl's own words on what failed: which certificate check, which TLS alert */
@@ -233,6 +252,7 @@ out:
 	curl_slist_free_all(hdr);
 	curl_free(mid);
 	free(url);
+	free(z);
 	free(b.buf);
 	return resp;
 }

@@ -18,7 +18,8 @@ usage: syncserver.py --dir DIR [--port PORT] [--tls-cert PEM --tls-key PEM [--cl
        "fail": {"stage": "ruledownload", "page": 2, "how": "500|garbage|truncate|close"},
        "delay": {"stage": "eventupload", "seconds": 3}}   answer that stage this late
   DIR/port            written once listening (127.0.0.1)
-  DIR/requests.jsonl  one line per request: {"stage", "machine_id", "body"}
+  DIR/requests.jsonl  one line per request: {"stage", "machine_id", "body", "encoding"}
+                      (a body sent with Content-Encoding: deflate is zlib-decompressed)
   DIR/events.jsonl    one line per event of every eventupload answered 200 (accepted)
   DIR/violations      one line per protocol violation
 """
@@ -28,6 +29,7 @@ import os
 import re
 import ssl
 import time
+import zlib
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -178,6 +180,14 @@ class Handler(BaseHTTPRequestHandler):
             self.violation("unknown path %r" % self.path)
             return self.answer(404, b"{}")
         stage, machine_id = parts
+        encoding = self.headers.get("Content-Encoding", "")
+        if encoding == "deflate":       # as Santa sends it: zlib (RFC 1950)
+            try:
+                raw = zlib.decompress(raw)
+            except zlib.error as e:
+                self.violation("%s: Content-Encoding deflate, but not zlib data: %s" % (stage, e))
+        elif encoding:
+            self.violation("%s: Content-Encoding %r" % (stage, encoding))
         if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
             self.violation("%s: Content-Type %r" % (stage, self.headers.get("Content-Type")))
         try:
@@ -185,7 +195,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         with open(os.path.join(d, "requests.jsonl"), "a") as f:
-            f.write(json.dumps({"stage": stage, "machine_id": machine_id, "body": body}) + "\n")
+            f.write(json.dumps({"stage": stage, "machine_id": machine_id, "body": body,
+                                "encoding": encoding}) + "\n")
         bad = check(stage, machine_id, body)
         for b in bad:
             self.violation(b)

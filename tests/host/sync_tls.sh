@@ -144,6 +144,18 @@ run
 t "mTLS, client_cert= and client_key=: preflight and ruledownload reach the server" \
 	stages "preflight ruledownload"
 t "mTLS, with the client certificate: fails only at apply" said "synced rules could not be loaded"
+# compress_requests = yes: bodies zlib-compressed, Content-Encoding: deflate (Moroz needs it)
+conf "ca_file = $tmp/ca.pem" "client_cert = $tmp/client.pem" "client_key = $tmp/client.key" \
+	"compress_requests = yes"
+run
+t "compress_requests=yes: preflight and ruledownload reach the server" \
+	stages "preflight ruledownload"
+t "compress_requests=yes: every body sent as deflate (zlib), the server read it" python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if all(r["encoding"] == "deflate" for r in rs) and
+         rs[0]["body"]["machine_id"] == "tls-test" else 1)' "$S/requests.jsonl"
+t "compress_requests=yes: no protocol violation" test ! -s "$S/violations"
 conf "ca_file = $tmp/ca.pem" "client_cert = $tmp/other.pem" "client_key = $tmp/other.key"
 run
 t "mTLS, a client certificate the server's CA did not issue: exit 1" rc 1
