@@ -35,8 +35,11 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <zlib.h>
 
 #include "cli.h"
+#include "compile.h"
+#include "policy.h"
 #include "sync.h"
 #include "syncq.h"
 
@@ -149,6 +152,18 @@ static size_t body_write(char *p, size_t sz, size_t n, void *arg)
 }
 
 /*
+ * A server that requires a client certificate and gets none ends the TLS 1.3 connection once
+ * the handshake is over on the client's side: the client sees a failed send or receive, or the
+ * alert, depending on timing. Say what is likely wrong.
+ */
+static bool no_client_cert(const struct sync_conf *c, CURLcode rc)
+{
+	return !c->client_cert && !strncasecmp(c->server, "https:", 6) &&
+	       (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_SSL_CONNECT_ERROR ||
+		rc == CURLE_SSL_CERTPROBLEM);
+}
+
+/*
  * POST a JSON object to <server>/<stage>/<machine_id>; the answer must be 200 and a JSON
  * object. Returns it (json_object_put it) or NULL, having said why.
  */
@@ -159,7 +174,9 @@ static struct json_object *post(CURL *curl, const struct sync_conf *c, const cha
 	struct body b = { 0 };
 	struct json_object *resp = NULL;
 	struct json_tokener *tok = NULL;
-	char *url = NULL, *mid;
+	char *url = NULL, *mid, detail[CURL_ERROR_SIZE] = "";
+	const char *json;
+	Bytef *z = NULL;
 	const char *sep = c->server[strlen(c->server) - 1] == '/' ? "" : "/";
 	long code = 0;
 	CURLcode rc;
@@ -171,18 +188,40 @@ static struct json_object *post(CURL *curl, const struct sync_conf *c, const cha
 		goto out;
 	}
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	json = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	if (c->compress_requests) {
+		/* what Santa sends and Moroz requires: zlib (RFC 1950), "deflate" in HTTP */
+		uLongf zlen = compressBound(strlen(json));
+
+		z = malloc(zlen);
+		if (!z || compress2(z, &zlen, (const Bytef *)json, strlen(json),
+				    Z_DEFAULT_COMPRESSION) != Z_OK) {
+			err("sync: %s: cannot compress the request", stage);
+			goto out;
+		}
+		hdr = curl_slist_append(hdr, "Content-Encoding: deflate");
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)zlen);
+		curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, z);
+	} else {
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, -1L);
+		curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, json);
+	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS,
-			 json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	/* libcurl's own words on what failed: which certificate check, which TLS alert */
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
 	rc = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	if (rc != CURLE_OK) {
 		if (b.too_big)
 			err("sync: %s: the answer is bigger than %u bytes", stage, MAX_BODY);
 		else
-			err("sync: %s: %s", stage, curl_easy_strerror(rc));
+			err("sync: %s: %s%s%s%s%s", stage, curl_easy_strerror(rc),
+			    detail[0] ? " (" : "", detail, detail[0] ? ")" : "",
+			    no_client_cert(c, rc) ? "; no client certificate was presented: if the "
+			    "server requires one, set client_cert= and client_key=" : "");
 		goto out;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
@@ -213,6 +252,7 @@ out:
 	curl_slist_free_all(hdr);
 	curl_free(mid);
 	free(url);
+	free(z);
 	free(b.buf);
 	return resp;
 }
@@ -261,7 +301,7 @@ void srules_free(struct srules *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int srules_add(struct srules *s, int type, const char *id, bool remove,
+static int srules_add(struct srules *s, int type, const char *id, bool remove, bool allow,
 		      const char *reason)
 {
 	struct srule *r;
@@ -279,6 +319,7 @@ static int srules_add(struct srules *s, int type, const char *id, bool remove,
 	memset(r, 0, sizeof(*r));
 	r->type = type;
 	r->remove = remove;
+	r->allow = allow;
 	r->seq = s->n;
 	memcpy(r->id, id, 64);
 	r->id[64] = 0;
@@ -364,7 +405,7 @@ int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_sta
 	for (i = 0; i < n; i++) {
 		const char *id, *pol, *type;
 		int t;
-		bool remove;
+		bool remove, allow;
 
 		r = json_object_array_get_idx(rules, i);
 		st->received++;
@@ -392,6 +433,7 @@ int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_sta
 			snprintf(why, why_len, "rule %zu: unknown rule_type \"%.40s\"", i, type);
 			return -EINVAL;
 		}
+		allow = false;
 		if (!strcmp(pol, "BLOCKLIST") || !strcmp(pol, "SILENT_BLOCKLIST") ||
 		    !strcmp(pol, "BLACKLIST") || !strcmp(pol, "SILENT_BLACKLIST")) {
 			remove = false;
@@ -399,8 +441,9 @@ int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_sta
 			remove = true;
 		} else if (!strcmp(pol, "ALLOWLIST") || !strcmp(pol, "ALLOWLIST_COMPILER") ||
 			   !strcmp(pol, "WHITELIST") || !strcmp(pol, "WHITELIST_COMPILER")) {
-			st->ignored++;	/* execban has no exceptions yet */
-			continue;
+			/* an exception; execban has no transitive (compiler) rules: a plain one */
+			remove = false;
+			allow = true;
 		} else {
 			snprintf(why, why_len, "rule %zu: unknown policy \"%.40s\"", i, pol);
 			return -EINVAL;
@@ -411,7 +454,7 @@ int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_sta
 			return -EINVAL;
 		}
 		make_reason(reason, sizeof(reason), jstr(r, "custom_msg"), jstr(r, "custom_url"));
-		if (srules_add(s, t, id, remove, reason))
+		if (srules_add(s, t, id, remove, allow, reason))
 			return -ENOMEM;
 		st->processed++;
 	}
@@ -462,7 +505,8 @@ int srules_write(FILE *f, const struct srules *s, const char *server)
 	fprintf(f, "# Written by 'execban sync' from %s: do not edit, the next sync replaces "
 		   "it.\n", server);
 	for (i = 0; i < s->n; i++) {
-		fprintf(f, "deny %s=%s label=" SYNC_LABEL, kind_word[s->v[i].type], s->v[i].id);
+		fprintf(f, "%s %s=%s label=" SYNC_LABEL, s->v[i].allow ? "allow" : "deny",
+			kind_word[s->v[i].type], s->v[i].id);
 		if (s->v[i].reason) {
 			fputs(" reason=\"", f);
 			for (p = s->v[i].reason; *p; p++) {
@@ -483,6 +527,7 @@ int srules_read(const char *path, struct srules *s)
 	char *line = NULL, *p, *q, *r, *rest;
 	size_t cap = 0;
 	int ret = 0, t, lineno = 0;
+	bool allow;
 	FILE *f = fopen(path, "re");
 
 	if (!f)
@@ -492,11 +537,12 @@ int srules_read(const char *path, struct srules *s)
 		line[strcspn(line, "\n")] = 0;
 		if (!*line || *line == '#')
 			continue;
-		if (strncmp(line, "deny ", 5)) {
+		allow = !strncmp(line, "allow ", 6);
+		if (!allow && strncmp(line, "deny ", 5)) {
 			ret = -EINVAL;
 			break;
 		}
-		p = line + 5;
+		p = line + (allow ? 6 : 5);
 		for (t = 0; t < SRULE_TYPES; t++) {
 			size_t n = strlen(kind_word[t]);
 
@@ -528,7 +574,7 @@ int srules_read(const char *path, struct srules *s)
 			ret = -EINVAL;
 			break;
 		}
-		ret = srules_add(s, t, p, false, r);
+		ret = srules_add(s, t, p, false, allow, r);
 		if (ret)
 			break;
 	}
@@ -538,6 +584,67 @@ int srules_read(const char *path, struct srules *s)
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+size_t srules_drop_banned(struct srules *s, const struct policy *local, struct sync_stats *st)
+{
+	static const unsigned int kind[] = {
+		[SRULE_BINARY] = EXECBAN_IDENT_SHA256,
+		[SRULE_CERTIFICATE] = EXECBAN_IDENT_SIGNER_CERT_SHA256,
+	};
+	size_t i, j, out = 0, dropped = 0;
+
+	for (i = 0; i < s->n; i++) {
+		struct srule *sr = &s->v[i];
+		const struct policy_rule *hit = NULL;
+		uint8_t id[EXECBAN_SHA256_LEN];
+
+		if (sr->allow && !policy_parse_hex(sr->id, 64, id, sizeof(id)))
+			for (j = 0; j < local->n_rules && !hit; j++) {
+				const struct policy_rule *lr = &local->rules[j];
+
+				if (lr->action != EXECBAN_RULE_ALLOW &&
+				    lr->ident_kind == kind[sr->type] &&
+				    lr->ident_len == sizeof(id) && !memcmp(lr->ident, id, sizeof(id)))
+					hit = lr;
+			}
+		if (hit) {
+			warn("sync: the server's allow of %s=%s is not applied: the local policy %s "
+			     "it at %s:%u, and a local ban wins (counted as ignored)",
+			     kind_word[sr->type], sr->id,
+			     hit->action == EXECBAN_RULE_DENY ? "denies" : "audits",
+			     hit->file ? hit->file : "?", hit->line);
+			free(sr->reason);
+			st->ignored++;
+			if (st->processed)
+				st->processed--;
+			dropped++;
+			continue;
+		}
+		s->v[out++] = *sr;
+	}
+	s->n = out;
+	for (i = 0; i < s->n; i++)
+		s->v[i].seq = i;
+	return dropped;
+}
+
+/*
+ * srules_drop_banned against the local policy file: compiled the way "execban load" compiles
+ * it (signer= certificates read). A local policy with errors drops nothing here: the load
+ * that follows refuses it and says why.
+ */
+static void drop_locally_banned(struct srules *s, const char *policy, struct sync_stats *st)
+{
+	struct compiled cc;
+	char *files[1] = { (char *)policy };
+	FILE *quiet = fopen("/dev/null", "we");
+
+	if (!compile_empty_ok(&cc, files, 1, SIZE_MAX, quiet))
+		srules_drop_banned(s, &cc.pol, st);
+	compiled_free(&cc);
+	if (quiet)
+		fclose(quiet);
 }
 
 /* ---- the machine, as preflight reports it ---- */
@@ -1032,6 +1139,7 @@ int cmd_sync(int argc, char **argv)
 	/* 4. apply */
 	cur_stage = "apply";
 	srules_resolve(&s);
+	drop_locally_banned(&s, c.policy, &st);
 	if (apply(&s, &c)) {
 		ret = EXIT_FAIL;
 		goto out;

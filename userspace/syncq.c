@@ -157,13 +157,15 @@ int sync_conf_read(struct sync_conf *c, const char *path, bool must)
 			}
 			continue;
 		}
-		if (!strcmp(k, "event_extras")) {
+		if (!strcmp(k, "event_extras") || !strcmp(k, "compress_requests")) {
+			bool *b = k[0] == 'e' ? &c->event_extras : &c->compress_requests;
+
 			if (!strcmp(v, "yes") || !strcmp(v, "true")) {
-				c->event_extras = true;
+				*b = true;
 			} else if (!strcmp(v, "no") || !strcmp(v, "false")) {
-				c->event_extras = false;
+				*b = false;
 			} else {
-				err("%s:%d: event_extras=%s: expected yes or no", path, lineno, v);
+				err("%s:%d: %s=%s: expected yes or no", path, lineno, k, v);
 				ret = -EINVAL;
 				break;
 			}
@@ -175,7 +177,7 @@ int sync_conf_read(struct sync_conf *c, const char *path, bool must)
 		if (i == sizeof(num_keys) / sizeof(num_keys[0])) {
 			err("%s:%d: unknown key '%s' (server, ca_file, client_cert, client_key, "
 			    "proxy, machine_id, policy, primary_user, timeout, interval, retry, "
-			    "max_sync_age, queue_max, event_extras)", path, lineno, k);
+			    "max_sync_age, queue_max, event_extras, compress_requests)", path, lineno, k);
 			ret = -EINVAL;
 			break;
 		}

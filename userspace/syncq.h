@@ -33,6 +33,7 @@ struct sync_conf {
 	long max_sync_age;	/* s; status --check fails beyond it; 0: no limit */
 	long queue_max;		/* events the queue holds */
 	bool event_extras;	/* send execban's own event fields ("execban") */
+	bool compress_requests;	/* request bodies zlib-compressed, as Santa sends them */
 };
 
 void sync_conf_init(struct sync_conf *c);

@@ -36,8 +36,8 @@ unique_copy /bin/true "$W/bad1" sync-bad1
 unique_copy /bin/true "$W/bad2" sync-bad2
 unique_copy /bin/true "$W/bad3" sync-bad3
 unique_copy /bin/true "$W/local" sync-local
-h1=$(sha256 "$W/bad1") h2=$(sha256 "$W/bad2") h3=$(sha256 "$W/bad3")
-echo "deny sha256=$(sha256 "$W/local") label=local" >"$W/local.policy"
+h1=$(sha256 "$W/bad1") h2=$(sha256 "$W/bad2") h3=$(sha256 "$W/bad3") hl=$(sha256 "$W/local")
+echo "deny sha256=$hl label=local" >"$W/local.policy"
 cat >"$W/sync.conf" <<EOF
 # the test's sync configuration
 server = http://127.0.0.1:$port
@@ -59,7 +59,8 @@ PY
 }
 no_violations() { [ ! -s "$S/violations" ] || { cat "$S/violations"; false; }; }
 
-# 1. a clean sync, three pages: BINARY blocks enforced, ALLOWLIST and TEAMID ignored
+# 1. a clean sync, three pages: BINARY blocks enforced, BINARY ALLOWLIST an allow rule, TEAMID
+# ignored; an ALLOWLIST of a file the local policy denies is dropped (the local ban wins)
 scenario <<EOF
 {"preflight": {"sync_type": "CLEAN", "batch_size": 50, "client_mode": "MONITOR",
                "full_sync_interval": 600},
@@ -67,7 +68,8 @@ scenario <<EOF
    [{"identifier": "$h1", "policy": "BLOCKLIST", "rule_type": "BINARY",
      "custom_msg": "blocked by the fleet", "custom_url": "https://fleet.example/b1"}],
    [{"identifier": "EQHXZ8M8AV", "policy": "ALLOWLIST", "rule_type": "TEAMID"},
-    {"identifier": "$h2", "policy": "SILENT_BLOCKLIST", "rule_type": "BINARY"}],
+    {"identifier": "$h2", "policy": "SILENT_BLOCKLIST", "rule_type": "BINARY"},
+    {"identifier": "$hl", "policy": "ALLOWLIST", "rule_type": "BINARY"}],
    [{"identifier": "$h3", "policy": "ALLOWLIST", "rule_type": "BINARY"},
     {"identifier": "$(printf 'ab%.0s' $(seq 32))", "policy": "BLOCKLIST",
      "rule_type": "CERTIFICATE", "custom_msg": "bad signer"}]]}
@@ -78,18 +80,25 @@ check "clean sync: exit 0" [ $rc = 0 ]
 [ $rc = 0 ] || cat "$W/err"
 check "clean sync: no protocol violation" no_violations
 check "clean sync: summary line" \
-	grep -q 'CLEAN, 5 rules received, 3 applied, 2 ignored; 3 synced rules in force' "$W/out"
+	grep -q 'CLEAN, 6 rules received, 4 applied, 2 ignored; 4 synced rules in force' "$W/out"
 check "clean sync: three ruledownload pages" \
 	[ "$(grep -c '"ruledownload"' "$S/requests.jsonl")" = 3 ]
 check "clean sync: the cursor sent back" last_req ruledownload "r.get('cursor') == 'page-2'"
 check "preflight: machine id, MONITOR, clean sync requested" last_req preflight \
 	"r['machine_id'] == 'test-machine-1' and r['client_mode'] == 'MONITOR' and r['request_clean_sync'] is True and r['santa_version'].startswith('execban ')"
 check "postflight: counts and sync type" last_req postflight \
-	"r['rules_received'] == 5 and r['rules_processed'] == 3 and r['sync_type'] == 'CLEAN'"
+	"r['rules_received'] == 6 and r['rules_processed'] == 4 and r['sync_type'] == 'CLEAN'"
 expect_exec "BINARY BLOCKLIST: refused" "exec-error EPERM" "$W/bad1"
 expect_exec "BINARY SILENT_BLOCKLIST: refused" "exec-error EPERM" "$W/bad2"
-expect_exec "BINARY ALLOWLIST: ignored, runs" "exit 0" "$W/bad3"
+expect_exec "BINARY ALLOWLIST: runs" "exit 0" "$W/bad3"
+check "sync.policy: BINARY ALLOWLIST as an allow sha256= rule" \
+	grep -qx "allow sha256=$h3 label=santa" "$SP"
 expect_exec "the local policy: still enforced" "exec-error EPERM" "$W/local"
+expect_exec "an ALLOWLIST of a locally denied file: the local ban wins" "exec-error EPERM" "$W/local"
+check "an ALLOWLIST of a locally denied file: not in sync.policy" \
+	[ "$(grep -c "$hl" "$SP")" = 0 ]
+check "an ALLOWLIST of a locally denied file: warned, naming the local rule" \
+	grep -q "the server's allow of sha256=$hl is not applied: the local policy denies it at $W/local.policy:1" "$W/err"
 check "sync.policy: the BINARY rule with custom_msg and custom_url as reason" \
 	grep -qx "deny sha256=$h1 label=santa reason=\"blocked by the fleet https://fleet.example/b1\"" "$SP"
 check "sync.policy: CERTIFICATE as signer-cert-sha256" \
@@ -103,7 +112,7 @@ EOF
 sync_once
 check "REMOVE: exit 0" [ $? = 0 ]
 check "REMOVE: preflight reports the synced rule counts" last_req preflight \
-	"r['binary_rule_count'] == 2 and r['certificate_rule_count'] == 1 and r['request_clean_sync'] is False"
+	"r['binary_rule_count'] == 3 and r['certificate_rule_count'] == 1 and r['request_clean_sync'] is False"
 check "REMOVE: postflight NORMAL" last_req postflight "r['sync_type'] == 'NORMAL'"
 expect_exec "REMOVE: the rule is lifted" "exit 0" "$W/bad1"
 expect_exec "REMOVE: the other synced rule stays" "exec-error EPERM" "$W/bad2"

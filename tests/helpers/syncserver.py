@@ -8,7 +8,9 @@ Every request is checked against the message's fields as the JSON names them: an
 field, a missing required one, a value of the wrong type or a machine_id that differs from
 the URL's is a protocol violation, answered 400 and appended to VIOLATIONS.
 
-usage: syncserver.py --dir DIR [--port PORT]
+usage: syncserver.py --dir DIR [--port PORT] [--tls-cert PEM --tls-key PEM [--client-ca PEM]]
+  --tls-cert, --tls-key  serve https with this certificate and key (TLS 1.2 or later)
+  --client-ca PEM        and require a client certificate issued by this CA (mTLS)
   DIR/scenario.json   read on every request, so a test changes the server's answers by
                       rewriting it:
       {"preflight": {...answer...},
@@ -16,7 +18,8 @@ usage: syncserver.py --dir DIR [--port PORT]
        "fail": {"stage": "ruledownload", "page": 2, "how": "500|garbage|truncate|close"},
        "delay": {"stage": "eventupload", "seconds": 3}}   answer that stage this late
   DIR/port            written once listening (127.0.0.1)
-  DIR/requests.jsonl  one line per request: {"stage", "machine_id", "body"}
+  DIR/requests.jsonl  one line per request: {"stage", "machine_id", "body", "encoding"}
+                      (a body sent with Content-Encoding: deflate is zlib-decompressed)
   DIR/events.jsonl    one line per event of every eventupload answered 200 (accepted)
   DIR/violations      one line per protocol violation
 """
@@ -24,7 +27,9 @@ import argparse
 import json
 import os
 import re
+import ssl
 import time
+import zlib
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -175,6 +180,14 @@ class Handler(BaseHTTPRequestHandler):
             self.violation("unknown path %r" % self.path)
             return self.answer(404, b"{}")
         stage, machine_id = parts
+        encoding = self.headers.get("Content-Encoding", "")
+        if encoding == "deflate":       # as Santa sends it: zlib (RFC 1950)
+            try:
+                raw = zlib.decompress(raw)
+            except zlib.error as e:
+                self.violation("%s: Content-Encoding deflate, but not zlib data: %s" % (stage, e))
+        elif encoding:
+            self.violation("%s: Content-Encoding %r" % (stage, encoding))
         if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
             self.violation("%s: Content-Type %r" % (stage, self.headers.get("Content-Type")))
         try:
@@ -182,7 +195,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         with open(os.path.join(d, "requests.jsonl"), "a") as f:
-            f.write(json.dumps({"stage": stage, "machine_id": machine_id, "body": body}) + "\n")
+            f.write(json.dumps({"stage": stage, "machine_id": machine_id, "body": body,
+                                "encoding": encoding}) + "\n")
         bad = check(stage, machine_id, body)
         for b in bad:
             self.violation(b)
@@ -238,9 +252,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--port", type=int, default=0, help="listen here (default: any free port)")
+    ap.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    ap.add_argument("--client-ca", help="require a client certificate issued by this CA")
     a = ap.parse_args()
+    if bool(a.tls_cert) != bool(a.tls_key) or (a.client_ca and not a.tls_cert):
+        ap.error("--tls-cert and --tls-key go together; --client-ca needs them")
     HTTPServer.allow_reuse_address = True
     srv = HTTPServer(("127.0.0.1", a.port), Handler)
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        if a.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(a.client_ca)
+        # a failed handshake fails that connection only (accept raises, the server goes on)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.dir = a.dir
     with open(os.path.join(a.dir, "port.tmp"), "w") as f:
         f.write("%d\n" % srv.server_address[1])

@@ -69,6 +69,10 @@ t "retry=0: file:line" said "$tmp/bad.conf:1: retry=0: expected 1 second to 1 da
 printf 'event_extras = maybe\n' >"$tmp/bad.conf"
 run --config "$tmp/bad.conf"
 t "event_extras=maybe: file:line" said "$tmp/bad.conf:1: event_extras=maybe: expected yes or no"
+printf 'compress_requests = zlib\n' >"$tmp/bad.conf"
+run --config "$tmp/bad.conf"
+t "compress_requests=zlib: file:line" \
+	said "$tmp/bad.conf:1: compress_requests=zlib: expected yes or no"
 
 # The test server's eventupload checks, which the guest suite relies on.
 srvcheck() { # EXPECTED-VIOLATION-SUBSTRING ("" for none) EVENT-JSON
