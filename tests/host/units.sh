@@ -37,7 +37,7 @@ t "execban-events.service: LogsDirectory=execban, RuntimeDirectory=execban (kept
 	bash -c "grep -qx LogsDirectory=execban dist/execban-events.service &&
 		grep -qx RuntimeDirectory=execban dist/execban-events.service &&
 		grep -qx RuntimeDirectoryPreserve=yes dist/execban-events.service"
-t "execban-events.service: only CAP_BPF" grep -qx 'CapabilityBoundingSet=CAP_BPF' dist/execban-events.service
+t "execban-events.service: only CAP_BPF and CAP_AUDIT_WRITE" grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_AUDIT_WRITE' dist/execban-events.service
 t "execban-events.service: skipped while nothing is loaded" \
 	grep -qx 'ConditionPathExists=/sys/fs/bpf/execban' dist/execban-events.service
 t "execban.service: CacheDirectory=execban (the protected files' digests)" \
