@@ -40,7 +40,7 @@ t "execban-events.service: LogsDirectory=execban, RuntimeDirectory=execban (kept
 # The daemon reads the ring (CAP_BPF); the "execban sync" it runs when sync.conf names a server
 # applies rules as "execban load" does. Never module loading, never DAC overrides.
 t "execban-events.service: the bounding set holds the loader's BPF capabilities only" \
-	grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_MAC_ADMIN CAP_SYS_RESOURCE CAP_AUDIT_WRITE' \
+	grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_MAC_ADMIN CAP_SYS_RESOURCE' \
 	dist/execban-events.service
 t "execban-events.service: StateDirectory=execban (the sync's queue and state), mode 0700" \
 	bash -c "grep -qx StateDirectory=execban dist/execban-events.service &&
