@@ -39,10 +39,11 @@ fi
 # deny_in_journal NAME FILE RULE: a shell (sh -c) prints its pid and execs FILE; the exec must
 # fail, and the journal must hold its denial with every field.
 deny_in_journal() {
-	local name=$1 file=$2 rule=$3 out rc pid sha json e i want f
-	out=$(sh -c 'echo $$; exec "$1"' sh "$file" 2>&1)
+	local name=$1 file=$2 rule=$3 out rc pid ppid sha json e i want f
+	# The shell's parent is the command substitution's subshell, not this script: it says both.
+	out=$(sh -c 'echo $$ $PPID; exec "$1"' sh "$file" 2>&1)
 	rc=$?
-	pid=$(sed -n 1p <<<"$out")
+	read -r pid ppid <<<"$(sed -n 1p <<<"$out")"
 	if [ "$rc" = 126 ] && grep -q 'Operation not permitted' <<<"$out"; then
 		ok "$name: exec refused (exit 126, Operation not permitted)"
 	else
@@ -65,7 +66,7 @@ deny_in_journal() {
 	want=(
 		"SYSLOG_IDENTIFIER=execban" "PRIORITY=4" "_SYSTEMD_UNIT=execban-events.service"
 		"EXECBAN_ACTION=exec" "EXECBAN_VERDICT=denied" "EXECBAN_PATH=$file"
-		"EXECBAN_SHA256=$sha" "EXECBAN_RULE=$rule" "EXECBAN_PID=$pid" "EXECBAN_PPID=$$"
+		"EXECBAN_SHA256=$sha" "EXECBAN_RULE=$rule" "EXECBAN_PID=$pid" "EXECBAN_PPID=$ppid"
 		"EXECBAN_UID=0" "EXECBAN_COMM=sh" "EXECBAN_POLICY_VERSION=1"
 	)
 	local bad=()
