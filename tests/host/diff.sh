@@ -7,28 +7,8 @@
 # when not, 2 for trouble (a bad policy, named by file:line; a missing file; usage), as
 # diff(1).
 set -u
-cd "$(dirname "$0")/../.."
-top=$PWD
-EB=$top/build/execban
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok - diff: $1"; pass=$((pass + 1)); }
-not_ok() {
-	echo "not ok - diff: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "$l"; done
-	fail=$((fail + 1))
-}
-t() { # NAME COMMAND...: ok if the command succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
-}
-# has FILE REGEX: a line of FILE matches (grep reads it all: no early exit after a pipe)
-has() { grep -E -- "$2" "$1" >/dev/null; }
+suite=diff
+. "$(dirname "$0")/lib.sh"
 h() { sha256sum "$tmp/$1" | cut -d' ' -f1; }
 
 for f in a b c d; do printf '%s' "$f$f" >"$tmp/$f"; done

@@ -7,28 +7,8 @@
 # prints them back in a form that compiles to the same policy; scan and explain agree with
 # the precedence, and explain says why (size, digest, signers, rule file:line, exemption).
 set -u
-cd "$(dirname "$0")/../.."
-top=$PWD
-eb=$top/build/execban
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok - explain: $1"; pass=$((pass + 1)); }
-not_ok() {
-	echo "not ok - explain: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "$l"; done
-	fail=$((fail + 1))
-}
-t() { # NAME COMMAND...: ok if the command succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
-}
-# has FILE REGEX: a line of FILE matches (grep reads it all: no early exit after a pipe)
-has() { grep -E -- "$2" "$1" >/dev/null; }
+suite=explain
+. "$(dirname "$0")/lib.sh"
 
 sign_file=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | awk 'NR == 1')
 if [ -z "$sign_file" ]; then

@@ -8,26 +8,8 @@
 # UTF-8), carry "schema": 1, and give the name back exactly (a byte that is not UTF-8 as
 # U+FFFD, and nothing else changed).
 set -u
-cd "$(dirname "$0")/../.." || exit 1
-top=$PWD
-EB=$top/build/execban
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok - json: $1"; pass=$((pass + 1)); }
-not_ok() {
-	echo "not ok - json: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "$l"; done
-	fail=$((fail + 1))
-}
-t() { # NAME COMMAND...: ok if the command succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
-}
+suite=json
+. "$(dirname "$0")/lib.sh"
 
 # The checker: every line of FILE is a JSON object with "schema": 1; then the Python
 # expression (with o: the objects, names: the odd names as text) must hold.

@@ -6,27 +6,9 @@
 # certificate's DER, openssl's own printouts) and compared with what "execban hash" reads from
 # files signed by that certificate. Bad certificates are file:line errors and nothing passes.
 set -u
-cd "$(dirname "$0")/../.."
-top=$PWD
-eb=$top/build/execban
+suite='signer policy'
+. "$(dirname "$0")/lib.sh"
 fx=$top/tests/unit/fixtures
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok - signer policy: $1"; pass=$((pass + 1)); }
-not_ok() {
-	echo "not ok - signer policy: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "$l"; done
-	fail=$((fail + 1))
-}
-t() { # NAME COMMAND...: ok if the command succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
-}
 
 mkcert() { # NAME SUBJECT [openssl req options...]: $tmp/pol/certs/NAME.pem and .der
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/$1.key" -days 30 -subj "$2" \
