@@ -697,53 +697,32 @@ static __always_inline bool path_walk(struct file *file, char *buf)
 
 
 /*
- * Reserve an event and fill its header and the acting process. NULL when the ring buffer is
- * full: the loss is counted, in total and for the next event on this CPU to report.
+ * ---- Events ----
+ *
+ * Everything an event says, but its full path where bpf_d_path() can give it, is written by
+ * event_fill(), a global function: the verifier checks it once per program, on its own,
+ * instead of once for every state that reaches one of the many emit_event() calls (each
+ * inlined copy, with its path walks, was verified again for every combination of flags and
+ * verdicts; they made up most of the programs' verification, and 6.1's kernel_read_file
+ * program came within 0.2% of the 1M-instruction limit). A global function takes no trusted
+ * kernel pointer on 6.1: the file, dentry and inode go in as addresses (read with
+ * BPF_CORE_READ, i.e. bpf_probe_read_kernel, as the path walk always did).
  */
-static __always_inline struct execban_event *event_start(__u16 action, __u16 verdict,
-							 __u32 evflags)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct execban_event_seq *es;
-	struct execban_event *e;
-	__u64 seq = 0, ugid;
-	__u32 zero = 0;
+struct ev_args {
+	__u64 inode;		/* addresses (addr_of()), or 0 */
+	__u64 obj;		/* the file, or the dentry (EVK_DENTRY) */
+	__u64 filename;
+	__u32 kind;		/* EVK_* */
+	__u32 pad;
+};
 
-	es = bpf_map_lookup_elem(&event_seq, &zero);
-	if (es)
-		seq = __sync_fetch_and_add(&es->seq, 1) + 1;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(EXECBAN_STAT_EVENTS_LOST);
-		if (es)
-			__sync_fetch_and_add(&es->lost, 1);
-		return NULL;
-	}
-	e->hdr.type = EXECBAN_EV_DECISION;
-	e->hdr.version = EXECBAN_EVENT_VERSION;
-	e->hdr.size = sizeof(*e);
-	e->hdr.boot_ns = bpf_ktime_get_boot_ns();
-	e->hdr.seq = seq;
-	e->hdr.cpu = bpf_get_smp_processor_id();
-	e->hdr.lost_before = es ? (__u32)__sync_lock_test_and_set(&es->lost, 0) : 0;
-	e->action = action;
-	e->verdict = verdict;
-	e->flags = evflags;
-
-	ugid = bpf_get_current_uid_gid();
-	e->pid = (__u32)bpf_get_current_pid_tgid();
-	e->tgid = bpf_get_current_pid_tgid() >> 32;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->uid = (__u32)ugid;
-	e->gid = ugid >> 32;
-	e->euid = BPF_CORE_READ(task, cred, euid.val);
-	e->loginuid = BPF_CORE_READ(task, loginuid.val);
-	e->sessionid = BPF_CORE_READ(task, sessionid);
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
-	return e;
-}
+/*
+ * What the caller wrote in the event before event_fill(): the header's seq and lost_before,
+ * action, verdict, flags (so far), policy_gen (without a verdict) and size (EVK_MEM).
+ */
+#define EVK_MEM		1	/* no file: an image in memory, or a tamper event */
+#define EVK_DENTRY	2	/* obj is a dentry */
+#define EVK_D_PATH	4	/* the caller fills path with bpf_d_path() */
 
 /* The policy an event was decided under. */
 static __always_inline void event_policy(struct execban_event *e, __u64 gen)
@@ -758,89 +737,196 @@ static __always_inline void event_policy(struct execban_event *e, __u64 gen)
 		__builtin_memset(e->policy_digest, 0, EXECBAN_SHA256_LEN);
 }
 
-/*
- * The acting process's executable, then submit: walked, since mm->exe_file is not a trusted
- * pointer.
- */
-static __always_inline void event_finish(struct execban_event *e)
+__attribute__((noinline)) int event_fill(struct execban_event *e, const struct ev_args *x,
+					 const struct execban_sha256_key *k,
+					 const struct verdict *v, const struct execban_signer *sg)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct file *exe;
+	struct execban_reason *reason;
+	struct inode *inode;
+	__u32 evflags, kind;
+	__u64 ugid;
 
-	e->exe[0] = 0;
-	e->flags |= EXECBAN_EVF_EXE_SLOTS;
-	exe = BPF_CORE_READ(task, mm, exe_file);
-	if (!exe || !path_walk(exe, e->exe))
-		e->flags |= EXECBAN_EVF_EXE_TRUNC;
-	bpf_ringbuf_submit(e, 0);
+	if (!e || !x)
+		return 0;
+	inode = (struct inode *)x->inode;
+	evflags = e->flags;
+	kind = x->kind;
+	e->pad0 = 0;
+
+	e->hdr.type = EXECBAN_EV_DECISION;
+	e->hdr.version = EXECBAN_EVENT_VERSION;
+	e->hdr.size = sizeof(*e);
+	e->hdr.boot_ns = bpf_ktime_get_boot_ns();
+	e->hdr.cpu = bpf_get_smp_processor_id();
+
+	/* the acting process */
+	ugid = bpf_get_current_uid_gid();
+	e->pid = (__u32)bpf_get_current_pid_tgid();
+	e->tgid = bpf_get_current_pid_tgid() >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	e->euid = BPF_CORE_READ(task, cred, euid.val);
+	e->loginuid = BPF_CORE_READ(task, loginuid.val);
+	e->sessionid = BPF_CORE_READ(task, sessionid);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
+
+	/* the rule */
+	e->rule_id = EXECBAN_NO_REASON;
+	e->ident_kind = 0;
+	event_policy(e, v ? v->gen : e->policy_gen);
+	e->label[0] = 0;
+	e->reason[0] = 0;
+	if (v && v->matched) {
+		e->rule_id = v->rule.rule_id;
+		e->ident_kind = v->rule.ident_kind;
+		__builtin_memcpy(e->label, v->rule.label, EXECBAN_LABEL_LEN);
+		__builtin_memcpy(e->match_key, v->key.b, EXECBAN_SHA256_LEN);
+		reason = lookup_reason(v->gen, v->rule.reason_id);
+		if (reason)
+			bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), reason->text);
+	} else {
+		__builtin_memset(e->match_key, 0, EXECBAN_SHA256_LEN);
+	}
+
+	/* the file */
+	if (kind & EVK_MEM) {
+		e->dev = 0;
+		e->ino = 0;
+	} else {
+		e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		e->ino = BPF_CORE_READ(inode, i_ino);
+		e->size = BPF_CORE_READ(inode, i_size);
+	}
+	if (!k || (evflags & (EXECBAN_EVF_HASH_ERROR | EXECBAN_EVF_NO_DIGEST)))
+		__builtin_memset(e->sha256, 0, EXECBAN_SHA256_LEN);
+	else
+		__builtin_memcpy(e->sha256, k->b, EXECBAN_SHA256_LEN);
+	if (sg) {
+		e->signer = *sg;
+		evflags |= EXECBAN_EVF_SIGNER;
+	} else {
+		__builtin_memset(&e->signer, 0, sizeof(e->signer));
+	}
+	e->filename[0] = 0;
+	if (x->filename)
+		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename),
+					  (const void *)x->filename);
+	e->flags = evflags;
+	return 0;
 }
 
+/*
+ * The event's paths: the file's where the caller does not write it (bpf_d_path()), and the
+ * acting process's executable (walked, since mm->exe_file is not trusted). A global function
+ * of its own, apart from event_fill(): each keeps a small stack, and the path walk's bpf_loop
+ * callback adds a frame (6.1 counts the stack of every frame in a chain against 512 bytes).
+ */
+__attribute__((noinline)) int event_paths(struct execban_event *e, const struct ev_args *x)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 evflags;
+
+	if (!e || !x)
+		return 0;
+	evflags = e->flags;
+	e->path[0] = 0;
+	if (x->kind & (EVK_MEM | EVK_D_PATH)) {
+		;	/* no file (filename says what it was), or the caller's bpf_d_path() */
+	} else if (x->kind & EVK_DENTRY) {
+		evflags |= EXECBAN_EVF_PATH_SLOTS | EXECBAN_EVF_PATH_FSREL;
+		if (!walk_path((struct dentry *)x->obj, NULL, e->path))
+			evflags |= EXECBAN_EVF_PATH_TRUNC;
+	} else {
+		evflags |= EXECBAN_EVF_PATH_SLOTS;
+		if (!path_walk((struct file *)x->obj, e->path))
+			evflags |= EXECBAN_EVF_PATH_TRUNC;
+	}
+	e->exe[0] = 0;
+	evflags |= EXECBAN_EVF_EXE_SLOTS;
+	if (!path_walk(BPF_CORE_READ(task, mm, exe_file), e->exe))
+		evflags |= EXECBAN_EVF_EXE_TRUNC;
+	e->flags = evflags;
+	return 0;
+}
+
+/*
+ * Reserve an event and write what the caller knows (see struct ev_args). NULL when the ring
+ * buffer is full: the loss is counted, in total and for the next event on this CPU to report.
+ */
+static __always_inline struct execban_event *event_reserve(__u16 action, __u16 verdict,
+							   __u32 evflags)
+{
+	struct execban_event_seq *es;
+	struct execban_event *e;
+	__u64 seq = 0;
+	__u32 zero = 0;
+
+	es = bpf_map_lookup_elem(&event_seq, &zero);
+	if (es)
+		seq = __sync_fetch_and_add(&es->seq, 1) + 1;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(EXECBAN_STAT_EVENTS_LOST);
+		if (es)
+			__sync_fetch_and_add(&es->lost, 1);
+		return NULL;
+	}
+	e->hdr.seq = seq;
+	e->hdr.lost_before = es ? (__u32)__sync_lock_test_and_set(&es->lost, 0) : 0;
+	e->action = action;
+	e->verdict = verdict;
+	e->flags = evflags;
+	return e;
+}
+
+/* Report an access. Reserved after the hashing, so a slow hash never holds back other CPUs'. */
 static __always_inline void emit_event(const struct access *a, struct inode *inode,
 				       const struct execban_sha256_key *k, const struct verdict *v,
 				       const struct execban_signer *sg, __u16 verdict, __u32 evflags,
 				       const bool can_sleep)
 {
-	struct execban_reason *reason;
+	struct ev_args x = {};
 	struct execban_event *e;
+	__u32 kind = 0;
 	long n;
 
-	/* Reserved after the hashing, so a slow hash never holds back other CPUs' events. */
-	e = event_start(a->action, verdict, evflags);
+	/*
+	 * bpf_d_path() is allowed only in hooks that may sleep (its allowlist), and resolves
+	 * against current->fs, gone in a task's last closes at exit.
+	 */
+	if (a->by_mem)
+		kind = EVK_MEM;
+	else if (a->by_dentry)
+		kind = EVK_DENTRY;
+	else if (can_sleep &&
+		 BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), fs))
+		kind = EVK_D_PATH;
+	if (!a->by_mem) {
+		x.inode = addr_of(inode);
+		x.obj = a->by_dentry ? addr_of(a->dentry) : addr_of(a->file);
+	}
+	if (a->filename)
+		x.filename = addr_of(a->filename);
+	x.kind = kind;
+	e = event_reserve(a->action, verdict, evflags);
 	if (!e)
 		return;
-	e->rule_id = v->matched ? v->rule.rule_id : EXECBAN_NO_REASON;
-	e->ident_kind = v->matched ? v->rule.ident_kind : 0;
-	e->pad0 = 0;
-	event_policy(e, v->gen);
-	e->label[0] = 0;
-	e->reason[0] = 0;
-	if (v->matched) {
-		__builtin_memcpy(e->label, v->rule.label, EXECBAN_LABEL_LEN);
-		reason = lookup_reason(v->gen, v->rule.reason_id);
-		if (reason)
-			bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), reason->text);
-	}
-
-	e->dev = a->by_mem ? 0 : BPF_CORE_READ(inode, i_sb, s_dev);
-	e->ino = a->by_mem ? 0 : BPF_CORE_READ(inode, i_ino);
-	e->size = a->by_mem ? a->mem_size : BPF_CORE_READ(inode, i_size);
-	if (evflags & (EXECBAN_EVF_HASH_ERROR | EXECBAN_EVF_NO_DIGEST))
-		__builtin_memset(e->sha256, 0, EXECBAN_SHA256_LEN);
-	else
-		__builtin_memcpy(e->sha256, k->b, EXECBAN_SHA256_LEN);
-	if (v->matched)
-		__builtin_memcpy(e->match_key, v->key.b, EXECBAN_SHA256_LEN);
-	else
-		__builtin_memset(e->match_key, 0, EXECBAN_SHA256_LEN);
-	if (sg) {
-		e->signer = *sg;
-		e->flags |= EXECBAN_EVF_SIGNER;
-	} else {
-		__builtin_memset(&e->signer, 0, sizeof(e->signer));
-	}
-
-	e->filename[0] = 0;
-	if (a->filename)
-		bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), a->filename);
-	/* bpf_d_path is allowed only in hooks that may sleep (its allowlist). */
-	if (a->by_mem) {
-		e->path[0] = 0;		/* no file: filename says what it was */
-		n = 0;
-	} else if (a->by_dentry) {
-		e->flags |= EXECBAN_EVF_PATH_SLOTS | EXECBAN_EVF_PATH_FSREL;
-		n = walk_path(a->dentry, NULL, e->path) ? 0 : -1;
-	} else if (can_sleep && BPF_CORE_READ((struct task_struct *)bpf_get_current_task_btf(), fs)) {
-		/* d_path() resolves against current->fs, gone in a task's last closes at exit. */
+	if (a->by_mem)
+		e->size = a->mem_size;
+	event_fill(e, &x, k, v, sg);
+	event_paths(e, &x);
+	if (kind == EVK_D_PATH) {
 		n = bpf_d_path(&a->file->f_path, e->path, sizeof(e->path));
-		if (n < 0)
+		if (n < 0) {
 			e->path[0] = 0;
-	} else {
-		e->flags |= EXECBAN_EVF_PATH_SLOTS;
-		n = path_walk(a->file, e->path) ? 0 : -1;
+			e->flags |= EXECBAN_EVF_PATH_TRUNC;
+		}
 	}
-	if (n < 0)
-		e->flags |= EXECBAN_EVF_PATH_TRUNC;
-	event_finish(e);
+	bpf_ringbuf_submit(e, 0);
 }
 
 static __always_inline void count_hit(struct execban_sha256_key *k)

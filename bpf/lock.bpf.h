@@ -122,28 +122,22 @@ static __always_inline int our_map(__u64 m)
 static __always_inline void emit_tamper(const char *what, const char *fmt, __u64 *args,
 					__u32 args_sz)
 {
+	struct ev_args x = { .kind = EVK_MEM };
 	struct execban_event *e;
 
 	stat_inc(EXECBAN_STAT_TAMPER);
-	e = event_start(EXECBAN_ACT_TAMPER, EXECBAN_VERDICT_DENIED, EXECBAN_EVF_NO_DIGEST);
+	e = event_reserve(EXECBAN_ACT_TAMPER, EXECBAN_VERDICT_DENIED, EXECBAN_EVF_NO_DIGEST);
 	if (!e)
 		return;
-	e->rule_id = EXECBAN_NO_REASON;
-	e->ident_kind = 0;
-	e->pad0 = 0;
-	event_policy(e, policy_gen());
-	e->label[0] = 0;
-	__builtin_memcpy(e->reason, "lock mode", sizeof("lock mode"));
-	e->dev = 0;
-	e->ino = 0;
 	e->size = 0;
-	__builtin_memset(e->sha256, 0, EXECBAN_SHA256_LEN);
-	__builtin_memset(e->match_key, 0, EXECBAN_SHA256_LEN);
-	__builtin_memset(&e->signer, 0, sizeof(e->signer));
+	e->policy_gen = policy_gen();
+	event_fill(e, &x, NULL, NULL, NULL);
+	event_paths(e, &x);
+	__builtin_memcpy(e->reason, "lock mode", sizeof("lock mode"));
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), what);
 	if (bpf_snprintf(e->path, sizeof(e->path), fmt, args, args_sz) < 0)
 		e->path[0] = 0;
-	event_finish(e);
+	bpf_ringbuf_submit(e, 0);
 }
 
 static const char map_names[25][16] = {

@@ -92,33 +92,42 @@ struct verdict {
 	bool exhausted;
 };
 
-/* Look the digest up in the active policy; consistent against concurrent policy switches. */
-static __always_inline void policy_match(struct execban_sha256_key *k, struct verdict *v)
+/*
+ * Look the digest up in the active policy; consistent against concurrent policy switches.
+ * Global functions from here on (verified once per program, on their own, rather than for
+ * every state of their callers): they touch only the stack and maps.
+ */
+__attribute__((noinline)) int policy_match(struct execban_sha256_key *k, struct verdict *v)
 {
 	struct execban_policy_info *info;
+	struct execban_sha256_key key;	/* 6.1 takes map keys from the stack or maps only */
 	struct execban_rule *r;
-	__u64 gen;
+	__u64 gen = 0;
 	int i;
 
+	if (!k || !v)
+		return 0;
+	key = *k;
 	for (i = 0; i < EXECBAN_GEN_RETRIES; i++) {
 		gen = policy_gen();
 		info = policy_info_of(gen);
-		r = lookup_sha256(gen, k);
+		r = lookup_sha256(gen, &key);
 		v->matched = r != NULL;
 		if (r) {
 			v->rule = *r;
-			v->key = *k;
+			v->key = key;
 		}
 		v->mode = info ? info->mode : EXECBAN_MODE_ENFORCE;
 		if (policy_gen() == gen) {
 			v->gen = gen;
-			return;
+			return 0;
 		}
 		stat_inc(EXECBAN_STAT_GEN_RETRIES);
 	}
 	/* The policy switched EXECBAN_GEN_RETRIES times during one lookup: fail closed. */
 	v->exhausted = true;
 	v->gen = gen;
+	return 0;
 }
 
 struct signer_scan {
@@ -136,11 +145,13 @@ struct signer_scan {
 static long signer_scan_one(__u32 j, struct signer_scan *s)
 {
 	struct execban_signer *sg = s->sg;
+	struct execban_sha256_key key;
 	struct execban_rule *r;
 
 	if (j >= sg->n_keys || j >= EXECBAN_SIGNER_KEYS)
 		return 1;
-	r = lookup_sha256(s->gen, (struct execban_sha256_key *)sg->keys[j & (EXECBAN_SIGNER_KEYS - 1)]);
+	__builtin_memcpy(&key, sg->keys[j & (EXECBAN_SIGNER_KEYS - 1)], sizeof(key));
+	r = lookup_sha256(s->gen, &key);
 	if (r && r->action >= EXECBAN_RULE_DENY && r->action <= EXECBAN_RULE_ALLOW)
 		sg->pad |= (__u32)r->action << (2 * (j & (EXECBAN_SIGNER_KEYS - 1)));
 	return 0;
@@ -215,8 +226,8 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 {
 	struct execban_policy_info *info;
 	struct execban_rule *r = NULL;
+	struct execban_sha256_key key;
 	struct signer_scan s;
-	const __u64 *src;
 	bool best_deny;
 	__s32 best;
 	__u64 gen;
@@ -231,11 +242,11 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 	if (best >= 0)
 		best &= 3;
 	if (best >= 0 && (!v->matched || best_deny)) {
-		src = (const __u64 *)sg->keys[best & (EXECBAN_SIGNER_KEYS - 1)];
-		r = lookup_sha256(gen, (struct execban_sha256_key *)src);
+		__builtin_memcpy(&key, sg->keys[best & (EXECBAN_SIGNER_KEYS - 1)], sizeof(key));
+		r = lookup_sha256(gen, &key);
 		if (r) {
 			v->rule = *r;
-			__builtin_memcpy(&v->key, src, EXECBAN_SHA256_LEN);
+			v->key = key;
 		}
 	}
 	info = policy_info_of(gen);
@@ -278,11 +289,17 @@ static __always_inline void signer_match(const struct execban_signer *sg, struct
  * Asked only on those paths, after the digest is known: files that match no signer rule pay
  * nothing for exceptions. A switch during the lookup refuses (v->exhausted: fail closed).
  */
-static __always_inline bool digest_exempts(struct execban_sha256_key *k, struct verdict *v)
+__attribute__((noinline)) int digest_exempts(struct execban_sha256_key *k, struct verdict *v)
 {
-	__u64 gen = policy_gen();
-	struct execban_rule *r = lookup_sha256(gen, k);
+	struct execban_sha256_key key;
+	struct execban_rule *r;
+	__u64 gen;
 
+	if (!k || !v)
+		return 0;
+	key = *k;
+	gen = policy_gen();
+	r = lookup_sha256(gen, &key);
 	if (!r || r->action != EXECBAN_RULE_ALLOW || r->ident_kind != EXECBAN_IDENT_SHA256)
 		return false;
 	v->rule = *r;
@@ -291,12 +308,12 @@ static __always_inline bool digest_exempts(struct execban_sha256_key *k, struct 
 		stat_inc(EXECBAN_STAT_GEN_RETRIES);
 		v->exhausted = true;
 		v->gen = policy_gen();
-		return false;
+		return 0;
 	}
-	v->key = *k;
+	v->key = key;
 	v->matched = true;
 	v->gen = gen;
-	return true;
+	return 1;
 }
 
 #endif /* EXECBAN_POLICY_BPF_H */
