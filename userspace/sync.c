@@ -705,22 +705,22 @@ static struct json_object *preflight_request(const char *machine_id, const struc
 {
 	struct json_object *o = json_object_new_object();
 	struct utsname u;
-	char host[HOST_NAME_MAX + 1] = "";
-	char *serial = read_first_line("/sys/class/dmi/id/product_serial");
+	char host[HOST_NAME_MAX + 1] = "", os[64], serial[128];
+	char *dmi = read_first_line("/sys/class/dmi/id/product_serial");
 	char *model = read_first_line("/sys/class/dmi/id/product_name");
-	char *ver = os_release("VERSION_ID"), *name = os_release("ID");
-	char *os = NULL;
+	char *ver = os_release("VERSION_ID");
 	unsigned int n[SRULE_TYPES];
 
 	gethostname(host, sizeof(host) - 1);
 	if (uname(&u))
 		strcpy(u.release, "");
-	if (asprintf(&os, "%s %s", name ? name : "", ver ? ver : "") < 0)
-		os = NULL;
+	/* what Zentral parses (docs/sync.md, preflight): never empty, dotted numbers */
+	sync_serial_num(dmi, machine_id, serial, sizeof(serial));
+	sync_os_version(ver, u.release, os, sizeof(os));
 	count_rules(have, n);
-	json_object_object_add(o, "serial_num", json_object_new_string(serial ? serial : ""));
+	json_object_object_add(o, "serial_num", json_object_new_string(serial));
 	json_object_object_add(o, "hostname", json_object_new_string(host));
-	json_object_object_add(o, "os_version", json_object_new_string(os ? os : ""));
+	json_object_object_add(o, "os_version", json_object_new_string(os));
 	json_object_object_add(o, "os_build", json_object_new_string(u.release));
 	json_object_object_add(o, "model_identifier", json_object_new_string(model ? model : ""));
 	json_object_object_add(o, "santa_version", json_object_new_string("execban "
@@ -734,11 +734,9 @@ static struct json_object *preflight_request(const char *machine_id, const struc
 	json_object_object_add(o, "certificate_rule_count",
 			       json_object_new_int(n[SRULE_CERTIFICATE]));
 	json_object_object_add(o, "machine_id", json_object_new_string(machine_id));
-	free(serial);
+	free(dmi);
 	free(model);
 	free(ver);
-	free(name);
-	free(os);
 	return o;
 }
 
