@@ -38,6 +38,7 @@
 #include "compile.h"
 #include "jsonout.h"
 #include "kstate.h"
+#include "origins.h"
 #include "policy.h"
 #include "sysguard.h"
 #include "execban.skel.h"
@@ -1091,6 +1092,10 @@ int cmd_load(int argc, char **argv)
 	print_loaded(&c, gen, features, json);
 	ret = EXIT_OK;
 out:
+	/* where each rule came from, for show: still under the load lock */
+	if (ret == EXIT_OK && (opt = origins_write(&c)))
+		warn("%s: cannot record where the rules came from: %s ('execban show' will not "
+		     "name them)", ORIGINS_PATH, strerror(-opt));
 	execban_bpf__destroy(skel);
 	if (lock_fd >= 0)
 		close(lock_fd);
