@@ -1117,6 +1117,8 @@ int cmd_sync(int argc, char **argv)
 			"the next sync; downloading and applying the rules all the same\n",
 			(unsigned long long)waiting);
 	}
+	if (stop)	/* the batch in flight finished; the rest waits for the next sync */
+		goto out;
 
 	/* 3. ruledownload, every page */
 	cur_stage = "ruledownload";

@@ -202,7 +202,7 @@ EOF
 sync_once
 check "REMOVE: exit 0" [ $? = 0 ]
 check "REMOVE: preflight reports the synced rule counts" last_req preflight \
-	"r['binary_rule_count'] == 3 and r['certificate_rule_count'] == 2 and r['request_clean_sync'] is False"
+	"r['binary_rule_count'] == 4 and r['certificate_rule_count'] == 2 and r['request_clean_sync'] is False"
 check "REMOVE: postflight NORMAL" last_req postflight "r['sync_type'] == 'NORMAL'"
 expect_exec "REMOVE: the rule is lifted" "exit 0" "$W/bad1"
 expect_exec "REMOVE: the other synced rule stays" "exec-error EPERM" "$W/bad2"
