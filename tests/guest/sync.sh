@@ -278,16 +278,16 @@ sync_val_is() { [ "$(sync_val "$1" "$2")" = "$3" ]; }	# CONF KEY VALUE
 eventuploads_beyond() { [ "$(grep -c '"eventupload"' "$S/requests.jsonl")" -gt "$1" ]; }
 not() { ! "$@"; }
 # The denied executions of the daemon's log (from line FROM_LOG on) against the events the
-# server accepted (from line FROM_ACCEPTED on): the same ones, by the kernel's (boot_id, seq),
-# each once.
+# server accepted (from line FROM_ACCEPTED on): the same ones, by the kernel's (boot_id, cpu,
+# seq: sequence numbers are per CPU), each once.
 uploaded_exactly() { # FROM_LOG FROM_ACCEPTED
 	python3 - "$W/ev.json" "$S/events.jsonl" "$1" "$2" <<'PY'
 import json, sys
 log = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()[int(sys.argv[3]):] if l]
 acc = [json.loads(l) for l in open(sys.argv[2]).read().splitlines()[int(sys.argv[4]):] if l]
-want = sorted((e["boot_id"], e["seq"]) for e in log
+want = sorted((e["boot_id"], e["cpu"], e["seq"]) for e in log
               if e.get("type") == "decision" and e["verdict"] == "denied" and e["action"] == "exec")
-got = sorted((e["execban"]["boot_id"], e["execban"]["seq"]) for e in acc)
+got = sorted((e["execban"]["boot_id"], e["execban"]["cpu"], e["execban"]["seq"]) for e in acc)
 if want != got:
     print("#   denied in the log: %s\n#   accepted by the server: %s" % (want, got))
 sys.exit(0 if want == got and len(set(got)) == len(got) else 1)
