@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -69,6 +70,7 @@ struct daemon {
 	unsigned long long queued, queue_errors;
 	pid_t child;		/* execban-sync running, or 0 */
 	long long next_sync;	/* CLOCK_MONOTONIC seconds */
+	long first_delay;	/* s after start: the first sync (jitter=) */
 	unsigned int failures;	/* in a row */
 	char helper[4096];
 };
@@ -224,23 +226,31 @@ static long long mono_s(void)
 	return t.tv_sec;
 }
 
-/* s, give or take 10 % */
-static long long jitter(long long s)
+/*
+ * A random number for the schedule. Not random()/srandom(getpid() ^ time()): after a
+ * fleet-wide reboot those seeds are alike on every machine, and so would be their schedules.
+ */
+static uint64_t sched_random(void)
 {
-	long long spread = s / 5;
+	uint64_t v = 0;
 
-	return s - s / 10 + (spread > 0 ? random() % (spread + 1) : 0);
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ (uint64_t)random();
+	return v;
 }
 
 /*
- * The schedule: a sync at start, then every interval (the server's full_sync_interval from
- * preflight, else interval= of sync.conf), give or take 10 %. A failed sync is retried after
- * retry= seconds, doubled after each failure in a row, never later than the interval.
+ * The schedule (docs/sync.md, The daemon's schedule): the first sync a random 0 to jitter=
+ * seconds after start (default a tenth of the interval), so that a fleet rebooted at once does
+ * not sync at once; then every interval (the server's full_sync_interval from preflight, else
+ * interval= of sync.conf), give or take 10 %. A failed sync is retried after retry= seconds,
+ * doubled after each failure in a row, never later than the interval, give or take 10 %.
  */
 static void sync_tick(struct daemon *d)
 {
 	struct sync_state st;
-	long long now = mono_s(), delay, interval = d->sync.interval;
+	long long now = mono_s();
+	long delay, plain, interval = d->sync.interval;
 	int status;
 	pid_t pid;
 
@@ -253,20 +263,16 @@ static void sync_tick(struct daemon *d)
 		d->child = 0;
 		if (!sync_state_read(SYNC_STATE, &st) && st.interval >= 60)
 			interval = st.interval;
-		if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			d->failures = 0;
-			delay = interval;
-		} else {
+		else
 			d->failures++;
-			delay = d->sync.retry;
-			for (unsigned int i = 1; i < d->failures && delay < interval; i++)
-				delay *= 2;
-			if (delay > interval)
-				delay = interval;
+		delay = sync_next_delay(interval, d->sync.retry, d->failures, sched_random(),
+					&plain);
+		if (d->failures)
 			fprintf(stderr, "execban daemon: sync failed (%u in a row): next in about "
-				"%lld s\n", d->failures, delay);
-		}
-		d->next_sync = now + jitter(delay);
+				"%ld s\n", d->failures, plain);
+		d->next_sync = now + delay;
 		return;
 	}
 	if (now < d->next_sync)
@@ -297,6 +303,8 @@ static void sync_tick(struct daemon *d)
  */
 static void sync_setup(struct daemon *d)
 {
+	struct sync_state st;
+	long interval;
 	int ret;
 
 	sync_conf_init(&d->sync);
@@ -322,9 +330,12 @@ static void sync_setup(struct daemon *d)
 		warn("not syncing: the sync queue %s: %s", SYNCQ_DIR, strerror(-ret));
 		return;
 	}
-	srandom((unsigned int)(getpid() ^ time(NULL)));
 	d->syncing = true;
-	d->next_sync = mono_s();
+	interval = d->sync.interval;
+	if (!sync_state_read(SYNC_STATE, &st) && st.interval >= 60)
+		interval = st.interval;	/* the server's, as the last preflight said */
+	d->first_delay = sync_first_delay(d->sync.jitter, interval, sched_random());
+	d->next_sync = mono_s() + d->first_delay;
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -583,8 +594,9 @@ int cmd_daemon(int argc, char **argv)
 		fprintf(stderr, " and group %u", (unsigned int)d.group);
 	fputs(" only)\n", stderr);
 	if (d.syncing)
-		fprintf(stderr, "execban daemon: syncing with %s (%s); denials queued in %s\n",
-			d.sync.server, d.sync_conf_path, SYNCQ_DIR);
+		fprintf(stderr, "execban daemon: syncing with %s (%s); denials queued in %s; "
+			"first sync in %ld s\n", d.sync.server, d.sync_conf_path, SYNCQ_DIR,
+			d.first_delay);
 	sd_notify(0, "READY=1");
 	ret = serve(&d, rb, &ring_lock);
 	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost, %llu "

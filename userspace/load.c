@@ -38,6 +38,7 @@
 #include "compile.h"
 #include "jsonout.h"
 #include "kstate.h"
+#include "origins.h"
 #include "policy.h"
 #include "sysguard.h"
 #include "execban.skel.h"
@@ -934,7 +935,7 @@ int cmd_load(int argc, char **argv)
 	struct load_opts o = { EXECBAN_DEFAULT_MAX_RULES, EXECBAN_DEFAULT_RINGBUF };
 	struct execban_bpf *skel = NULL;
 	struct compiled c;
-	int fd[PM_COUNT], lock_fd = -1, ret, opt, attached;
+	int fd[PM_COUNT], lock_fd = -1, ret, opt, attached, orig_ret;
 	uint32_t features = 0;
 	bool created = false, json = false, force = false, allow_empty = false;
 	uint64_t gen = 0;
@@ -1091,6 +1092,10 @@ int cmd_load(int argc, char **argv)
 	print_loaded(&c, gen, features, json);
 	ret = EXIT_OK;
 out:
+	/* where each rule came from, for show: still under the load lock */
+	if (ret == EXIT_OK && (orig_ret = origins_write(&c)))
+		warn("%s: cannot record where the rules came from: %s ('execban show' will not "
+		     "name them)", ORIGINS_PATH, strerror(-orig_ret));
 	execban_bpf__destroy(skel);
 	if (lock_fd >= 0)
 		close(lock_fd);

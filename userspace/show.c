@@ -13,6 +13,7 @@
 #include "compile.h"
 #include "jsonout.h"
 #include "kstate.h"
+#include "origins.h"
 
 static const char *action_word(unsigned int a)
 {
@@ -71,13 +72,6 @@ void fprint_rule(FILE *out, const struct sha256_key *k, const struct execban_rul
 	}
 }
 
-static void print_krule(const struct sha256_key *k, const struct execban_rule *r,
-			const struct policy_rule *pr, const char *reason)
-{
-	fprint_rule(stdout, k, r, pr, reason);
-	putchar('\n');
-}
-
 /* Maps written before signer rules existed may hold ident_kind 0. */
 static bool is_sha256(const struct execban_rule *r)
 {
@@ -111,7 +105,9 @@ int cmd_show(int argc, char **argv)
 		{},
 	};
 	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
-	bool json = false;
+	bool json = false, have_orig;
+	const struct origin *o_r;
+	struct origins orig;
 	struct kpolicy k;
 	size_t i;
 	int opt;
@@ -137,6 +133,8 @@ int cmd_show(int argc, char **argv)
 		return usage_error("show", "unexpected argument '%s'", argv[optind]);
 	if (read_kernel(&k))
 		return EXIT_SYSTEM;
+	/* where the rules came from, when the record describes this policy */
+	have_orig = !origins_read(&orig, k.info.digest);
 	k.info.name[EXECBAN_NAME_LEN - 1] = 0;
 	hex_encode(k.info.digest, EXECBAN_SHA256_LEN, hex);
 	if (json) {
@@ -167,6 +165,8 @@ int cmd_show(int argc, char **argv)
 				 json_object_new_uint64(r->size) : NULL);
 			json_add_str(x, "label", label);
 			json_add_str(x, "reason", kreason(&k, r->reason_id));
+			o_r = have_orig ? origins_rule(&orig, r->rule_id) : NULL;
+			json_add(x, "origin", o_r ? origins_json(&orig, o_r) : NULL);
 			json_object_array_add(a, x);
 		}
 		json_add(o, "rules", a);
@@ -195,9 +195,17 @@ int cmd_show(int argc, char **argv)
 		}
 		printf("version %llu\nmode %s\n", (unsigned long long)k.info.version,
 		       k.info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
-		for (i = 0; i < k.n_rules; i++)
-			print_krule(&k.keys[i], &k.rules[i], NULL,
+		if (!have_orig)
+			puts("# (where each rule came from is not recorded for this policy: load it "
+			     "again)");
+		for (i = 0; i < k.n_rules; i++) {
+			fprint_rule(stdout, &k.keys[i], &k.rules[i], NULL,
 				    kreason(&k, k.rules[i].reason_id));
+			o_r = have_orig ? origins_rule(&orig, k.rules[i].rule_id) : NULL;
+			if (o_r)
+				origins_print(stdout, &orig, o_r);
+			putchar('\n');
+		}
 		for (i = 0; i < k.n_marks; i++) {
 			printf("%s %s", mark_word(k.marks[i].kind), k.marks[i].path);
 			if (k.marks[i].state < 0)
@@ -209,6 +217,8 @@ int cmd_show(int argc, char **argv)
 		}
 	}
 	kpolicy_free(&k);
+	if (have_orig)
+		origins_free(&orig);
 	return EXIT_OK;
 }
 

@@ -39,6 +39,7 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "origins.h"
 #include "policy.h"
 #include "sync.h"
 #include "syncq.h"
@@ -502,8 +503,8 @@ int srules_write(FILE *f, const struct srules *s, const char *server)
 	size_t i;
 	const char *p;
 
-	fprintf(f, "# Written by 'execban sync' from %s: do not edit, the next sync replaces "
-		   "it.\n", server);
+	/* the load path knows synced rules by this line (origins.h) */
+	fprintf(f, SYNC_POLICY_HEAD "%s" SYNC_POLICY_TAIL "\n", server);
 	for (i = 0; i < s->n; i++) {
 		fprintf(f, "%s %s=%s label=" SYNC_LABEL, s->v[i].allow ? "allow" : "deny",
 			kind_word[s->v[i].type], s->v[i].id);
@@ -705,22 +706,22 @@ static struct json_object *preflight_request(const char *machine_id, const struc
 {
 	struct json_object *o = json_object_new_object();
 	struct utsname u;
-	char host[HOST_NAME_MAX + 1] = "";
-	char *serial = read_first_line("/sys/class/dmi/id/product_serial");
+	char host[HOST_NAME_MAX + 1] = "", os[64], serial[128];
+	char *dmi = read_first_line("/sys/class/dmi/id/product_serial");
 	char *model = read_first_line("/sys/class/dmi/id/product_name");
-	char *ver = os_release("VERSION_ID"), *name = os_release("ID");
-	char *os = NULL;
+	char *ver = os_release("VERSION_ID");
 	unsigned int n[SRULE_TYPES];
 
 	gethostname(host, sizeof(host) - 1);
 	if (uname(&u))
 		strcpy(u.release, "");
-	if (asprintf(&os, "%s %s", name ? name : "", ver ? ver : "") < 0)
-		os = NULL;
+	/* what Zentral parses (docs/sync.md, preflight): never empty, dotted numbers */
+	sync_serial_num(dmi, machine_id, serial, sizeof(serial));
+	sync_os_version(ver, u.release, os, sizeof(os));
 	count_rules(have, n);
-	json_object_object_add(o, "serial_num", json_object_new_string(serial ? serial : ""));
+	json_object_object_add(o, "serial_num", json_object_new_string(serial));
 	json_object_object_add(o, "hostname", json_object_new_string(host));
-	json_object_object_add(o, "os_version", json_object_new_string(os ? os : ""));
+	json_object_object_add(o, "os_version", json_object_new_string(os));
 	json_object_object_add(o, "os_build", json_object_new_string(u.release));
 	json_object_object_add(o, "model_identifier", json_object_new_string(model ? model : ""));
 	json_object_object_add(o, "santa_version", json_object_new_string("execban "
@@ -734,11 +735,9 @@ static struct json_object *preflight_request(const char *machine_id, const struc
 	json_object_object_add(o, "certificate_rule_count",
 			       json_object_new_int(n[SRULE_CERTIFICATE]));
 	json_object_object_add(o, "machine_id", json_object_new_string(machine_id));
-	free(serial);
+	free(dmi);
 	free(model);
 	free(ver);
-	free(name);
-	free(os);
 	return o;
 }
 
@@ -970,6 +969,9 @@ int cmd_sync(int argc, char **argv)
 	const char *conf_path = SYNC_CONF, *server = NULL, *mid = NULL, *sync_type = "NORMAL";
 	char *machine_id = NULL, why[256];
 	bool clean = false, conf_given = false, record = false, preflight_ok = false;
+	bool upload_failed = false;
+	char upload_err[sizeof(first_err)] = "";
+	uint64_t waiting = 0, dropped;
 	struct sigaction sa = { .sa_handler = on_stop };
 	CURL *curl = NULL;
 	int opt, ret = EXIT_FAIL, pages, lock = -1;
@@ -1095,11 +1097,27 @@ int cmd_sync(int argc, char **argv)
 	if (strcmp(sync_type, "NORMAL"))
 		srules_free(&s);
 
-	/* 2. eventupload */
+	/*
+	 * 2. eventupload. A failure here does not hold back the rules: the events stay queued
+	 * for the next sync, the rules are still downloaded and applied, and the sync is
+	 * reported failed at this stage (docs/sync.md, One sync).
+	 */
 	cur_stage = "eventupload";
-	if (stop || upload_events(curl, &c, machine_id, (size_t)batch, &uploaded))
-		goto out;
 	if (stop)
+		goto out;
+	if (upload_events(curl, &c, machine_id, (size_t)batch, &uploaded)) {
+		if (stop)
+			goto out;
+		upload_failed = true;
+		snprintf(upload_err, sizeof(upload_err), "%s", first_err[0] ? first_err : "failed");
+		first_err[0] = 0;	/* a later stage's failure is recorded as its own */
+		if (syncq_count(SYNCQ_DIR, &waiting, &dropped))
+			waiting = 0;
+		fprintf(stderr, "execban: sync: eventupload failed: %llu event(s) stay queued for "
+			"the next sync; downloading and applying the rules all the same\n",
+			(unsigned long long)waiting);
+	}
+	if (stop)	/* the batch in flight finished; the rest waits for the next sync */
 		goto out;
 
 	/* 3. ruledownload, every page */
@@ -1155,6 +1173,17 @@ int cmd_sync(int argc, char **argv)
 	resp = post(curl, &c, "postflight", machine_id, req);
 	if (!resp)
 		goto out;
+	if (upload_failed) {
+		/* partial: the rules are in force, the denials are not with the server */
+		printf("execban: sync from %s: PARTIAL: eventupload failed, %llu event(s) stay "
+		       "queued (%lld uploaded); %s, %u rules received, %u applied, %u ignored; %zu "
+		       "synced rules in force\n", c.server, (unsigned long long)waiting, uploaded,
+		       sync_type, st.received, st.processed, st.ignored, s.n);
+		cur_stage = "eventupload";
+		snprintf(first_err, sizeof(first_err), "%.180s (the rules were downloaded and "
+			 "applied; the events stay queued)", upload_err);
+		goto out;
+	}
 	printf("execban: sync from %s: %lld events uploaded; %s, %u rules received, %u applied, "
 	       "%u ignored; %zu synced rules in force\n", c.server, uploaded, sync_type,
 	       st.received, st.processed, st.ignored, s.n);

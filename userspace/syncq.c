@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ void sync_conf_init(struct sync_conf *c)
 	c->interval = SYNC_INTERVAL_DEFAULT;
 	c->retry = SYNC_RETRY_DEFAULT;
 	c->queue_max = SYNCQ_MAX_DEFAULT;
+	c->jitter = -1;
 	c->event_extras = true;
 }
 
@@ -109,6 +111,7 @@ static const struct num_key num_keys[] = {
 	NK(retry, 1, 86400, true, "1 second to 1 day (90, 90s, 10m, 2h, 1d)"),
 	NK(max_sync_age, 0, 365 * 86400L, true, "a duration (90, 90s, 10m, 2h, 1d), 0 for none"),
 	NK(queue_max, 1, SYNCQ_MAX_MAX, false, "1 to 1000000 events"),
+	NK(jitter, 0, 86400, true, "0 to 1 day (90, 90s, 10m, 2h, 1d; 0: sync at once)"),
 };
 
 /* key=value lines, # comments. Missing file: 0 if !must. Unknown key: file:line error. */
@@ -177,7 +180,8 @@ int sync_conf_read(struct sync_conf *c, const char *path, bool must)
 		if (i == sizeof(num_keys) / sizeof(num_keys[0])) {
 			err("%s:%d: unknown key '%s' (server, ca_file, client_cert, client_key, "
 			    "proxy, machine_id, policy, primary_user, timeout, interval, retry, "
-			    "max_sync_age, queue_max, event_extras, compress_requests)", path, lineno, k);
+			    "max_sync_age, queue_max, jitter, event_extras, "
+			    "compress_requests)", path, lineno, k);
 			ret = -EINVAL;
 			break;
 		}
@@ -796,4 +800,90 @@ int sync_helper_path(char *path, size_t len)
 	if (!path[0] || access(path, X_OK))
 		snprintf(path, len, "%s", EXECBAN_LIBEXEC "/execban-sync");
 	return access(path, X_OK) ? -errno : 0;
+}
+
+/* ---- what preflight reports ---- */
+
+void sync_serial_num(const char *dmi, const char *machine_id, char *out, size_t len)
+{
+	/* what firmware writes when the vendor wrote nothing: shared by many machines */
+	static const char *const placeholder[] = {
+		"none", "not specified", "not applicable", "n/a", "na", "unknown", "default string",
+		"to be filled by o.e.m.", "system serial number", "chassis serial number",
+		"serial number", "0", "00000000", "0000000000", "123456789", "0123456789",
+	};
+	size_t i, n;
+
+	while (dmi && isspace((unsigned char)*dmi))
+		dmi++;
+	n = dmi ? strlen(dmi) : 0;
+	while (n && isspace((unsigned char)dmi[n - 1]))
+		n--;
+	for (i = 0; n && i < sizeof(placeholder) / sizeof(placeholder[0]); i++)
+		if (strlen(placeholder[i]) == n && !strncasecmp(dmi, placeholder[i], n))
+			n = 0;
+	if (n)
+		snprintf(out, len, "%.*s", (int)n, dmi);
+	else
+		snprintf(out, len, "%s", machine_id && *machine_id ? machine_id : "unknown");
+}
+
+/* The length of the dotted numbers s starts with ("6.1.0" of "6.1.0-28"), 0 if none. */
+static size_t dotted_len(const char *s)
+{
+	size_t i = 0, end = 0;
+
+	while (isdigit((unsigned char)s[i])) {
+		while (isdigit((unsigned char)s[i]))
+			i++;
+		end = i;
+		if (s[i] != '.' || !isdigit((unsigned char)s[i + 1]))
+			break;
+		i++;
+	}
+	return end;
+}
+
+void sync_os_version(const char *version_id, const char *kernel_release, char *out, size_t len)
+{
+	size_t n;
+
+	if (version_id && *version_id && dotted_len(version_id) == strlen(version_id)) {
+		snprintf(out, len, "%s", version_id);
+		return;
+	}
+	n = kernel_release ? dotted_len(kernel_release) : 0;
+	if (n)
+		snprintf(out, len, "%.*s", (int)n, kernel_release);
+	else
+		snprintf(out, len, "0");
+}
+
+/* ---- the daemon's schedule ---- */
+
+long sync_first_delay(long jitter, long interval, uint64_t rnd)
+{
+	if (jitter < 0)
+		jitter = interval / 10;
+	return jitter > 0 ? (long)(rnd % ((uint64_t)jitter + 1)) : 0;
+}
+
+long sync_next_delay(long interval, long retry, unsigned int failures, uint64_t rnd,
+		     long *unjittered)
+{
+	long delay = interval, spread;
+	unsigned int i;
+
+	if (failures) {
+		delay = retry;
+		for (i = 1; i < failures && delay < interval; i++)
+			delay *= 2;
+		if (delay > interval)
+			delay = interval;
+	}
+	if (unjittered)
+		*unjittered = delay;
+	/* give or take 10 % */
+	spread = delay / 5;
+	return delay - delay / 10 + (spread > 0 ? (long)(rnd % ((uint64_t)spread + 1)) : 0);
 }

@@ -32,6 +32,7 @@ struct sync_conf {
 	long retry;		/* s before the first retry after a failed sync; doubles */
 	long max_sync_age;	/* s; status --check fails beyond it; 0: no limit */
 	long queue_max;		/* events the queue holds */
+	long jitter;		/* s, the most the first sync waits; -1: interval / 10 */
 	bool event_extras;	/* send execban's own event fields ("execban") */
 	bool compress_requests;	/* request bodies zlib-compressed, as Santa sends them */
 };
@@ -82,6 +83,30 @@ int sync_state_write(const char *path, const struct sync_state *s);
  * execution). extras: add the execban object itself as "execban".
  */
 struct json_object *sync_event_from_json(struct json_object *ev, bool extras);
+
+/*
+ * preflight's serial_num: the DMI product serial (dmi, NULL when unreadable) unless it is
+ * empty or a firmware placeholder ("To Be Filled By O.E.M.", "Not Specified", ...), which
+ * many machines would share; else the machine id. Never empty (Zentral refuses that).
+ */
+void sync_serial_num(const char *dmi, const char *machine_id, char *out, size_t len);
+/*
+ * preflight's os_version: os-release's VERSION_ID when it is dotted numbers ("12", "22.04"),
+ * else the leading dotted numbers of the kernel release ("6.1.0" of "6.1.0-28-amd64"), else
+ * "0": Zentral parses it as integers separated by dots.
+ */
+void sync_os_version(const char *version_id, const char *kernel_release, char *out, size_t len);
+
+/*
+ * The daemon's schedule. The first sync after the daemon starts waits sync_first_delay():
+ * rnd (uniformly random) reduced to 0..jitter seconds, where jitter is sync.conf's jitter=,
+ * or when unset (-1) a tenth of interval. A sync after one that ended waits
+ * sync_next_delay(): interval after a success, retry doubled per failure in a row (at most
+ * interval) after failures, each give or take 10 % (from rnd).
+ */
+long sync_first_delay(long jitter, long interval, uint64_t rnd);
+long sync_next_delay(long interval, long retry, unsigned int failures, uint64_t rnd,
+		     long *unjittered);
 
 /* The daemon: the execban-sync program (next to this one, or in LIBEXECDIR). */
 int sync_helper_path(char *path, size_t len);

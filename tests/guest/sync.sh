@@ -2,9 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # execban sync against a Santa sync server on the guest's loopback (tests/helpers/syncserver.py,
 # which fails any request whose fields the protocol does not define): a clean sync over
-# several ruledownload pages enforces its BINARY block rules beside the local policy; a
-# REMOVE lifts one; a server failing mid-ruledownload (an error, garbage, a truncated page,
-# a closed connection) changes nothing; plain http to a non-loopback address is refused.
+# several ruledownload pages enforces its BINARY and CERTIFICATE block rules beside the local
+# policy (a binary signed by the certificate, execban.ko reading its signer); a synced
+# ALLOWLIST exempts one file from a local signer ban but cannot weaken a local digest ban;
+# show names each rule's origin (file:line, or the server and the Santa rule); a REMOVE
+# lifts one; a server failing mid-ruledownload (an error, garbage, a truncated page, a closed
+# connection) changes nothing; a failed eventupload still applies the rules (PARTIAL); plain
+# http to a non-loopback address is refused.
 # The event queue and eventupload, with the daemon: a denial uploaded with the protocol's
 # fields and removed from the queue; a server down for a while (events queued, uploaded once it
 # is back, none lost, none twice; the daemon retrying on its schedule); the queue full (oldest
@@ -20,6 +24,7 @@ W=$(mktemp -d /tmp/execban-sync.XXXXXX)
 chmod 755 "$W"
 SP=/var/lib/execban/sync.policy
 "$EB" unload >/dev/null 2>&1
+rmmod execban 2>/dev/null
 Q=/var/lib/execban/queue
 STATE=/var/lib/execban/sync.state
 rm -rf "$SP" "$Q" "$STATE"
@@ -37,7 +42,42 @@ unique_copy /bin/true "$W/bad2" sync-bad2
 unique_copy /bin/true "$W/bad3" sync-bad3
 unique_copy /bin/true "$W/local" sync-local
 h1=$(sha256 "$W/bad1") h2=$(sha256 "$W/bad2") h3=$(sha256 "$W/bad3") hl=$(sha256 "$W/local")
-echo "deny sha256=$hl label=local" >"$W/local.policy"
+
+# Signed binaries for CERTIFICATE rules: a PKCS#7 (openssl cms) that embeds its signer's
+# certificate, appended in the module-signature format (tests/guest/signer.sh); execban.ko
+# reads the signer. One key, three certificates: fleet (banned by the server), vendor (banned
+# locally), tool (allowed by the server).
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/k.pem" 2>/dev/null
+for n in fleet vendor tool; do
+	openssl req -x509 -new -key "$W/k.pem" -sha256 -days 30 -subj "/CN=execban sync $n/O=execban test" \
+		-addext basicConstraints=critical,CA:FALSE -addext keyUsage=digitalSignature \
+		-out "$W/$n.pem" 2>/dev/null
+done
+certsha() { openssl x509 -in "$W/$1.pem" -outform DER | sha256sum | cut -c1-64; }
+cf=$(certsha fleet) cv=$(certsha vendor) ct=$(certsha tool)
+signed() { # CERT NAME: $W/NAME, a unique copy of /bin/true signed by CERT
+	unique_copy /bin/true "$W/$2" "sync-$2"
+	openssl cms -sign -binary -noattr -md sha256 -outform DER -in "$W/$2" -signer "$W/$1.pem" \
+		-inkey "$W/k.pem" -out "$W/$2.p7s" &&
+		python3 - "$W/$2" "$W/$2.p7s" <<'PY'
+import struct, sys
+sig = open(sys.argv[2], 'rb').read()
+trailer = struct.pack('>BBBBB3xI', 0, 0, 2, 0, 0, len(sig)) + b'~Module signature appended~\n'
+open(sys.argv[1], 'ab').write(sig + trailer)
+PY
+}
+for f in fleet:by-fleet vendor:vend-keep vendor:vend-other tool:tool-denied tool:tool-other; do
+	signed "${f%%:*}" "${f#*:}"
+done
+check "signed binaries made, the certificate embedded" \
+	grep -q "^# signer-cert-sha256=$cf\$" <<<"$("$EB" hash "$W/by-fleet")"
+check "execban.ko loads (signer rules)" insmod "$top/build/kmod/$(uname -r)/execban.ko"
+hvk=$(sha256 "$W/vend-keep") htd=$(sha256 "$W/tool-denied")
+cat >"$W/local.policy" <<EOF
+deny sha256=$hl label=local
+deny signer-cert-sha256=$cv label=vendor-ban
+deny sha256=$htd label=tool-digest
+EOF
 cat >"$W/sync.conf" <<EOF
 # the test's sync configuration
 server = http://127.0.0.1:$port
@@ -59,8 +99,9 @@ PY
 }
 no_violations() { [ ! -s "$S/violations" ] || { cat "$S/violations"; false; }; }
 
-# 1. a clean sync, three pages: BINARY blocks enforced, BINARY ALLOWLIST an allow rule, TEAMID
-# ignored; an ALLOWLIST of a file the local policy denies is dropped (the local ban wins)
+# 1. a clean sync, three pages: BINARY and CERTIFICATE blocks enforced, BINARY ALLOWLIST an
+# allow rule, TEAMID ignored; an ALLOWLIST of a file the local policy denies is dropped (the
+# local ban wins); ALLOWLIST and the local policy as execban.policy(5), Exceptions, ranks them
 scenario <<EOF
 {"preflight": {"sync_type": "CLEAN", "batch_size": 50, "client_mode": "MONITOR",
                "full_sync_interval": 600},
@@ -71,23 +112,27 @@ scenario <<EOF
     {"identifier": "$h2", "policy": "SILENT_BLOCKLIST", "rule_type": "BINARY"},
     {"identifier": "$hl", "policy": "ALLOWLIST", "rule_type": "BINARY"}],
    [{"identifier": "$h3", "policy": "ALLOWLIST", "rule_type": "BINARY"},
-    {"identifier": "$(printf 'ab%.0s' $(seq 32))", "policy": "BLOCKLIST",
-     "rule_type": "CERTIFICATE", "custom_msg": "bad signer"}]]}
+    {"identifier": "$cf", "policy": "BLOCKLIST", "rule_type": "CERTIFICATE",
+     "custom_msg": "bad signer"},
+    {"identifier": "$hvk", "policy": "ALLOWLIST", "rule_type": "BINARY"},
+    {"identifier": "$ct", "policy": "ALLOWLIST", "rule_type": "CERTIFICATE"},
+    {"identifier": "$cv", "policy": "ALLOWLIST", "rule_type": "CERTIFICATE"}]]}
 EOF
+"$EB" events >/dev/null
 sync_once
 rc=$?
 check "clean sync: exit 0" [ $rc = 0 ]
 [ $rc = 0 ] || cat "$W/err"
 check "clean sync: no protocol violation" no_violations
 check "clean sync: summary line" \
-	grep -q 'CLEAN, 6 rules received, 4 applied, 2 ignored; 4 synced rules in force' "$W/out"
+	grep -q 'CLEAN, 9 rules received, 6 applied, 3 ignored; 6 synced rules in force' "$W/out"
 check "clean sync: three ruledownload pages" \
 	[ "$(grep -c '"ruledownload"' "$S/requests.jsonl")" = 3 ]
 check "clean sync: the cursor sent back" last_req ruledownload "r.get('cursor') == 'page-2'"
 check "preflight: machine id, MONITOR, clean sync requested" last_req preflight \
 	"r['machine_id'] == 'test-machine-1' and r['client_mode'] == 'MONITOR' and r['request_clean_sync'] is True and r['santa_version'].startswith('execban ')"
 check "postflight: counts and sync type" last_req postflight \
-	"r['rules_received'] == 6 and r['rules_processed'] == 4 and r['sync_type'] == 'CLEAN'"
+	"r['rules_received'] == 9 and r['rules_processed'] == 6 and r['sync_type'] == 'CLEAN'"
 expect_exec "BINARY BLOCKLIST: refused" "exec-error EPERM" "$W/bad1"
 expect_exec "BINARY SILENT_BLOCKLIST: refused" "exec-error EPERM" "$W/bad2"
 expect_exec "BINARY ALLOWLIST: runs" "exit 0" "$W/bad3"
@@ -102,7 +147,52 @@ check "an ALLOWLIST of a locally denied file: warned, naming the local rule" \
 check "sync.policy: the BINARY rule with custom_msg and custom_url as reason" \
 	grep -qx "deny sha256=$h1 label=santa reason=\"blocked by the fleet https://fleet.example/b1\"" "$SP"
 check "sync.policy: CERTIFICATE as signer-cert-sha256" \
-	grep -q "^deny signer-cert-sha256=abab.* label=santa reason=\"bad signer\"" "$SP"
+	grep -qx "deny signer-cert-sha256=$cf label=santa reason=\"bad signer\"" "$SP"
+expect_exec "CERTIFICATE BLOCKLIST: a binary signed by the certificate is refused" \
+	"exec-error EPERM" "$W/by-fleet"
+drain_events "$W/ev1"
+check "CERTIFICATE BLOCKLIST: the denial names the synced rule and its custom_msg" \
+	event_has "$W/ev1" "e['path'] == '$W/by-fleet' and e['verdict'] == 'denied' and e['identity'] == 'signer-cert-sha256' and e['rule'] == 'santa' and e['reason'] == 'bad signer'"
+expect_exec "synced ALLOWLIST BINARY: exempts its file from the local signer ban" \
+	"exit 0" "$W/vend-keep"
+expect_exec "synced ALLOWLIST BINARY: the local signer ban holds for the signer's other files" \
+	"exec-error EPERM" "$W/vend-other"
+check "synced ALLOWLIST CERTIFICATE: applied (an allow signer-cert-sha256= rule)" \
+	grep -qx "allow signer-cert-sha256=$ct label=santa" "$SP"
+expect_exec "synced ALLOWLIST CERTIFICATE: cannot weaken a local digest deny (the narrower rule wins)" \
+	"exec-error EPERM" "$W/tool-denied"
+expect_exec "synced ALLOWLIST CERTIFICATE: the certificate's other files run" "exit 0" "$W/tool-other"
+check "synced ALLOWLIST of the locally banned certificate: dropped, warned with the local rule" \
+	grep -q "the server's allow of signer-cert-sha256=$cv is not applied: the local policy denies it at $W/local.policy:2" "$W/err"
+
+# show: each rule's origin, a local file:line or the server and its Santa rule
+"$EB" show >"$W/show"
+check "show: a local rule's origin is its file:line" \
+	grep -qx "deny sha256=$hl label=local  # $W/local.policy:1" "$W/show"
+check "show: a synced BINARY rule's origin is the server and the Santa rule" \
+	grep -qxF "deny sha256=$h1 label=santa reason=\"blocked by the fleet https://fleet.example/b1\"  # synced from http://127.0.0.1:$port (Santa BINARY rule $h1)" "$W/show"
+check "show: a synced CERTIFICATE rule names the certificate the kernel keeps only a key of" \
+	grep -q "kind=signer-cert-sha256 label=santa reason=\"bad signer\"  # synced from http://127.0.0.1:$port (Santa CERTIFICATE rule $cf)\$" "$W/show"
+show_origins() { # PYTHON-EXPR over s, the show --json object
+	"$EB" show --json | python3 -c 'import json, sys
+s = json.load(sys.stdin)
+ok = eval(sys.argv[1])
+if not ok:
+    print("#   %s" % [r.get("origin") for r in s["rules"]])
+sys.exit(0 if ok else 1)' "$1"
+}
+check "show --json: origin of a local rule (schema 1, one field added)" show_origins \
+	"s['schema'] == 1 and any(r['origin'] == {'source': 'local', 'file': '$W/local.policy', 'line': 3} and r['label'] == 'tool-digest' for r in s['rules'])"
+check "show --json: origin of a synced rule" show_origins \
+	"any(r['origin'] == {'source': 'sync', 'server': 'http://127.0.0.1:$port', 'rule_type': 'CERTIFICATE', 'identifier': '$cf'} and r['identity'] == 'signer-cert-sha256' for r in s['rules'])"
+check "show --json: every rule has its origin" show_origins "all(r['origin'] for r in s['rules'])"
+cp /run/execban/policy.origins "$W/origins"
+sed -i "s/^digest .*/digest $(printf '0%.0s' $(seq 64))/" /run/execban/policy.origins
+check "show: a record of another policy is not trusted (no origin, said so)" \
+	grep -q "^# (where each rule came from is not recorded for this policy" <<<"$("$EB" show)"
+check "show --json: a record of another policy: origin null" show_origins \
+	"all(r['origin'] is None for r in s['rules'])"
+cp "$W/origins" /run/execban/policy.origins
 
 # 2. a normal sync: REMOVE lifts a rule, the others stay
 scenario <<EOF
@@ -112,7 +202,7 @@ EOF
 sync_once
 check "REMOVE: exit 0" [ $? = 0 ]
 check "REMOVE: preflight reports the synced rule counts" last_req preflight \
-	"r['binary_rule_count'] == 3 and r['certificate_rule_count'] == 1 and r['request_clean_sync'] is False"
+	"r['binary_rule_count'] == 4 and r['certificate_rule_count'] == 2 and r['request_clean_sync'] is False"
 check "REMOVE: postflight NORMAL" last_req postflight "r['sync_type'] == 'NORMAL'"
 expect_exec "REMOVE: the rule is lifted" "exit 0" "$W/bad1"
 expect_exec "REMOVE: the other synced rule stays" "exec-error EPERM" "$W/bad2"
@@ -188,16 +278,16 @@ sync_val_is() { [ "$(sync_val "$1" "$2")" = "$3" ]; }	# CONF KEY VALUE
 eventuploads_beyond() { [ "$(grep -c '"eventupload"' "$S/requests.jsonl")" -gt "$1" ]; }
 not() { ! "$@"; }
 # The denied executions of the daemon's log (from line FROM_LOG on) against the events the
-# server accepted (from line FROM_ACCEPTED on): the same ones, by the kernel's (boot_id, seq),
-# each once.
+# server accepted (from line FROM_ACCEPTED on): the same ones, by the kernel's (boot_id, cpu,
+# seq: sequence numbers are per CPU), each once.
 uploaded_exactly() { # FROM_LOG FROM_ACCEPTED
 	python3 - "$W/ev.json" "$S/events.jsonl" "$1" "$2" <<'PY'
 import json, sys
 log = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()[int(sys.argv[3]):] if l]
 acc = [json.loads(l) for l in open(sys.argv[2]).read().splitlines()[int(sys.argv[4]):] if l]
-want = sorted((e["boot_id"], e["seq"]) for e in log
+want = sorted((e["boot_id"], e["cpu"], e["seq"]) for e in log
               if e.get("type") == "decision" and e["verdict"] == "denied" and e["action"] == "exec")
-got = sorted((e["execban"]["boot_id"], e["execban"]["seq"]) for e in acc)
+got = sorted((e["execban"]["boot_id"], e["execban"]["cpu"], e["execban"]["seq"]) for e in acc)
 if want != got:
     print("#   denied in the log: %s\n#   accepted by the server: %s" % (want, got))
 sys.exit(0 if want == got and len(set(got)) == len(got) else 1)
@@ -233,10 +323,11 @@ policy = $W/local.policy
 machine_id = test-machine-1
 timeout = 5
 retry = 1h
+jitter = 0
 EOF
 start_daemon "$W/d.conf"
 check "daemon: says it syncs, and where denials are queued" \
-	grep -q "syncing with http://127.0.0.1:$port ($W/d.conf); denials queued in $Q" "$W/daemon.err"
+	grep -q "syncing with http://127.0.0.1:$port ($W/d.conf); denials queued in $Q; first sync in 0 s" "$W/daemon.err"
 check "daemon: its first sync ran at start, and failed (server down)" \
 	wait_until 10 grep -q "preflight: Couldn't connect to server" "$W/daemon.err"
 wait_until 5 test -s "$STATE"
@@ -255,6 +346,36 @@ check "the queue is root's only (0700, its files 0600)" \
 "$EB" sync --config "$W/d.conf" >"$W/out" 2>"$W/err"
 check "server down: sync exits 1" [ $? = 1 ]
 check "server down: the events stay queued" queued_is "$W/d.conf" 3
+
+# a server that fails eventupload: the rules are still downloaded and applied, the events stay
+# queued, the sync fails (exit 1) and says PARTIAL
+unique_copy /bin/true "$W/bad4" sync-bad4
+h4=$(sha256 "$W/bad4")
+scenario <<EOF
+{"preflight": {"batch_size": 2},
+ "pages": [[{"identifier": "$h4", "policy": "BLOCKLIST", "rule_type": "BINARY"}]],
+ "fail": {"stage": "eventupload", "how": "500"}}
+EOF
+start_server
+"$EB" sync --config "$W/d.conf" >"$W/out" 2>"$W/err"
+check "eventupload fails: sync exits 1" [ $? = 1 ]
+check "eventupload fails: says the events stay queued and the rules are applied all the same" \
+	grep -q "eventupload failed: 3 event(s) stay queued for the next sync; downloading and applying the rules all the same" "$W/err"
+check "eventupload fails: the summary says PARTIAL" grep -q \
+	"PARTIAL: eventupload failed, 3 event(s) stay queued (0 uploaded); NORMAL, 1 rules received, 1 applied" \
+	"$W/out"
+check "eventupload fails: ruledownload and postflight still ran" \
+	python3 -c 'import json, sys
+st = [json.loads(l)["stage"] for l in open(sys.argv[1])][-4:]
+sys.exit(0 if st == ["preflight", "eventupload", "ruledownload", "postflight"] else 1)' "$S/requests.jsonl"
+check "eventupload fails: the downloaded rule is in force (the kernel holds it)" \
+	grep -q "^deny sha256=$h4 label=santa" <<<"$("$EB" show)"
+check "eventupload fails: the events stay queued" queued_is "$W/d.conf" 3
+check "eventupload fails: status names the stage, and that the rules were applied" \
+	grep -q "eventupload: the server answered HTTP 500 (the rules were downloaded and applied; the events stay queued)" \
+	<<<"$("$EB" status --sync-config "$W/d.conf")"
+stop_server
+: >"$S/requests.jsonl"
 
 scenario <<EOF
 {"preflight": {"batch_size": 2, "full_sync_interval": 600}, "pages": [[]]}
@@ -286,6 +407,7 @@ policy = $W/local.policy
 machine_id = test-machine-1
 timeout = 5
 retry = 1
+jitter = 0
 EOF
 nlog=$(lines "$W/ev.json")
 nacc=$(lines "$S/events.jsonl")
@@ -348,6 +470,16 @@ check "queue full, and a stopped sync: the newest 3 uploaded once each, the olde
 check "status: the dropped count stays" \
 	grep -q "^  sync queue   0 events waiting, 2 dropped (queue full)" "$W/st"
 
+# jitter=: the daemon's first sync waits a random time (up to a day here), not at start
+n_pre=$(grep -c '"preflight"' "$S/requests.jsonl")
+sed 's/^jitter = 0$/jitter = 1d/' "$W/d3.conf" >"$W/d4.conf"
+start_daemon "$W/d4.conf"
+check "jitter=1d: the daemon says when its first sync is (0 to 86400 s)" grep -Eq \
+	"syncing with http://127.0.0.1:$port \($W/d4.conf\); denials queued in $Q; first sync in ([0-9]|[1-9][0-9]{1,4}) s" \
+	"$W/daemon.err"
+check "jitter=1d: no sync at start" [ "$(grep -c '"preflight"' "$S/requests.jsonl")" = "$n_pre" ]
+stop_daemon
+
 # a sync configuration the daemon cannot use costs the sync, never the events
 printf 'server = http://127.0.0.1:%s\nretry = never\n' "$port" >"$W/bad.conf"
 nlog=$(lines "$W/ev.json")
@@ -381,6 +513,7 @@ check "status --check, never synced: says so" \
 
 stop_server
 "$EB" unload >/dev/null
+for _ in $(seq 30); do rmmod execban 2>/dev/null && break; sleep 0.2; done
 rm -rf "$SP" "$Q" "$STATE" /var/lib/execban/sync.lock
 rm -rf "$W"
 finish

@@ -4,7 +4,7 @@
 # syncs themselves run in the VM, tests/guest/sync.sh): plain http to an address that is not
 # loopback, a scheme other than https or http, an unknown key in sync.conf (file:line), a
 # missing configuration named with --config, no server at all (a usage error), a missing
-# local policy; new sync.conf keys with a bad value. And the test server's own checks
+# local policy; new sync.conf keys with a bad value (jitter= among them). And the test server's own checks
 # (tests/helpers/syncserver.py): an eventupload request is held to santa.sync.v1's Event.
 set -u
 cd "$(dirname "$0")/../.."
@@ -66,6 +66,11 @@ t "queue_max=many: file:line" said "$tmp/bad.conf:2: queue_max=many: expected 1 
 printf 'retry = 0\n' >"$tmp/bad.conf"
 run --config "$tmp/bad.conf"
 t "retry=0: file:line" said "$tmp/bad.conf:1: retry=0: expected 1 second to 1 day"
+printf 'jitter = 2d\n' >"$tmp/bad.conf"
+run --config "$tmp/bad.conf"
+t "jitter=2d: exit 1, file:line" bash -c '[ "$(cat "$0/rc")" = 1 ]' "$tmp"
+t "jitter=2d: says what is expected" \
+	said "$tmp/bad.conf:1: jitter=2d: expected 0 to 1 day (90, 90s, 10m, 2h, 1d; 0: sync at once)"
 printf 'event_extras = maybe\n' >"$tmp/bad.conf"
 run --config "$tmp/bad.conf"
 t "event_extras=maybe: file:line" said "$tmp/bad.conf:1: event_extras=maybe: expected yes or no"

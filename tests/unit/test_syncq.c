@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,90 @@ static void test_conf(const char *dir)
 	write_file(p, "interval = 5\n");
 	CHECK(sync_conf_read(&c, p, true) == -EINVAL, "conf: interval below 10 s refused");
 	sync_conf_free(&c);
+	sync_conf_init(&c);
+	CHECK(c.jitter == -1, "conf: jitter unset by default (a tenth of the interval)");
+	write_file(p, "jitter = 0\n");
+	CHECK(sync_conf_read(&c, p, true) == 0 && c.jitter == 0, "conf: jitter = 0 (sync at once)");
+	write_file(p, "jitter = 2m\n");
+	CHECK(sync_conf_read(&c, p, true) == 0 && c.jitter == 120, "conf: jitter = 2m");
+	write_file(p, "\njitter = 2d\n");
+	CHECK(sync_conf_read(&c, p, true) == -EINVAL && strstr(last_err, "sync.conf:2: jitter=2d: "
+	      "expected 0 to 1 day"), "conf: jitter beyond a day refused, file:line");
+	sync_conf_free(&c);
+}
+
+/* The daemon's schedule: the first sync's random delay, the intervals, the backoff. */
+static void test_schedule(void)
+{
+	long lo = 1 << 30, hi = -1, d, plain;
+	bool ok = true;
+	uint64_t r;
+
+	for (r = 0; r < 2000; r++) {
+		d = sync_first_delay(-1, 600, r * 2654435761u);
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	CHECK(lo == 0 && hi == 60, "schedule: first sync, jitter unset: 0 to interval/10 (%ld..%ld)",
+	      lo, hi);
+	CHECK(sync_first_delay(-1, 3600, 359) == 359 && sync_first_delay(-1, 3600, 361) == 0,
+	      "schedule: first sync, jitter unset: the server's interval counts");
+	for (r = 0; r < 100; r++)
+		ok = ok && sync_first_delay(0, 600, r) == 0;
+	CHECK(ok, "schedule: jitter = 0: the first sync at once");
+	lo = 1 << 30;
+	hi = -1;
+	for (r = 0; r < 2000; r++) {
+		d = sync_first_delay(30, 600, r);
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	CHECK(lo == 0 && hi == 30, "schedule: jitter = 30: 0 to 30 s (%ld..%ld)", lo, hi);
+	lo = 1 << 30;
+	hi = -1;
+	for (r = 0; r < 2000; r++) {
+		d = sync_next_delay(600, 30, 0, r, &plain);
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	CHECK(lo == 540 && hi == 660 && plain == 600,
+	      "schedule: after a success, the interval give or take 10 %% (%ld..%ld)", lo, hi);
+	sync_next_delay(600, 30, 1, 0, &plain);
+	CHECK(plain == 30, "schedule: after a failure, retry=");
+	sync_next_delay(600, 30, 3, 0, &plain);
+	CHECK(plain == 120, "schedule: after 3 failures in a row, retry doubled twice");
+	sync_next_delay(600, 30, 40, 0, &plain);
+	CHECK(plain == 600, "schedule: backoff never beyond the interval");
+	d = sync_next_delay(600, 30, 1, 6, &plain);
+	CHECK(d == 33 && sync_next_delay(600, 30, 1, 0, NULL) == 27,
+	      "schedule: a retry is jittered too (27..33 s)");
+}
+
+/* What preflight reports where Zentral parses it. */
+static void test_preflight_fields(void)
+{
+	char b[128];
+
+	sync_serial_num("C02XYZ123\n", "mid", b, sizeof(b));
+	CHECK(!strcmp(b, "C02XYZ123"), "serial_num: the DMI product serial");
+	sync_serial_num(NULL, "4c4c4544abcd", b, sizeof(b));
+	CHECK(!strcmp(b, "4c4c4544abcd"), "serial_num: unreadable DMI: the machine id");
+	sync_serial_num("  ", "m1", b, sizeof(b));
+	CHECK(!strcmp(b, "m1"), "serial_num: an empty DMI serial: the machine id");
+	sync_serial_num("To Be Filled By O.E.M.", "m1", b, sizeof(b));
+	CHECK(!strcmp(b, "m1"), "serial_num: a firmware placeholder: the machine id");
+	sync_serial_num("Not Specified", "m1", b, sizeof(b));
+	CHECK(!strcmp(b, "m1"), "serial_num: 'Not Specified': the machine id");
+	sync_os_version("12", "6.1.0-28-amd64", b, sizeof(b));
+	CHECK(!strcmp(b, "12"), "os_version: Debian's VERSION_ID");
+	sync_os_version("22.04", "6.8.0", b, sizeof(b));
+	CHECK(!strcmp(b, "22.04"), "os_version: Ubuntu's VERSION_ID");
+	sync_os_version("", "6.1.0-28-amd64", b, sizeof(b));
+	CHECK(!strcmp(b, "6.1.0"), "os_version: no VERSION_ID (testing, sid): the kernel's numbers");
+	sync_os_version("rolling", "6.12.1-arch1-1", b, sizeof(b));
+	CHECK(!strcmp(b, "6.12.1"), "os_version: a VERSION_ID that is not numbers: the kernel's");
+	sync_os_version(NULL, "", b, sizeof(b));
+	CHECK(!strcmp(b, "0"), "os_version: nothing known: 0");
 }
 
 static void test_queue(const char *dir)
@@ -294,6 +379,8 @@ int main(void)
 		return 1;
 	umask(022);
 	test_conf(dir);
+	test_schedule();
+	test_preflight_fields();
 	test_queue(dir);
 	test_state(dir);
 	test_event();
