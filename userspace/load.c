@@ -1098,30 +1098,31 @@ out:
 	return ret;
 }
 
-int cmd_unload(int argc, char **argv)
+/*
+ * Detach and unpin everything. *was_loaded: the pin folder was there; *locked: lock mode
+ * refused it. An exit status; errors reported.
+ */
+static int unload_all(bool *was_loaded, bool *locked)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
 	struct execban_lock lk;
 	char path[256];
 	int lock_fd, link_fd, failed = 0;
 	struct dirent *de;
+	struct stat sb;
 	DIR *d;
 
-	while ((lock_fd = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (lock_fd != 'h')
-			return usage_hint("unload");
-		puts("usage: execban unload\n\nDetach every execban program and remove its pinned "
-		     "maps: every ban is lifted.\n\nexit: 0 unloaded (or nothing loaded), 2 usage, "
-		     "3 error");
-		return EXIT_OK;
+	*was_loaded = *locked = false;
+	if (stat(EXECBAN_PIN_DIR, &sb)) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return EXIT_OK;
+		/* bpffs is 0700 as systemd mounts it: another user cannot tell, nor unload */
+		err("cannot read %s: %s%s", EXECBAN_PIN_DIR, strerror(errno),
+		    errno == EACCES ? ": run 'execban unload' as root" : "");
+		return EXIT_SYSTEM;
 	}
-	if (optind < argc)
-		return usage_error("unload", "unexpected argument '%s'", argv[optind]);
-	if (!path_exists(EXECBAN_PIN_DIR)) {
-		printf("execban: not loaded\n");
-		return EXIT_OK;
-	}
+	*was_loaded = true;
 	if (!lock_read(&lk) && lk.locked) {
+		*locked = true;
 		err("lock mode: enforcement cannot be lifted until reboot");
 		return EXIT_SYSTEM;
 	}
@@ -1166,6 +1167,47 @@ int cmd_unload(int argc, char **argv)
 		err("cannot remove %s: %s", EXECBAN_PIN_DIR, strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	printf("execban: unloaded: no ban is enforced\n");
 	return EXIT_OK;
+}
+
+int cmd_unload(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, {},
+	};
+	bool json = false, was_loaded, locked;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (opt == 'j') {
+			json = true;
+			continue;
+		}
+		if (opt != 'h')
+			return usage_hint("unload");
+		puts("usage: execban unload [--json]\n\nDetach every execban program and remove its "
+		     "pinned maps: every ban is lifted.\n\n"
+		     "  -j, --json   one JSON object: ok, was_loaded, unloaded, locked, messages\n\n"
+		     "exit: 0 unloaded (or nothing loaded), 2 usage, 3 error (not root; locked)");
+		return EXIT_OK;
+	}
+	if (optind < argc)
+		return usage_error("unload", "unexpected argument '%s'", argv[optind]);
+	if (json)
+		json_messages_begin();
+	ret = unload_all(&was_loaded, &locked);
+	if (json) {
+		struct json_object *o = json_doc(JSON_SCHEMA_UNLOAD);
+
+		json_add_bool(o, "ok", ret == EXIT_OK);
+		json_add_bool(o, "was_loaded", was_loaded);
+		json_add_bool(o, "unloaded", ret == EXIT_OK && was_loaded);
+		json_add_bool(o, "locked", locked);
+		json_add(o, "messages", json_messages_end());
+		if (json_emit(stdout, o))
+			ret = EXIT_SYSTEM;
+	} else if (ret == EXIT_OK) {
+		puts(was_loaded ? "execban: unloaded: no ban is enforced" : "execban: not loaded");
+	}
+	return ret;
 }
