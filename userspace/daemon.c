@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "events.h"
 #include "evsock.h"
+#include "jsonout.h"
 #include "syncq.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -40,6 +41,49 @@
 #define EXECBAN_MESSAGE_ID "9d5b2f8c4e7a4c0fa1c3b6e2d8f04a11"
 
 static volatile sig_atomic_t reopen;
+
+/*
+ * --json: the daemon's own notices (started, a failed sync, stopped, and every error and
+ * warning) also as JSON lines on stdout, one object each with "type"; the events go where
+ * they always go (journal, --log, the socket). The text stays on stderr.
+ */
+static bool json_notices;
+
+/* A notice of type type, to fill and print with notice_emit(); NULL without --json. */
+static struct json_object *notice(const char *type)
+{
+	struct json_object *o;
+
+	if (!json_notices)
+		return NULL;
+	o = json_doc(JSON_SCHEMA_DAEMON);
+	if (o)
+		json_add_str(o, "type", type);
+	return o;
+}
+
+static void notice_emit(struct json_object *o)
+{
+	if (!o)
+		return;
+	json_emit(stdout, o);
+	fflush(stdout);
+}
+
+/* msg_hook: every err() and warn() as a "message" notice. */
+static void notice_message(const char *file, unsigned int line, bool error, const char *msg)
+{
+	struct json_object *o = notice("message");
+
+	if (!o)
+		return;
+	/* the fields of json_message(), as every verb's "messages" carry them */
+	json_add_str(o, "file", file);
+	json_add(o, "line", line ? json_object_new_uint64(line) : NULL);
+	json_add_str(o, "severity", error ? "error" : "warning");
+	json_add_str(o, "message", msg);
+	notice_emit(o);
+}
 
 static void on_hup(int sig)
 {
@@ -241,6 +285,7 @@ static void sync_tick(struct daemon *d)
 {
 	struct sync_state st;
 	long long now = mono_s(), delay, interval = d->sync.interval;
+	struct json_object *o;
 	int status;
 	pid_t pid;
 
@@ -265,6 +310,12 @@ static void sync_tick(struct daemon *d)
 				delay = interval;
 			fprintf(stderr, "execban daemon: sync failed (%u in a row): next in about "
 				"%lld s\n", d->failures, delay);
+			o = notice("sync_failed");
+			if (o) {
+				json_add_u64(o, "failures", d->failures);
+				json_add_i64(o, "next_sync_in", delay);
+				notice_emit(o);
+			}
 		}
 		d->next_sync = now + jitter(delay);
 		return;
@@ -386,6 +437,7 @@ static void usage_daemon(void)
 {
 	puts("usage: execban daemon [--log FILE] [--no-syslog] [--socket PATH]\n"
 	     "                      [--socket-group GROUP] [--backlog N] [--sync-config FILE]\n"
+	     "                      [--json]\n"
 	     "\n"
 	     "Consume execban's events continuously (run it from execban-events.service) and\n"
 	     "write each to the systemd journal with structured EXECBAN_* fields (to syslog,\n"
@@ -399,6 +451,10 @@ static void usage_daemon(void)
 	     "  --socket-group GROUP  let this group read events too (default: root only)\n"
 	     "  --backlog N         events kept for readers (default " EVSOCK_STR(EVSOCK_BACKLOG) ", at most "
 	     EVSOCK_STR(EVSOCK_BACKLOG_MAX) ")\n"
+	     "  -j, --json          the daemon's notices also as JSON lines on stdout, each\n"
+	     "                      with type: started, waiting_for_readers, sync_failed,\n"
+	     "                      stopped, message (an error or warning: file, line,\n"
+	     "                      severity, message); the events go where they always go\n"
 	     "  --sync-config FILE  when FILE names a sync server, queue denials for it in\n"
 	     "                      " SYNCQ_DIR " and run 'execban sync' on its schedule\n"
 	     "                      (default " SYNC_CONF "; docs/sync.md)\n"
@@ -426,9 +482,11 @@ static int take_ring(void)
 		fd = evsock_ring_lock(true);
 		if (fd != -EWOULDBLOCK)
 			return fd;
-		if (!waited)
+		if (!waited) {
 			fprintf(stderr, "execban daemon: waiting for 'execban events' readers of the "
 				"event buffer to move to the socket\n");
+			notice_emit(notice("waiting_for_readers"));
+		}
 		usleep(100 * 1000);
 	}
 	if (!events_stop)
@@ -479,6 +537,7 @@ int cmd_daemon(int argc, char **argv)
 		{ "socket-group", required_argument, NULL, 'g' },
 		{ "backlog", required_argument, NULL, 'b' },
 		{ "sync-config", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -486,13 +545,17 @@ int cmd_daemon(int argc, char **argv)
 			    .backlog = EVSOCK_BACKLOG, .group = (gid_t)-1 };
 	int opt, ret = EXIT_SYSTEM, lock, ring_lock = -1, map_fd = -1;
 	struct ring_buffer *rb = NULL;
+	struct json_object *o;
 	struct group *gr;
 	pid_t holder;
 	long long v;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'j':
+			json_notices = true;
+			break;
 		case 'l':
 			d.log_path = optarg;
 			break;
@@ -534,6 +597,8 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("daemon", "unexpected argument '%s'", argv[optind]);
+	if (json_notices)
+		msg_hook = notice_message;
 	lock = evsock_daemon_lock(&holder);
 	if (lock == -EBUSY) {
 		err("another execban daemon is running (pid %d, %s): only one may consume the "
@@ -585,6 +650,18 @@ int cmd_daemon(int argc, char **argv)
 	if (d.syncing)
 		fprintf(stderr, "execban daemon: syncing with %s (%s); denials queued in %s\n",
 			d.sync.server, d.sync_conf_path, SYNCQ_DIR);
+	o = notice("started");
+	if (o) {
+		json_add_i64(o, "pid", getpid());
+		json_add_bool(o, "journal", !d.quiet && d.journal);
+		json_add_bool(o, "syslog", !d.quiet && !d.journal);
+		json_add_str(o, "log", d.log_path);
+		json_add_str(o, "socket", d.socket);
+		json_add(o, "socket_group", d.group == (gid_t)-1 ? NULL :
+			 json_object_new_uint64(d.group));
+		json_add_str(o, "sync_server", d.syncing ? d.sync.server : NULL);
+		notice_emit(o);
+	}
 	sd_notify(0, "READY=1");
 	ret = serve(&d, rb, &ring_lock);
 	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost, %llu "
@@ -592,6 +669,16 @@ int cmd_daemon(int argc, char **argv)
 	if (d.syncing)
 		fprintf(stderr, "execban daemon: %llu denial(s) queued for the sync server, %llu "
 			"could not be\n", d.queued, d.queue_errors);
+	o = notice("stopped");
+	if (o) {
+		json_add_u64(o, "events", d.events);
+		json_add_u64(o, "lost", d.lost);
+		json_add_u64(o, "dropped", d.srv.dropped_total);
+		json_add_u64(o, "queued", d.queued);
+		json_add_u64(o, "queue_errors", d.queue_errors);
+		json_add_i64(o, "exit", ret);
+		notice_emit(o);
+	}
 out_server:
 	if (ring_lock >= 0)
 		close(ring_lock);
