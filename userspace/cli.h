@@ -97,6 +97,8 @@ void fput_esc(FILE *out, const char *s);
 
 /* load.c */
 const char *signers_inactive_why(uint32_t features);
+/* execban load FILES, printing nothing on stdout (errors and warnings on stderr): sync's step */
+int load_quiet(char **files, int n);
 
 /* keys.c */
 struct compiled;
