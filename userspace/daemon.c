@@ -333,6 +333,9 @@ static void sync_tick(struct daemon *d)
 				 NULL };
 
 		closefrom(3);
+		/* --json: the daemon's stdout holds its JSON lines; the sync's summary is text */
+		if (json_notices)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
 		signal(SIGHUP, SIG_DFL);
 		execv(d->helper, argv);
 		fprintf(stderr, "execban: error: sync: cannot run %s: %s\n", d->helper,
