@@ -90,16 +90,10 @@ static struct json_object *json_lines(const char *text)
 }
 
 /* Each diagnostic as {file, line, severity, message}, into the array arg. */
-static void json_message(void *arg, const char *file, unsigned int line, bool error,
-			 const char *msg)
+static void json_message_add(void *arg, const char *file, unsigned int line, bool error,
+			     const char *msg)
 {
-	struct json_object *o = json_object_new_object();
-
-	json_add_str(o, "file", file);
-	json_add(o, "line", line ? json_object_new_uint64(line) : NULL);
-	json_add_str(o, "severity", error ? "error" : "warning");
-	json_add_str(o, "message", msg);
-	json_object_array_add(arg, o);
+	json_object_array_add(arg, json_message(file, line, error, msg));
 }
 
 /* Where a directive was set, "file:line", or NULL. */
@@ -200,7 +194,7 @@ int cmd_check(int argc, char **argv)
 	if (json)
 		messages = json_object_new_array();
 	ret = compile_diag_fn(&c, argv + optind, argc - optind, EXECBAN_DEFAULT_MAX_RULES, diag,
-			      messages ? json_message : NULL, messages);
+			      messages ? json_message_add : NULL, messages);
 	if (!ret)
 		ret = sysguard_policy(&c, force);
 	if (diag)

@@ -75,6 +75,10 @@ __attribute__((format(printf, 2, 3))) void err_path(const char *path, const char
 __attribute__((format(printf, 2, 3))) void warn_path(const char *path, const char *fmt, ...);
 /* When set, called with every err()/err_path() message (path NULL for err()). */
 extern void (*err_hook)(const char *path, const char *msg);
+/* When set, called with every err(), warn(), err_path() and warn_path() message (file NULL for
+ * err() and warn(), line 0), and by the compiler (compile.c) with every policy diagnostic,
+ * file:line included: what a verb's --json object carries as "messages" (jsonmsg.c). */
+extern void (*msg_hook)(const char *file, unsigned int line, bool error, const char *msg);
 void hex_encode(const uint8_t *b, size_t n, char *out);
 int sha256_fd(int fd, uint8_t out[EXECBAN_SHA256_LEN], uint64_t *size);
 int pin_path(char *buf, size_t len, const char *name);
@@ -93,6 +97,8 @@ void fput_esc(FILE *out, const char *s);
 
 /* load.c */
 const char *signers_inactive_why(uint32_t features);
+/* execban load FILES, printing nothing on stdout (errors and warnings on stderr): sync's step */
+int load_quiet(char **files, int n);
 
 /* keys.c */
 struct compiled;

@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "cli.h"
 #include "compile.h"
 
 _Static_assert(sizeof(EXECBAN_SIGNER_KEY_PREFIX) == EXECBAN_SIGNER_KEY_PREFIX_LEN,
@@ -465,6 +466,15 @@ static int key_rules(struct compiled *c)
 	return ret;
 }
 
+/* A policy diagnostic to msg_hook, for a caller that gave no function of its own. */
+static void diag_to_msg_hook(void *arg, const char *file, unsigned int line, bool error,
+			     const char *msg)
+{
+	(void)arg;
+	if (msg_hook)
+		msg_hook(file, line, error, msg);
+}
+
 static int compile_all(struct compiled *c, char **files, int n_files, size_t max_rules,
 		       FILE *diag, bool allow_empty,
 		       void (*fn)(void *arg, const char *file, unsigned int line, bool error,
@@ -480,7 +490,7 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	p->max_rules = max_rules;
 	p->allow_empty = allow_empty;
 	p->diag = diag;
-	p->diag_fn = fn;
+	p->diag_fn = fn ? fn : msg_hook ? diag_to_msg_hook : NULL;
 	p->diag_arg = arg;
 	p->load_cert = load_cert;
 	p->load_cert_arg = c;

@@ -34,6 +34,7 @@
 #include "cli.h"
 #include "events.h"
 #include "evsock.h"
+#include "jsonout.h"
 #include "syncq.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -41,6 +42,49 @@
 #define EXECBAN_MESSAGE_ID "9d5b2f8c4e7a4c0fa1c3b6e2d8f04a11"
 
 static volatile sig_atomic_t reopen;
+
+/*
+ * --json: the daemon's own notices (started, a failed sync, stopped, and every error and
+ * warning) also as JSON lines on stdout, one object each with "type"; the events go where
+ * they always go (journal, --log, the socket). The text stays on stderr.
+ */
+static bool json_notices;
+
+/* A notice of type type, to fill and print with notice_emit(); NULL without --json. */
+static struct json_object *notice(const char *type)
+{
+	struct json_object *o;
+
+	if (!json_notices)
+		return NULL;
+	o = json_doc(JSON_SCHEMA_DAEMON);
+	if (o)
+		json_add_str(o, "type", type);
+	return o;
+}
+
+static void notice_emit(struct json_object *o)
+{
+	if (!o)
+		return;
+	json_emit(stdout, o);
+	fflush(stdout);
+}
+
+/* msg_hook: every err() and warn() as a "message" notice. */
+static void notice_message(const char *file, unsigned int line, bool error, const char *msg)
+{
+	struct json_object *o = notice("message");
+
+	if (!o)
+		return;
+	/* the fields of json_message(), as every verb's "messages" carry them */
+	json_add_str(o, "file", file);
+	json_add(o, "line", line ? json_object_new_uint64(line) : NULL);
+	json_add_str(o, "severity", error ? "error" : "warning");
+	json_add_str(o, "message", msg);
+	notice_emit(o);
+}
 
 static void on_hup(int sig)
 {
@@ -251,6 +295,7 @@ static void sync_tick(struct daemon *d)
 	struct sync_state st;
 	long long now = mono_s();
 	long delay, plain, interval = d->sync.interval;
+	struct json_object *o;
 	int status;
 	pid_t pid;
 
@@ -269,9 +314,16 @@ static void sync_tick(struct daemon *d)
 			d->failures++;
 		delay = sync_next_delay(interval, d->sync.retry, d->failures, sched_random(),
 					&plain);
-		if (d->failures)
+		if (d->failures) {
 			fprintf(stderr, "execban daemon: sync failed (%u in a row): next in about "
 				"%ld s\n", d->failures, plain);
+			o = notice("sync_failed");
+			if (o) {
+				json_add_u64(o, "failures", d->failures);
+				json_add_i64(o, "next_sync_in", plain);
+				notice_emit(o);
+			}
+		}
 		d->next_sync = now + delay;
 		return;
 	}
@@ -288,6 +340,9 @@ static void sync_tick(struct daemon *d)
 				 NULL };
 
 		closefrom(3);
+		/* --json: the daemon's stdout holds its JSON lines; the sync's summary is text */
+		if (json_notices)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
 		signal(SIGHUP, SIG_DFL);
 		execv(d->helper, argv);
 		fprintf(stderr, "execban: error: sync: cannot run %s: %s\n", d->helper,
@@ -397,6 +452,7 @@ static void usage_daemon(void)
 {
 	puts("usage: execban daemon [--log FILE] [--no-syslog] [--socket PATH]\n"
 	     "                      [--socket-group GROUP] [--backlog N] [--sync-config FILE]\n"
+	     "                      [--json]\n"
 	     "\n"
 	     "Consume execban's events continuously (run it from execban-events.service) and\n"
 	     "write each to the systemd journal with structured EXECBAN_* fields (to syslog,\n"
@@ -410,6 +466,10 @@ static void usage_daemon(void)
 	     "  --socket-group GROUP  let this group read events too (default: root only)\n"
 	     "  --backlog N         events kept for readers (default " EVSOCK_STR(EVSOCK_BACKLOG) ", at most "
 	     EVSOCK_STR(EVSOCK_BACKLOG_MAX) ")\n"
+	     "  -j, --json          the daemon's notices also as JSON lines on stdout, each\n"
+	     "                      with type: started, waiting_for_readers, sync_failed,\n"
+	     "                      stopped, message (an error or warning: file, line,\n"
+	     "                      severity, message); the events go where they always go\n"
 	     "  --sync-config FILE  when FILE names a sync server, queue denials for it in\n"
 	     "                      " SYNCQ_DIR " and run 'execban sync' on its schedule\n"
 	     "                      (default " SYNC_CONF "; docs/sync.md)\n"
@@ -437,9 +497,11 @@ static int take_ring(void)
 		fd = evsock_ring_lock(true);
 		if (fd != -EWOULDBLOCK)
 			return fd;
-		if (!waited)
+		if (!waited) {
 			fprintf(stderr, "execban daemon: waiting for 'execban events' readers of the "
 				"event buffer to move to the socket\n");
+			notice_emit(notice("waiting_for_readers"));
+		}
 		usleep(100 * 1000);
 	}
 	if (!events_stop)
@@ -490,6 +552,7 @@ int cmd_daemon(int argc, char **argv)
 		{ "socket-group", required_argument, NULL, 'g' },
 		{ "backlog", required_argument, NULL, 'b' },
 		{ "sync-config", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -497,13 +560,17 @@ int cmd_daemon(int argc, char **argv)
 			    .backlog = EVSOCK_BACKLOG, .group = (gid_t)-1 };
 	int opt, ret = EXIT_SYSTEM, lock, ring_lock = -1, map_fd = -1;
 	struct ring_buffer *rb = NULL;
+	struct json_object *o;
 	struct group *gr;
 	pid_t holder;
 	long long v;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'j':
+			json_notices = true;
+			break;
 		case 'l':
 			d.log_path = optarg;
 			break;
@@ -545,6 +612,8 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("daemon", "unexpected argument '%s'", argv[optind]);
+	if (json_notices)
+		msg_hook = notice_message;
 	lock = evsock_daemon_lock(&holder);
 	if (lock == -EBUSY) {
 		err("another execban daemon is running (pid %d, %s): only one may consume the "
@@ -597,6 +666,20 @@ int cmd_daemon(int argc, char **argv)
 		fprintf(stderr, "execban daemon: syncing with %s (%s); denials queued in %s; "
 			"first sync in %ld s\n", d.sync.server, d.sync_conf_path, SYNCQ_DIR,
 			d.first_delay);
+	o = notice("started");
+	if (o) {
+		json_add_i64(o, "pid", getpid());
+		json_add_bool(o, "journal", !d.quiet && d.journal);
+		json_add_bool(o, "syslog", !d.quiet && !d.journal);
+		json_add_str(o, "log", d.log_path);
+		json_add_str(o, "socket", d.socket);
+		json_add(o, "socket_group", d.group == (gid_t)-1 ? NULL :
+			 json_object_new_uint64(d.group));
+		json_add_str(o, "sync_server", d.syncing ? d.sync.server : NULL);
+		json_add(o, "first_sync_in", d.syncing ?
+			 json_object_new_int64(d.first_delay) : NULL);
+		notice_emit(o);
+	}
 	sd_notify(0, "READY=1");
 	ret = serve(&d, rb, &ring_lock);
 	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost, %llu "
@@ -604,6 +687,16 @@ int cmd_daemon(int argc, char **argv)
 	if (d.syncing)
 		fprintf(stderr, "execban daemon: %llu denial(s) queued for the sync server, %llu "
 			"could not be\n", d.queued, d.queue_errors);
+	o = notice("stopped");
+	if (o) {
+		json_add_u64(o, "events", d.events);
+		json_add_u64(o, "lost", d.lost);
+		json_add_u64(o, "dropped", d.srv.dropped_total);
+		json_add_u64(o, "queued", d.queued);
+		json_add_u64(o, "queue_errors", d.queue_errors);
+		json_add_i64(o, "exit", ret);
+		notice_emit(o);
+	}
 out_server:
 	if (ring_lock >= 0)
 		close(ring_lock);

@@ -90,6 +90,20 @@ struct json_object *json_text(const char *s)
 	return v;
 }
 
+struct json_object *json_message(const char *file, unsigned int line, bool error,
+				 const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_add_str(o, "file", file);
+	json_add(o, "line", line ? json_object_new_uint64(line) : NULL);
+	json_add_str(o, "severity", error ? "error" : "warning");
+	json_add_str(o, "message", msg);
+	return o;
+}
+
 const char *json_line(struct json_object *o)
 {
 	return json_object_to_json_string_ext(o, JSONOUT_FLAGS);

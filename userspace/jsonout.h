@@ -33,6 +33,13 @@ enum {
 	JSON_SCHEMA_EXPLAIN = 1,	/* execban explain --json, one object per file */
 	JSON_SCHEMA_QUARANTINE = 1,	/* quarantine list --json, restore, the manifest */
 	JSON_SCHEMA_EVENT = 1,		/* event lines: docs/events.md */
+	JSON_SCHEMA_UNLOAD = 1,		/* execban unload --json */
+	JSON_SCHEMA_LOCK = 1,		/* execban lock --json */
+	JSON_SCHEMA_SIGN = 1,		/* execban sign --json */
+	JSON_SCHEMA_COMPILE = 1,	/* execban compile --json */
+	JSON_SCHEMA_VERIFY = 1,		/* execban verify --json */
+	JSON_SCHEMA_SYNC = 1,		/* execban sync --json */
+	JSON_SCHEMA_DAEMON = 1,		/* execban daemon --json, one object per notice */
 };
 
 /* A new object whose first member is "schema": schema. NULL only when out of memory. */
@@ -44,6 +51,25 @@ struct json_object *json_doc(int schema);
  * must be UTF-8 (the text output shows such names escaped, byte for byte).
  */
 struct json_object *json_text(const char *s);
+
+/*
+ * A diagnostic as {file, line, severity, message}: file null when it names none, line null
+ * when it names no line, severity "error" or "warning" (check --json's "messages", and every
+ * verb's since).
+ */
+struct json_object *json_message(const char *file, unsigned int line, bool error,
+				 const char *msg);
+
+/*
+ * jsonmsg.c (the CLI only): from json_messages_begin() on, every error and warning the verb
+ * reports (err(), warn(), their _path forms, a policy's file:line diagnostics) is also kept as
+ * a json_message(); json_messages_end() stops that and gives the array, for the "messages" of
+ * the verb's object (never NULL unless out of memory). The text still goes to stderr.
+ */
+void json_messages_begin(void);
+struct json_object *json_messages_end(void);
+/* Whether an error (not only warnings) was kept since json_messages_begin(). */
+bool json_messages_error(void);
 
 /* o as one line of text, without the newline; valid until o is freed. */
 const char *json_line(struct json_object *o);

@@ -816,16 +816,18 @@ const char *signers_inactive_why(uint32_t features)
 	return "execban.ko is too old or its kfuncs are unusable on this kernel";
 }
 
-static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t features, bool json)
+/* What a load prints on stdout: its text, its --json object, or nothing (a sync's step). */
+enum load_print { LOAD_PRINT_TEXT, LOAD_PRINT_JSON, LOAD_PRINT_NONE };
+
+static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t features,
+			 enum load_print print, struct json_object *o)
 {
 	char hex[2 * EXECBAN_SHA256_LEN + 1];
 	const char *why;
 
 	hex_encode(c->info.digest, EXECBAN_SHA256_LEN, hex);
 	why = signers_inactive_why(features);
-	if (json) {
-		struct json_object *o = json_doc(JSON_SCHEMA_LOAD);
-
+	if (o) {
 		json_add_bool(o, "loaded", true);
 		json_add_str(o, "name", c->pol.name);
 		json_add_u64(o, "version", c->info.version);
@@ -838,8 +840,7 @@ static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t featur
 		json_add_bool(o, "kmod_hashing", features & EXECBAN_FEAT_KMOD_HASH);
 		json_add_bool(o, "signers_enforced", c->info.n_signer_rules && !why);
 		json_add_bool(o, "size_filter", c->info.flags & EXECBAN_POLICY_SIZE_FILTER);
-		json_emit(stdout, o);
-	} else {
+	} else if (print == LOAD_PRINT_TEXT) {
 		printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s)\n",
 	       c->n_rules, c->n_rules == 1 ? "" : "s", c->pol.name[0] ? " of " : "",
 	       c->pol.name, (unsigned long long)gen, hex,
@@ -918,83 +919,45 @@ static void usage_load(void)
 	     "system refused");
 }
 
-int cmd_load(int argc, char **argv)
+struct load_args {
+	struct load_opts o;
+	const char *sig_path;
+	bool force, allow_empty;
+	enum load_print print;
+};
+
+/* Load files; with LOAD_PRINT_JSON the result goes into jo. An exit status. */
+static int load_run(const struct load_args *a, char **files, int n, struct json_object *jo)
 {
-	static const struct option opts[] = {
-		{ "max-rules", required_argument, NULL, 'm' },
-		{ "ringbuf-size", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "signature", required_argument, NULL, 's' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "allow-empty", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *sig_path = NULL;
 	struct execban_lock lk;
-	struct load_opts o = { EXECBAN_DEFAULT_MAX_RULES, EXECBAN_DEFAULT_RINGBUF };
 	struct execban_bpf *skel = NULL;
 	struct compiled c;
 	int fd[PM_COUNT], lock_fd = -1, ret, opt, attached, orig_ret;
 	uint32_t features = 0;
-	bool created = false, json = false, force = false, allow_empty = false;
+	bool created = false;
 	uint64_t gen = 0;
-	char *end;
 
-	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'm':
-			errno = 0;
-			o.max_rules = strtoul(optarg, &end, 10);
-			if (errno || *end || !o.max_rules || o.max_rules > (1U << 26)) {
-				return usage_error("load", "--max-rules %s: expected 1 to %u",
-						   optarg, 1U << 26);
-			}
-			break;
-		case 'r':
-			errno = 0;
-			o.ringbuf = (uint32_t)strtoul(optarg, &end, 0);
-			if (errno || *end || o.ringbuf < 4096 || (o.ringbuf & (o.ringbuf - 1))) {
-				return usage_error("load", "--ringbuf-size %s: expected a power of "
-						   "two >= 4096", optarg);
-			}
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 's':
-			sig_path = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'e':
-			allow_empty = true;
-			break;
-		case 'h':
-			usage_load();
-			return EXIT_OK;
-		default:
-			return usage_hint("load");
-		}
-	}
-	if (optind == argc)
-		return usage_error("load", "no POLICY given");
 
 	for (opt = 0; opt < PM_COUNT; opt++)
 		fd[opt] = -1;
 	timing("start");
-	ret = compile_empty_ok(&c, argv + optind, argc - optind, o.max_rules, NULL);
+	ret = compile_empty_ok(&c, files, n, a->o.max_rules, NULL);
 	timing("compile");
 	if (ret == -ENODATA) {
-		const char *first = argv[optind];
+		const char *first = files[0];
 
 		/* Nothing to enforce: fine on a fresh install, never instead of a policy in force. */
-		if (allow_empty && !count_attached() && access(EXECBAN_PIN_DIR, F_OK)) {
-			printf("execban: no ban list installed: %s%s hold%s no rules; nothing is "
-			       "enforced (put a ban list in /etc/execban/policy.d/, then 'systemctl "
-			       "reload execban')\n", first, argc - optind > 1 ? " and the others" : "",
-			       argc - optind > 1 ? "" : "s");
+		if (a->allow_empty && !count_attached() && access(EXECBAN_PIN_DIR, F_OK)) {
+			if (jo) {
+				json_add_bool(jo, "empty", true);
+				compiled_free(&c);
+				return EXIT_OK;
+			}
+			if (a->print == LOAD_PRINT_TEXT)
+				printf("execban: no ban list installed: %s%s hold%s no rules; "
+				       "nothing is enforced (put a ban list in "
+				       "/etc/execban/policy.d/, then 'systemctl reload execban')\n",
+				       first, n > 1 ? " and the others" : "", n > 1 ? "" : "s");
 			compiled_free(&c);
 			return EXIT_OK;
 		}
@@ -1004,7 +967,7 @@ int cmd_load(int argc, char **argv)
 	}
 	if (!ret) {
 		/* a list that bans the shell or libc is refused before anything changes */
-		ret = sysguard_policy(&c, force);
+		ret = sysguard_policy(&c, a->force);
 		timing("sysguard");
 	}
 	if (ret) {
@@ -1027,18 +990,20 @@ int cmd_load(int argc, char **argv)
 		features = get_features_pinned();
 		if (features & EXECBAN_FEAT_SIGNERS)
 			kmod_keys_setup(&c);	/* execban.ko's keyring: not a map, still ours */
-		ret = signed_load(&c, sig_path, &gen);
+		ret = signed_load(&c, a->sig_path, &gen);
 		if (ret < 0)
 			fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
-		else if (ret > 0)
+		else if (ret > 0 && jo)
+			json_add_bool(jo, "unchanged", true);
+		else if (ret > 0 && a->print == LOAD_PRINT_TEXT)
 			printf("execban: policy %s version %llu is already in force: unchanged\n",
 			       c.info.name, (unsigned long long)c.info.version);
 		else
-			print_loaded(&c, gen, features, json);
+			print_loaded(&c, gen, features, a->print, jo);
 		ret = ret < 0 ? EXIT_SYSTEM : EXIT_OK;
 		goto out;
 	}
-	if (sig_path)
+	if (a->sig_path)
 		warn("not locked: the policy is loaded without checking its signature");
 	if (count_attached() == n_programs) {
 		/*
@@ -1060,11 +1025,11 @@ int cmd_load(int argc, char **argv)
 			ret = EXIT_SYSTEM;
 			goto out;
 		}
-		print_loaded(&c, gen, features, json);
+		print_loaded(&c, gen, features, a->print, jo);
 		ret = EXIT_OK;
 		goto out;
 	}
-	ret = open_object(&skel, fd, &o, &created);
+	ret = open_object(&skel, fd, &a->o, &created);
 	if (!ret)
 		ret = created ? init_and_pin_maps(skel, fd) : check_abi(fd);
 	if (!ret) {
@@ -1089,7 +1054,7 @@ int cmd_load(int argc, char **argv)
 	}
 	if (set_features(fd, features))
 		warn("cannot record the programs' features: status may misreport them");
-	print_loaded(&c, gen, features, json);
+	print_loaded(&c, gen, features, a->print, jo);
 	ret = EXIT_OK;
 out:
 	/* where each rule came from, for show: still under the load lock */
@@ -1103,30 +1068,107 @@ out:
 	return ret;
 }
 
-int cmd_unload(int argc, char **argv)
+int cmd_load(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, {} };
+	static const struct option opts[] = {
+		{ "max-rules", required_argument, NULL, 'm' },
+		{ "ringbuf-size", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "signature", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "allow-empty", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct load_args a = { .o = { EXECBAN_DEFAULT_MAX_RULES, EXECBAN_DEFAULT_RINGBUF },
+			       .print = LOAD_PRINT_TEXT };
+	struct json_object *o;
+	int opt, ret;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			errno = 0;
+			a.o.max_rules = strtoul(optarg, &end, 10);
+			if (errno || *end || !a.o.max_rules || a.o.max_rules > (1U << 26)) {
+				return usage_error("load", "--max-rules %s: expected 1 to %u",
+						   optarg, 1U << 26);
+			}
+			break;
+		case 'r':
+			errno = 0;
+			a.o.ringbuf = (uint32_t)strtoul(optarg, &end, 0);
+			if (errno || *end || a.o.ringbuf < 4096 || (a.o.ringbuf & (a.o.ringbuf - 1))) {
+				return usage_error("load", "--ringbuf-size %s: expected a power of "
+						   "two >= 4096", optarg);
+			}
+			break;
+		case 'j':
+			a.print = LOAD_PRINT_JSON;
+			break;
+		case 's':
+			a.sig_path = optarg;
+			break;
+		case 'f':
+			a.force = true;
+			break;
+		case 'e':
+			a.allow_empty = true;
+			break;
+		case 'h':
+			usage_load();
+			return EXIT_OK;
+		default:
+			return usage_hint("load");
+		}
+	}
+	if (optind == argc)
+		return usage_error("load", "no POLICY given");
+	if (a.print != LOAD_PRINT_JSON)
+		return load_run(&a, argv + optind, argc - optind, NULL);
+	json_messages_begin();
+	o = json_doc(JSON_SCHEMA_LOAD);
+	json_add_bool(o, "loaded", false);	/* until it is */
+	ret = load_run(&a, argv + optind, argc - optind, o);
+	json_add_bool(o, "ok", ret == EXIT_OK);
+	json_add(o, "messages", json_messages_end());
+	return json_emit(stdout, o) ? EXIT_SYSTEM : ret;
+}
+
+int load_quiet(char **files, int n)
+{
+	struct load_args a = { .o = { EXECBAN_DEFAULT_MAX_RULES, EXECBAN_DEFAULT_RINGBUF },
+			       .print = LOAD_PRINT_NONE };
+
+	return load_run(&a, files, n, NULL);
+}
+
+/*
+ * Detach and unpin everything. *was_loaded: the pin folder was there; *locked: lock mode
+ * refused it. An exit status; errors reported.
+ */
+static int unload_all(bool *was_loaded, bool *locked)
+{
 	struct execban_lock lk;
 	char path[256];
 	int lock_fd, link_fd, failed = 0;
 	struct dirent *de;
+	struct stat sb;
 	DIR *d;
 
-	while ((lock_fd = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (lock_fd != 'h')
-			return usage_hint("unload");
-		puts("usage: execban unload\n\nDetach every execban program and remove its pinned "
-		     "maps: every ban is lifted.\n\nexit: 0 unloaded (or nothing loaded), 2 usage, "
-		     "3 error");
-		return EXIT_OK;
+	*was_loaded = *locked = false;
+	if (stat(EXECBAN_PIN_DIR, &sb)) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return EXIT_OK;
+		/* bpffs is 0700 as systemd mounts it: another user cannot tell, nor unload */
+		err("cannot read %s: %s%s", EXECBAN_PIN_DIR, strerror(errno),
+		    errno == EACCES ? ": run 'execban unload' as root" : "");
+		return EXIT_SYSTEM;
 	}
-	if (optind < argc)
-		return usage_error("unload", "unexpected argument '%s'", argv[optind]);
-	if (!path_exists(EXECBAN_PIN_DIR)) {
-		printf("execban: not loaded\n");
-		return EXIT_OK;
-	}
+	*was_loaded = true;
 	if (!lock_read(&lk) && lk.locked) {
+		*locked = true;
 		err("lock mode: enforcement cannot be lifted until reboot");
 		return EXIT_SYSTEM;
 	}
@@ -1171,6 +1213,47 @@ int cmd_unload(int argc, char **argv)
 		err("cannot remove %s: %s", EXECBAN_PIN_DIR, strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	printf("execban: unloaded: no ban is enforced\n");
 	return EXIT_OK;
+}
+
+int cmd_unload(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, {},
+	};
+	bool json = false, was_loaded, locked;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (opt == 'j') {
+			json = true;
+			continue;
+		}
+		if (opt != 'h')
+			return usage_hint("unload");
+		puts("usage: execban unload [--json]\n\nDetach every execban program and remove its "
+		     "pinned maps: every ban is lifted.\n\n"
+		     "  -j, --json   one JSON object: ok, was_loaded, unloaded, locked, messages\n\n"
+		     "exit: 0 unloaded (or nothing loaded), 2 usage, 3 error (not root; locked)");
+		return EXIT_OK;
+	}
+	if (optind < argc)
+		return usage_error("unload", "unexpected argument '%s'", argv[optind]);
+	if (json)
+		json_messages_begin();
+	ret = unload_all(&was_loaded, &locked);
+	if (json) {
+		struct json_object *o = json_doc(JSON_SCHEMA_UNLOAD);
+
+		json_add_bool(o, "ok", ret == EXIT_OK);
+		json_add_bool(o, "was_loaded", was_loaded);
+		json_add_bool(o, "unloaded", ret == EXIT_OK && was_loaded);
+		json_add_bool(o, "locked", locked);
+		json_add(o, "messages", json_messages_end());
+		if (json_emit(stdout, o))
+			ret = EXIT_SYSTEM;
+	} else if (ret == EXIT_OK) {
+		puts(was_loaded ? "execban: unloaded: no ban is enforced" : "execban: not loaded");
+	}
+	return ret;
 }

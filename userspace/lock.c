@@ -30,6 +30,7 @@
 
 #include "cli.h"
 #include "compile.h"
+#include "jsonout.h"
 
 /* A compiled policy in the form the kernel installs (include/execban.h). */
 struct body {
@@ -289,39 +290,102 @@ static int write_out(const char *path, const void *buf, size_t len)
 	return ret;
 }
 
+/* The policy's name, version, mode, rule count and digest, into a --json object. */
+static void json_policy(struct json_object *o, const struct compiled *c)
+{
+	char hex[2 * EXECBAN_SHA256_LEN + 1];
+
+	hex_encode(c->info.digest, EXECBAN_SHA256_LEN, hex);
+	json_add_str(o, "name", c->pol.name);
+	json_add_u64(o, "version", c->info.version);
+	json_add_str(o, "mode", c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce");
+	json_add_u64(o, "rules", c->n_rules);
+	json_add_str(o, "digest", hex);
+}
+
+/* The policy files named, as a JSON array. */
+static struct json_object *json_files(char **files, int n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; a && i < n; i++)
+		json_object_array_add(a, json_text(files[i]));
+	return a;
+}
+
+/* Print a verb's --json object o with its messages; the exit status ret, or 3 if stdout failed. */
+static int json_finish(struct json_object *o, int ret)
+{
+	json_add_bool(o, "ok", ret == EXIT_OK);
+	json_add(o, "messages", json_messages_end());
+	return json_emit(stdout, o) ? EXIT_SYSTEM : ret;
+}
+
+static int compile_run(const char *out, char **files, int n, struct json_object *o)
+{
+	unsigned char md[EXECBAN_SHA256_LEN];
+	char hex[2 * EXECBAN_SHA256_LEN + 1];
+	struct compiled c;
+	struct body b;
+	int ret;
+
+	ret = compile_body(files, n, &c, &b);
+	if (!ret) {
+		ret = write_out(out, &b.m, sizeof(b.m));
+		if (!ret && o) {
+			EVP_Digest(&b.m, sizeof(b.m), md, NULL, EVP_sha256(), NULL);
+			hex_encode(md, sizeof(md), hex);
+			json_add_str(o, "manifest_sha256", hex);
+			json_policy(o, &c);
+		}
+		body_free(&b);
+	}
+	compiled_free(&c);
+	return ret == -EINVAL || ret == -ENOENT ? EXIT_FAIL : ret ? EXIT_SYSTEM : EXIT_OK;
+}
+
 int cmd_compile(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, {},
+		{ "output", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, {},
 	};
+	struct json_object *o = NULL;
 	const char *out = NULL;
-	struct compiled c;
-	struct body b;
+	bool json = false;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "o:jh", opts, NULL)) != -1) {
 		if (opt == 'o') {
 			out = optarg;
 			continue;
 		}
+		if (opt == 'j') {
+			json = true;
+			continue;
+		}
 		if (opt != 'h')
 			return usage_hint("compile");
-		printf("usage: execban compile -o MANIFEST POLICY...\n\n"
+		printf("usage: execban compile [--json] -o MANIFEST POLICY...\n\n"
 		       "Write the policy's manifest: what a lock-mode policy signature covers\n"
-		       "(openssl cms -sign -binary -noattr -outform DER -in MANIFEST ...).\n");
+		       "(openssl cms -sign -binary -noattr -outform DER -in MANIFEST ...).\n\n"
+		       "  -j, --json   one JSON object: ok, manifest, manifest_sha256, files, name,\n"
+		       "               version, mode, rules, digest, messages\n\n"
+		       "exit: 0 written, 1 a bad policy or a missing file, 2 usage, 3 other errors\n");
 		return EXIT_OK;
 	}
 	if (!out)
 		return usage_error("compile", "no -o MANIFEST given");
 	if (optind == argc)
 		return usage_error("compile", "no POLICY given");
-	ret = compile_body(argv + optind, argc - optind, &c, &b);
-	if (!ret) {
-		ret = write_out(out, &b.m, sizeof(b.m));
-		body_free(&b);
+	if (json) {
+		json_messages_begin();
+		o = json_doc(JSON_SCHEMA_COMPILE);
+		json_add_str(o, "manifest", out);
+		json_add(o, "files", json_files(argv + optind, argc - optind));
 	}
-	compiled_free(&c);
-	return ret == -EINVAL || ret == -ENOENT ? EXIT_FAIL : ret ? EXIT_SYSTEM : EXIT_OK;
+	ret = compile_run(out, argv + optind, argc - optind, o);
+	return o ? json_finish(o, ret) : ret;
 }
 
 static void ossl_err(const char *what)
@@ -475,14 +539,43 @@ static EVP_PKEY *read_key(const char *path, struct passphrase *pw)
 	return NULL;
 }
 
-int cmd_sign(int argc, char **argv)
+/* The signer's certificate, into a --json object: subject, skid (or null), cert_sha256. */
+static struct json_object *json_signer(X509 *x)
 {
-	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' }, { "cert", required_argument, NULL, 'c' },
-		{ "output", required_argument, NULL, 'o' }, { "pass", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' }, {},
-	};
-	const char *key = NULL, *cert = NULL, *out = NULL, *pass = NULL;
+	struct json_object *o = json_object_new_object();
+	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(x);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char subject[256] = "", hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned int n = 0;
+	char *skid_hex;
+
+	if (!o)
+		return NULL;
+	X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
+	json_add_str(o, "subject", subject);
+	skid_hex = skid ? malloc(2 * (size_t)ASN1_STRING_length(skid) + 1) : NULL;
+	if (skid_hex)
+		hex_encode(ASN1_STRING_get0_data(skid), (size_t)ASN1_STRING_length(skid), skid_hex);
+	json_add_str(o, "skid", skid_hex);
+	free(skid_hex);
+	if (X509_digest(x, EVP_sha256(), md, &n)) {
+		hex_encode(md, n, hex);
+		json_add_str(o, "cert_sha256", hex);
+	} else {
+		json_add_str(o, "cert_sha256", NULL);
+	}
+	ERR_clear_error();
+	return o;
+}
+
+struct sign_args {
+	const char *key, *cert, *out, *pass;
+	char **files;
+	int n_files;
+};
+
+static int sign_run(const struct sign_args *a, struct json_object *o)
+{
 	struct passphrase pw = { .given = false };
 	EVP_PKEY *pkey = NULL;
 	CMS_ContentInfo *cms = NULL;
@@ -492,41 +585,17 @@ int cmd_sign(int argc, char **argv)
 	FILE *f;
 	struct compiled c;
 	struct body b;
-	int opt, ret, len;
+	int ret, len;
 
-	while ((opt = getopt_long(argc, argv, "k:c:o:p:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'k': key = optarg; break;
-		case 'c': cert = optarg; break;
-		case 'o': out = optarg; break;
-		case 'p': pass = optarg; break;
-		case 'h':
-			printf("usage: execban sign --key KEY.pem [--pass ARG] --cert CERT.pem -o SIG "
-			       "POLICY...\n\n"
-			       "Sign the policy for lock mode: a detached PKCS#7 (DER) over its "
-			       "manifest.\n"
-			       "  --pass ARG   the key's passphrase, as openssl -passin: pass:TEXT, "
-			       "env:VAR,\n"
-			       "               file:PATH, fd:N or stdin (the first line)\n");
-			return EXIT_OK;
-		default:
-			return usage_hint("sign");
-		}
-	}
-	if (!key || !cert || !out)
-		return usage_error("sign", "no %s given", !key ? "--key KEY.pem" :
-				   !cert ? "--cert CERT.pem" : "-o SIG");
-	if (optind == argc)
-		return usage_error("sign", "no POLICY given");
-	if (pass && pass_resolve(pass, &pw))
+	if (a->pass && pass_resolve(a->pass, &pw))
 		return EXIT_FAIL;
-	pkey = read_key(key, &pw);
+	pkey = read_key(a->key, &pw);
 	OPENSSL_cleanse(pw.text, sizeof(pw.text));
 	if (!pkey)
 		return EXIT_FAIL;
-	f = fopen(cert, "r");
+	f = fopen(a->cert, "r");
 	if (!f || !(x = PEM_read_X509(f, NULL, NULL, NULL))) {
-		err("%s: %s", cert, f ? "not a PEM certificate" : strerror(errno));
+		err("%s: %s", a->cert, f ? "not a PEM certificate" : strerror(errno));
 		if (f)
 			fclose(f);
 		EVP_PKEY_free(pkey);
@@ -534,12 +603,14 @@ int cmd_sign(int argc, char **argv)
 	}
 	fclose(f);
 	if (!X509_check_private_key(x, pkey)) {
-		err("%s: not the certificate of %s's key", cert, key);
+		err("%s: not the certificate of %s's key", a->cert, a->key);
 		X509_free(x);
 		EVP_PKEY_free(pkey);
 		return EXIT_FAIL;
 	}
-	ret = compile_body(argv + optind, argc - optind, &c, &b);
+	if (o)
+		json_add(o, "signer", json_signer(x));
+	ret = compile_body(a->files, a->n_files, &c, &b);
 	if (ret) {
 		compiled_free(&c);
 		X509_free(x);
@@ -554,11 +625,13 @@ int cmd_sign(int argc, char **argv)
 	if (len <= 0) {
 		ossl_err("cannot sign");
 		ret = EXIT_FAIL;
-	} else if (write_out(out, der, (size_t)len)) {
+	} else if (write_out(a->out, der, (size_t)len)) {
 		ret = EXIT_SYSTEM;
+	} else if (o) {
+		json_policy(o, &c);
 	} else {
 		printf("signed %s version %llu (%u rules) -> %s\n", c.info.name[0] ? c.info.name :
-		       "(unnamed)", (unsigned long long)c.info.version, c.info.n_rules, out);
+		       "(unnamed)", (unsigned long long)c.info.version, c.info.n_rules, a->out);
 	}
 	OPENSSL_free(der);
 	BIO_free(in);
@@ -568,6 +641,61 @@ int cmd_sign(int argc, char **argv)
 	X509_free(x);
 	EVP_PKEY_free(pkey);
 	return ret;
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' }, { "cert", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' }, { "pass", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, {},
+	};
+	struct sign_args a = { 0 };
+	struct json_object *o = NULL;
+	bool json = false;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "k:c:o:p:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k': a.key = optarg; break;
+		case 'c': a.cert = optarg; break;
+		case 'o': a.out = optarg; break;
+		case 'p': a.pass = optarg; break;
+		case 'j': json = true; break;
+		case 'h':
+			printf("usage: execban sign --key KEY.pem [--pass ARG] --cert CERT.pem -o SIG "
+			       "[--json] POLICY...\n\n"
+			       "Sign the policy for lock mode: a detached PKCS#7 (DER) over its "
+			       "manifest.\n"
+			       "  --pass ARG   the key's passphrase, as openssl -passin: pass:TEXT, "
+			       "env:VAR,\n"
+			       "               file:PATH, fd:N or stdin (the first line)\n"
+			       "  -j, --json   one JSON object: ok, signature, files, signer (subject,\n"
+			       "               skid, cert_sha256), name, version, mode, rules, digest,\n"
+			       "               messages\n\n"
+			       "exit: 0 signed, 1 a bad key, certificate or policy, 2 usage, 3 cannot\n"
+			       "write SIG\n");
+			return EXIT_OK;
+		default:
+			return usage_hint("sign");
+		}
+	}
+	if (!a.key || !a.cert || !a.out)
+		return usage_error("sign", "no %s given", !a.key ? "--key KEY.pem" :
+				   !a.cert ? "--cert CERT.pem" : "-o SIG");
+	if (optind == argc)
+		return usage_error("sign", "no POLICY given");
+	a.files = argv + optind;
+	a.n_files = argc - optind;
+	if (json) {
+		json_messages_begin();
+		o = json_doc(JSON_SCHEMA_SIGN);
+		json_add_str(o, "signature", a.out);
+		json_add(o, "files", json_files(a.files, a.n_files));
+		json_add(o, "signer", NULL);	/* until the certificate is read */
+	}
+	ret = sign_run(&a, o);
+	return o ? json_finish(o, ret) : ret;
 }
 
 /* ---- execban lock ---- */
@@ -599,39 +727,44 @@ static int cert_der(const char *path, unsigned char **der, size_t *len)
 	return ret;
 }
 
-int cmd_lock(int argc, char **argv)
+/* The lock and the policy in force, into lock's --json object. */
+static void json_lock_state(struct json_object *o)
 {
-	static const struct option opts[] = {
-		{ "policy-key", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
-		{},
-	};
+	struct execban_policy_info info;
+	struct execban_state st;
+	struct execban_lock lk;
+	char hex[2 * EXECBAN_SHA256_LEN + 1];
+	bool locked = !lock_read(&lk) && lk.locked, in_force = !active_info(&info, &st);
+
+	hex_encode(lk.key_sha256, EXECBAN_SHA256_LEN, hex);
+	json_add_bool(o, "locked", locked);
+	json_add_str(o, "key_sha256", locked ? hex : NULL);
+	json_add(o, "keyring", locked ? json_object_new_int64(lk.keyring) : NULL);
+	json_add(o, "min_version", locked ? json_object_new_uint64(lk.min_version) : NULL);
+	json_add(o, "generation", in_force ? json_object_new_uint64(st.gen) : NULL);
+	info.name[EXECBAN_NAME_LEN - 1] = 0;
+	json_add_str(o, "name", in_force ? info.name : NULL);
+	json_add(o, "version", in_force ? json_object_new_uint64(info.version) : NULL);
+	json_add_str(o, "mode", !in_force ? NULL : info.mode == EXECBAN_MODE_AUDIT ? "audit" :
+		     "enforce");
+}
+
+static int lock_run(const char *keypath, bool json)
+{
 	struct execban_ctl r = { .op = EXECBAN_CTL_LOCK };
 	struct execban_lock lk;
-	const char *keypath = NULL;
 	unsigned char *der = NULL;
 	char restriction[64];
 	long ring, certkey;
 	size_t len = 0;
-	int opt, ret, dfd;
+	int ret, dfd;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'k') {
-			keypath = optarg;
-			continue;
-		}
-		if (opt != 'h')
-			return usage_hint("lock");
-		printf("usage: execban lock --policy-key CERT.pem\n\n"
-		       "Lock enforcement until reboot: from now on only policies signed by the\n"
-		       "key of CERT.pem load, and not even root can detach, unpin or rewrite\n"
-		       "execban's programs and maps. See execban(8), LOCK MODE.\n");
-		return EXIT_OK;
-	}
-	if (!keypath)
-		return usage_error("lock", "no --policy-key CERT.pem given");
-	if (optind != argc)
-		return usage_error("lock", "unexpected argument '%s'", argv[optind]);
 	ret = lock_read(&lk);
+	if (ret == -EACCES || ret == -EPERM) {
+		err("cannot read the enforcement state in %s: permission denied: run 'execban lock' "
+		    "as root", EXECBAN_PIN_DIR);
+		return EXIT_SYSTEM;
+	}
 	if (ret || count_attached() != n_programs) {
 		err("execban is not enforcing (run 'execban load' first): nothing to lock");
 		return EXIT_SYSTEM;
@@ -675,10 +808,58 @@ int cmd_lock(int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	lock_read(&lk);
-	printf("locked until reboot: policy updates must be signed by %s (keyring %ld); "
-	       "policy version in force %llu\n", keypath, ring,
-	       (unsigned long long)lk.min_version);
+	if (!json)
+		printf("locked until reboot: policy updates must be signed by %s (keyring %ld); "
+		       "policy version in force %llu\n", keypath, ring,
+		       (unsigned long long)lk.min_version);
 	return EXIT_OK;
+}
+
+int cmd_lock(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy-key", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, {},
+	};
+	struct json_object *o;
+	const char *keypath = NULL;
+	bool json = false;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (opt == 'k') {
+			keypath = optarg;
+			continue;
+		}
+		if (opt == 'j') {
+			json = true;
+			continue;
+		}
+		if (opt != 'h')
+			return usage_hint("lock");
+		printf("usage: execban lock --policy-key CERT.pem [--json]\n\n"
+		       "Lock enforcement until reboot: from now on only policies signed by the\n"
+		       "key of CERT.pem load, and not even root can detach, unpin or rewrite\n"
+		       "execban's programs and maps. See execban(8), LOCK MODE.\n\n"
+		       "  -j, --json   one JSON object: ok, policy_key, locked, key_sha256, keyring,\n"
+		       "               min_version, generation, name, version, mode, messages\n\n"
+		       "exit: 0 locked, 1 already locked or a bad certificate, 2 usage, 3 not\n"
+		       "enforcing, not root, or the kernel refused\n");
+		return EXIT_OK;
+	}
+	if (!keypath)
+		return usage_error("lock", "no --policy-key CERT.pem given");
+	if (optind != argc)
+		return usage_error("lock", "unexpected argument '%s'", argv[optind]);
+	if (json)
+		json_messages_begin();
+	ret = lock_run(keypath, json);
+	if (!json)
+		return ret;
+	o = json_doc(JSON_SCHEMA_LOCK);
+	json_add_str(o, "policy_key", keypath);
+	json_lock_state(o);
+	return json_finish(o, ret);
 }
 
 /* ---- execban verify ---- */
@@ -745,13 +926,9 @@ out:
 	return ret;
 }
 
-int cmd_verify(int argc, char **argv)
+static int verify_run(const char *sig_path, const char *cert, char **files, int n,
+		      struct json_object *o)
 {
-	static const struct option opts[] = {
-		{ "signature", required_argument, NULL, 's' }, { "cert", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' }, {},
-	};
-	const char *sig_path = NULL, *cert = NULL;
 	unsigned char *sig = NULL, *der = NULL;
 	char why[512] = "", subject[256] = "";
 	const unsigned char *q;
@@ -759,26 +936,8 @@ int cmd_verify(int argc, char **argv)
 	struct compiled c;
 	struct body b;
 	X509 *x = NULL;
-	int opt, ret;
+	int ret;
 
-	while ((opt = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's': sig_path = optarg; break;
-		case 'c': cert = optarg; break;
-		case 'h':
-			printf("usage: execban verify --signature SIG --cert CERT.pem POLICY...\n\n"
-			       "Check, without a kernel, that SIG (execban sign's detached PKCS#7) is\n"
-			       "by the key of CERT.pem (PEM or DER) and over these policy files'\n"
-			       "manifest: what a locked kernel checks before loading them.\n"
-			       "Exit 0 valid, 1 not (and why).\n");
-			return EXIT_OK;
-		default:
-			return usage_hint("verify");
-		}
-	}
-	if (!sig_path || !cert || optind == argc)
-		return usage_error("verify", "no %s given", !sig_path ? "--signature SIG" :
-				   !cert ? "--cert CERT.pem" : "POLICY");
 	if (cert_der(cert, &der, &der_len))
 		return EXIT_FAIL;
 	q = der;
@@ -789,6 +948,8 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
+	if (o)
+		json_add(o, "signer", json_signer(x));
 	ret = read_file(sig_path, &sig, &sig_len, EXECBAN_POLICY_SIG_MAX);
 	if (ret) {
 		err("%s: %s", sig_path, ret == -E2BIG ? "larger than a policy signature can be "
@@ -796,7 +957,7 @@ int cmd_verify(int argc, char **argv)
 		X509_free(x);
 		return EXIT_FAIL;
 	}
-	ret = compile_body(argv + optind, argc - optind, &c, &b);
+	ret = compile_body(files, n, &c, &b);
 	if (ret) {
 		if (ret != -EINVAL && ret != -ENOENT)
 			err("cannot compile the policy: %s", strerror(-ret));
@@ -806,15 +967,69 @@ int cmd_verify(int argc, char **argv)
 		return ret == -EINVAL || ret == -ENOENT ? EXIT_FAIL : EXIT_SYSTEM;
 	}
 	ret = verify_sig(&b, sig, sig_len, x, why, sizeof(why));
-	if (ret)
+	if (o) {
+		json_add_str(o, "verdict", ret ? "invalid" : "valid");
+		json_add_str(o, "why", ret ? why : NULL);
+		json_policy(o, &c);
+	} else if (ret) {
 		printf("%s: INVALID: %s\n", sig_path, why);
-	else
+	} else {
 		printf("%s: valid: signed by %s, over %s version %llu (%u rules)\n", sig_path,
 		       subject, c.info.name[0] ? c.info.name : "(unnamed)",
 		       (unsigned long long)c.info.version, c.info.n_rules);
+	}
 	body_free(&b);
 	compiled_free(&c);
 	free(sig);
 	X509_free(x);
 	return ret ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "signature", required_argument, NULL, 's' }, { "cert", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, {},
+	};
+	const char *sig_path = NULL, *cert = NULL;
+	struct json_object *o = NULL;
+	bool json = false;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "s:c:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sig_path = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'j': json = true; break;
+		case 'h':
+			printf("usage: execban verify --signature SIG --cert CERT.pem [--json] "
+			       "POLICY...\n\n"
+			       "Check, without a kernel, that SIG (execban sign's detached PKCS#7) is\n"
+			       "by the key of CERT.pem (PEM or DER) and over these policy files'\n"
+			       "manifest: what a locked kernel checks before loading them.\n\n"
+			       "  -j, --json   one JSON object: ok, verdict (valid, invalid, or null when\n"
+			       "               the policy or certificate cannot be read), why, signature,\n"
+			       "               cert, files, signer (subject, skid, cert_sha256), name,\n"
+			       "               version, mode, rules, digest, messages\n\n"
+			       "Exit 0 valid, 1 not (and why), 2 usage, 3 out of memory.\n");
+			return EXIT_OK;
+		default:
+			return usage_hint("verify");
+		}
+	}
+	if (!sig_path || !cert || optind == argc)
+		return usage_error("verify", "no %s given", !sig_path ? "--signature SIG" :
+				   !cert ? "--cert CERT.pem" : "POLICY");
+	if (json) {
+		json_messages_begin();
+		o = json_doc(JSON_SCHEMA_VERIFY);
+		json_add_str(o, "signature", sig_path);
+		json_add_str(o, "cert", cert);
+		json_add(o, "files", json_files(argv + optind, argc - optind));
+		json_add(o, "verdict", NULL);	/* until there is one */
+		json_add(o, "why", NULL);
+		json_add(o, "signer", NULL);
+	}
+	ret = verify_run(sig_path, cert, argv + optind, argc - optind, o);
+	return o ? json_finish(o, ret) : ret;
 }

@@ -38,6 +38,7 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "jsonout.h"
 #include "compile.h"
 #include "origins.h"
 #include "policy.h"
@@ -788,7 +789,7 @@ static int fsync_dir(const char *dir)
  * The local policy and the synced rules, compiled and switched to in one step by the load
  * path itself; SYNC_POLICY is replaced only once the kernel enforces what it says.
  */
-static int apply(const struct srules *s, const struct sync_conf *c)
+static int apply(const struct srules *s, const struct sync_conf *c, bool json)
 {
 	const char *tmp = SYNC_POLICY ".tmp";
 	struct execban_lock lk;
@@ -810,7 +811,8 @@ static int apply(const struct srules *s, const struct sync_conf *c)
 	argv[2] = (char *)tmp;
 	argv[3] = NULL;
 	optind = 0;	/* cmd_load parses its own argv: a fresh getopt_long */
-	ret = cmd_load(3, argv);
+	/* with --json, stdout is the sync's object: the load prints nothing there */
+	ret = json ? load_quiet(argv + 1, 2) : cmd_load(3, argv);
 	optind = 0;
 	if (ret != EXIT_OK) {
 		unlink(tmp);
@@ -899,7 +901,7 @@ static int upload_events(CURL *curl, const struct sync_conf *c, const char *mach
 static void usage_sync(void)
 {
 	puts("usage: execban sync [--config FILE] [--server URL] [--machine-id ID] [--clean]\n"
-	     "                    [--once]\n"
+	     "                    [--once] [--json]\n"
 	     "\n"
 	     "One sync with a Santa sync server (docs/sync.md): upload the queued denials, fetch\n"
 	     "rules and enforce them together with the local policy, in one atomic policy\n"
@@ -910,6 +912,10 @@ static void usage_sync(void)
 	     "  -m, --machine-id ID  this machine's id (default /etc/machine-id)\n"
 	     "      --clean          ask the server for all rules, and replace every synced one\n"
 	     "      --once           one sync, then exit (what every run does)\n"
+	     "  -j, --json           one JSON object: ok, server, machine_id, sync_type, stages\n"
+	     "                       (each ok, failed or not_run), failed_stage, error,\n"
+	     "                       events_uploaded, rules_received, rules_applied,\n"
+	     "                       rules_ignored, synced_rules, messages\n"
 	     "\n"
 	     "exit: 0 every stage succeeded, 1 a stage failed, 2 usage, 3 the system refused");
 }
@@ -950,6 +956,55 @@ static long jlong(struct json_object *o, const char *key, long dflt)
 	return (long)json_object_get_int64(v);
 }
 
+static const char *const stages[] = {
+	"preflight", "eventupload", "ruledownload", "apply", "postflight",
+};
+
+/*
+ * With --json, the sync's object on stdout: what each stage did (the stages before cur_stage
+ * succeeded; cur_stage is the last one run), the counts, the first error and every message.
+ * s: the synced rules in force, on success. Returns ret, or 3 when stdout failed.
+ */
+static int sync_json(bool json, int ret, const char *server, const char *machine_id,
+		     const char *sync_type, long long uploaded, const struct sync_stats *st,
+		     const struct srules *s)
+{
+	struct json_object *o, *a, *x;
+	size_t i, reached = 0;
+	bool found = false;
+
+	if (!json)
+		return ret;
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
+		if (!strcmp(cur_stage, stages[i])) {
+			reached = i;
+			found = true;
+		}
+	o = json_doc(JSON_SCHEMA_SYNC);
+	json_add_bool(o, "ok", ret == EXIT_OK);
+	json_add_str(o, "server", server);
+	json_add_str(o, "machine_id", machine_id);
+	json_add_str(o, "sync_type", sync_type);
+	a = json_object_new_array();
+	for (i = 0; a && i < sizeof(stages) / sizeof(stages[0]); i++) {
+		x = json_object_new_object();
+		json_add_str(x, "stage", stages[i]);
+		json_add_str(x, "outcome", !found || i > reached ? "not_run" : i < reached ||
+			     ret == EXIT_OK ? "ok" : "failed");
+		json_object_array_add(a, x);
+	}
+	json_add(o, "stages", a);
+	json_add_str(o, "failed_stage", ret == EXIT_OK ? NULL : cur_stage);
+	json_add_str(o, "error", ret == EXIT_OK ? NULL : first_err[0] ? first_err : "failed");
+	json_add_i64(o, "events_uploaded", uploaded);
+	json_add_u64(o, "rules_received", st->received);
+	json_add_u64(o, "rules_applied", st->processed);
+	json_add_u64(o, "rules_ignored", st->ignored);
+	json_add(o, "synced_rules", s ? json_object_new_uint64(s->n) : NULL);
+	json_add(o, "messages", json_messages_end());
+	return json_emit(stdout, o) ? EXIT_SYSTEM : ret;
+}
+
 int cmd_sync(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -958,6 +1013,7 @@ int cmd_sync(int argc, char **argv)
 		{ "machine-id", required_argument, NULL, 'm' },
 		{ "clean", no_argument, NULL, 'C' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -968,7 +1024,7 @@ int cmd_sync(int argc, char **argv)
 	struct json_object *req = NULL, *resp = NULL, *v;
 	const char *conf_path = SYNC_CONF, *server = NULL, *mid = NULL, *sync_type = "NORMAL";
 	char *machine_id = NULL, why[256];
-	bool clean = false, conf_given = false, record = false, preflight_ok = false;
+	bool clean = false, conf_given = false, record = false, preflight_ok = false, json = false;
 	bool upload_failed = false;
 	char upload_err[sizeof(first_err)] = "";
 	uint64_t waiting = 0, dropped;
@@ -979,8 +1035,11 @@ int cmd_sync(int argc, char **argv)
 	long long uploaded = 0;
 
 	sync_conf_init(&c);
-	while ((opt = getopt_long(argc, argv, "c:s:m:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:m:jh", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'j':
+			json = true;
+			break;
 		case 'c':
 			conf_path = optarg;
 			conf_given = true;
@@ -1005,9 +1064,12 @@ int cmd_sync(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage_error("sync", "unexpected argument '%s'", argv[optind]);
+	if (json)
+		json_messages_begin();
+	err_hook = keep_error;	/* the first error: sync.state's, and --json's "error" */
 	if (sync_conf_read(&c, conf_path, conf_given)) {
 		sync_conf_free(&c);
-		return EXIT_FAIL;
+		return sync_json(json, EXIT_FAIL, NULL, NULL, NULL, 0, &st, NULL);
 	}
 	if (server) {
 		free(c.server);
@@ -1021,13 +1083,15 @@ int cmd_sync(int argc, char **argv)
 		c.policy = strdup(LOCAL_POLICY);
 	if (!c.server || !*c.server) {
 		sync_conf_free(&c);
+		json_object_put(json_messages_end());
 		return usage_error("sync", "no server: give --server or set server= in %s",
 				   conf_path);
 	}
 	if (sync_url_ok(c.server, why, sizeof(why))) {
 		err("sync: %s: %s", c.server, why);
+		ret = sync_json(json, EXIT_FAIL, c.server, c.machine_id, NULL, 0, &st, NULL);
 		sync_conf_free(&c);
-		return EXIT_FAIL;
+		return ret;
 	}
 	machine_id = c.machine_id ? strdup(c.machine_id) : read_first_line("/etc/machine-id");
 	if (!machine_id || !*machine_id) {
@@ -1047,7 +1111,6 @@ int cmd_sync(int argc, char **argv)
 	if (lock < 0)
 		goto out;
 	/* from here on, the outcome goes to SYNC_STATE */
-	err_hook = keep_error;
 	record = true;
 	if (srules_read(SYNC_POLICY, &s))
 		goto out;
@@ -1158,7 +1221,7 @@ int cmd_sync(int argc, char **argv)
 	cur_stage = "apply";
 	srules_resolve(&s);
 	drop_locally_banned(&s, c.policy, &st);
-	if (apply(&s, &c)) {
+	if (apply(&s, &c, json)) {
 		ret = EXIT_FAIL;
 		goto out;
 	}
@@ -1175,18 +1238,21 @@ int cmd_sync(int argc, char **argv)
 		goto out;
 	if (upload_failed) {
 		/* partial: the rules are in force, the denials are not with the server */
-		printf("execban: sync from %s: PARTIAL: eventupload failed, %llu event(s) stay "
-		       "queued (%lld uploaded); %s, %u rules received, %u applied, %u ignored; %zu "
-		       "synced rules in force\n", c.server, (unsigned long long)waiting, uploaded,
-		       sync_type, st.received, st.processed, st.ignored, s.n);
+		if (!json)
+			printf("execban: sync from %s: PARTIAL: eventupload failed, %llu event(s) "
+			       "stay queued (%lld uploaded); %s, %u rules received, %u applied, %u "
+			       "ignored; %zu synced rules in force\n", c.server,
+			       (unsigned long long)waiting, uploaded, sync_type, st.received,
+			       st.processed, st.ignored, s.n);
 		cur_stage = "eventupload";
 		snprintf(first_err, sizeof(first_err), "%.180s (the rules were downloaded and "
 			 "applied; the events stay queued)", upload_err);
 		goto out;
 	}
-	printf("execban: sync from %s: %lld events uploaded; %s, %u rules received, %u applied, "
-	       "%u ignored; %zu synced rules in force\n", c.server, uploaded, sync_type,
-	       st.received, st.processed, st.ignored, s.n);
+	if (!json)
+		printf("execban: sync from %s: %lld events uploaded; %s, %u rules received, %u "
+		       "applied, %u ignored; %zu synced rules in force\n", c.server, uploaded,
+		       sync_type, st.received, st.processed, st.ignored, s.n);
 	ret = EXIT_OK;
 out:
 	if (ret != EXIT_OK && stop && !first_err[0])
@@ -1213,6 +1279,8 @@ out:
 		if (sync_state_write(SYNC_STATE, &state))
 			warn("%s: cannot record this sync: %s", SYNC_STATE, strerror(errno));
 	}
+	ret = sync_json(json, ret, c.server, machine_id, preflight_ok ? sync_type : NULL, uploaded,
+			&st, ret == EXIT_OK ? &s : NULL);
 	if (lock >= 0)
 		close(lock);
 	json_object_put(req);

@@ -68,6 +68,7 @@ int count_attached(void)
 }
 
 void (*err_hook)(const char *path, const char *msg);
+void (*msg_hook)(const char *file, unsigned int line, bool error, const char *msg);
 
 static void call_err_hook(const char *path, const char *fmt, va_list ap)
 {
@@ -77,6 +78,16 @@ static void call_err_hook(const char *path, const char *fmt, va_list ap)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	err_hook(path, msg);
+}
+
+static void call_msg_hook(const char *path, bool error, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	if (!msg_hook)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg_hook(path, 0, error, msg);
 }
 
 void err(const char *fmt, ...)
@@ -91,6 +102,9 @@ void err(const char *fmt, ...)
 	va_start(ap, fmt);
 	call_err_hook(NULL, fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	call_msg_hook(NULL, true, fmt, ap);
+	va_end(ap);
 }
 
 void warn(const char *fmt, ...)
@@ -102,6 +116,9 @@ void warn(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	va_start(ap, fmt);
+	call_msg_hook(NULL, false, fmt, ap);
+	va_end(ap);
 }
 
 /* "execban: error: <path, escaped>: <message>": a file name in a message cannot fake a line. */
@@ -124,6 +141,9 @@ void err_path(const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	call_err_hook(path, fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	call_msg_hook(path, true, fmt, ap);
+	va_end(ap);
 }
 
 void warn_path(const char *path, const char *fmt, ...)
@@ -132,6 +152,9 @@ void warn_path(const char *path, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vmsg_path("warning", path, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	call_msg_hook(path, false, fmt, ap);
 	va_end(ap);
 }
 

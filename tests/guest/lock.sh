@@ -41,6 +41,19 @@ policy "$W/v1" 1 "$W/banned1"
 "$EB" load "$W/v1" >/dev/null
 expect_exec "loaded: banned1 is refused" "exec-error EPERM" "$W/banned1"
 status_json() { "$EB" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# jsonl FILE EXPR: every line of FILE is a strict JSON object with "schema": 1, and EXPR holds
+# (o: the objects, d: the first)
+jsonl() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+o = [json.loads(l.decode("utf-8", errors="strict")) for l in open(sys.argv[1], "rb").read().splitlines()]
+assert o and all(isinstance(x, dict) and x.get("schema") == 1 for x in o), o
+d = o[0]
+if not eval(sys.argv[2]):
+    print("#   " + repr(o)[:1500])
+    sys.exit(1)
+PY
+}
 
 # The package's maintainer scripts (debian/execban.*) on the real state, with this execban in
 # PATH (the guest has no systemd: the units are not touched). Unlocked: an upgrade leaves the
@@ -59,7 +72,19 @@ deb_script prerm remove
 check "unlocked: the package's prerm remove exits 0 and says it lifts the ban" \
 	bash -c "[ $? = 0 ] && grep -q 'lifting the ban' '$W/deb.out'"
 check "unlocked: ... and nothing is loaded any more" [ ! -e "$PIN" ]
+"$EB" unload --json >"$W/unload0.json" 2>"$W/unload0.err"
+check "unload --json, nothing loaded: exit 0" [ $? = 0 ]
+check "unload --json, nothing loaded: was_loaded false, ok" jsonl "$W/unload0.json" \
+	'len(o) == 1 and d["ok"] and not d["was_loaded"] and not d["unloaded"] and d["messages"] == []'
 "$EB" load "$W/v1" >/dev/null
+"$EB" unload -j >"$W/unload1.json" 2>"$W/unload1.err"
+check "unload -j, loaded: exit 0" [ $? = 0 ]
+check "unload -j, loaded: was_loaded, unloaded, not locked" jsonl "$W/unload1.json" \
+	'len(o) == 1 and d["ok"] and d["was_loaded"] and d["unloaded"] and not d["locked"]'
+check "unload -j: ... and nothing is loaded any more" [ ! -e "$PIN" ]
+"$EB" load --json "$W/v1" >"$W/load.json"
+check "load --json: ok, loaded, version 1, its warning (no size=) as a message" jsonl "$W/load.json" \
+	'd["ok"] and d["loaded"] and d["version"] == 1 and [(m["severity"], "no size=" in m["message"]) for m in d["messages"]] == [("warning", True)]'
 expect_exec "reloaded after the removal: banned1 is refused" "exec-error EPERM" "$W/banned1"
 slot() { echo $(($(status_json "d['generation']") & 1)); }
 keyhex() { sha256 "$1" | sed 's/../& /g'; }
@@ -83,6 +108,15 @@ expect_exec "unlocked: ... and banned1 then runs" "exit 0" "$W/banned1"
 "$EB" load "$W/v1" >/dev/null
 expect_exec "reloaded: banned1 is refused again" "exec-error EPERM" "$W/banned1"
 
+# daemon --json: its notices as JSON lines on stdout, started and (SIGTERM) stopped
+"$EB" daemon --no-syslog --json --socket "$W/dj.sock" >"$W/dj.json" 2>"$W/dj.err" &
+dj=$!
+for _ in $(seq 100); do grep -q '"started"' "$W/dj.json" && break; sleep 0.1; done
+kill -TERM $dj
+wait $dj
+check "daemon --json: exit 0 after SIGTERM" [ $? = 0 ]
+check "daemon --json: a started line (its pid, socket, no journal) and a stopped line" \
+	jsonl "$W/dj.json" '[x["type"] for x in o] == ["started", "stopped"] and d["pid"] == '$dj' and d["socket"] == "'"$W/dj.sock"'" and not d["journal"] and o[1]["exit"] == 0 and "events" in o[1]'
 "$EB" daemon --no-syslog 2>"$W/d0.err" &
 d0=$!
 sleep 1
@@ -140,13 +174,20 @@ check "unlocked: a second writable loop device over the backing file can be set 
 good=$(sha256 "$STORE/mnt/tool")
 
 # ---- lock ------------------------------------------------------------------------------------------
-"$EB" lock --policy-key "$W/lock.pem" >"$W/lock.out" 2>&1
-check "execban lock succeeds" [ $? = 0 ]
-check "lock says until reboot" grep -q "locked until reboot" "$W/lock.out"
+gen=$(status_json "d['generation']")
+"$EB" lock --json --policy-key "$W/lock.pem" >"$W/lock.json" 2>"$W/lock.err"
+check "execban lock --json succeeds" [ $? = 0 ]
+check "lock --json: locked, the key's SHA-256, the policy in force (lock-test 1, enforce), its generation" \
+	jsonl "$W/lock.json" 'len(o) == 1 and d["ok"] and d["locked"] and d["key_sha256"] == "'"$(openssl x509 -in "$W/lock.pem" -outform DER | sha256sum | cut -c1-64)"'" and d["min_version"] == 1 and d["version"] == 1 and d["mode"] == "enforce" and d["name"] == "lock-test" and d["generation"] == '"$gen"' and d["keyring"] > 0 and d["messages"] == []'
 check "status --json: locked, key named" [ "$(status_json "d['locked'], d['lock']['key_sha256'][:8]")" = \
 	"True $(openssl x509 -in "$W/lock.pem" -outform DER | sha256sum | cut -c1-8)" ]
-"$EB" lock --policy-key "$W/other.pem" >/dev/null 2>&1
-check "a second lock (another key) is refused" [ $? != 0 ]
+"$EB" lock --policy-key "$W/other.pem" >"$W/lock2.out" 2>&1
+check "a second lock (another key) is refused" [ $? = 1 ]
+check "... saying already locked" grep -q "already locked" "$W/lock2.out"
+"$EB" lock -j --policy-key "$W/other.pem" >"$W/lock2.json" 2>/dev/null
+check "lock -j again: exit 1" [ $? = 1 ]
+check "lock -j again: ok false, still locked by the first key, the error as a message" \
+	jsonl "$W/lock2.json" 'not d["ok"] and d["locked"] and d["key_sha256"] == "'"$(openssl x509 -in "$W/lock.pem" -outform DER | sha256sum | cut -c1-64)"'" and [m["severity"] for m in d["messages"]] == ["error"] and "already locked" in d["messages"][0]["message"]'
 grep -q "LOCKED until reboot" <<<"$("$EB" status)"
 check "status shows the lock" [ $? = 0 ]
 "$EB" events --json >/dev/null	# drain
@@ -181,6 +222,10 @@ umount -l /sys/fs/bpf 2>/dev/null
 check "locked: a lazy unmount fails too" [ -e "$PIN/state" ]
 "$EB" unload >/dev/null 2>&1
 check "locked: execban unload fails" [ $? = 3 ] && [ -e "$PIN/link_execban_bprm_check_security" ]
+"$EB" unload --json >"$W/unload2.json" 2>/dev/null
+check "locked: unload --json exits 3" [ $? = 3 ]
+check "locked: unload --json: ok false, was_loaded, locked, not unloaded, the error as a message" \
+	jsonl "$W/unload2.json" 'not d["ok"] and d["was_loaded"] and d["locked"] and not d["unloaded"] and "lock mode" in d["messages"][0]["message"]'
 rmmod execban 2>/dev/null
 check "locked: rmmod execban fails" [ -d /sys/module/execban ]
 expect_exec "locked: after all that banned1 is still refused" "exec-error EPERM" "$W/banned1"
@@ -384,8 +429,10 @@ srv=$!
 for _ in $(seq 50); do [ -e "$W/srv/port" ] && break; sleep 0.1; done
 printf 'server = http://127.0.0.1:%s\npolicy = %s\nmachine_id = lock-test\n' \
 	"$(cat "$W/srv/port")" "$W/v3" >"$W/sync.conf"
-"$EB" sync --config "$W/sync.conf" --once >"$W/sync.out" 2>"$W/sync.err"
+"$EB" sync --json --config "$W/sync.conf" --once >"$W/sync.out" 2>"$W/sync.err"
 check "locked: sync fails (exit 1)" [ $? = 1 ]
+check "locked: sync --json: apply failed after preflight, eventupload, ruledownload; the rule received" \
+	jsonl "$W/sync.out" 'not d["ok"] and [s["outcome"] for s in d["stages"]] == ["ok", "ok", "ok", "failed", "not_run"] and d["failed_stage"] == "apply" and "locked" in d["error"] and d["rules_received"] == 1 and d["synced_rules"] is None'
 check "locked: sync says the policy is locked" \
 	grep -q 'enforcement is locked: synced rules are not applied' "$W/sync.err"
 expect_exec "locked: the synced ban is not applied" "exit 0" "$W/synced"
