@@ -143,6 +143,24 @@ static void to_journal(struct daemon *d, const struct execban_event *e, struct j
 	}
 }
 
+static void to_audit(const struct execban_event *e, struct json_object *o)
+{
+	char sha[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+	char comm[EXECBAN_COMM_LEN + 1];
+	struct json_object *v;
+	const char *path = "";
+
+	hex_encode(e->sha256, EXECBAN_SHA256_LEN, sha);
+	memcpy(label, e->label, EXECBAN_LABEL_LEN);
+	label[EXECBAN_LABEL_LEN] = 0;
+	memcpy(comm, e->comm, EXECBAN_COMM_LEN);
+	comm[EXECBAN_COMM_LEN] = 0;
+	if (json_object_object_get_ex(o, "path", &v) && json_object_is_type(v, json_type_string))
+		path = json_object_get_string(v);
+	audit_denial(event_action_name(e->action), event_verdict_name(e->verdict), path, sha,
+		     label, e->tgid, e->uid, (int)e->loginuid, comm);
+}
+
 static void to_journal_lost(struct daemon *d, const struct execban_event *e)
 {
 	if (d->quiet)
@@ -371,6 +389,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		text[strcspn(text, "\n")] = 0;
 		sp = strchr(text, ' ');
 		to_journal(d, e, o, sp ? sp + 1 : text);
+		to_audit(e, o);
 	}
 	free(text);
 	if (o && d->syncing)

@@ -80,6 +80,7 @@ int main(int argc, char **argv)
 	const char *a = argc > 1 ? argv[1] : NULL;
 	char *name;
 	size_t i;
+	int ret;
 
 	if (!a)
 		return usage_error(NULL, "no verb given");
@@ -102,7 +103,9 @@ int main(int argc, char **argv)
 			return EXIT_SYSTEM;
 		}
 		argv[1] = name;
-		return verbs[i].fn(argc - 1, argv + 1);
+		ret = verbs[i].fn(argc - 1, argv + 1);
+		audit_admin(verbs[i].name, argc - 1, argv + 1, ret);
+		return ret;
 	}
 	return usage_error(NULL, "unknown verb '%s'", a);
 }
