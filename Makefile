@@ -30,7 +30,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuserspace -I$(OUT)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
               -Iinclude -I$(OUT)
-LDLIBS     := -lbpf -lelf -lz -llzma -lzstd -lcrypto -lsystemd -ljson-c
+LDLIBS     := -lbpf -lelf -lz -llzma -lzstd -lcrypto -lsystemd -ljson-c -laudit
 
 ifeq ($(V),1)
 Q =

@@ -13,6 +13,8 @@ pkgs=(
 	libsystemd-dev libjson-c-dev bc flex bison libssl-dev libclang-rt-14-dev squashfs-tools
 	ima-evm-utils attr groff-base man-db libfuse3-dev gnuplot-nox dkms fuse3 xfsprogs
 	pandoc libcurl4-openssl-dev libjson-c-dev
+	# audit records (userspace/audit.c): libaudit
+	libaudit-dev
 	# make deb (tests/host/deb.sh): Debian's own packaging tools
 	debhelper dh-dkms lintian fakeroot dpkg-dev
 	# tests/system: a Debian 12 image built with Debian's tools, booted from a disk

@@ -87,6 +87,14 @@ int open_pinned_map_ro(enum pinned_map m);
 /* A usage error: "execban VERB: <problem>" and "Try 'execban VERB --help'." on stderr;
  * both return EXIT_USAGE. usage_hint alone follows getopt_long's own line. */
 __attribute__((format(printf, 2, 3))) int usage_error(const char *verb, const char *fmt, ...);
+
+/* audit.c: records in the audit log through libaudit: 0 (written, or no audit here) or -errno
+ * (a record that should have been written was not; audit_error() says why). */
+int audit_denial(const char *action, const char *verdict, const char *path, const char *sha256,
+		 const char *rule, unsigned int pid, unsigned int uid, int loginuid,
+		 const char *comm);
+int audit_admin(const char *verb, int argc, char **argv, int status);
+const char *audit_error(int err);
 int usage_hint(const char *verb);
 /* Strings others choose (file names, comm, labels) in text output: one line, every control
  * character escaped C-style (util.c says which). esc() writes into buf (ESC_LEN(n) bytes hold

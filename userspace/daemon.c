@@ -117,6 +117,8 @@ struct daemon {
 	long first_delay;	/* s after start: the first sync (jitter=) */
 	unsigned int failures;	/* in a row */
 	char helper[4096];
+	int audit_err;		/* the last audit record's failure (-errno), or 0 */
+	unsigned long audit_errors;
 };
 
 static int open_log(struct daemon *d)
@@ -187,6 +189,38 @@ static void to_journal(struct daemon *d, const struct execban_event *e, struct j
 	} else {
 		syslog(LOG_AUTHPRIV | prio, "%s", line);
 	}
+}
+
+/* The audit record of a decision (audit.c). A failure is said once, when it starts (and again
+ * if its reason changes), not for every denial; the journal still has every denial. */
+static void to_audit(struct daemon *d, const struct execban_event *e, struct json_object *o)
+{
+	char sha[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+	char comm[EXECBAN_COMM_LEN + 1];
+	struct json_object *v;
+	const char *path = "";
+	int ret;
+
+	hex_encode(e->sha256, EXECBAN_SHA256_LEN, sha);
+	memcpy(label, e->label, EXECBAN_LABEL_LEN);
+	label[EXECBAN_LABEL_LEN] = 0;
+	memcpy(comm, e->comm, EXECBAN_COMM_LEN);
+	comm[EXECBAN_COMM_LEN] = 0;
+	if (json_object_object_get_ex(o, "path", &v) && json_object_is_type(v, json_type_string))
+		path = json_object_get_string(v);
+	ret = audit_denial(event_action_name(e->action), event_verdict_name(e->verdict), path, sha,
+			   label, e->tgid, e->uid, (int)e->loginuid, comm);
+	if (ret) {
+		d->audit_errors++;
+		if (ret != d->audit_err)
+			err("cannot write the audit record of a decision (USER_AVC): %s; the "
+			    "journal and the JSON log still have every decision", audit_error(ret));
+	} else if (d->audit_err) {
+		fprintf(stderr, "execban daemon: audit records are written again, after %lu that "
+			"were not\n", d->audit_errors);
+		d->audit_errors = 0;
+	}
+	d->audit_err = ret;
 }
 
 static void to_journal_lost(struct daemon *d, const struct execban_event *e)
@@ -437,6 +471,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		text[strcspn(text, "\n")] = 0;
 		sp = strchr(text, ' ');
 		to_journal(d, e, o, sp ? sp + 1 : text);
+		to_audit(d, e, o);
 	}
 	free(text);
 	if (o && d->syncing)

@@ -80,6 +80,7 @@ int main(int argc, char **argv)
 	const char *a = argc > 1 ? argv[1] : NULL;
 	char *name;
 	size_t i;
+	int ret, audit;
 
 	if (!a)
 		return usage_error(NULL, "no verb given");
@@ -102,7 +103,14 @@ int main(int argc, char **argv)
 			return EXIT_SYSTEM;
 		}
 		argv[1] = name;
-		return verbs[i].fn(argc - 1, argv + 1);
+		ret = verbs[i].fn(argc - 1, argv + 1);
+		audit = audit_admin(verbs[i].name, argc - 1, argv + 1, ret);
+		/* Root whose record was lost is told (a sandbox without CAP_AUDIT_WRITE); a user
+		 * who may not write audit records was refused the verb itself. Either way the
+		 * verb's own status stands: the ban does not depend on its audit trail. */
+		if (audit && (audit != -EPERM || geteuid() == 0))
+			warn("%s: no audit record written: %s", verbs[i].name, audit_error(audit));
+		return ret;
 	}
 	return usage_error(NULL, "unknown verb '%s'", a);
 }

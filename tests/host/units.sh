@@ -37,10 +37,11 @@ t "execban-events.service: LogsDirectory=execban, RuntimeDirectory=execban (kept
 	bash -c "grep -qx LogsDirectory=execban dist/execban-events.service &&
 		grep -qx RuntimeDirectory=execban dist/execban-events.service &&
 		grep -qx RuntimeDirectoryPreserve=yes dist/execban-events.service"
-# The daemon reads the ring (CAP_BPF); the "execban sync" it runs when sync.conf names a server
-# applies rules as "execban load" does. Never module loading, never DAC overrides.
-t "execban-events.service: the bounding set holds the loader's BPF capabilities only" \
-	grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_MAC_ADMIN CAP_SYS_RESOURCE' \
+# The daemon reads the ring (CAP_BPF) and writes each denial as an audit record
+# (CAP_AUDIT_WRITE); the "execban sync" it runs when sync.conf names a server applies rules as
+# "execban load" does. Never module loading, never DAC overrides, never CAP_AUDIT_CONTROL.
+t "execban-events.service: the bounding set holds the loader's BPF capabilities and CAP_AUDIT_WRITE only" \
+	grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_MAC_ADMIN CAP_SYS_RESOURCE CAP_AUDIT_WRITE' \
 	dist/execban-events.service
 t "execban-events.service: StateDirectory=execban (the sync's queue and state), mode 0700" \
 	bash -c "grep -qx StateDirectory=execban dist/execban-events.service &&
