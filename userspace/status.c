@@ -189,6 +189,30 @@ static void usage_status(void)
 	     "      2 usage, 3 permission denied (the state is root's to read)");
 }
 
+/*
+ * What the kernel charges for a map, in bytes: fdinfo's memlock (the memory it accounts to
+ * the map: from 6.6 the map's own count of what it uses, before that its size at creation).
+ * 0 when it cannot be read.
+ */
+static uint64_t map_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	if (fd < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -215,6 +239,7 @@ int cmd_status(int argc, char **argv)
 	struct hit *hits = NULL;
 	uint32_t zero = 0, slot;
 	size_t n_hits = 0, h;
+	uint64_t mem_active = 0, mem_other = 0;
 	struct utsname u;
 	struct stat sb;
 
@@ -285,6 +310,13 @@ int cmd_status(int argc, char **argv)
 			bpf_map_lookup_elem(fd[PM_LOCK], &zero, &lk);
 		if (fd[PM_RULE_HITS] >= 0)
 			hits = read_hits(fd[PM_RULE_HITS], fd[PM_SHA256_0 + slot], &n_hits);
+		/* the policy's maps: the copy in force, and the other one (the next load's) */
+		mem_active = map_memlock(fd[PM_SHA256_0 + slot]) +
+			     map_memlock(fd[PM_SIZES_0 + slot]) +
+			     map_memlock(fd[PM_REASONS_0 + slot]);
+		mem_other = map_memlock(fd[PM_SHA256_0 + !slot]) +
+			    map_memlock(fd[PM_SIZES_0 + !slot]) +
+			    map_memlock(fd[PM_REASONS_0 + !slot]);
 	}
 	for (i = 0; i < PM_COUNT; i++)
 		if (fd[i] >= 0)
@@ -348,6 +380,8 @@ int cmd_status(int argc, char **argv)
 		json_add(x, "rules_by_kind", a);
 		json_add_u64(x, "sizes", info.n_sizes);
 		json_add_bool(x, "size_filter", info.flags & EXECBAN_POLICY_SIZE_FILTER);
+		json_add_u64(x, "kernel_memory", mem_active);
+		json_add_u64(x, "kernel_memory_other_copy", mem_other);
 		json_add(o, "policy", x);
 		x = json_object_new_object();
 		for (i = 0; i < EXECBAN_STAT_MAX; i++)
@@ -415,6 +449,9 @@ int cmd_status(int argc, char **argv)
 			printf("  rules        %u sha256 (%u distinct sizes, size filter %s)\n",
 			       n_hash_rules, info.n_sizes,
 			       info.flags & EXECBAN_POLICY_SIZE_FILTER ? "on" : "off");
+			printf("  memory       %.1f MiB for the policy in force, %.1f MiB for the "
+			       "other copy (kernel's accounting)\n", mem_active / 1048576.0,
+			       mem_other / 1048576.0);
 			if (info.n_signer_rules)
 				printf("  signers      %u signer rule%s, %s%s\n", info.n_signer_rules,
 				       info.n_signer_rules == 1 ? "" : "s",

@@ -230,6 +230,11 @@ ms=$((($(date +%s%N) - start) / 1000000))
 echo "# 1,000,000 rules: load took ${ms} ms in this VM (TCG)"
 check "a 1,000,000-rule policy loads" [ $rc = 0 ]
 check "status counts 1,000,000 rules" bash -c "grep -q '\"rules\":1000000,' <<<\"\$('$EB' status --json)\""
+mem=$("$EB" status --json | python3 -c 'import json,sys; p=json.load(sys.stdin)["policy"]; print(p["kernel_memory"], p["kernel_memory_other_copy"])')
+echo "# 1,000,000 rules: kernel memory $((${mem% *} >> 20)) MiB in force, $((${mem#* } >> 20)) MiB other copy"
+# At least the keys and rules themselves (88 bytes a rule), as the kernel accounts them.
+check "status reports the policy's kernel memory" [ "${mem% *}" -ge 88000000 ]
+check "status prints the policy's memory" bash -c "'$EB' status | grep -q '^  memory  *[0-9.]* MiB for the policy in force'"
 expect_exec "the rule among a million is enforced" "exec-error EPERM" "$W/x"
 expect_exec "a file outside the million runs" "exit 0" "$W/a"
 start=$(date +%s%N)
