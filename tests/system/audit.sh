@@ -140,6 +140,11 @@ else
 fi
 
 # --- administrative actions ---------------------------------------------------------------------
+# The boot's own load (execban.service, ordered after auditd.service so the record is kept): the
+# only load before this test's own.
+expect "the boot's load by execban.service: USER_MAC_POLICY_LOAD, res=success" \
+	USER_MAC_POLICY_LOAD "op=load" "res=success"
+
 eb load "$POLICY"
 [ "$rc" = 0 ] || not_ok "execban load $POLICY" "exit $rc: $out"
 expect "execban load: USER_MAC_POLICY_LOAD, res=success, who" USER_MAC_POLICY_LOAD \
