@@ -234,7 +234,7 @@ mem=$("$EB" status --json | python3 -c 'import json,sys; p=json.load(sys.stdin)[
 echo "# 1,000,000 rules: kernel memory $((${mem% *} >> 20)) MiB in force, $((${mem#* } >> 20)) MiB other copy"
 # At least the keys and rules themselves (88 bytes a rule), as the kernel accounts them.
 check "status reports the policy's kernel memory" [ "${mem% *}" -ge 88000000 ]
-check "status prints the policy's memory" bash -c "'$EB' status | grep -q '^  memory  *[0-9.]* MiB for the policy in force'"
+check "status prints the policy's memory" bash -c "grep -q '^  memory  *[0-9.]* MiB for the policy in force' <<<\"\$('$EB' status)\""
 expect_exec "the rule among a million is enforced" "exec-error EPERM" "$W/x"
 expect_exec "a file outside the million runs" "exit 0" "$W/a"
 start=$(date +%s%N)
