@@ -546,15 +546,42 @@ static int take_ring(void)
 	return -EWOULDBLOCK;
 }
 
-static int serve(struct daemon *d, struct ring_buffer *rb, int *ring_lock)
+/*
+ * Follow the pinned event buffer across an unload and the next load (events_ring_follow()),
+ * saying so once per change, as text and as a notice.
+ */
+static void follow_ring(struct daemon *d, struct ring_buffer **rb, int *map_fd, bool *unloaded)
+{
+	int ret = events_ring_follow(rb, map_fd, on_event, d);
+
+	if (ret == -ENOENT && !*unloaded) {
+		fprintf(stderr, "execban daemon: execban was unloaded: waiting for the next load\n");
+		notice_emit(notice("unloaded"));
+	} else if (ret == 1) {
+		fprintf(stderr, "execban daemon: execban was loaded again: consuming its new "
+			"event buffer\n");
+		notice_emit(notice("reloaded"));
+	} else if (ret < 0 && ret != -ENOENT) {
+		warn("cannot follow the event buffer: %s", strerror(-ret));
+	}
+	*unloaded = ret == -ENOENT;
+}
+
+static int serve(struct daemon *d, struct ring_buffer **rb, int *map_fd, int *ring_lock)
 {
 	struct pollfd pfd[2 + EVSOCK_MAX_READERS];
+	long long last = mono_s();
+	bool unloaded = false;
 	int n, r, ret;
 
 	while (!events_stop) {
 		if (*ring_lock < 0)
 			*ring_lock = evsock_ring_lock(true);
-		pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
+		if (mono_s() != last) {
+			last = mono_s();
+			follow_ring(d, rb, map_fd, &unloaded);
+		}
+		pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(*rb), .events = POLLIN };
 		n = evsock_pollfds(&d->srv, pfd + 1);
 		r = poll(pfd, 1 + n, 500);
 		if (r < 0 && errno != EINTR) {
@@ -565,7 +592,7 @@ static int serve(struct daemon *d, struct ring_buffer *rb, int *ring_lock)
 			reopen = 0;
 			open_log(d);
 		}
-		ret = ring_buffer__consume(rb);
+		ret = ring_buffer__consume(*rb);
 		flush_queue(d);
 		if (ret < 0 && ret != -EINTR) {
 			err("reading events: %s", strerror(-ret));
@@ -716,7 +743,7 @@ int cmd_daemon(int argc, char **argv)
 		notice_emit(o);
 	}
 	sd_notify(0, "READY=1");
-	ret = serve(&d, rb, &ring_lock);
+	ret = serve(&d, &rb, &map_fd, &ring_lock);
 	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost, %llu "
 		"dropped for slow readers\n", d.events, d.lost, d.srv.dropped_total);
 	if (d.syncing)

@@ -453,6 +453,49 @@ struct ring_buffer *events_ring_open(ring_buffer_sample_fn fn, void *ctx, int *m
 	return rb;
 }
 
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+
+	return bpf_obj_get_info_by_fd(fd, &mi, &len) ? 0 : mi.id;
+}
+
+/*
+ * An unload removes the pinned event buffer and the next load pins a new one: a reader that
+ * kept the old one would wait for events that never come. Returns 0 while the buffer open at
+ * *map_fd is still the pinned one, -ENOENT while nothing is pinned (execban unloaded; the
+ * old buffer stays open), 1 after switching *rb and *map_fd to a new pinned buffer (what was
+ * left in the old one consumed first), or a negative errno.
+ */
+int events_ring_follow(struct ring_buffer **rb, int *map_fd, ring_buffer_sample_fn fn,
+		       void *ctx)
+{
+	struct ring_buffer *nrb;
+	int fd;
+
+	fd = open_pinned_map(PM_EVENTS);
+	if (fd < 0)
+		return fd == -ENOENT ? -ENOENT : fd;
+	if (map_id(fd) == map_id(*map_fd)) {
+		close(fd);
+		return 0;
+	}
+	nrb = ring_buffer__new(fd, fn, ctx, NULL);
+	if (!nrb) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	ring_buffer__consume(*rb);
+	ring_buffer__free(*rb);
+	close(*map_fd);
+	*rb = nrb;
+	*map_fd = fd;
+	return 1;
+}
+
 /*
  * SIGINT/SIGTERM set events_stop. Without SA_RESTART, so that a blocking call returns EINTR; poll()
  * and epoll_wait() do in any case.

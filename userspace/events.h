@@ -27,6 +27,8 @@ void event_print_text(FILE *out, struct json_object *o);
 int64_t event_wall_offset_ns(void);
 void event_boot_id(char out[40]);
 struct ring_buffer *events_ring_open(ring_buffer_sample_fn fn, void *ctx, int *map_fd);
+int events_ring_follow(struct ring_buffer **rb, int *map_fd, ring_buffer_sample_fn fn,
+		       void *ctx);
 
 extern volatile sig_atomic_t events_stop;	/* set by SIGINT/SIGTERM */
 void events_catch_stop(void);

@@ -198,6 +198,34 @@ check "... and logs the next denial" [ "$(ours "$W/stuck.json")" = 1 ]
 kill "$holder" 2>/dev/null
 kill -TERM $dpid
 wait $dpid
+
+# Unload, then load: the load pins a new event buffer. The daemon follows it, and a reader
+# connected to the daemon stays connected and sees the denials after it.
+"$EB" daemon --no-syslog --json --log "$W/follow.json" >"$W/follow.notices" 2>"$W/daemon5.err" &
+dpid=$!
+for _ in $(seq 100); do grep -q "consuming events" "$W/daemon5.err" && break; sleep 0.1; done
+"$EB" events --follow --json >"$W/r5" 2>"$W/r5.err" &
+r5=$!
+sleep 0.5
+"$TRYEXEC" "$W/ra" >/dev/null
+for _ in $(seq 50); do [ "$(ours "$W/follow.json")" -ge 1 ] && break; sleep 0.1; done
+"$EB" unload >/dev/null
+for _ in $(seq 50); do grep -q "was unloaded" "$W/daemon5.err" && break; sleep 0.1; done
+check "the daemon notices an unload, says so, and keeps running" \
+	bash -c "grep -q 'execban was unloaded: waiting for the next load' '$W/daemon5.err' && kill -0 $dpid"
+"$EB" load "$W/p2" >/dev/null
+for _ in $(seq 50); do grep -q "loaded again" "$W/daemon5.err" && break; sleep 0.1; done
+check "... and follows the next load to its new event buffer" \
+	grep -q "execban was loaded again: consuming its new event buffer" "$W/daemon5.err"
+"$TRYEXEC" "$W/rb" >/dev/null
+for _ in $(seq 50); do [ "$(ours "$W/follow.json")" -ge 2 ] && break; sleep 0.1; done
+check "a denial after unload and load reaches the daemon's log" [ "$(ours "$W/follow.json")" = 2 ]
+for _ in $(seq 50); do [ "$(ours "$W/r5")" -ge 2 ] && break; sleep 0.1; done
+check "... and the reader that stayed connected through both" [ "$(ours "$W/r5")" = 2 ]
+notes=$(grep -o '"type":"[a-z_]*"' "$W/follow.notices" | tr '\n' ' ')
+check "the --json notices: started, unloaded, reloaded" [ "$notes" = '"type":"started" "type":"unloaded" "type":"reloaded" ' ]
+kill -TERM $r5 $dpid
+wait $r5 $dpid
 "$EB" load "$W/p" >/dev/null
 
 [ -n "${jpid:-}" ] && kill "$jpid" 2>/dev/null
