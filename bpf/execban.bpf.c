@@ -131,7 +131,12 @@ int BPF_PROG(execban_kernel_read_file, struct file *file, enum kernel_read_file_
 	if (ret)
 		return ret;
 	if (id == READING_POLICY) {
-		if (!use_kmod_install || !execban_install_probe(file))
+		/*
+		 * Hashed by execban.ko only, which reads the closing file through an open
+		 * of its own (kmod/kfuncs.c, get_src()); IMA would read through the file
+		 * __fput() is tearing down.
+		 */
+		if (!use_kmod_install || !use_kmod_hash || !execban_install_probe(file))
 			return 0;
 		stat_inc(EXECBAN_STAT_INSTALL_CHECKS);
 		check_access(&inst, true);

@@ -70,20 +70,31 @@ static_assert(EXECBAN_SHA256_SIZE == SHA256_DIGEST_SIZE);
  * events), and execban's own file_open program, which it runs through,
  * recognises and skips it (also through execban_kmod_open_marker(), for
  * programs of older releases). The same second open reads a file its last
- * writer is closing (install.c), which it may have opened write-only. NULL,
+ * writer is closing (install.c), always: it may have been opened write-only,
+ * and its own struct file is no longer fit to read through (below). NULL,
  * non-regular files and other files not open for reading are refused. On 0,
  * release with put_src().
  */
 static int get_src(struct file *file, struct execban_src *src)
 {
 	struct file *r = file;
+	bool closing;
 
 	if (!file || !S_ISREG(file_inode(file)->i_mode))
 		return -EINVAL;
+	closing = execban_install_probing(file);
 	/* A writer closing its file (install.c) may not have opened it for reading. */
-	if (!(file->f_mode & FMODE_READ) && !execban_install_probing(file))
+	if (!(file->f_mode & FMODE_READ) && !closing)
 		return -EBADF;
-	if (!(file->f_mode & FMODE_CAN_READ)) {
+	/*
+	 * A file at its last close is never read through itself: __fput() may run
+	 * from task work (fput()), which reuses f_rcuhead, and on 6.1
+	 * f_iocb_flags shares a union with it (6.12 moved it out): a kiocb made
+	 * from that file gets the task work's pointer as its flags. With
+	 * IOCB_WAITQ among them, 6.1's filemap_read() locked a folio through a
+	 * NULL ki_waitq (an exiting task closing a file it had written to xfs).
+	 */
+	if (!(file->f_mode & FMODE_CAN_READ) || closing) {
 		r = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE | EXECBAN_REOPEN_FLAGS,
 				file->f_cred);
 		if (IS_ERR(r))
