@@ -5,9 +5,11 @@
 # no faked line or field) while --json carries the name itself; status run by an
 # unprivileged user while execban is loaded says permission denied and exits 3 (not "NOT
 # LOADED"), while root's status says enforcing.
-# execban-test-kernels: newest
-# (what this suite checks is userspace's: tests/run runs it on the newest test kernel only;
-# the kernel behaviour it relies on is checked on every kernel by the other suites)
+# execban-test-kernels: one
+# execban-test-cost: 12
+# (what this suite checks is userspace's: tests/run runs it on one test kernel, where it
+# balances the run; the kernel behaviour it relies on is checked on every kernel by the other
+# suites; EXECBAN_ALL_SUITES_EVERYWHERE=1 runs it on every kernel)
 set -u
 . "$(dirname "$0")/../lib.sh"
 

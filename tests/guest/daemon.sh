@@ -7,9 +7,11 @@
 # journal all have the same denials with the same sequence numbers; readers remove nothing;
 # only one daemon runs, and no reader touches the ring next to it; without the daemon
 # "events" reads the ring and says so.
-# execban-test-kernels: newest
-# (what this suite checks is userspace's: tests/run runs it on the newest test kernel only;
-# the kernel behaviour it relies on is checked on every kernel by the other suites)
+# execban-test-kernels: one
+# execban-test-cost: 50
+# (what this suite checks is userspace's: tests/run runs it on one test kernel, where it
+# balances the run; the kernel behaviour it relies on is checked on every kernel by the other
+# suites; EXECBAN_ALL_SUITES_EVERYWHERE=1 runs it on every kernel)
 set -u
 . "$(dirname "$0")/../lib.sh"
 

@@ -14,9 +14,11 @@
 # is back, none lost, none twice; the daemon retrying on its schedule); the queue full (oldest
 # dropped and counted, across a daemon restart); status showing the sync and --check failing
 # past max_sync_age.
-# execban-test-kernels: newest
-# (what this suite checks is userspace's: tests/run runs it on the newest test kernel only;
-# the kernel behaviour it relies on is checked on every kernel by the other suites)
+# execban-test-kernels: one
+# execban-test-cost: 115
+# (what this suite checks is userspace's: tests/run runs it on one test kernel, where it
+# balances the run; the kernel behaviour it relies on is checked on every kernel by the other
+# suites; EXECBAN_ALL_SUITES_EVERYWHERE=1 runs it on every kernel)
 set -u
 . "$(dirname "$0")/../lib.sh"
 

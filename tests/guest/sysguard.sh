@@ -4,9 +4,11 @@
 # the system needs) is refused before anything changes: the policy in force stays (its banned
 # file still refused, status shows its version); --force loads such a list, with a warning; a
 # drop-in conflict (two files setting the version) leaves the policy in force untouched too.
-# execban-test-kernels: newest
-# (what this suite checks is userspace's: tests/run runs it on the newest test kernel only;
-# the kernel behaviour it relies on is checked on every kernel by the other suites)
+# execban-test-kernels: one
+# execban-test-cost: 14
+# (what this suite checks is userspace's: tests/run runs it on one test kernel, where it
+# balances the run; the kernel behaviour it relies on is checked on every kernel by the other
+# suites; EXECBAN_ALL_SUITES_EVERYWHERE=1 runs it on every kernel)
 set -u
 . "$(dirname "$0")/../lib.sh"
 
