@@ -53,11 +53,17 @@ unique_copy() { # SRC DST TAG
 }
 
 sha256() { sha256sum "$1" | cut -c1-64; }
+# The digest rule of FILE (execban hash), labelled LABEL: its first line.
+rule() { "$EB" hash "$1" | sed "s/label=[^ ]*/label=$2/" | awk 'NR == 1'; }
 
 # Drain the event buffer into $1 (JSON lines).
 drain_events() { "$EB" events --json >"$1"; }
 counter() { # NAME: one of the kernel's counters, as execban status --json reports it
 	"$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
+}
+
+status_json() { # PYTHON-EXPR: its value, d being execban status --json
+	"$EB" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
 
 # event_has FILE PYTHON-EXPR: some event e (a dict) in FILE satisfies the expression.

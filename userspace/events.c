@@ -476,7 +476,7 @@ int events_ring_follow(struct ring_buffer **rb, int *map_fd, ring_buffer_sample_
 
 	fd = open_pinned_map(PM_EVENTS);
 	if (fd < 0)
-		return fd == -ENOENT ? -ENOENT : fd;
+		return fd;
 	if (map_id(fd) == map_id(*map_fd)) {
 		close(fd);
 		return 0;

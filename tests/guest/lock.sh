@@ -40,7 +40,6 @@ policy() { # FILE VERSION [MODE] FILES...: a named policy banning FILES
 policy "$W/v1" 1 "$W/banned1"
 "$EB" load "$W/v1" >/dev/null
 expect_exec "loaded: banned1 is refused" "exec-error EPERM" "$W/banned1"
-status_json() { "$EB" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # jsonl FILE EXPR: every line of FILE is a strict JSON object with "schema": 1, and EXPR holds
 # (o: the objects, d: the first)
 jsonl() {

@@ -10,7 +10,6 @@ W=$(mktemp -d /tmp/execban-policy.XXXXXX)
 unique_copy /bin/true "$W/x" x		# banned in every policy below
 unique_copy /bin/true "$W/a" a
 unique_copy /bin/true "$W/b" b
-rule() { "$EB" hash "$1" | sed "s/label=[^ ]*/label=$2/"; }
 
 # ---- audit ----
 { echo "mode audit"; rule "$W/x" xrule; } >"$W/audit.policy"

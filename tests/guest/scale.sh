@@ -15,7 +15,6 @@ W=$(mktemp -d /tmp/execban-scale.XXXXXX)
 "$EB" unload >/dev/null 2>&1
 unique_copy /bin/true "$W/x" x		# the banned one among the million
 unique_copy /bin/true "$W/a" a
-rule() { "$EB" hash "$1" | sed "s/label=[^ ]*/label=$2/"; }
 { rule "$W/x" x; rule "$W/a" a; } >"$W/A.policy"
 
 # ---- one million rules ----

@@ -17,8 +17,6 @@ W=$(mktemp -d /tmp/execban-sysguard.XXXXXX)
 unique_copy /bin/true "$W/x" sysguard-x
 unique_copy /bin/true "$W/y" sysguard-y
 unique_copy /bin/true "$W/z" sysguard-z
-rule() { "$EB" hash "$1" | sed "s/label=[^ ]*/label=$2/" | awk 'NR == 1'; }
-status_json() { "$EB" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 { echo 'name "in-force"'; echo "version 1"; rule "$W/x" xrule; } >"$W/v1.policy"
 EXECBAN_TIMING=1 "$EB" load "$W/v1.policy" >/dev/null 2>"$W/timing"
