@@ -781,7 +781,14 @@ static int lock_run(const char *keypath, bool json)
 	 * The key's own keyring, restricted after the key is in it: from then on only keys the
 	 * policy key signed can be linked in, so root cannot add a key of its own to sign with.
 	 */
-	ring = syscall(SYS_add_key, "keyring", "execban:lock", NULL, 0, KEY_SPEC_USER_KEYRING);
+	/*
+	 * It is made in our process keyring, where we possess it (adding a key and restricting
+	 * need that), then linked into root's user keyring, which keeps it past our exit. Made
+	 * in the user keyring directly, it would not be ours to write wherever that keyring is
+	 * not reachable from our session keyring: in every systemd service (KeyringMode=private),
+	 * execban.service's lock at boot included.
+	 */
+	ring = syscall(SYS_add_key, "keyring", "execban:lock", NULL, 0, KEY_SPEC_PROCESS_KEYRING);
 	certkey = ring < 0 ? -1 : syscall(SYS_add_key, "asymmetric", NULL, der, len, ring);
 	free(der);
 	if (ring < 0 || certkey < 0) {
@@ -791,6 +798,10 @@ static int lock_run(const char *keypath, bool json)
 	snprintf(restriction, sizeof(restriction), "key_or_keyring:%ld", certkey);
 	if (syscall(SYS_keyctl, KEYCTL_RESTRICT_KEYRING, ring, "asymmetric", restriction) < 0) {
 		err("cannot restrict the lock keyring: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (syscall(SYS_keyctl, KEYCTL_LINK, ring, KEY_SPEC_USER_KEYRING) < 0) {
+		err("cannot keep the lock keyring in root's user keyring: %s", strerror(errno));
 		return EXIT_SYSTEM;
 	}
 	dfd = open(EXECBAN_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
