@@ -35,6 +35,7 @@
 #include "events.h"
 #include "evsock.h"
 #include "jsonout.h"
+#include "shutdown.h"
 #include "syncq.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -119,6 +120,8 @@ struct daemon {
 	char helper[4096];
 	int audit_err;		/* the last audit record's failure (-errno), or 0 */
 	unsigned long audit_errors;
+	struct shutdown_watch sw;	/* systemd's shutdown: leave by ourselves (shutdown.c) */
+	bool under_systemd;
 };
 
 static int open_log(struct daemon *d)
@@ -567,23 +570,39 @@ static void follow_ring(struct daemon *d, struct ring_buffer **rb, int *map_fd, 
 	*unloaded = ret == -ENOENT;
 }
 
+/* (Re)connect the shutdown watch; say so when it cannot be had. */
+static void watch_shutdown(struct daemon *d, bool first)
+{
+	int ret;
+
+	if (!d->under_systemd || d->sw.bus)
+		return;
+	ret = shutdown_watch_open(&d->sw);
+	if (ret && first)
+		warn("cannot watch for the system's shutdown (PID 1, /run/systemd/private): %s: "
+		     "while locked, a shutdown waits out the daemon's stop timeout", strerror(-ret));
+}
+
 static int serve(struct daemon *d, struct ring_buffer **rb, int *map_fd, int *ring_lock)
 {
-	struct pollfd pfd[2 + EVSOCK_MAX_READERS];
+	struct pollfd pfd[3 + EVSOCK_MAX_READERS];
 	long long last = mono_s();
 	bool unloaded = false;
-	int n, r, ret;
+	int n, w, r, ret;
 
+	watch_shutdown(d, true);
 	while (!events_stop) {
 		if (*ring_lock < 0)
 			*ring_lock = evsock_ring_lock(true);
 		if (mono_s() != last) {
 			last = mono_s();
 			follow_ring(d, rb, map_fd, &unloaded);
+			watch_shutdown(d, false);
 		}
 		pfd[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(*rb), .events = POLLIN };
 		n = evsock_pollfds(&d->srv, pfd + 1);
-		r = poll(pfd, 1 + n, 500);
+		w = shutdown_watch_pollfd(&d->sw, pfd + 1 + n);
+		r = poll(pfd, 1 + n + w, 500);
 		if (r < 0 && errno != EINTR) {
 			err("poll: %s", strerror(errno));
 			return EXIT_SYSTEM;
@@ -600,6 +619,14 @@ static int serve(struct daemon *d, struct ring_buffer **rb, int *map_fd, int *ri
 		}
 		if (r > 0)
 			evsock_handle(&d->srv, pfd + 1, n);
+		shutdown_watch_process(&d->sw);
+		if (d->sw.stopping) {
+			/* What is in the buffer now has been consumed above. */
+			fprintf(stderr, "execban daemon: the system is shutting down (systemd queued "
+				"shutdown.target): stopping\n");
+			notice_emit(notice("shutdown"));
+			break;
+		}
 		sync_tick(d);
 	}
 	return EXIT_OK;
@@ -742,8 +769,11 @@ int cmd_daemon(int argc, char **argv)
 			 json_object_new_int64(d.first_delay) : NULL);
 		notice_emit(o);
 	}
+	/* Started by systemd (its notify socket): it will also shut us down. */
+	d.under_systemd = sd_booted() > 0 && getenv("NOTIFY_SOCKET");
 	sd_notify(0, "READY=1");
 	ret = serve(&d, &rb, &map_fd, &ring_lock);
+	shutdown_watch_close(&d.sw);
 	fprintf(stderr, "execban daemon: stopped after %lu events, %lu reported lost, %llu "
 		"dropped for slow readers\n", d.events, d.lost, d.srv.dropped_total);
 	if (d.syncing)
