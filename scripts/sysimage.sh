@@ -71,7 +71,7 @@ kernel_series=(6.1 6.12)
 # (Priority: required in the apt variant) and what the initramfs and the tests need.
 pkgs=(
 	systemd-sysv udev dbus auditd initramfs-tools zstd kmod procps iproute2 e2fsprogs
-	ca-certificates less jq
+	ca-certificates less jq openssl
 )
 # The libraries and tools execban's binaries need when they come from `make install` (the
 # fallback); with the .debs, their Depends say it.
