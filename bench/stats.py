@@ -225,6 +225,13 @@ def main():
            "file of a banned size", 1e9, "dpkg.none", True)
     figure("dpkg.kmod", "s", r("dpkg.kmod"), "same, with execban.ko: rename/chmod hooks and "
            "closes of written files checked", 1e9, "dpkg.none", True)
+    # 6b. the same dpkg -i on the system image: a real ext4 root on a virtio disk
+    # (bench/dpkg-system.sh), execban as the workstation boots it against execban unloaded
+    figure("dpkg_system.none", "s", r("dpkg-system.none"), "dpkg -i of a 2,000-file package "
+           "on the system image (ext4 root on a disk), execban not loaded", 1e9)
+    figure("dpkg_system.on", "s", r("dpkg-system.on"), "same, execban as execban.service "
+           "loads it at boot (example policy, execban.ko, lock hooks)", 1e9,
+           "dpkg_system.none", True)
     figure("dpkg-sized.none", "s", r("dpkg-sized.none"), "dpkg -i of the package with 100 "
            "executables of a banned size, execban not loaded", 1e9)
     figure("dpkg-sized.ima", "s", r("dpkg-sized.ima"), "same, 100,002 rules loaded", 1e9,
