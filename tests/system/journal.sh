@@ -9,7 +9,7 @@
 #     by execban-events.service, with EXECBAN_SHA256 (the file's sha256sum), EXECBAN_RULE (the
 #     rule's label), EXECBAN_PATH, EXECBAN_ACTION=exec, EXECBAN_VERDICT=denied, EXECBAN_PID and
 #     EXECBAN_PPID (the shell and its parent), EXECBAN_UID, EXECBAN_COMM, EXECBAN_POLICY_VERSION,
-#     EXECBAN_SEQ (the same as in the daemon's JSON log), EXECBAN_CPU, priority warning.
+#     EXECBAN_SEQ and EXECBAN_CPU (the same event as in the daemon's JSON log), priority warning.
 # Prints "ok - ..." / "not ok - ..." lines and "# suite: N passed, N failed".
 set -uo pipefail
 
@@ -85,13 +85,15 @@ deny_in_journal() {
 	else
 		not_ok "$name: the entry's fields" "${bad[@]}"
 	fi
-	# The same event in the daemon's JSON log, by its sequence number.
+	# The same event in the daemon's JSON log, by its CPU and sequence number (sequence numbers
+	# are per CPU: two events of one boot may both be 1).
 	seq=$(jq -r '.EXECBAN_SEQ' <<<"$e")
-	logged=$(jq -c --argjson s "$seq" 'select(.seq == $s)' "$LOG" 2>&1)
+	cpu=$(jq -r '.EXECBAN_CPU' <<<"$e")
+	logged=$(jq -c --argjson s "$seq" --argjson c "$cpu" 'select(.seq == $s and .cpu == $c)' "$LOG" 2>&1)
 	if [ -n "$logged" ] && [ "$(jq -r '.sha256' <<<"$logged")" = "$sha" ]; then
-		ok "$name: EXECBAN_SEQ $seq is the same event in $LOG"
+		ok "$name: EXECBAN_CPU $cpu, EXECBAN_SEQ $seq is the same event in $LOG"
 	else
-		not_ok "$name: EXECBAN_SEQ $seq is the same event in $LOG" "found: ${logged:-nothing}"
+		not_ok "$name: EXECBAN_CPU $cpu, EXECBAN_SEQ $seq is the same event in $LOG" "found: ${logged:-nothing}"
 	fi
 }
 
