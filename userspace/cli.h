@@ -68,6 +68,7 @@ void fprint_rule(FILE *out, const struct sha256_key *k, const struct execban_rul
 		const struct policy_rule *pr, const char *reason);
 
 /* util.c */
+void timing(const char *step);	/* EXECBAN_TIMING=1: a step's time on stderr */
 __attribute__((format(printf, 1, 2))) void err(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
 /* err() and warn() about a file: "execban: error: <path>: <message>", the path escaped */

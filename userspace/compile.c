@@ -494,6 +494,7 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	p->diag_arg = arg;
 	p->load_cert = load_cert;
 	p->load_cert_arg = c;
+	timing("start");
 	for (i = 0; i < (size_t)n_files; i++) {
 		r = policy_parse_file(p, files[i]);
 		if (r && !ret)
@@ -501,6 +502,7 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	}
 	if (ret)
 		return ret;
+	timing("parse");
 	ret = policy_finish(p);
 	if (ret)
 		return ret;
@@ -512,6 +514,7 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	c->size_counts = policy_calloc(c->n_rules, sizeof(*c->size_counts));
 	if (!c->keys || !c->rules || !c->sizes || !c->size_counts)
 		return -ENOMEM;
+	timing("sort");
 	ret = key_rules(c);
 	if (ret)
 		return ret;
@@ -548,6 +551,7 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 			all_sized = false;
 		}
 	}
+	timing("records");
 	ret = sort_sizes(c);
 	if (ret)
 		return ret;
@@ -562,7 +566,10 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	c->info.n_reasons = (uint32_t)p->n_reasons;
 	c->info.n_signer_rules = (uint32_t)n_signers;
 	memcpy(c->info.name, p->name, sizeof(c->info.name));
-	return policy_digest(c, c->info.digest);
+	timing("sizes");
+	ret = policy_digest(c, c->info.digest);
+	timing("digest");
+	return ret;
 }
 
 int compile_diag(struct compiled *c, char **files, int n_files, size_t max_rules, FILE *diag)

@@ -96,28 +96,6 @@ static void test_kill_point(void)
 		left--;
 }
 
-/*
- * EXECBAN_TIMING=1: how long each step of a load took, on stderr ("execban: timing: rules
- * 412 ms"), for make bench and for finding where a slow load spends its time.
- */
-static void timing(const char *step)
-{
-	static int on = -1;
-	static struct timespec last;
-	struct timespec now;
-
-	if (on < 0) {
-		on = getenv("EXECBAN_TIMING") != NULL;
-		clock_gettime(CLOCK_MONOTONIC, &last);
-	}
-	if (!on)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	fprintf(stderr, "execban: timing: %s %lld ms\n", step,
-		(long long)(now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000);
-	last = now;
-}
-
 static int update_batched(int fd, const void *keys, size_t key_size, const void *vals,
 			  size_t value_size, size_t n)
 {
@@ -940,9 +918,7 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 
 	for (opt = 0; opt < PM_COUNT; opt++)
 		fd[opt] = -1;
-	timing("start");
-	ret = compile_empty_ok(&c, files, n, a->o.max_rules, NULL);
-	timing("compile");
+	ret = compile_empty_ok(&c, files, n, a->o.max_rules, NULL);	/* timing: start ... digest */
 	if (ret == -ENODATA) {
 		const char *first = files[0];
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -385,4 +386,26 @@ char *esc(char *buf, size_t len, const char *s)
 	}
 	buf[o] = 0;
 	return buf;
+}
+
+/*
+ * EXECBAN_TIMING=1: how long each step of a load or a check took, on stderr ("execban: timing:
+ * rules 412 ms"), for make bench and for finding where a slow load spends its time.
+ */
+void timing(const char *step)
+{
+	static int on = -1;
+	static struct timespec last;
+	struct timespec now;
+
+	if (on < 0) {
+		on = getenv("EXECBAN_TIMING") != NULL;
+		clock_gettime(CLOCK_MONOTONIC, &last);
+	}
+	if (!on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "execban: timing: %s %lld ms\n", step,
+		(long long)(now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000);
+	last = now;
 }
