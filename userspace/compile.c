@@ -566,7 +566,7 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	c->info.n_reasons = (uint32_t)p->n_reasons;
 	c->info.n_signer_rules = (uint32_t)n_signers;
 	memcpy(c->info.name, p->name, sizeof(c->info.name));
-	timing("sizes");
+	timing("size list");
 	ret = policy_digest(c, c->info.digest);
 	timing("digest");
 	return ret;
