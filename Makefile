@@ -350,12 +350,12 @@ bench: cli $(BENCH_BINS)
 	@# dpkg on a real disk root: the system image, same kernel and clock (bench/dpkg-system.sh)
 	$(Q)if [ "$(filter dpkg,$(BENCH_SKIP))" ]; then echo "bench: dpkg skipped (BENCH_SKIP)"; else \
 		$(MAKE) --no-print-directory deb && \
-		EXECBAN_VM_ICOUNT="$(BENCH_ICOUNT)" tests/system/run --kernel $(KERNEL) --timeout 5400 \
+		EXECBAN_VM_STALL=0 EXECBAN_VM_ICOUNT="$(BENCH_ICOUNT)" tests/system/run --kernel $(KERNEL) --timeout 5400 \
 			$(if $(BENCH_APPEND),--append "$(BENCH_APPEND)") -- \
-			env BENCH_DPKG_ROUNDS=$(or $(BENCH_DPKG_ROUNDS),9) bench/dpkg-system.sh \
+			env BENCH_DPKG_ROUNDS=$(or $(BENCH_DPKG_ROUNDS),15) bench/dpkg-system.sh \
 			>$(OUT)/bench/dpkg-system.txt && \
-		rm -f $(OUT)/bench/raw/dpkg-system.* && \
-		awk -v d=$(OUT)/bench/raw '/^dpkg-system\.[a-z]+ [0-9]+$$/ { print $$2 >(d "/" $$1) }' \
+		rm -f $(OUT)/bench/raw/dpkg-system* && \
+		awk -v d=$(OUT)/bench/raw '/^dpkg-system(-cpu)?\.[a-z]+ [0-9]+$$/ { print $$2 >(d "/" $$1) }' \
 			$(OUT)/bench/dpkg-system.txt && \
 		python3 bench/stats.py $(OUT)/bench/raw $(OUT)/bench/results.json; fi
 	$(Q)bench/chart.sh $(OUT)/bench/results.json $(OUT)/bench/scaling.svg

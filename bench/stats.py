@@ -232,6 +232,10 @@ def main():
     figure("dpkg_system.on", "s", r("dpkg-system.on"), "same, execban as execban.service "
            "loads it at boot (example policy, execban.ko, lock hooks)", 1e9,
            "dpkg_system.none", True)
+    figure("dpkg_system_cpu.none", "s", r("dpkg-system-cpu.none"), "CPU time (user + sys) of "
+           "that dpkg -i and its children, execban not loaded", 1e9)
+    figure("dpkg_system_cpu.on", "s", r("dpkg-system-cpu.on"), "same, execban loaded (its "
+           "programs run in dpkg's context, in its sys time)", 1e9, "dpkg_system_cpu.none", True)
     figure("dpkg-sized.none", "s", r("dpkg-sized.none"), "dpkg -i of the package with 100 "
            "executables of a banned size, execban not loaded", 1e9)
     figure("dpkg-sized.ima", "s", r("dpkg-sized.ima"), "same, 100,002 rules loaded", 1e9,
