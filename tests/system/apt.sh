@@ -15,17 +15,9 @@
 # Prints "ok - ..." / "not ok - ..." lines and "# suite: N passed, N failed".
 set -uo pipefail
 
-[ "${EXECBAN_SYSTEM:-}" = 1 ] || { echo "$0: runs inside the system image (tests/system/run)" >&2; exit 2; }
 SUITE=system-apt
-T_PASS=0 T_FAIL=0
-ok() { T_PASS=$((T_PASS + 1)); echo "ok - $SUITE: $1"; }
-not_ok() {
-	T_FAIL=$((T_FAIL + 1))
-	echo "not ok - $SUITE: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "${l//$'\n'/$'\n'#   }"; done
-}
+# shellcheck source=tests/system/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WECHAT=/usr/local/bin/wechat
 EDITOR_BIN=/usr/local/bin/text-editor
 DENIAL_MID=9d5b2f8c4e7a4c0fa1c3b6e2d8f04a11	# execban(8): a decision's journal MESSAGE_ID
@@ -152,5 +144,4 @@ else
 	not_ok "control: apt-get install notes-desktop installs and runs" "exit $rc" "$out"
 fi
 
-echo "# suite: $T_PASS passed, $T_FAIL failed"
-[ "$T_FAIL" = 0 ]
+suite_end

@@ -16,17 +16,9 @@
 # Prints "ok - ..." / "not ok - ..." lines and "# suite: N passed, N failed".
 set -uo pipefail
 
-[ "${EXECBAN_SYSTEM:-}" = 1 ] || { echo "$0: runs inside the system image (tests/system/run)" >&2; exit 2; }
 SUITE=system-audit
-T_PASS=0 T_FAIL=0
-ok() { T_PASS=$((T_PASS + 1)); echo "ok - $SUITE: $1"; }
-not_ok() {
-	T_FAIL=$((T_FAIL + 1))
-	echo "not ok - $SUITE: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "${l//$'\n'/$'\n'#   }"; done
-}
+# shellcheck source=tests/system/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
@@ -183,5 +175,4 @@ else
 		"execban-events: $(systemctl is-active execban-events.service 2>&1); $(journalctl -b --no-pager -u execban-events.service 2>&1 | tail -n 8)"
 fi
 
-echo "# suite: $T_PASS passed, $T_FAIL failed"
-[ "$T_FAIL" = 0 ]
+suite_end

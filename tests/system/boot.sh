@@ -14,19 +14,10 @@
 # Prints "ok - ..." / "not ok - ..." lines and "# suite: N passed, N failed".
 set -uo pipefail
 
-[ "${EXECBAN_SYSTEM:-}" = 1 ] || { echo "$0: runs inside the system image (tests/system/run)" >&2; exit 2; }
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-TRYEXEC=$top/build/tests/tryexec
 SUITE=system-boot
-T_PASS=0 T_FAIL=0
-ok() { T_PASS=$((T_PASS + 1)); echo "ok - $SUITE: $1"; }
-not_ok() {
-	T_FAIL=$((T_FAIL + 1))
-	echo "not ok - $SUITE: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "${l//$'\n'/$'\n'#   }"; done
-}
+# shellcheck source=tests/system/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+TRYEXEC=$top/build/tests/tryexec
 
 # systemd's job messages (sd-messages.h): a unit's start job began, and a start job finished.
 MID_STARTING=7d4958e842da4a758f6c1cdc7b36dcc5
@@ -117,5 +108,4 @@ else
 	not_ok "a shell running wechat: exit 126, \"Operation not permitted\"" "exit $rc: $out"
 fi
 
-echo "# suite: $T_PASS passed, $T_FAIL failed"
-[ "$T_FAIL" = 0 ]
+suite_end

@@ -13,17 +13,9 @@
 # Prints "ok - ..." / "not ok - ..." lines and "# suite: N passed, N failed".
 set -uo pipefail
 
-[ "${EXECBAN_SYSTEM:-}" = 1 ] || { echo "$0: runs inside the system image (tests/system/run)" >&2; exit 2; }
 SUITE=system-journal
-T_PASS=0 T_FAIL=0
-ok() { T_PASS=$((T_PASS + 1)); echo "ok - $SUITE: $1"; }
-not_ok() {
-	T_FAIL=$((T_FAIL + 1))
-	echo "not ok - $SUITE: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "${l//$'\n'/$'\n'#   }"; done
-}
+# shellcheck source=tests/system/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 MID=9d5b2f8c4e7a4c0fa1c3b6e2d8f04a11
 LOG=/var/log/execban/events.json
@@ -103,5 +95,4 @@ cp /usr/local/bin/kaspersky-agent "$tmp/renamed-agent"
 chmod 755 "$tmp/renamed-agent"
 deny_in_journal "a renamed copy of kaspersky-agent" "$tmp/renamed-agent" kaspersky
 
-echo "# suite: $T_PASS passed, $T_FAIL failed"
-[ "$T_FAIL" = 0 ]
+suite_end

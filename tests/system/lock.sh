@@ -16,17 +16,9 @@
 # Prints "ok - ..." / "not ok - ..." lines and "# suite: N passed, N failed".
 set -uo pipefail
 
-[ "${EXECBAN_SYSTEM:-}" = 1 ] || { echo "$0: runs inside the system image (tests/system/run)" >&2; exit 2; }
 SUITE=system-lock
-T_PASS=0 T_FAIL=0
-ok() { T_PASS=$((T_PASS + 1)); echo "ok - $SUITE: $1"; }
-not_ok() {
-	T_FAIL=$((T_FAIL + 1))
-	echo "not ok - $SUITE: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "${l//$'\n'/$'\n'#   }"; done
-}
+# shellcheck source=tests/system/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 boot=${EXECBAN_SYSTEM_BOOT:?}
 share=${EXECBAN_SYSTEM_SHARE:?}
 KEYDIR=/root/execban-lock-test
@@ -183,13 +175,11 @@ case "$boot" in
 	mapfile -t times </root/execban-lock-test.times
 	echo "# shutdown times (host clock, request to qemu's exit): ${times[*]} (unlocked reboot, unlocked poweroff, locked reboot, locked poweroff)"
 	rm -f "$tally"
-	echo "# suite: $T_PASS passed, $T_FAIL failed"
-	[ "$T_FAIL" = 0 ]
+	suite_end
 	exit
 	;;
 *)
 	not_ok "an unexpected boot: $boot"
 	;;
 esac
-echo "# suite: $T_PASS passed, $T_FAIL failed"
-[ "$T_FAIL" = 0 ]
+suite_end

@@ -16,18 +16,9 @@
 # Prints "ok - ..." / "not ok - ..." lines and "# suite: N passed, N failed".
 set -uo pipefail
 
-[ "${EXECBAN_SYSTEM:-}" = 1 ] || { echo "$0: runs inside the system image (tests/system/run)" >&2; exit 2; }
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SUITE=system-upgrade
-T_PASS=0 T_FAIL=0
-ok() { T_PASS=$((T_PASS + 1)); echo "ok - $SUITE: $1"; }
-not_ok() {
-	T_FAIL=$((T_FAIL + 1))
-	echo "not ok - $SUITE: $1"
-	shift
-	local l
-	for l in "$@"; do printf '#   %s\n' "${l//$'\n'/$'\n'#   }"; done
-}
+# shellcheck source=tests/system/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 EXECLOOP=$top/build/tests/execloop
 TRYEXEC=$top/build/tests/tryexec
 WECHAT=/usr/local/bin/wechat
@@ -50,7 +41,7 @@ debs=("$top"/build/deb/execban_*_amd64.deb)
 deb=${debs[0]}
 if [ ! -f "$deb" ] || [ "$(dpkg-deb -f "$deb" Version)" != "$old" ]; then
 	not_ok "the package this image was built with is in build/deb" "installed: $old; found: ${debs[*]}"
-	echo "# suite: $T_PASS passed, $T_FAIL failed"
+	suite_end
 	exit 1
 fi
 new=$old+upgrade1
@@ -137,5 +128,4 @@ else
 	not_ok "after: $WECHAT is still refused (EPERM)" "got: $got"
 fi
 
-echo "# suite: $T_PASS passed, $T_FAIL failed"
-[ "$T_FAIL" = 0 ]
+suite_end
