@@ -775,7 +775,7 @@ __attribute__((noinline)) int event_fill(struct execban_event *e, const struct e
 	BPF_CORE_READ_STR_INTO(&e->pcomm, task, real_parent, comm);
 
 	/* the rule */
-	e->rule_id = EXECBAN_NO_REASON;
+	e->rule_id = EXECBAN_NO_RULE;
 	e->ident_kind = 0;
 	event_policy(e, v ? v->gen : e->policy_gen);
 	e->label[0] = 0;

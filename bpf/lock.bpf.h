@@ -274,16 +274,16 @@ static long install_size(__u32 i, struct install *in)
 
 static long install_reason(__u32 i, struct install *in)
 {
-	struct execban_reason *r = (void *)in->sc->rec;
+	struct execban_reason_record *r = (void *)in->sc->rec;
 	long err;
 
 	if (take_record(in, i, sizeof(*r)))
 		return 1;
-	r->text[EXECBAN_REASON_LEN - 1] = 0;
+	r->reason.text[EXECBAN_REASON_LEN - 1] = 0;
 	if (in->slot)
-		err = bpf_map_update_elem(&reasons_1, &i, r, BPF_NOEXIST);
+		err = bpf_map_update_elem(&reasons_1, &r->id, &r->reason, BPF_NOEXIST);
 	else
-		err = bpf_map_update_elem(&reasons_0, &i, r, BPF_NOEXIST);
+		err = bpf_map_update_elem(&reasons_0, &r->id, &r->reason, BPF_NOEXIST);
 	if (err) {
 		in->err = err;
 		return 1;

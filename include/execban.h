@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	8	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	9	/* layout of the pinned maps below */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32
@@ -127,7 +127,7 @@ enum execban_policy_flags {
 
 /* Value of banned_sha256_{0,1}; the key is the 32-byte digest. */
 struct execban_rule {
-	__u32 rule_id;			/* index of the rule in the compiled policy, from 0 */
+	__u32 rule_id;			/* stable: the key's first 32 bits (compile.c) */
 	__u16 action;			/* enum execban_rule_action */
 	__u16 ident_kind;		/* enum execban_ident_kind */
 	__u32 reason_id;		/* key in reasons_{0,1}, or EXECBAN_NO_REASON */
@@ -140,6 +140,7 @@ enum execban_rule_flags {
 	EXECBAN_RULE_HAS_SIZE = 1U << 0,
 };
 #define EXECBAN_NO_REASON	0xffffffffU
+#define EXECBAN_NO_RULE		0xffffffffU	/* an event's rule_id when no rule matched */
 
 /*
  * Value of banned_sizes_{0,1} (one-entry arrays): the sizes of the banned files as a Bloom
@@ -173,7 +174,7 @@ static inline __u32 execban_size_bit(__u64 size, __u32 i)
 	return (__u32)((h + (__u64)i * ((h >> 32) | 1)) & (EXECBAN_SIZE_BITS - 1));
 }
 
-/* Value of reasons_{0,1} (an array indexed by reason_id). */
+/* Value of reasons_{0,1}, a hash keyed by reason_id (stable ids, compile.c: sparse). */
 struct execban_reason {
 	char text[EXECBAN_REASON_LEN];
 };
@@ -379,7 +380,7 @@ struct execban_lock {
  * A compiled policy as the kernel installs it in lock mode. The manifest is what is signed
  * (detached PKCS#7, `execban sign` or `openssl cms -sign -binary -outform DER`); it holds the
  * SHA-256 of the body, which the kernel computes over exactly the bytes it copies into the
- * maps: n_rules rule records, then n_sizes size records, then n_reasons reasons.
+ * maps: n_rules rule records, then n_sizes size records, then n_reasons reason records.
  */
 #define EXECBAN_MANIFEST_MAGIC		"execban-policy1"	/* 16 bytes with its NUL */
 #define EXECBAN_POLICY_SIG_MAX		8192
@@ -402,6 +403,12 @@ struct execban_size_record {
 	__u64 size;
 	__u32 count;
 	__u32 pad;
+};
+
+struct execban_reason_record {
+	__u32 id;			/* its key in reasons_{0,1}: execban_rule.reason_id */
+	__u32 pad;
+	struct execban_reason reason;
 };
 
 /* Requests written to the one-entry "lock_ctl" array; the bpf hook acts on them. */
@@ -430,7 +437,7 @@ struct execban_lock_scratch {
 	struct execban_manifest manifest;
 	__u8 sig[EXECBAN_POLICY_SIG_MAX];
 	__u8 state[EXECBAN_SHA256_STATE_LEN];
-	__u8 rec[EXECBAN_REASON_LEN];	/* the largest record */
+	__u8 rec[sizeof(struct execban_reason_record)];	/* the largest record */
 };
 
 /* Value of the inode_cache inode-storage map: a digest and what it was computed from. */

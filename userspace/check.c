@@ -58,6 +58,7 @@ static struct json_object *json_entry(const struct compiled *c, size_t i)
 	if (eq)
 		*eq++ = 0;
 	json_add_str(o, "key", hex);
+	json_add_u64(o, "id", c->rules[i].rule_id);
 	json_add_str(o, "action", policy_action_name(pr->action));
 	json_add_str(o, "identity", ident);
 	json_add_str(o, "value", eq ? eq : "");

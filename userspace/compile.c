@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -38,6 +39,8 @@ void compiled_free(struct compiled *c)
 	free(c->rules);
 	free(c->sizes);
 	free(c->size_counts);
+	free(c->reason_ids);
+	free(c->reason_order);
 	policy_free(&c->pol);
 	memset(c, 0, sizeof(*c));
 }
@@ -386,6 +389,143 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 	return 0;
 }
 
+/*
+ * Rule ids are stable: a rule's id is the first 32 bits of its key (big-endian), whatever else
+ * the policy holds, so a rule keeps its id across policies (events, hit counts, show) and has
+ * the same id on every machine. Keys are SHA-256 outputs: two rules sharing those 32 bits are
+ * rare (a rule added to a million-rule policy meets one with a chance of 1 in 4,000), and
+ * take consecutive ids in key order. Ids increase strictly with the key and are never
+ * EXECBAN_NO_RULE. The keys are sorted (key_rules()).
+ */
+static void stable_ids(uint32_t *ids, size_t n, uint32_t (*nat)(const void *arg, size_t i),
+		       const void *arg)
+{
+	uint64_t id, prev = 0;
+	uint32_t cap = EXECBAN_NO_RULE;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		id = nat(arg, i);
+		if (i && id <= prev)
+			id = prev + 1;
+		ids[i] = id < EXECBAN_NO_RULE ? (uint32_t)id : EXECBAN_NO_RULE;
+		prev = id;
+	}
+	/* the top of the range, rarely crowded: step down below the sentinel, and each other */
+	for (i = n; i-- > 0 && ids[i] >= cap; cap = ids[i])
+		ids[i] = cap - 1;
+}
+
+static uint32_t key_prefix(const void *arg, size_t i)
+{
+	const uint8_t *k = ((const struct sha256_key *)arg)[i].b;
+
+	return (uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8 | k[3];
+}
+
+static int assign_rule_ids(struct compiled *c)
+{
+	uint32_t *ids = policy_malloc(c->n_rules + 1, sizeof(*ids));
+	size_t i;
+
+	if (!ids)
+		return -ENOMEM;
+	stable_ids(ids, c->n_rules, key_prefix, c->keys);
+	for (i = 0; i < c->n_rules; i++)
+		c->rules[i].rule_id = ids[i];
+	free(ids);
+	return 0;
+}
+
+/*
+ * Reason ids are stable the same way: the first 32 bits of the reason's SHA-256, reasons
+ * sharing them taking consecutive ids in text order, so a reason added to a policy changes no
+ * other rule's record. reason_order lists the reasons by id.
+ */
+struct reason_sort {
+	uint32_t h;
+	const char *text;
+	size_t idx;
+};
+
+static int cmp_reason_sort(const void *a, const void *b)
+{
+	const struct reason_sort *x = a, *y = b;
+
+	return x->h != y->h ? (x->h < y->h ? -1 : 1) : strcmp(x->text, y->text);
+}
+
+static uint32_t reason_nat(const void *arg, size_t i)
+{
+	return ((const struct reason_sort *)arg)[i].h;
+}
+
+static int assign_reason_ids(struct compiled *c)
+{
+	struct policy *p = &c->pol;
+	struct reason_sort *rs = policy_calloc(p->n_reasons + 1, sizeof(*rs));
+	uint32_t *ids = policy_calloc(p->n_reasons + 1, sizeof(*ids));
+	uint8_t md[EXECBAN_SHA256_LEN];
+	size_t i;
+
+	c->reason_ids = policy_calloc(p->n_reasons + 1, sizeof(*c->reason_ids));
+	c->reason_order = policy_calloc(p->n_reasons + 1, sizeof(*c->reason_order));
+	if (!rs || !ids || !c->reason_ids || !c->reason_order) {
+		free(rs);
+		free(ids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->n_reasons; i++) {
+		SHA256((const unsigned char *)p->reasons[i], strlen(p->reasons[i]), md);
+		rs[i].h = key_prefix(md, 0);
+		rs[i].text = p->reasons[i];
+		rs[i].idx = i;
+	}
+	qsort(rs, p->n_reasons, sizeof(*rs), cmp_reason_sort);
+	stable_ids(ids, p->n_reasons, reason_nat, rs);
+	for (i = 0; i < p->n_reasons; i++) {
+		c->reason_ids[rs[i].idx] = ids[i];
+		c->reason_order[i] = (uint32_t)rs[i].idx;
+	}
+	free(rs);
+	free(ids);
+	return 0;
+}
+
+const char *compiled_reason(const struct compiled *c, uint32_t id)
+{
+	size_t lo = 0, hi = c->pol.n_reasons, mid;
+	uint32_t m;
+
+	while (id != EXECBAN_NO_REASON && lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		m = c->reason_ids[c->reason_order[mid]];
+		if (m == id)
+			return c->pol.reasons[c->reason_order[mid]];
+		if (m < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return "";
+}
+
+ssize_t compiled_rule_index(const struct compiled *c, uint32_t id)
+{
+	size_t lo = 0, hi = c->n_rules, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->rules[mid].rule_id == id)
+			return (ssize_t)mid;
+		if (c->rules[mid].rule_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 struct keyed {
 	struct sha256_key key;
 	size_t idx;
@@ -518,14 +658,19 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	ret = key_rules(c);
 	if (ret)
 		return ret;
+	ret = assign_rule_ids(c);
+	if (!ret)
+		ret = assign_reason_ids(c);
+	if (ret)
+		return ret;
 	for (i = 0; i < c->n_rules; i++) {
 		const struct policy_rule *pr = &p->rules[i];
 		struct execban_rule *kr = &c->rules[i];
 
-		kr->rule_id = (uint32_t)i;
 		kr->action = pr->action;
 		kr->ident_kind = pr->ident_kind;
-		kr->reason_id = pr->reason_id;
+		kr->reason_id = pr->reason_id == EXECBAN_NO_REASON ? EXECBAN_NO_REASON :
+				c->reason_ids[pr->reason_id];
 		memcpy(kr->label, pr->label, sizeof(kr->label));
 		if (pr->ident_kind != EXECBAN_IDENT_SHA256) {
 			/* A signer matches files of any size: the size filter is about digests. */

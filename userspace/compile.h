@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "execban.h"
 #include "policy.h"
@@ -30,6 +31,8 @@ struct compiled {
 	unsigned char **certs;
 	size_t *cert_lens;
 	size_t n_certs;
+	uint32_t *reason_ids;		/* by pol.reasons index: its stable id (reason_id) */
+	uint32_t *reason_order;		/* pol.reasons indexes, by id */
 	struct execban_policy_info info;
 	struct policy pol;		/* the parsed rules, with their identities as written */
 };
@@ -52,6 +55,10 @@ int compile_diag_fn(struct compiled *c, char **files, int n_files, size_t max_ru
 		    void (*fn)(void *arg, const char *file, unsigned int line, bool error,
 			       const char *msg), void *arg);
 void compiled_free(struct compiled *c);
+/* The text of reason id (execban_rule.reason_id), "" if none. */
+const char *compiled_reason(const struct compiled *c, uint32_t id);
+/* The index in c->rules of the rule whose rule_id is id, or -1. */
+ssize_t compiled_rule_index(const struct compiled *c, uint32_t id);
 
 /*
  * The map key of an identity (kind an enum execban_ident_kind, id its len bytes as

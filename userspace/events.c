@@ -281,12 +281,12 @@ void event_print(FILE *out, const struct execban_event *e, int64_t offset_ns, co
 	json_add_u64(o, "size", e->size);
 	json_add_str(o, "sha256", sha);
 	json_add_str(o, "rule", label);
-	json_add(o, "rule_id", e->rule_id != EXECBAN_NO_REASON ?
+	json_add(o, "rule_id", e->rule_id != EXECBAN_NO_RULE ?
 		 json_object_new_uint64(e->rule_id) : NULL);
 	json_add_str(o, "reason", reason);
 	json_add_str(o, "identity", policy_ident_name(e->ident_kind));
 	json_add_str(o, "match", ident);
-	json_add_str(o, "match_key", e->rule_id != EXECBAN_NO_REASON ? match : "");
+	json_add_str(o, "match_key", e->rule_id != EXECBAN_NO_RULE ? match : "");
 	json_add_u64(o, "policy_version", e->policy_version);
 	json_add_str(o, "policy_digest", digest);
 	json_add_u64(o, "policy_generation", e->policy_gen);

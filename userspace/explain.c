@@ -50,22 +50,17 @@ static void usage(FILE *out)
 
 static const char *rule_reason(const struct explain *x, const struct execban_rule *r)
 {
-	if (r->reason_id == EXECBAN_NO_REASON)
-		return "";
 	if (x->offline)
-		return r->reason_id < x->c.pol.n_reasons ? x->c.pol.reasons[r->reason_id] : "";
-	if (r->reason_id >= x->k.info.n_reasons)
-		return "";
-	x->k.reasons[r->reason_id].text[EXECBAN_REASON_LEN - 1] = 0;
-	return x->k.reasons[r->reason_id].text;
+		return compiled_reason(&x->c, r->reason_id);
+	return kpolicy_reason(&x->k, r->reason_id);
 }
 
 /* The rule as written (--policy), or NULL. */
 static const struct policy_rule *rule_src(const struct explain *x, const struct execban_rule *r)
 {
-	if (!x->offline || r->rule_id >= x->c.pol.n_rules)
-		return NULL;
-	return &x->c.pol.rules[r->rule_id];
+	ssize_t i = x->offline ? compiled_rule_index(&x->c, r->rule_id) : -1;
+
+	return i < 0 ? NULL : &x->c.pol.rules[i];
 }
 
 /*

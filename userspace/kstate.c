@@ -14,12 +14,66 @@
 #include "cli.h"
 #include "kstate.h"
 
+static int by_u32(const void *a, const void *b, void *arg)
+{
+	const uint32_t *v = arg;
+	uint32_t x = v[*(const size_t *)a], y = v[*(const size_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
 void kpolicy_free(struct kpolicy *k)
 {
 	free(k->keys);
 	free(k->rules);
 	free(k->reasons);
+	free(k->reason_ids);
 	memset(k, 0, sizeof(*k));
+}
+
+const char *kpolicy_reason(const struct kpolicy *k, uint32_t id)
+{
+	size_t lo = 0, hi = k->n_reasons, mid;
+
+	while (id != EXECBAN_NO_REASON && lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (k->reason_ids[mid] == id)
+			return k->reasons[mid].text;
+		if (k->reason_ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return "";
+}
+
+/* Reasons by id (a hash map's order is not). */
+static int sort_reasons(struct kpolicy *k)
+{
+	struct execban_reason *texts = policy_malloc(k->n_reasons + 1, sizeof(*texts));
+	uint32_t *ids = policy_malloc(k->n_reasons + 1, sizeof(*ids));
+	size_t *order = policy_malloc(k->n_reasons + 1, sizeof(*order)), i;
+
+	if (!texts || !ids || !order) {
+		free(texts);
+		free(ids);
+		free(order);
+		return -ENOMEM;
+	}
+	for (i = 0; i < k->n_reasons; i++)
+		order[i] = i;
+	qsort_r(order, k->n_reasons, sizeof(*order), by_u32, k->reason_ids);
+	for (i = 0; i < k->n_reasons; i++) {
+		ids[i] = k->reason_ids[order[i]];
+		texts[i] = k->reasons[order[i]];
+		texts[i].text[EXECBAN_REASON_LEN - 1] = 0;
+	}
+	free(order);
+	free(k->reason_ids);
+	free(k->reasons);
+	k->reason_ids = ids;
+	k->reasons = texts;
+	return 0;
 }
 
 static int by_rule_id(const void *a, const void *b, void *arg)
@@ -150,9 +204,6 @@ static int read_once(struct kpolicy *k, const int *fd)
 	k->features = st.features;
 	if (bpf_map_lookup_elem(fd[PM_POLICY_INFO], &slot, &k->info))
 		return -errno;
-	k->reasons = calloc(k->info.n_reasons + 1, sizeof(*k->reasons));
-	if (!k->reasons)
-		return -ENOMEM;
 	ret = map_read_all(fd[PM_SHA256_0 + slot], sizeof(*k->keys), sizeof(*k->rules),
 			   (void **)&k->keys, (void **)&k->rules, &n);
 	if (ret)
@@ -160,9 +211,15 @@ static int read_once(struct kpolicy *k, const int *fd)
 	if (n > k->info.n_rules)
 		return -EAGAIN;	/* more than the info says: a load raced us */
 	k->n_rules = n;
-	for (i = 0; i < k->info.n_reasons; i++)
-		if (bpf_map_lookup_elem(fd[PM_REASONS_0 + slot], &i, &k->reasons[i]))
-			return -errno;
+	ret = map_read_all(fd[PM_REASONS_0 + slot], sizeof(*k->reason_ids), sizeof(*k->reasons),
+			   (void **)&k->reason_ids, (void **)&k->reasons, &k->n_reasons);
+	if (ret)
+		return ret;
+	if (k->n_reasons != k->info.n_reasons)
+		return -EAGAIN;	/* a load is rewriting them */
+	ret = sort_reasons(k);
+	if (ret)
+		return ret;
 
 	/* Sort by rule id: the order the compiled policy had. */
 	order = policy_malloc(n + 1, sizeof(*order));

@@ -25,7 +25,9 @@ struct kpolicy {
 	struct sha256_key *keys;	/* sorted by rule_id */
 	struct execban_rule *rules;
 	size_t n_rules;
-	struct execban_reason *reasons;	/* info.n_reasons entries */
+	struct execban_reason *reasons;	/* n_reasons entries, by id: */
+	uint32_t *reason_ids;		/* their ids (execban_rule.reason_id), increasing */
+	size_t n_reasons;
 	struct kmark marks[EXECBAN_MARK_PATHS];
 	size_t n_marks;
 };
@@ -40,5 +42,7 @@ int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void *
 /* Read the active policy consistently (retries if a load switches it meanwhile). 0 or -errno. */
 int kpolicy_read(struct kpolicy *k);
 void kpolicy_free(struct kpolicy *k);
+/* The text of reason id in k, "" if none. */
+const char *kpolicy_reason(const struct kpolicy *k, uint32_t id);
 
 #endif /* EXECBAN_KSTATE_H */

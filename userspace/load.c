@@ -180,6 +180,11 @@ out:
  * back, and only what differs is deleted or written, deletions first so that a full map has
  * room. A reload of a large policy that changed little costs a read of the map.
  */
+/* What the last write_policy() changed in the rule map: reported by print_loaded(). */
+static struct {
+	size_t written, removed;
+} rule_writes;
+
 static int sync_rules(int fd, const struct compiled *c)
 {
 	struct sha256_key *del = NULL, *up_keys = NULL;
@@ -215,6 +220,8 @@ static int sync_rules(int fd, const struct compiled *c)
 			j++;
 		i++;
 	}
+	rule_writes.written = n_up;
+	rule_writes.removed = n_del;
 	for (done = 0; done < n_del; done += count) {
 		test_kill_point();
 		count = (__u32)(n_del - done < BATCH ? n_del - done : BATCH);
@@ -392,7 +399,8 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	for (i = 0; i < c->pol.n_reasons; i++) {
 		memset(&reason, 0, sizeof(reason));
 		strncpy(reason.text, c->pol.reasons[i], sizeof(reason.text) - 1);
-		if (bpf_map_update_elem(fd[PM_REASONS_0 + slot], &i, &reason, BPF_ANY)) {
+		if (bpf_map_update_elem(fd[PM_REASONS_0 + slot], &c->reason_ids[i], &reason,
+					BPF_ANY)) {
 			ret = -errno;
 			err("cannot store rule reasons: %s", strerror(errno));
 			return ret;
@@ -818,12 +826,17 @@ static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t featur
 		json_add_bool(o, "kmod_hashing", features & EXECBAN_FEAT_KMOD_HASH);
 		json_add_bool(o, "signers_enforced", c->info.n_signer_rules && !why);
 		json_add_bool(o, "size_filter", c->info.flags & EXECBAN_POLICY_SIZE_FILTER);
+		json_add_u64(o, "rule_entries_written", rule_writes.written);
+		json_add_u64(o, "rule_entries_removed", rule_writes.removed);
 	} else if (print == LOAD_PRINT_TEXT) {
-		printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s)\n",
-	       c->n_rules, c->n_rules == 1 ? "" : "s", c->pol.name[0] ? " of " : "",
-	       c->pol.name, (unsigned long long)gen, hex,
-	       c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
-	       features & EXECBAN_FEAT_KMOD_HASH ? ", hashing with execban.ko" : "");
+		printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s): "
+		       "%zu rule entr%s written, %zu removed\n",
+		       c->n_rules, c->n_rules == 1 ? "" : "s", c->pol.name[0] ? " of " : "",
+		       c->pol.name, (unsigned long long)gen, hex,
+		       c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
+		       features & EXECBAN_FEAT_KMOD_HASH ? ", hashing with execban.ko" : "",
+		       rule_writes.written, rule_writes.written == 1 ? "y" : "ies",
+		       rule_writes.removed);
 	}
 	if (!(c->info.flags & EXECBAN_POLICY_SIZE_FILTER))
 		warn("some rules have no size=: every exec is hashed (once per file change); "

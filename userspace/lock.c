@@ -37,7 +37,7 @@ struct body {
 	struct execban_manifest m;
 	struct execban_rule_record *rules;
 	struct execban_size_record *sizes;
-	struct execban_reason *reasons;
+	struct execban_reason_record *reasons;
 };
 
 static void body_free(struct body *b)
@@ -80,8 +80,13 @@ static int build_body(const struct compiled *c, struct body *b)
 		b->sizes[i].size = c->sizes[i];
 		b->sizes[i].count = c->size_counts[i];
 	}
-	for (i = 0; i < c->pol.n_reasons; i++)
-		strncpy(b->reasons[i].text, c->pol.reasons[i], EXECBAN_REASON_LEN - 1);
+	/* by id: the same bytes whatever the order reasons were first written in */
+	for (i = 0; i < c->pol.n_reasons; i++) {
+		uint32_t r = c->reason_order[i];
+
+		b->reasons[i].id = c->reason_ids[r];
+		strncpy(b->reasons[i].reason.text, c->pol.reasons[r], EXECBAN_REASON_LEN - 1);
+	}
 
 	memcpy(b->m.magic, EXECBAN_MANIFEST_MAGIC, sizeof(EXECBAN_MANIFEST_MAGIC));
 	b->m.maps_abi = EXECBAN_MAPS_ABI;

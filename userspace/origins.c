@@ -3,12 +3,12 @@
  * origins.c - the record of where each rule in force came from (origins.h).
  *
  * ORIGINS_PATH, text, written by every successful "execban load" while it holds the load lock:
- *   execban-origins 1
+ *   execban-origins 2
  *   digest <the policy's digest, hex>
  *   files <n>
  *   <synced-from URL or -> <path>          n lines; the path last (it may hold spaces)
  *   rules <n>
- *   <file index> <line>[ <Santa rule_type> <identifier>]   one per rule, by rule_id
+ *   <rule_id> <file index> <line>[ <Santa rule_type> <identifier>]   one per rule, by rule_id
  * "execban show" trusts it only when its digest is the digest of the policy in force; a load
  * killed between its switch and this file, or a policy switched by other means, leaves a
  * record of another digest: show then names no origins rather than wrong ones.
@@ -92,7 +92,7 @@ int origins_write(const struct compiled *c)
 		}
 	}
 	hex_encode(c->info.digest, EXECBAN_SHA256_LEN, hex);
-	fprintf(f, "execban-origins 1\ndigest %s\nfiles %zu\n", hex, n_paths);
+	fprintf(f, "execban-origins 2\ndigest %s\nfiles %zu\n", hex, n_paths);
 	for (i = 0; i < n_paths; i++)
 		fprintf(f, "%s %s\n", urls[i] ? urls[i] : "-", paths[i]);
 	fprintf(f, "rules %zu\n", c->n_rules);
@@ -103,7 +103,7 @@ int origins_write(const struct compiled *c)
 		if (j >= n_paths || paths[j] != p)
 			for (j = 0; j < n_paths && paths[j] != p; j++)
 				;
-		fprintf(f, "%zu %u", j, r->line);
+		fprintf(f, "%u %zu %u", c->rules[i].rule_id, j, r->line);
 		if (urls[j] && type && r->ident_len == EXECBAN_SHA256_LEN) {
 			hex_encode(r->ident, EXECBAN_SHA256_LEN, hex);
 			fprintf(f, " %s %s", type, hex);
@@ -137,7 +137,7 @@ int origins_read(struct origins *o, const uint8_t digest[EXECBAN_SHA256_LEN])
 	if (!f)
 		return -errno;
 	hex_encode(digest, EXECBAN_SHA256_LEN, hex);
-	if (getline(&line, &cap, f) <= 0 || strcmp(line, "execban-origins 1\n") ||
+	if (getline(&line, &cap, f) <= 0 || strcmp(line, "execban-origins 2\n") ||
 	    getline(&line, &cap, f) <= 0 || strncmp(line, "digest ", 7))
 		goto out;
 	line[strcspn(line, "\n")] = 0;
@@ -172,8 +172,9 @@ int origins_read(struct origins *o, const uint8_t digest[EXECBAN_SHA256_LEN])
 		struct origin *r = &o->rules[i];
 
 		if (getline(&line, &cap, f) <= 0 ||
-		    sscanf(line, "%u %u %15s %64s", &r->file, &r->line, r->rule_type,
-			   r->identifier) < 2 || r->file >= o->n_files)
+		    sscanf(line, "%u %u %u %15s %64s", &r->id, &r->file, &r->line, r->rule_type,
+			   r->identifier) < 3 || r->file >= o->n_files ||
+		    (i && r->id <= o->rules[i - 1].id))
 			goto out;
 		o->n_rules++;
 	}
@@ -188,7 +189,19 @@ out:
 
 const struct origin *origins_rule(const struct origins *o, uint32_t id)
 {
-	return o && id < o->n_rules ? &o->rules[id] : NULL;
+	size_t lo = 0, hi = o ? o->n_rules : 0, mid;
+
+	/* ids increase strictly (origins_read() checks) */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (o->rules[mid].id == id)
+			return &o->rules[mid];
+		if (o->rules[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 void origins_print(FILE *out, const struct origins *o, const struct origin *r)

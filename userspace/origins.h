@@ -29,6 +29,7 @@ struct origin_file {
 };
 
 struct origin {
+	uint32_t id;		/* the rule's rule_id */
 	uint32_t file;		/* index in origins.files */
 	uint32_t line;
 	char rule_type[16];	/* synced rules: the Santa rule_type, e.g. "BINARY" */

@@ -80,10 +80,7 @@ static bool is_sha256(const struct execban_rule *r)
 
 static const char *kreason(const struct kpolicy *k, uint32_t id)
 {
-	if (id == EXECBAN_NO_REASON || id >= k->info.n_reasons)
-		return "";
-	k->reasons[id].text[EXECBAN_REASON_LEN - 1] = 0;
-	return k->reasons[id].text;
+	return kpolicy_reason(k, id);
 }
 
 static int read_kernel(struct kpolicy *k)
@@ -275,7 +272,7 @@ static const char *side_reason(const struct side *s, size_t i)
 
 	if (s->k)
 		return kreason(s->k, r->reason_id);
-	return r->reason_id == EXECBAN_NO_REASON ? "" : s->c->pol.reasons[r->reason_id];
+	return compiled_reason(s->c, r->reason_id);
 }
 
 static const char *mode_word(uint32_t mode)

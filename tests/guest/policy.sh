@@ -201,6 +201,60 @@ check "... and at least 3 of the 7 attempts were killed mid-load" [ $killed_ok -
 expect_exec "after the kills, a complete load of the new policy works" "exec-error EPERM" "$W/b"
 expect_exec "and the old policy's rule is gone" "exit 0" "$W/a"
 
+# ---- stable rule ids; a reload writes what changed ----
+# v1: x among 200 random rules with two reasons; v2: v1 with one rule added on the first
+# line, with a new reason; v3: v2 without one of the random rules.
+python3 - "$(sha256 "$W/x")" "$(stat -c %s "$W/x")" >"$W/v1.policy" <<'PY'
+import os, sys
+print('name "ids"')
+for i in range(200):
+    print('deny sha256=%s size=%d reason="%s"' % (os.urandom(32).hex(), 5000 + i,
+                                                   "reason %d" % (i % 2)))
+print('deny sha256=%s size=%s label=xrule reason="reason 1"' % (sys.argv[1], sys.argv[2]))
+PY
+unique_copy /bin/true "$W/n" n
+{ rule "$W/n" nrule | sed 's/$/ reason="a new reason"/'; cat "$W/v1.policy"; } >"$W/v2.policy"
+awk '!(/^deny/ && ++n == 7)' "$W/v2.policy" >"$W/v3.policy"
+"$EB" unload >/dev/null
+"$EB" load "$W/v1.policy" >/dev/null 2>&1
+"$EB" load "$W/v1.policy" >"$W/load.out" 2>&1	# the other copy
+expect_exec "ids: x is banned under v1" "exec-error EPERM" "$W/x"
+drain_events "$W/ev1"
+xid=$((16#$(sha256 "$W/x" | cut -c1-8)))
+check "ids: x's event names rule id = the first 32 bits of its digest ($xid)" 	event_has "$W/ev1" "e['path'] == '$W/x' and e['rule_id'] == $xid and e['reason'] == 'reason 1'"
+"$EB" show --json >"$W/show1.json"
+"$EB" load --json "$W/v2.policy" >"$W/load2.json" 2>&1
+check "ids: adding one rule (first line, new reason) writes 1 entry, removes none" python3 -c "
+import json; d = json.load(open('$W/load2.json'))
+assert d['loaded'] and d['rule_entries_written'] == 1 and d['rule_entries_removed'] == 0, d"
+expect_exec "ids: the added rule is enforced" "exec-error EPERM" "$W/n"
+expect_exec "ids: x is still banned" "exec-error EPERM" "$W/x"
+drain_events "$W/ev2"
+check "ids: after the reload x's event names the same rule id and reason" 	event_has "$W/ev2" "e['path'] == '$W/x' and e['rule_id'] == $xid and e['reason'] == 'reason 1'"
+"$EB" show --json >"$W/show2.json"
+check "ids: show gives every rule kept the same id, and its new line" python3 - "$W" <<'PY'
+import json, sys
+w = sys.argv[1]
+a = {r["key"]: r for r in json.load(open(w + "/show1.json"))["rules"]}
+b = {r["key"]: r for r in json.load(open(w + "/show2.json"))["rules"]}
+assert len(a) == 201 and len(b) == 202, (len(a), len(b))
+for k, r in a.items():
+    assert b[k]["id"] == r["id"] == int(k[:8], 16), (k, r["id"], b[k]["id"])
+    assert b[k]["reason"] == r["reason"], (r, b[k])
+    assert b[k]["origin"]["line"] == r["origin"]["line"] + 1, (r["origin"], b[k]["origin"])
+new = [r for k, r in b.items() if k not in a]
+assert len(new) == 1 and new[0]["reason"] == "a new reason" and new[0]["origin"]["line"] == 1, new
+PY
+"$EB" load "$W/v2.policy" >/dev/null 2>&1	# the other copy catches up
+"$EB" load --json "$W/v2.policy" >"$W/load2b.json" 2>&1
+check "ids: reloading the policy in force writes nothing" python3 -c "
+import json; d = json.load(open('$W/load2b.json'))
+assert d['loaded'] and d['rule_entries_written'] == 0 and d['rule_entries_removed'] == 0, d"
+"$EB" load "$W/v3.policy" >"$W/load3.out" 2>&1
+check "ids: removing one rule removes 1 entry and writes none" \
+	grep -q ': 0 rule entries written, 1 removed$' "$W/load3.out"
+expect_exec "ids: x is still banned after the removal" "exec-error EPERM" "$W/x"
+
 # ---- full maps: a policy larger than the maps is refused, the old one stays ----
 "$EB" unload >/dev/null
 "$EB" load --max-rules 4 "$W/A.policy" >/dev/null

@@ -11,7 +11,7 @@ TARGET: the banned file (install: its bytes are written to the --new file; unpin
 The process that acts is this one, so everything the event says about the process is known
 here: pids, ids, audit login, cgroup, comm (set to "eb-ACTION"), parent, executable. What it
 says about the file comes from stat and sha256 of the file; about the rule, from `execban check
---keys --json POLICY` (a rule's id is its index in key order); about the policy, from `execban
+--keys --json POLICY` (a rule's id is the first 32 bits of its key); about the policy, from `execban
 status --json`. Each field of the event's JSON (docs/events.md) is compared with what it
 should be; a field the event lacks, or has and this list does not know, fails too.
 
@@ -191,7 +191,7 @@ def main():
     else:
         data = open(file, "rb").read()
         digest, size = hashlib.sha256(data).hexdigest(), len(data)
-    rules = {k["key"]: (i, k) for i, k in enumerate(keys)}
+    rules = {k["key"]: (int(k["key"][:8], 16), k) for k in keys}
     rid, rule = rules.get(digest, (None, {}))
     pol = status["policy"]
     by_mem = a == "init_module"

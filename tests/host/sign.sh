@@ -55,14 +55,17 @@ import hashlib, struct, sys
 m = open(sys.argv[1], "rb").read()
 def rule(rid, action, label, reason_id, flags, size):
 	return struct.pack("<IHHIIQ32s", rid, action, 1, reason_id, flags, size, label.encode())
-keys = sorted([(bytes.fromhex(sys.argv[2]), "one", 1, 0, 1, 1234),
+# ids are stable: a rule's is its key's first 32 bits, a reason's its SHA-256's first 32 bits
+reason = b"banned by order 1"
+reason_id = int.from_bytes(hashlib.sha256(reason).digest()[:4], "big")
+keys = sorted([(bytes.fromhex(sys.argv[2]), "one", 1, reason_id, 1, 1234),
                (bytes.fromhex(sys.argv[3]), "two", 2, 0xffffffff, 0, 0)])
 rec = b""
-for k, label, action, reason, flags, size in keys:
-	rid = 0 if label == "one" else 1
-	rec += k + rule(rid, action, label, reason, flags, size)
+for k, label, action, reason_ref, flags, size in keys:
+	rid = int.from_bytes(k[:4], "big")
+	rec += k + rule(rid, action, label, reason_ref, flags, size)
 rec += struct.pack("<QII", 1234, 1, 0)
-rec += b"banned by order 1".ljust(128, b"\0")
+rec += struct.pack("<II", reason_id, 0) + reason.ljust(128, b"\0")
 assert hashlib.sha256(rec).digest() == m[160:192], "body digest differs"
 PY
 sed 's/version 7/version 8/' "$tmp/p" >"$tmp/p8"
