@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # bench/chart.sh RESULTS.json OUT.svg: the scaling figures of a `make bench` run (per-exec
-# overhead against the ban list's size, execban and fapolicyd) as an SVG chart, with gnuplot.
+# overhead against the ban list's size, execban and fapolicyd) as an SVG chart, with gnuplot;
+# and beside it, OUT-load.svg: load time (fresh, one rule added) and kernel memory against the
+# ban list's size.
 set -euo pipefail
 in=$1 out=$2
 dat=$(mktemp)
-trap 'rm -f "$dat"' EXIT
+trap 'rm -f "$dat" "$dat.load"' EXIT
 python3 - "$in" >"$dat" <<'PY'
 import json, sys
 figs = {f["name"]: f for f in json.load(open(sys.argv[1]))}
@@ -20,6 +22,37 @@ for n in sizes:
           "%.4f" % FLOOR if e and not sig else "NaN",
           "%.4f" % (f["overhead"] / 1000) if f else "NaN")
 PY
+# The loads: n, fresh load (s), one rule added (s), kernel memory of one copy (MiB).
+python3 - "$in" >"$dat.load" <<'PY'
+import json, sys
+figs = {f["name"]: f for f in json.load(open(sys.argv[1]))}
+sizes = sorted({int(n.rsplit(".", 1)[1]) for n in figs if n.startswith("scale.load_fresh.")})
+for n in sizes:
+    g = lambda k: "%.4f" % figs[k]["median"] if k in figs else "NaN"
+    print(n, g("scale.load_fresh.%d" % n), g("scale.load_add1.%d" % n), g("scale.kmem.%d" % n))
+PY
+if [ -s "$dat.load" ]; then
+	gnuplot <<G
+set terminal svg size 720,420 dynamic font "sans,12"
+set output "${out%.svg}-load.svg"
+set title "Loading the ban list vs. its size (TCG guest under icount, one boot)"
+set logscale xy
+set xlabel "hash rules in the policy"
+set ylabel "execban load (s)"
+set y2label "kernel memory, one copy (MiB)"
+set logscale y2
+set ytics nomirror
+set y2tics
+set format x "10^{%T}"
+set xrange [5:2e6]
+set grid
+set key left top box opaque
+plot "$dat.load" using 1:2 with linespoints lw 2 pt 7 lc rgb "#9400d3" title "load, fresh", \\
+     "$dat.load" using 1:3 with linespoints lw 2 pt 5 lc rgb "#d08000" title "load, one rule added", \\
+     "$dat.load" using 1:4 axes x1y2 with linespoints lw 2 pt 9 lc rgb "#008060" title "kernel memory (right)"
+G
+	echo "chart.sh: wrote ${out%.svg}-load.svg"
+fi
 # A run that skipped the scaling figures (BENCH_SKIP=scaling) has no chart to draw: not an error.
 [ -s "$dat" ] || { echo "chart.sh: no scaling figures in $in (BENCH_SKIP has scaling?): no chart drawn" >&2; exit 0; }
 gnuplot <<G

@@ -11,7 +11,7 @@
 # BENCH_BIG (5) samples of the 50 MiB first exec, BENCH_LOAD (3) 1M-rule loads of each kind,
 # BENCH_EVENTS (3000) denials per event burst, BENCH_SCALE ("10 1000 10000 100000 1000000") policy
 # sizes of the scaling run, BENCH_FAPO_MAX (100000) the largest given to fapolicyd, BENCH_SCALE_N
-# (100) execs per scaling configuration, BENCH_DPKG_ROUNDS (5), BENCH_DLOPEN (1000) libraries x
+# (100) execs per scaling configuration (0: only the loads and memory of each size), BENCH_DPKG_ROUNDS (5), BENCH_DLOPEN (1000) libraries x
 # BENCH_DLOPEN_ROUNDS (8), BENCH_SKIP (words: storm big load events scaling dpkg dlopen).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -404,6 +404,24 @@ with open(w + "/scale.rules", "w") as r:
         r.write("deny_audit perm=execute all : sha256hash=%s\n" % d)
     r.write("allow perm=any all : all\n")
 PY
+		# Loading n rules: fresh (after an unload), its kernel memory (one copy), the other
+		# copy filled, then the same list with one rule added, and without it again.
+		unload; settle
+		k0=$(kmem_kernel)
+		t0=$(now); load "$W/scale.policy"; echo $(($(now) - t0)) >>"$RAW/scale_load.fresh_$n"
+		sleep 1; echo $(($(kmem_kernel) - k0)) >>"$RAW/scale_kmem.$n"
+		load "$W/scale.policy"
+		cp "$W/scale.policy" "$W/scale+1.policy"
+		echo "deny sha256=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') size=4096" \
+			>>"$W/scale+1.policy"
+		t0=$(now); "$EB" load --json "$W/scale+1.policy" >"$W/add1.json" ||
+			die "load of $n + 1 rules failed"
+		echo $(($(now) - t0)) >>"$RAW/scale_load.add1_$n"
+		python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["rule_entries_written"])' \
+			"$W/add1.json" >>"$RAW/scale_load.add1_written_$n"
+		t0=$(now); load "$W/scale.policy"; echo $(($(now) - t0)) >>"$RAW/scale_load.add1_back_$n"
+		unload; settle
+		[ "$SCALE_N" -gt 0 ] || continue
 		# Baseline and execban alternate in rounds: TCG's drift within a boot is larger than
 		# the difference measured.
 		N=$((SCALE_N / SCALE_ROUNDS))

@@ -218,6 +218,19 @@ def main():
             figure("fapolicyd_start.%d" % n, "s", st, "fapolicyd start until it listens, "
                    "%d rules" % n, 1e9)
 
+    # 5b. loading n rules: fresh, one rule added (and removed again), kernel memory of a copy
+    for n in sorted(int(f[len("scale_kmem."):]) for f in os.listdir(rawdir)
+                    if f.startswith("scale_kmem.")):
+        figure("scale.load_fresh.%d" % n, "s", r("scale_load.fresh_%d" % n),
+               "execban load of %d rules, after unload" % n, 1e9)
+        figure("scale.load_add1.%d" % n, "s", r("scale_load.add1_%d" % n),
+               "execban load of the same %d rules with one added (entries written: %s)" %
+               (n, ",".join("%d" % x for x in r("scale_load.add1_written_%d" % n) or [])), 1e9)
+        figure("scale.load_add1_back.%d" % n, "s", r("scale_load.add1_back_%d" % n),
+               "execban load of the %d rules again, the added one removed" % n, 1e9)
+        figure("scale.kmem.%d" % n, "MiB", r("scale_kmem.%d" % n),
+               "kernel memory growth of the fresh load of %d rules (one copy)" % n, 1 << 20)
+
     # 6. dpkg -i of a 2,000-file package
     figure("dpkg.none", "s", r("dpkg.none"), "dpkg -i of a 2,000-file package, execban not loaded",
            1e9)
