@@ -86,7 +86,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, EXECBAN_DEFAULT_MAX_RULES);	/* set by the loader */
+	__uint(max_entries, EXECBAN_RULE_HITS_MAX);	/* or --max-rules, if smaller */
 	__type(key, struct execban_sha256_key);
 	__type(value, struct execban_rule_hits);
 } rule_hits SEC(".maps");

@@ -35,6 +35,12 @@
 /* Defaults the loader may override at first load (map sizes are fixed once pinned). */
 #define EXECBAN_DEFAULT_MAX_RULES	(1U << 20)
 #define EXECBAN_DEFAULT_RINGBUF		(4U << 20)
+/*
+ * Distinct banned digests whose matches are counted (rule_hits), at most: a hash map's buckets
+ * are allocated for its max_entries (16 bytes each), and counting a million would cost 16 MiB
+ * of kernel memory at any policy size.
+ */
+#define EXECBAN_RULE_HITS_MAX		(1U << 16)
 
 /*
  * Policies are double-buffered. Every policy map exists twice (suffix _0 and _1); the

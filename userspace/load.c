@@ -641,8 +641,14 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 		}
 		if (*created) {
 			if ((i == PM_SHA256_0 || i == PM_SHA256_1 || i == PM_REASONS_0 ||
-			     i == PM_REASONS_1 || i == PM_RULE_HITS) &&
+			     i == PM_REASONS_1) &&
 			    bpf_map__set_max_entries(map, (__u32)o->max_rules)) {
+				ret = -EINVAL;
+				goto err_destroy;
+			}
+			if (i == PM_RULE_HITS &&
+			    bpf_map__set_max_entries(map, o->max_rules < EXECBAN_RULE_HITS_MAX ?
+						     (__u32)o->max_rules : EXECBAN_RULE_HITS_MAX)) {
 				ret = -EINVAL;
 				goto err_destroy;
 			}

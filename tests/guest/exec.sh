@@ -88,6 +88,16 @@ assert h['factor']['hits'] == 8 and h['factor']['sha256'] == '$sha', h
 assert h['bad-interp']['hits'] == 1 and h['factor']['last_hit'].endswith('Z')
 "
 check "status --check passes while fully enforcing" "$EB" status --check
+# Counted digests are bounded (EXECBAN_RULE_HITS_MAX): a hash map's buckets cost kernel memory
+# for its whole capacity, whatever the policy's size.
+check "the hit counters hold 65,536 digests, the rule maps 1,048,576" python3 -c "
+import json, subprocess
+def cap(m):
+    return json.loads(subprocess.run(['bpftool', '--json', 'map', 'show', 'pinned',
+                                      '/sys/fs/bpf/execban/' + m], capture_output=True,
+                                     check=True).stdout)['max_entries']
+assert (cap('rule_hits'), cap('banned_sha256_0')) == (65536, 1048576), (cap('rule_hits'), cap('banned_sha256_0'))
+"
 
 # Event filters (each call consumes what it reads).
 chmod 755 "$W"
