@@ -349,8 +349,13 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 		return -ENOMEM;
 	}
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	/* -2: each rule's identity kind and key (signer rules), and the certificates */
-	EVP_DigestUpdate(ctx, "execban-policy-2", 17);
+	/*
+	 * -2: each rule's identity kind and key (signer rules), and the certificates. -3: the
+	 * label up to its NUL, kind and action a byte each: a million rules hash 46 MB instead of
+	 * 77 (on a CPU without SHA instructions, the test VM's, the digest took 3.5 s of the 6.6 s
+	 * compile, at about 45 instructions a byte).
+	 */
+	EVP_DigestUpdate(ctx, "execban-policy-3", 17);
 	EVP_DigestUpdate(ctx, c->info.name, sizeof(c->info.name));
 	EVP_DigestUpdate(ctx, &c->info.version, sizeof(c->info.version));
 	EVP_DigestUpdate(ctx, &c->info.mode, sizeof(c->info.mode));
@@ -359,15 +364,17 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 		uint64_t size = r->has_size ? r->size : UINT64_MAX;
 		const char *reason = r->reason_id == EXECBAN_NO_REASON ? "" :
 				     p->reasons[r->reason_id];
-		/* kind, key, size, action, label, reason with its NUL: one update per rule */
-		uint8_t rec[2 + EXECBAN_SHA256_LEN + 8 + 2 + EXECBAN_LABEL_LEN + EXECBAN_REASON_LEN];
+		/* kind, key, size, action, label and reason with their NULs: one update per rule */
+		uint8_t rec[1 + EXECBAN_SHA256_LEN + 8 + 1 + EXECBAN_LABEL_LEN + EXECBAN_REASON_LEN];
 		size_t n = 0, rlen = strnlen(reason, EXECBAN_REASON_LEN - 1);
+		size_t llen = strnlen(r->label, EXECBAN_LABEL_LEN - 1);
 
-		n = put(rec, n, &r->ident_kind, sizeof(r->ident_kind));
+		rec[n++] = (uint8_t)r->ident_kind;
 		n = put(rec, n, c->keys[i].b, EXECBAN_SHA256_LEN);
 		n = put(rec, n, &size, sizeof(size));
-		n = put(rec, n, &r->action, sizeof(r->action));
-		n = put(rec, n, r->label, sizeof(r->label));
+		rec[n++] = (uint8_t)r->action;
+		n = put(rec, n, r->label, llen);
+		rec[n++] = 0;
 		n = put(rec, n, reason, rlen);
 		rec[n++] = 0;
 		EVP_DigestUpdate(ctx, rec, n);
