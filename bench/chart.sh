@@ -22,14 +22,16 @@ for n in sizes:
           "%.4f" % FLOOR if e and not sig else "NaN",
           "%.4f" % (f["overhead"] / 1000) if f else "NaN")
 PY
-# The loads: n, fresh load (s), one rule added (s), kernel memory of one copy (MiB).
+# The loads: n, fresh load (s), one rule added (s), kernel memory of one copy (MiB), unchanged
+# reload (s).
 python3 - "$in" >"$dat.load" <<'PY'
 import json, sys
 figs = {f["name"]: f for f in json.load(open(sys.argv[1]))}
 sizes = sorted({int(n.rsplit(".", 1)[1]) for n in figs if n.startswith("scale.load_fresh.")})
 for n in sizes:
     g = lambda k: "%.4f" % figs[k]["median"] if k in figs else "NaN"
-    print(n, g("scale.load_fresh.%d" % n), g("scale.load_add1.%d" % n), g("scale.kmem.%d" % n))
+    print(n, g("scale.load_fresh.%d" % n), g("scale.load_add1.%d" % n), g("scale.kmem.%d" % n),
+          g("scale.load_unchanged.%d" % n))
 PY
 if [ -s "$dat.load" ]; then
 	gnuplot <<G
@@ -49,6 +51,7 @@ set grid
 set key left top box opaque
 plot "$dat.load" using 1:2 with linespoints lw 2 pt 7 lc rgb "#9400d3" title "load, fresh", \\
      "$dat.load" using 1:3 with linespoints lw 2 pt 5 lc rgb "#d08000" title "load, one rule added", \\
+     "$dat.load" using 1:5 with linespoints lw 2 pt 13 lc rgb "#4060c0" title "load, files unchanged", \\
      "$dat.load" using 1:4 axes x1y2 with linespoints lw 2 pt 9 lc rgb "#008060" title "kernel memory (right)"
 G
 	echo "chart.sh: wrote ${out%.svg}-load.svg"

@@ -52,8 +52,8 @@ kmod_out() { # a module used by a program just destroyed is released ~0.5-1 s la
 }
 have_kmod=0
 if [ -f "$KO" ]; then have_kmod=1; else log "no $KO: kmod configurations skipped"; fi
-load() { # POLICY: load (fresh or replace), checking it worked
-	"$EB" load "$1" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; die "load $1 failed"; }
+load() { # [--full] POLICY: load (fresh or replace), checking it worked
+	"$EB" load "$@" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; die "load $* failed"; }
 }
 unload() { "$EB" unload >/dev/null 2>&1; [ ! -e /sys/fs/bpf/execban ] || die "unload failed"; }
 
@@ -252,10 +252,10 @@ if ! skip load; then
 	m0=$(kmem); k0=$(kmem_kernel)
 	[ "$(bpftool map show --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
 		log "warning: BPF maps exist before the first load"
-	timed_load() { # POLICY NAME: load, its wall time and EXECBAN_TIMING's steps into raw/
+	timed_load() { # POLICY NAME [--full]: load, its wall time and EXECBAN_TIMING's steps
 		local t0
 		t0=$(now)
-		EXECBAN_TIMING=1 "$EB" load "$1" >"$W/load.out" 2>"$W/load.err" ||
+		EXECBAN_TIMING=1 "$EB" load ${3:-} "$1" >"$W/load.out" 2>"$W/load.err" ||
 			{ cat "$W/load.out" "$W/load.err" >&2; die "load $1 failed"; }
 		echo $(($(now) - t0)) >>"$RAW/load.$2"
 		sed -n 's/^execban: timing: \(.*\) \([0-9]*\) ms$/\1=\2/p' "$W/load.err" |
@@ -270,8 +270,14 @@ if ! skip load; then
 	sleep 1; echo $(($(kmem) - m0)) >"$RAW/meminfo.fresh"
 	echo $(($(kmem_kernel) - k0)) >"$RAW/kmem.fresh"
 	maps_json >"$RAW/maps.fresh.json"
+	# The same list again, compiled and written (--full), which fills the other copy ...
 	for i in $(seq "$LOAD_SAMPLES"); do
-		timed_load "$W/million.policy" replace
+		timed_load "$W/million.policy" replace --full
+	done
+	# ... and as configuration management reloads it: unchanged files, nothing to write.
+	for i in $(seq "$LOAD_SAMPLES"); do
+		timed_load "$W/million.policy" unchanged
+		grep -q "the files are unchanged" "$W/load.out" || die "an unchanged reload compiled"
 	done
 	sleep 1; echo $(($(kmem) - m0)) >"$RAW/meminfo.replace"
 	echo $(($(kmem_kernel) - k0)) >"$RAW/kmem.replace"
@@ -405,12 +411,13 @@ with open(w + "/scale.rules", "w") as r:
     r.write("allow perm=any all : all\n")
 PY
 		# Loading n rules: fresh (after an unload), its kernel memory (one copy), the other
-		# copy filled, then the same list with one rule added, and without it again.
+		# copy filled, then the same list with one rule added, without it again, and that
+		# reloaded unchanged.
 		unload; settle
 		k0=$(kmem_kernel)
 		t0=$(now); load "$W/scale.policy"; echo $(($(now) - t0)) >>"$RAW/scale_load.fresh_$n"
 		sleep 1; echo $(($(kmem_kernel) - k0)) >>"$RAW/scale_kmem.$n"
-		load "$W/scale.policy"
+		load --full "$W/scale.policy"
 		cp "$W/scale.policy" "$W/scale+1.policy"
 		echo "deny sha256=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') size=4096" \
 			>>"$W/scale+1.policy"
@@ -420,6 +427,8 @@ PY
 		python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["rule_entries_written"])' \
 			"$W/add1.json" >>"$RAW/scale_load.add1_written_$n"
 		t0=$(now); load "$W/scale.policy"; echo $(($(now) - t0)) >>"$RAW/scale_load.add1_back_$n"
+		t0=$(now); load "$W/scale.policy"; echo $(($(now) - t0)) >>"$RAW/scale_load.unchanged_$n"
+		grep -q "the files are unchanged" "$W/load.out" || die "an unchanged reload of $n compiled"
 		unload; settle
 		[ "$SCALE_N" -gt 0 ] || continue
 		# Baseline and execban alternate in rounds: TCG's drift within a boot is larger than

@@ -167,7 +167,9 @@ def main():
     s = 1e9
     figure("load1M.fresh", "s", r("load.fresh"), "execban load, 1,000,000 rules, after unload", s)
     figure("load1M.replace", "s", r("load.replace"),
-           "execban load of the same 1,000,000 rules while loaded", s)
+           "execban load --full of the same 1,000,000 rules while loaded (compiled, written)", s)
+    figure("load1M.unchanged", "s", r("load.unchanged"),
+           "execban load of the same unchanged files while loaded (nothing to compile)", s)
     for tag in ("fresh", "replace"):
         p = os.path.join(rawdir, "maps.%s.json" % tag)
         if os.path.exists(p):
@@ -228,6 +230,8 @@ def main():
                (n, ",".join("%d" % x for x in r("scale_load.add1_written_%d" % n) or [])), 1e9)
         figure("scale.load_add1_back.%d" % n, "s", r("scale_load.add1_back_%d" % n),
                "execban load of the %d rules again, the added one removed" % n, 1e9)
+        figure("scale.load_unchanged.%d" % n, "s", r("scale_load.unchanged_%d" % n),
+               "execban load of the %d rules once more, the files unchanged" % n, 1e9)
         figure("scale.kmem.%d" % n, "MiB", r("scale_kmem.%d" % n),
                "kernel memory growth of the fresh load of %d rules (one copy)" % n, 1 << 20)
 
@@ -271,7 +275,7 @@ def main():
     hook_costs(rawdir, "hooks.dpkg", int(info.get("dpkg_files", "0") or 0), "file installed")
 
     # the steps of the 1M-rule loads (EXECBAN_TIMING), medians over the samples
-    for tag in ("fresh", "replace", "add1", "add1_back"):
+    for tag in ("fresh", "replace", "unchanged", "add1", "add1_back"):
         p = os.path.join(rawdir, "load.%s.steps" % tag)
         if not os.path.exists(p):
             continue

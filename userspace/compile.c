@@ -42,6 +42,7 @@ void compiled_free(struct compiled *c)
 	free(c->reason_ids);
 	free(c->reason_order);
 	policy_free(&c->pol);
+	loadcache_inputs_free(&c->inputs);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -641,6 +642,9 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	p->diag_arg = arg;
 	p->load_cert = load_cert;
 	p->load_cert_arg = c;
+	p->on_file = loadcache_on_file;
+	p->on_glob = loadcache_on_glob;
+	p->on_input_arg = &c->inputs;
 	timing("start");
 	for (i = 0; i < (size_t)n_files; i++) {
 		r = policy_parse_file(p, files[i]);

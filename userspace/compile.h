@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "execban.h"
+#include "loadcache.h"
 #include "policy.h"
 
 struct sha256_key {
@@ -35,6 +36,7 @@ struct compiled {
 	uint32_t *reason_order;		/* pol.reasons indexes, by id */
 	struct execban_policy_info info;
 	struct policy pol;		/* the parsed rules, with their identities as written */
+	struct loadcache_inputs inputs;	/* every file and glob read, as found (loadcache.h) */
 };
 
 /*

@@ -812,7 +812,7 @@ const char *signers_inactive_why(uint32_t features)
 enum load_print { LOAD_PRINT_TEXT, LOAD_PRINT_JSON, LOAD_PRINT_NONE };
 
 static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t features,
-			 enum load_print print, struct json_object *o)
+			 enum load_print print, struct json_object *o, bool unchanged)
 {
 	char hex[2 * EXECBAN_SHA256_LEN + 1];
 	const char *why;
@@ -834,15 +834,17 @@ static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t featur
 		json_add_bool(o, "size_filter", c->info.flags & EXECBAN_POLICY_SIZE_FILTER);
 		json_add_u64(o, "rule_entries_written", rule_writes.written);
 		json_add_u64(o, "rule_entries_removed", rule_writes.removed);
+		json_add_bool(o, "unchanged", unchanged);
 	} else if (print == LOAD_PRINT_TEXT) {
 		printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s): "
-		       "%zu rule entr%s written, %zu removed\n",
+		       "%zu rule entr%s written, %zu removed%s\n",
 		       c->n_rules, c->n_rules == 1 ? "" : "s", c->pol.name[0] ? " of " : "",
 		       c->pol.name, (unsigned long long)gen, hex,
 		       c->info.mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce",
 		       features & EXECBAN_FEAT_KMOD_HASH ? ", hashing with execban.ko" : "",
 		       rule_writes.written, rule_writes.written == 1 ? "y" : "ies",
-		       rule_writes.removed);
+		       rule_writes.removed,
+		       unchanged ? " (the files are unchanged since this policy was loaded)" : "");
 	}
 	if (!(c->info.flags & EXECBAN_POLICY_SIZE_FILTER))
 		warn("some rules have no size=: every exec is hashed (once per file change); "
@@ -894,7 +896,7 @@ static int open_pinned_maps(int *fd)
 static void usage_load(void)
 {
 	puts("usage: execban load [--max-rules N] [--ringbuf-size BYTES] [--json] [--force]\n"
-	     "                    [--allow-empty] POLICY...\n"
+	     "                    [--allow-empty] [--full] POLICY...\n"
 	     "\n"
 	     "Compile the policy files and enforce them, replacing the loaded policy in one step.\n"
 	     "Nothing changes if any file has an error. Enforcement outlives this command: the\n"
@@ -911,6 +913,9 @@ static void usage_load(void)
 	     "  --allow-empty        a policy with no rules, while none is in force, is no error:\n"
 	     "                       say \"no ban list installed\" and exit 0 (execban.service);\n"
 	     "                       an empty policy never replaces one in force\n"
+	     "  --full               compile and write even if the files are unchanged since\n"
+	     "                       the policy in force was loaded from them (by default that\n"
+	     "                       load only marks the interpreters again)\n"
 	     "\n"
 	     "exit: 0 loaded (or --allow-empty: nothing to load), 1 policy error, 2 usage, 3 the\n"
 	     "system refused");
@@ -919,9 +924,138 @@ static void usage_load(void)
 struct load_args {
 	struct load_opts o;
 	const char *sig_path;
-	bool force, allow_empty;
+	bool force, allow_empty, full;
 	enum load_print print;
 };
+
+/* Read the active generation and its policy_info, read-only. 0 or -errno. */
+static int read_in_force(struct execban_state *st, struct execban_policy_info *info)
+{
+	int sfd = open_pinned_map_ro(PM_STATE), ifd = open_pinned_map_ro(PM_POLICY_INFO), ret = 0;
+	uint32_t zero = 0, slot;
+
+	if (sfd < 0 || ifd < 0 || bpf_map_lookup_elem(sfd, &zero, st))
+		ret = -ENOENT;
+	slot = ret ? 0 : (uint32_t)(st->gen & 1);
+	if (!ret && bpf_map_lookup_elem(ifd, &slot, info))
+		ret = -ENOENT;
+	if (sfd >= 0)
+		close(sfd);
+	if (ifd >= 0)
+		close(ifd);
+	return ret;
+}
+
+/*
+ * After a load that succeeded: what its files looked like, so that loading them again
+ * unchanged needs no parse (loadcache.h). Only when the kernel holds the policy compiled
+ * (lock mode may have kept another) and no certificate was read (the loader gives those to
+ * execban.ko, which a skipped load would not). Best effort: a record not written means a full
+ * load next time, and a stale one must not stay.
+ */
+static void record_inputs(const struct load_args *a, char **files, int n,
+			  const struct compiled *c)
+{
+	struct loadcache_key k = { files, n, a->o.max_rules, a->force };
+	size_t n_marks = c->pol.n_interps + c->pol.n_quarantines, i;
+	struct loadcache_mark *marks = calloc(n_marks + 1, sizeof(*marks));
+	struct execban_policy_info info;
+	struct execban_state st;
+
+	if (!marks || c->n_certs || read_in_force(&st, &info) ||
+	    memcmp(info.digest, c->info.digest, EXECBAN_SHA256_LEN)) {
+		free(marks);
+		loadcache_forget();
+		return;
+	}
+	for (i = 0; i < n_marks; i++) {
+		bool q = i >= c->pol.n_interps;
+		const struct policy_interp *pi = q ? &c->pol.quarantines[i - c->pol.n_interps] :
+						     &c->pol.interps[i];
+
+		marks[i] = (struct loadcache_mark){ q, pi->path, (char *)pi->file, pi->line };
+	}
+	if (loadcache_write(&k, &c->inputs, marks, n_marks, st.gen, info.digest))
+		loadcache_forget();
+	free(marks);
+}
+
+/*
+ * The files are those the policy in force was loaded from, unchanged (loadcache.h), and the
+ * kernel holds that policy still: nothing to compile or write, and the generation stays. The
+ * interpreters and quarantine folders are marked again, as a full load would (an upgrade
+ * replaces an interpreter by a new inode). An exit status, or -1: a full load is needed.
+ */
+static int load_unchanged(const struct load_args *a, char **files, int n,
+			  struct json_object *jo)
+{
+	struct loadcache_key k = { files, n, a->o.max_rules, a->force };
+	struct policy_interp *interps = NULL;
+	struct execban_policy_info info;
+	struct loadcache_record rec;
+	struct execban_state st;
+	struct execban_lock lk;
+	struct compiled c;
+	int fd[PM_COUNT], lock_fd = -1, ret = -1;
+	size_t i, n_i = 0, n_q = 0;
+	uint32_t features;
+
+	for (i = 0; i < PM_COUNT; i++)
+		fd[i] = -1;
+	/* the kill-during-load tests need a load that writes */
+	if (a->full || getenv("EXECBAN_TEST_KILL_AFTER_BATCH") ||
+	    getenv("EXECBAN_TEST_STOP_BEFORE_SWITCH") || loadcache_check(&k, &rec))
+		return -1;
+	if (access(EXECBAN_PIN_DIR, F_OK) || count_attached() != n_programs)
+		goto out;
+	lock_fd = lock_pin_dir();
+	if (lock_fd < 0 || read_in_force(&st, &info) || st.maps_abi != EXECBAN_MAPS_ABI ||
+	    st.gen != rec.gen || memcmp(info.digest, rec.digest, EXECBAN_SHA256_LEN) ||
+	    !info.n_rules)
+		goto out;
+	features = st.features;
+	if (lock_read(&lk) || !lk.locked) {
+		/* Locked, the marks stay those in force (lock.c); else mark them again. */
+		interps = calloc(rec.n_marks + 1, sizeof(*interps));
+		if (!interps || open_pinned_maps(fd) || check_abi(fd))
+			goto out;
+		for (i = 0; i < rec.n_marks; i++)
+			if (!rec.marks[i].quarantine)
+				interps[n_i++] = (struct policy_interp){ rec.marks[i].path,
+					rec.marks[i].file, rec.marks[i].line };
+		mark_paths(fd[PM_INTERPRETERS], "interpreter", interps, n_i,
+			   (uint32_t)(st.gen & 1), st.gen);
+		for (i = 0; i < rec.n_marks; i++)
+			if (rec.marks[i].quarantine)
+				interps[n_q++] = (struct policy_interp){ rec.marks[i].path,
+					rec.marks[i].file, rec.marks[i].line };
+		mark_paths(fd[PM_QUARANTINE], "quarantine", interps, n_q,
+			   (uint32_t)(st.gen & 1), st.gen);
+	}
+	timing("unchanged");
+	ret = EXIT_OK;
+	if (!interps) {
+		/* as a signed load of the policy in force says it */
+		if (jo)
+			json_add_bool(jo, "unchanged", true);
+		else if (a->print == LOAD_PRINT_TEXT)
+			printf("execban: policy %s version %llu is already in force: unchanged\n",
+			       info.name, (unsigned long long)info.version);
+		goto out;
+	}
+	memset(&c, 0, sizeof(c));
+	c.info = info;
+	c.n_rules = info.n_rules;
+	memcpy(c.pol.name, info.name, sizeof(c.pol.name));
+	print_loaded(&c, st.gen, features, a->print, jo, true);
+out:
+	close_maps(fd);
+	free(interps);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	loadcache_record_free(&rec);
+	return ret;
+}
 
 /* Load files; with LOAD_PRINT_JSON the result goes into jo. An exit status. */
 static int load_run(const struct load_args *a, char **files, int n, struct json_object *jo)
@@ -937,6 +1071,9 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 
 	for (opt = 0; opt < PM_COUNT; opt++)
 		fd[opt] = -1;
+	ret = load_unchanged(a, files, n, jo);
+	if (ret >= 0)
+		return ret;
 	ret = compile_empty_ok(&c, files, n, a->o.max_rules, NULL);	/* timing: start ... digest */
 	if (ret == -ENODATA) {
 		const char *first = files[0];
@@ -994,7 +1131,7 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 			printf("execban: policy %s version %llu is already in force: unchanged\n",
 			       c.info.name, (unsigned long long)c.info.version);
 		else
-			print_loaded(&c, gen, features, a->print, jo);
+			print_loaded(&c, gen, features, a->print, jo, false);
 		ret = ret < 0 ? EXIT_SYSTEM : EXIT_OK;
 		goto out;
 	}
@@ -1020,7 +1157,7 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 			ret = EXIT_SYSTEM;
 			goto out;
 		}
-		print_loaded(&c, gen, features, a->print, jo);
+		print_loaded(&c, gen, features, a->print, jo, false);
 		ret = EXIT_OK;
 		goto out;
 	}
@@ -1049,13 +1186,15 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 	}
 	if (set_features(fd, features))
 		warn("cannot record the programs' features: status may misreport them");
-	print_loaded(&c, gen, features, a->print, jo);
+	print_loaded(&c, gen, features, a->print, jo, false);
 	ret = EXIT_OK;
 out:
 	/* where each rule came from, for show: still under the load lock */
 	if (ret == EXIT_OK && (orig_ret = origins_write(&c)))
 		warn("%s: cannot record where the rules came from: %s ('execban show' will not "
 		     "name them)", ORIGINS_PATH, strerror(-orig_ret));
+	if (ret == EXIT_OK && c.n_rules)
+		record_inputs(a, files, n, &c);
 	execban_bpf__destroy(skel);
 	if (lock_fd >= 0)
 		close(lock_fd);
@@ -1072,6 +1211,7 @@ int cmd_load(int argc, char **argv)
 		{ "signature", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "allow-empty", no_argument, NULL, 'e' },
+		{ "full", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -1110,6 +1250,9 @@ int cmd_load(int argc, char **argv)
 			break;
 		case 'e':
 			a.allow_empty = true;
+			break;
+		case 'F':
+			a.full = true;
 			break;
 		case 'h':
 			usage_load();

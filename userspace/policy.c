@@ -914,6 +914,8 @@ static int parse_include(struct line_ctx *c)
 	r = glob(pattern, 0, glob_err, &g);
 	if (has_glob(arg))
 		warn_unread(c, arg, pattern);
+	if (p->on_glob && (r == 0 || r == GLOB_NOMATCH))
+		p->on_glob(p->on_input_arg, pattern, g.gl_pathv, r ? 0 : g.gl_pathc);
 	if (r == GLOB_NOMATCH) {
 		globfree(&g);
 		if (has_glob(arg)) {
@@ -1166,6 +1168,8 @@ static int policy_parse_file_at(struct policy *p, const char *path, const char *
 		diag(p, path, 0, true, "larger than %u MiB", POLICY_MAX_FILE_SIZE >> 20);
 		goto out_close;
 	}
+	if (p->on_file)
+		p->on_file(p->on_input_arg, path, &st);	/* before reading: a later write shows */
 	buf = policy_malloc((size_t)st.st_size + 1, 1);
 	if (!buf) {
 		ret = -ENOMEM;

@@ -72,6 +72,8 @@ struct policy_interp {
 	unsigned int line;
 };
 
+struct stat;
+
 struct policy {
 	struct policy_rule *rules;
 	size_t n_rules, cap_rules;
@@ -104,6 +106,14 @@ struct policy {
 	/* Reads signer= certificates; NULL refuses signer= rules (no X.509 parser here). */
 	policy_cert_loader load_cert;
 	void *load_cert_arg;
+	/*
+	 * When set, told of every input as it is read, before its bytes are: each policy file
+	 * (st from the open file) and each include glob with what it matched (n may be 0), paths
+	 * as opened. The loader keeps them to tell an unchanged policy without reading it again.
+	 */
+	void (*on_file)(void *arg, const char *path, const struct stat *st);
+	void (*on_glob)(void *arg, const char *pattern, char *const *matches, size_t n);
+	void *on_input_arg;
 	char **signer_paths;		/* resolved signer= paths the rules point into */
 	size_t n_signer_paths, cap_signer_paths;
 	/* Diagnostics: "file:line: error: ..." lines go here (stderr if NULL). */

@@ -217,7 +217,7 @@ unique_copy /bin/true "$W/n" n
 awk '!(/^deny/ && ++n == 7)' "$W/v2.policy" >"$W/v3.policy"
 "$EB" unload >/dev/null
 "$EB" load "$W/v1.policy" >/dev/null 2>&1
-"$EB" load "$W/v1.policy" >"$W/load.out" 2>&1	# the other copy
+"$EB" load --full "$W/v1.policy" >"$W/load.out" 2>&1	# the other copy
 expect_exec "ids: x is banned under v1" "exec-error EPERM" "$W/x"
 drain_events "$W/ev1"
 xid=$((16#$(sha256 "$W/x" | cut -c1-8)))
@@ -245,8 +245,8 @@ for k, r in a.items():
 new = [r for k, r in b.items() if k not in a]
 assert len(new) == 1 and new[0]["reason"] == "a new reason" and new[0]["origin"]["line"] == 1, new
 PY
-"$EB" load "$W/v2.policy" >/dev/null 2>&1	# the other copy catches up
-"$EB" load --json "$W/v2.policy" >"$W/load2b.json" 2>&1
+"$EB" load --full "$W/v2.policy" >/dev/null 2>&1	# the other copy catches up
+"$EB" load --full --json "$W/v2.policy" >"$W/load2b.json" 2>&1
 check "ids: reloading the policy in force writes nothing" python3 -c "
 import json; d = json.load(open('$W/load2b.json'))
 assert d['loaded'] and d['rule_entries_written'] == 0 and d['rule_entries_removed'] == 0, d"
@@ -254,6 +254,88 @@ assert d['loaded'] and d['rule_entries_written'] == 0 and d['rule_entries_remove
 check "ids: removing one rule removes 1 entry and writes none" \
 	grep -q ': 0 rule entries written, 1 removed$' "$W/load3.out"
 expect_exec "ids: x is still banned after the removal" "exec-error EPERM" "$W/x"
+
+# ---- an unchanged reload: the same files as the policy in force, nothing compiled or written ----
+mkdir -p "$W/u/d"
+cp "$(readlink -f /bin/bash)" "$W/u/sh"
+printf 'echo BANNED-U-RAN\n' >"$W/u/banned.sh"
+{
+	echo 'name "unchanged"'
+	rule "$W/x" xrule
+	rule "$W/u/banned.sh" script
+	echo "interpreter $W/u/sh"
+	echo "include d/*.policy"
+} >"$W/u/main.policy"
+rule "$W/a" from-d >"$W/u/d/10.policy"
+gen() { "$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])'; }
+# A file is trusted unchanged only if its ctime was over a second old when it was read
+# (userspace/loadcache.c): let the files age, then load them so that a record is kept.
+fresh_record() { sleep 1.5; "$EB" load "$W/u/main.policy" >/dev/null 2>&1; }
+reload_is() { # full|unchanged NAME: load main.policy again, say which kind of load it was
+	"$EB" load "$W/u/main.policy" >"$W/u/l.out" 2>&1
+	if [ "$1" = unchanged ]; then
+		check "unchanged: $2" grep -q 'the files are unchanged since this policy was loaded' "$W/u/l.out"
+	else
+		check "unchanged: $2" bash -c "grep -q '^execban: loaded' '$W/u/l.out' && ! grep -q 'files are unchanged' '$W/u/l.out'"
+	fi
+}
+fresh_record
+g1=$(gen)
+"$EB" load --json "$W/u/main.policy" >"$W/u/l2.json" 2>&1
+check "unchanged: the same files again: loaded, unchanged, no entry written, generation $g1 kept" \
+	python3 -c "
+import json; d = json.load(open('$W/u/l2.json'))
+assert d['ok'] and d['loaded'] and d['unchanged'] and d['generation'] == $g1, d
+assert d['rules'] == 3 and d['name'] == 'unchanged' and d['rule_entries_written'] == 0, d"
+check "unchanged: status: generation $g1 still" [ "$(gen)" = "$g1" ]
+expect_exec "unchanged: x is still banned" "exec-error EPERM" "$W/x"
+expect_exec "unchanged: a (from the folder) is still banned" "exec-error EPERM" "$W/a"
+out=$("$W/u/sh" "$W/u/banned.sh" 2>&1)
+check "unchanged: the interpreter cannot read the banned script" \
+	bash -c "! grep -q BANNED-U-RAN <<<'$out' && grep -q 'not permitted' <<<'$out'"
+# An upgrade replaces an interpreter with a new inode: an unchanged reload marks it again.
+cp "$W/u/sh" "$W/u/sh.new" && mv "$W/u/sh.new" "$W/u/sh"
+out=$("$W/u/sh" "$W/u/banned.sh" 2>&1)
+check "control: the replaced interpreter is not marked yet: it reads the banned script" \
+	grep -q BANNED-U-RAN <<<"$out"
+reload_is unchanged "the interpreter replaced: the policy files are unchanged"
+out=$("$W/u/sh" "$W/u/banned.sh" 2>&1)
+check "unchanged: the reload marked the new interpreter: it cannot read the banned script" \
+	bash -c "! grep -q BANNED-U-RAN <<<'$out' && grep -q 'not permitted' <<<'$out'"
+# Any change to an input is a full load, which enforces the change.
+python3 -c "import sys; f = open(sys.argv[1], 'r+'); f.write(sys.argv[2])" "$W/u/d/10.policy" \
+	"$(rule "$W/b" from-d)"	# b's rule over a's, the same size, written in place
+reload_is full "a folder file rewritten in place, the same size: a full load"
+expect_exec "unchanged: ... which bans b" "exec-error EPERM" "$W/b"
+expect_exec "unchanged: ... and no longer a" "exit 0" "$W/a"
+fresh_record
+reload_is unchanged "the rewritten file, aged, and loaded: unchanged again"
+rule "$W/a" from-d20 >"$W/u/d/20.policy"
+reload_is full "a new file in the included folder: a full load"
+expect_exec "unchanged: ... which bans a again" "exec-error EPERM" "$W/a"
+fresh_record
+rm "$W/u/d/20.policy"
+reload_is full "a file removed from the included folder: a full load"
+expect_exec "unchanged: ... which lets a run" "exit 0" "$W/a"
+fresh_record
+# A file written just before it is read could be written again within the same clock tick,
+# leaving the same ctime: the record says so, and the next load is a full one.
+echo "# touched" >>"$W/u/d/10.policy"
+"$EB" load "$W/u/main.policy" >/dev/null 2>&1
+check "unchanged: a file read within a second of its last write is recorded as racy" \
+	bash -c "grep -q '^f .* 1 $W/u/d/10.policy\$' /run/execban/load.inputs && grep -q '^f .* 0 $W/u/main.policy\$' /run/execban/load.inputs"
+reload_is full "... and the load after it is a full one"
+fresh_record
+"$EB" load --full "$W/u/main.policy" >"$W/u/l.out" 2>&1
+check "unchanged: --full compiles and writes anyway (a new generation)" \
+	bash -c "grep -q '^execban: loaded' '$W/u/l.out' && ! grep -q 'files are unchanged' '$W/u/l.out'"
+# The record only saves work: a policy in force other than the one recorded means a full load.
+fresh_record
+cp /run/execban/load.inputs "$W/u/record"
+"$EB" load "$W/A.policy" >/dev/null 2>&1
+cp "$W/u/record" /run/execban/load.inputs
+reload_is full "another policy put in force behind the record: a full load"
+expect_exec "unchanged: ... which enforces main.policy again (a, banned by the other, runs)" "exit 0" "$W/a"
 
 # ---- full maps: a policy larger than the maps is refused, the old one stays ----
 "$EB" unload >/dev/null
