@@ -1071,6 +1071,7 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 
 	for (opt = 0; opt < PM_COUNT; opt++)
 		fd[opt] = -1;
+	timing("begin");
 	ret = load_unchanged(a, files, n, jo);
 	if (ret >= 0)
 		return ret;

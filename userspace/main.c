@@ -105,6 +105,7 @@ int main(int argc, char **argv)
 		argv[1] = name;
 		ret = verbs[i].fn(argc - 1, argv + 1);
 		audit = audit_admin(verbs[i].name, argc - 1, argv + 1, ret);
+		timing("audit record");
 		/* Root whose record was lost is told (a sandbox without CAP_AUDIT_WRITE); a user
 		 * who may not write audit records was refused the verb itself. Either way the
 		 * verb's own status stands: the ban does not depend on its audit trail. */
