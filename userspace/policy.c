@@ -1085,42 +1085,153 @@ static int parse_line(struct line_ctx *c)
 
 #undef ERR
 
-int policy_parse_buffer(struct policy *p, const char *file, const char *buf, size_t len)
+/*
+ * One line, s to eol (its newline excluded), as the next line of c. 1 to go on, 0 when there
+ * were too many errors to read further (said), or a negative errno.
+ */
+static int parse_one(struct line_ctx *c, const char *s, const char *eol)
+{
+	struct policy *p = c->p;
+	int ret;
+
+	c->line++;
+	c->s = s;
+	c->end = eol;
+	if (c->end > c->s && c->end[-1] == '\r')
+		c->end--;
+	if ((size_t)(c->end - c->s) > POLICY_MAX_LINE) {
+		diag(p, c->file, c->line, true, "line is longer than %d bytes", POLICY_MAX_LINE);
+	} else if (memchr(c->s, 0, (size_t)(c->end - c->s))) {
+		diag(p, c->file, c->line, true, "NUL byte: this is not a policy text file");
+	} else {
+		ret = parse_line(c);
+		if (ret < -1)
+			return ret;
+	}
+	if (p->n_errors > POLICY_MAX_ERRORS) {
+		diag(p, c->file, 0, false, "too many errors, stopped reading");
+		return 0;
+	}
+	return 1;
+}
+
+/* The complete lines of buf into c; how many bytes they took (the rest is a partial line). */
+static ssize_t parse_lines(struct line_ctx *c, const char *buf, size_t len, bool *stop)
 {
 	const char *s = buf, *end = buf + len, *eol;
+	int ret;
+
+	while (s < end && (eol = memchr(s, '\n', (size_t)(end - s)))) {
+		ret = parse_one(c, s, eol);
+		if (ret < 0)
+			return ret;
+		s = eol + 1;
+		if (!ret) {
+			*stop = true;
+			break;
+		}
+	}
+	return s - buf;
+}
+
+int policy_parse_buffer(struct policy *p, const char *file, const char *buf, size_t len)
+{
 	unsigned int errors_before = p->n_errors;
 	struct line_ctx c = { .p = p, .file = file };
+	bool stop = false;
+	ssize_t n;
 	int ret;
 
 	/* Remember the file even if it holds no rule, for "no rules" errors. */
 	if (!intern_file(p, file))
 		return -ENOMEM;
-
-	while (s < end) {
-		eol = memchr(s, '\n', (size_t)(end - s));
-		if (!eol)
-			eol = end;
-		c.line++;
-		c.s = s;
-		c.end = eol;
-		if (c.end > c.s && c.end[-1] == '\r')
-			c.end--;
-		if ((size_t)(c.end - c.s) > POLICY_MAX_LINE) {
-			diag(p, file, c.line, true, "line is longer than %d bytes", POLICY_MAX_LINE);
-		} else if (memchr(c.s, 0, (size_t)(c.end - c.s))) {
-			diag(p, file, c.line, true, "NUL byte: this is not a policy text file");
-		} else {
-			ret = parse_line(&c);
-			if (ret < -1)
-				return ret;
-		}
-		if (p->n_errors > POLICY_MAX_ERRORS) {
-			diag(p, file, 0, false, "too many errors, stopped reading");
-			break;
-		}
-		s = eol + 1;
+	n = parse_lines(&c, buf, len, &stop);
+	if (n < 0)
+		return (int)n;
+	if (!stop && (size_t)n < len) {		/* the last line, without its newline */
+		ret = parse_one(&c, buf + n, buf + len);
+		if (ret < 0)
+			return ret;
 	}
 	return p->n_errors > errors_before ? -EINVAL : 0;
+}
+
+/*
+ * Read fd's size bytes in chunks into a buffer reused for each (a file of a million rules is
+ * not held whole: its pages would be new memory for the kernel to clear) and parse its lines.
+ * 0, -EINVAL (errors reported) or -errno.
+ */
+#define READ_CHUNK	(1U << 20)
+
+static int parse_fd(struct policy *p, int fd, const char *path, size_t size)
+{
+	size_t cap = READ_CHUNK + POLICY_MAX_LINE + 2, have = 0, total = 0;
+	unsigned int errors_before = p->n_errors;
+	struct line_ctx c = { .p = p, .file = path };
+	bool stop = false, eof = false, skip = false;
+	char *buf, *nl;
+	ssize_t n;
+	int ret = 0;
+
+	if (!intern_file(p, path))
+		return -ENOMEM;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	while (!eof && !stop) {
+		n = total < size ? read(fd, buf + have, cap - have < size - total ?
+					cap - have : size - total) : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			diag(p, path, 0, true, "read: %s", strerror(errno));
+			goto out;
+		}
+		eof = n == 0;
+		total += (size_t)n;
+		have += (size_t)n;
+		if (skip) {
+			/* the rest of a line too long to hold, already reported */
+			nl = memchr(buf, '\n', have);
+			if (!nl) {
+				have = 0;
+				continue;
+			}
+			skip = false;
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have);
+		}
+		n = parse_lines(&c, buf, have, &stop);
+		if (n < 0) {
+			ret = (int)n;
+			goto out;
+		}
+		have -= (size_t)n;
+		memmove(buf, buf + n, have);
+		if (stop)
+			break;
+		if (eof && have) {		/* the last line, without its newline */
+			ret = parse_one(&c, buf, buf + have);
+			if (ret < 0)
+				goto out;
+			ret = 0;
+		} else if (have > POLICY_MAX_LINE + 1) {
+			/* longer than a line may be even without its \r: report it, skip the rest */
+			c.line++;
+			diag(p, path, c.line, true, "line is longer than %d bytes", POLICY_MAX_LINE);
+			if (p->n_errors > POLICY_MAX_ERRORS) {
+				diag(p, path, 0, false, "too many errors, stopped reading");
+				break;
+			}
+			have = 0;
+			skip = true;
+		}
+	}
+	ret = p->n_errors > errors_before ? -EINVAL : 0;
+out:
+	free(buf);
+	return ret;
 }
 
 static int policy_parse_file_at(struct policy *p, const char *path, const char *from,
@@ -1129,9 +1240,6 @@ static int policy_parse_file_at(struct policy *p, const char *path, const char *
 	char real[PATH_MAX];
 	int i;
 	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1170,40 +1278,20 @@ static int policy_parse_file_at(struct policy *p, const char *path, const char *
 	}
 	if (p->on_file)
 		p->on_file(p->on_input_arg, path, &st);	/* before reading: a later write shows */
-	buf = policy_malloc((size_t)st.st_size + 1, 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out_close;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			diag(p, path, 0, true, "read: %s", strerror(errno));
-			goto out_free;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
 	p->stack[p->depth] = strdup(real);
 	if (!p->stack[p->depth]) {
 		ret = -ENOMEM;
-		goto out_free;
+		goto out_close;
 	}
 	p->depth++;
 	/*
 	 * A sha256 rule line is about 90 bytes: size the rules once (pages left untouched cost
 	 * nothing) rather than by doubling.
 	 */
-	ret = reserve_rules(p, p->n_rules + got / 64 + 1);
+	ret = reserve_rules(p, p->n_rules + (size_t)st.st_size / 64 + 1);
 	if (!ret)
-		ret = policy_parse_buffer(p, path, buf, got);
+		ret = parse_fd(p, fd, path, (size_t)st.st_size);
 	free(p->stack[--p->depth]);
-out_free:
-	free(buf);
 out_close:
 	close(fd);
 	return ret;
