@@ -785,15 +785,48 @@ static int fsync_dir(const char *dir)
 	return ret;
 }
 
+/* Do files a and b hold the same bytes? false on any error. */
+static bool same_bytes(const char *a, const char *b)
+{
+	char x[65536], y[sizeof(x)];
+	int fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC);
+	struct stat sa, sb;
+	bool same = false;
+	ssize_t n, m;
+
+	if (fa < 0 || fb < 0 || fstat(fa, &sa) || fstat(fb, &sb) || sa.st_size != sb.st_size)
+		goto out;
+	for (;;) {
+		n = read(fa, x, sizeof(x));
+		m = n > 0 ? read(fb, y, (size_t)n) : n;
+		if (n < 0 || m != n || memcmp(x, y, (size_t)n))
+			break;
+		if (!n) {
+			same = true;
+			break;
+		}
+	}
+out:
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
 /*
  * The local policy and the synced rules, compiled and switched to in one step by the load
- * path itself; SYNC_POLICY is replaced only once the kernel enforces what it says.
+ * path itself; SYNC_POLICY is replaced only once the kernel enforces what it says. When the
+ * synced rules are those SYNC_POLICY holds already, that file is loaded as it is: loading
+ * files unchanged since the policy in force was loaded from them compiles and writes nothing
+ * (loadcache.h), which is what most syncs of a feed are.
  */
 static int apply(const struct srules *s, const struct sync_conf *c, bool json)
 {
 	const char *tmp = SYNC_POLICY ".tmp";
 	struct execban_lock lk;
 	char *argv[5];
+	bool same;
 	int ret;
 
 	if (!lock_read(&lk) && lk.locked) {
@@ -806,20 +839,26 @@ static int apply(const struct srules *s, const struct sync_conf *c, bool json)
 	ret = write_tmp(tmp, s, c->server);
 	if (ret)
 		return ret;
+	same = same_bytes(tmp, SYNC_POLICY);
+	if (same)
+		unlink(tmp);
 	argv[0] = "execban load";
 	argv[1] = c->policy;
-	argv[2] = (char *)tmp;
+	argv[2] = (char *)(same ? SYNC_POLICY : tmp);
 	argv[3] = NULL;
 	optind = 0;	/* cmd_load parses its own argv: a fresh getopt_long */
 	/* with --json, stdout is the sync's object: the load prints nothing there */
 	ret = json ? load_quiet(argv + 1, 2) : cmd_load(3, argv);
 	optind = 0;
 	if (ret != EXIT_OK) {
-		unlink(tmp);
+		if (!same)
+			unlink(tmp);
 		err("sync: the synced rules could not be loaded; the rules in force are "
 		    "unchanged");
 		return -EIO;
 	}
+	if (same)
+		return 0;
 	if (rename(tmp, SYNC_POLICY)) {
 		ret = -errno;
 		err_path(SYNC_POLICY, "loaded, but cannot be replaced: %s", strerror(errno));

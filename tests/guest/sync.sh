@@ -238,6 +238,22 @@ check "preflight HTTP 500: the status named" \
 check "no server: exit 1" [ $? = 1 ]
 check "no server: sync.policy untouched" cmp -s "$SP" "$W/sp.before"
 
+# 4b. normal syncs that change nothing: sync.policy is loaded as it stands, and once a load of
+# it is on record (its files over a second old: userspace/loadcache.c) a sync of the same rules
+# compiles and writes nothing: the generation stays
+generation() { "$EB" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])'; }
+cp "$SP" "$W/sp.same"
+sleep 1.5
+echo '{"preflight": {}, "pages": [[]]}' | scenario
+sync_once
+check "no change: exit 0" [ $? = 0 ]
+g1=$(generation)
+sync_once
+check "no change, again: exit 0" [ $? = 0 ]
+check "no change, again: the same generation ($g1): nothing compiled or written" [ "$(generation)" = "$g1" ]
+check "no change: sync.policy the same bytes" cmp -s "$SP" "$W/sp.same"
+expect_exec "no change: the synced rule stays enforced" "exec-error EPERM" "$W/bad2"
+
 # 5. plain http only to loopback
 "$EB" sync --config "$W/sync.conf" --server http://10.0.2.2:$port >"$W/out" 2>"$W/err"
 check "http to a non-loopback address: exit 1" [ $? = 1 ]
