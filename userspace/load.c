@@ -1015,6 +1015,8 @@ static int load_unchanged(const struct load_args *a, char **files, int n,
 		goto out;
 	features = st.features;
 	if (lock_read(&lk) || !lk.locked) {
+		if (a->sig_path)
+			warn("not locked: the policy is loaded without checking its signature");
 		/* Locked, the marks stay those in force (lock.c); else mark them again. */
 		interps = calloc(rec.n_marks + 1, sizeof(*interps));
 		if (!interps || open_pinned_maps(fd) || check_abi(fd))
