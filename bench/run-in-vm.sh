@@ -56,6 +56,22 @@ load() { # [--full] POLICY: load (fresh or replace), checking it worked
 	"$EB" load "$@" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; die "load $* failed"; }
 }
 unload() { "$EB" unload >/dev/null 2>&1; [ ! -e /sys/fs/bpf/execban ] || die "unload failed"; }
+# timed RAW COMMAND...: run COMMAND (stdout into $W/load.out, stderr into $W/load.err); its wall
+# time goes to RAW and its CPU time (user + system, in ns) to RAW.cpu. The CPU time is what the
+# command itself executed: the clock's idle jumps (sleep=off: a wait for 9p or for RCU-deferred
+# frees jumps to the next timer) are in the wall time only.
+TIMEFORMAT='%3U %3S'
+timed() {
+	local t0 rc raw=$1
+	shift
+	t0=$(now)
+	{ time "$@" >"$W/load.out" 2>"$W/load.err"; } 2>"$W/cpu"
+	rc=$?
+	echo $(($(now) - t0)) >>"$raw"
+	python3 -c 'import sys; u, s = open(sys.argv[1]).read().split()[-2:]; print(int((float(u) + float(s)) * 1e9))' \
+		"$W/cpu" >>"$raw.cpu"
+	return $rc
+}
 
 # ---- the machine ----
 {
@@ -253,11 +269,8 @@ if ! skip load; then
 	[ "$(bpftool map show --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] ||
 		log "warning: BPF maps exist before the first load"
 	timed_load() { # POLICY NAME [--full]: load, its wall time and EXECBAN_TIMING's steps
-		local t0
-		t0=$(now)
-		EXECBAN_TIMING=1 "$EB" load ${3:-} "$1" >"$W/load.out" 2>"$W/load.err" ||
+		timed "$RAW/load.$2" env EXECBAN_TIMING=1 "$EB" load ${3:-} "$1" ||
 			{ cat "$W/load.out" "$W/load.err" >&2; die "load $1 failed"; }
-		echo $(($(now) - t0)) >>"$RAW/load.$2"
 		sed -n 's/^execban: timing: \(.*\) \([0-9]*\) ms$/\1=\2/p' "$W/load.err" |
 			tr ' ' '_' >>"$RAW/load.$2.steps"
 		echo "--" >>"$RAW/load.$2.steps"
@@ -415,19 +428,20 @@ PY
 		# reloaded unchanged.
 		unload; settle
 		k0=$(kmem_kernel)
-		t0=$(now); load "$W/scale.policy"; echo $(($(now) - t0)) >>"$RAW/scale_load.fresh_$n"
+		timed "$RAW/scale_load.fresh_$n" "$EB" load "$W/scale.policy" || die "load of $n rules failed"
 		sleep 1; echo $(($(kmem_kernel) - k0)) >>"$RAW/scale_kmem.$n"
 		load --full "$W/scale.policy"
 		cp "$W/scale.policy" "$W/scale+1.policy"
 		echo "deny sha256=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') size=4096" \
 			>>"$W/scale+1.policy"
-		t0=$(now); "$EB" load --json "$W/scale+1.policy" >"$W/add1.json" ||
+		timed "$RAW/scale_load.add1_$n" "$EB" load --json "$W/scale+1.policy" ||
 			die "load of $n + 1 rules failed"
-		echo $(($(now) - t0)) >>"$RAW/scale_load.add1_$n"
 		python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["rule_entries_written"])' \
-			"$W/add1.json" >>"$RAW/scale_load.add1_written_$n"
-		t0=$(now); load "$W/scale.policy"; echo $(($(now) - t0)) >>"$RAW/scale_load.add1_back_$n"
-		t0=$(now); load "$W/scale.policy"; echo $(($(now) - t0)) >>"$RAW/scale_load.unchanged_$n"
+			"$W/load.out" >>"$RAW/scale_load.add1_written_$n"
+		timed "$RAW/scale_load.add1_back_$n" "$EB" load "$W/scale.policy" ||
+			die "load of $n rules failed"
+		timed "$RAW/scale_load.unchanged_$n" "$EB" load "$W/scale.policy" ||
+			die "load of $n rules failed"
 		grep -q "the files are unchanged" "$W/load.out" || die "an unchanged reload of $n compiled"
 		unload; settle
 		[ "$SCALE_N" -gt 0 ] || continue

@@ -170,6 +170,9 @@ def main():
            "execban load --full of the same 1,000,000 rules while loaded (compiled, written)", s)
     figure("load1M.unchanged", "s", r("load.unchanged"),
            "execban load of the same unchanged files while loaded (nothing to compile)", s)
+    for tag in ("fresh", "replace", "unchanged", "add1", "add1_back"):
+        figure("load1M.%s.cpu" % tag, "s", r("load.%s.cpu" % tag),
+               "the same loads' CPU time (user + system): no idle jumps of the clock", s)
     for tag in ("fresh", "replace"):
         p = os.path.join(rawdir, "maps.%s.json" % tag)
         if os.path.exists(p):
@@ -232,6 +235,9 @@ def main():
                "execban load of the %d rules again, the added one removed" % n, 1e9)
         figure("scale.load_unchanged.%d" % n, "s", r("scale_load.unchanged_%d" % n),
                "execban load of the %d rules once more, the files unchanged" % n, 1e9)
+        for k in ("fresh", "add1", "add1_back", "unchanged"):
+            figure("scale.load_%s_cpu.%d" % (k, n), "s", r("scale_load.%s_%d.cpu" % (k, n)),
+                   "CPU time (user + system) of that load (%s, %d rules)" % (k, n), 1e9)
         figure("scale.kmem.%d" % n, "MiB", r("scale_kmem.%d" % n),
                "kernel memory growth of the fresh load of %d rules (one copy)" % n, 1 << 20)
 
