@@ -1196,12 +1196,15 @@ out:
 	if (ret == EXIT_OK && (orig_ret = origins_write(&c)))
 		warn("%s: cannot record where the rules came from: %s ('execban show' will not "
 		     "name them)", ORIGINS_PATH, strerror(-orig_ret));
+	timing("origins");
 	if (ret == EXIT_OK && c.n_rules)
 		record_inputs(a, files, n, &c);
 	execban_bpf__destroy(skel);
 	if (lock_fd >= 0)
 		close(lock_fd);
+	timing("record");
 	compiled_free(&c);
+	timing("free");
 	return ret;
 }
 

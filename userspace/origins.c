@@ -60,10 +60,26 @@ static const char *santa_type(unsigned int kind)
 	return NULL;
 }
 
+/* n in decimal at p; returns the end. */
+static char *put_u64(char *p, uint64_t n)
+{
+	char t[20];
+	int k = 0;
+
+	do {
+		t[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	while (k)
+		*p++ = t[--k];
+	return p;
+}
+
 int origins_write(const struct compiled *c)
 {
 	const char **paths = NULL;
 	char **urls = NULL, tmp[] = ORIGINS_PATH ".tmp", hex[2 * EXECBAN_SHA256_LEN + 1];
+	char line[160], *e;
 	size_t n_paths = 0, i, j = 0;
 	int fd, ret = 0;
 	FILE *f;
@@ -80,6 +96,7 @@ int origins_write(const struct compiled *c)
 			close(fd);
 		goto out;
 	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	/* the files, each once; file names are interned (policy.files): compare pointers */
 	for (i = 0; i < c->n_rules; i++) {
 		const char *p = c->pol.rules[i].file ? c->pol.rules[i].file : "?";
@@ -103,12 +120,21 @@ int origins_write(const struct compiled *c)
 		if (j >= n_paths || paths[j] != p)
 			for (j = 0; j < n_paths && paths[j] != p; j++)
 				;
-		fprintf(f, "%u %zu %u", c->rules[i].rule_id, j, r->line);
+		/* by hand, not fprintf: a million lines took 1.5 s of the guest's 8 s load */
+		e = put_u64(line, c->rules[i].rule_id);
+		*e++ = ' ';
+		e = put_u64(e, j);
+		*e++ = ' ';
+		e = put_u64(e, r->line);
 		if (urls[j] && type && r->ident_len == EXECBAN_SHA256_LEN) {
-			hex_encode(r->ident, EXECBAN_SHA256_LEN, hex);
-			fprintf(f, " %s %s", type, hex);
+			*e++ = ' ';
+			e = stpcpy(e, type);
+			*e++ = ' ';
+			hex_encode(r->ident, EXECBAN_SHA256_LEN, e);
+			e += 2 * EXECBAN_SHA256_LEN;
 		}
-		fputc('\n', f);
+		*e++ = '\n';
+		fwrite_unlocked(line, 1, (size_t)(e - line), f);
 	}
 	if (fflush(f) || ferror(f))
 		ret = -EIO;
