@@ -58,6 +58,8 @@ int cmd_sync(int argc, char **argv);
 /* lock.c */
 struct compiled;
 int lock_read(struct execban_lock *lk);		/* 0, or -errno (not loaded) */
+/* The generation and policy_info in force, read-only (lock.c). 0 or -errno. */
+int active_info(struct execban_policy_info *info, struct execban_state *st);
 int lock_protect_self(void);
 int signed_load(const struct compiled *c, const char *sig_path, uint64_t *gen);
 

@@ -928,24 +928,6 @@ struct load_args {
 	enum load_print print;
 };
 
-/* Read the active generation and its policy_info, read-only. 0 or -errno. */
-static int read_in_force(struct execban_state *st, struct execban_policy_info *info)
-{
-	int sfd = open_pinned_map_ro(PM_STATE), ifd = open_pinned_map_ro(PM_POLICY_INFO), ret = 0;
-	uint32_t zero = 0, slot;
-
-	if (sfd < 0 || ifd < 0 || bpf_map_lookup_elem(sfd, &zero, st))
-		ret = -ENOENT;
-	slot = ret ? 0 : (uint32_t)(st->gen & 1);
-	if (!ret && bpf_map_lookup_elem(ifd, &slot, info))
-		ret = -ENOENT;
-	if (sfd >= 0)
-		close(sfd);
-	if (ifd >= 0)
-		close(ifd);
-	return ret;
-}
-
 /*
  * After a load that succeeded: what its files looked like, so that loading them again
  * unchanged needs no parse (loadcache.h). Only when the kernel holds the policy compiled
@@ -962,7 +944,7 @@ static void record_inputs(const struct load_args *a, char **files, int n,
 	struct execban_policy_info info;
 	struct execban_state st;
 
-	if (!marks || c->n_certs || read_in_force(&st, &info) ||
+	if (!marks || c->n_certs || active_info(&info, &st) ||
 	    memcmp(info.digest, c->info.digest, EXECBAN_SHA256_LEN)) {
 		free(marks);
 		loadcache_forget();
@@ -999,6 +981,7 @@ static int load_unchanged(const struct load_args *a, char **files, int n,
 	int fd[PM_COUNT], lock_fd = -1, ret = -1;
 	size_t i, n_i = 0, n_q = 0;
 	uint32_t features;
+	bool locked;
 
 	for (i = 0; i < PM_COUNT; i++)
 		fd[i] = -1;
@@ -1009,12 +992,13 @@ static int load_unchanged(const struct load_args *a, char **files, int n,
 	if (access(EXECBAN_PIN_DIR, F_OK) || count_attached() != n_programs)
 		goto out;
 	lock_fd = lock_pin_dir();
-	if (lock_fd < 0 || read_in_force(&st, &info) || st.maps_abi != EXECBAN_MAPS_ABI ||
+	if (lock_fd < 0 || active_info(&info, &st) || st.maps_abi != EXECBAN_MAPS_ABI ||
 	    st.gen != rec.gen || memcmp(info.digest, rec.digest, EXECBAN_SHA256_LEN) ||
 	    !info.n_rules)
 		goto out;
 	features = st.features;
-	if (lock_read(&lk) || !lk.locked) {
+	locked = !lock_read(&lk) && lk.locked;
+	if (!locked) {
 		if (a->sig_path)
 			warn("not locked: the policy is loaded without checking its signature");
 		/* Locked, the marks stay those in force (lock.c); else mark them again. */
@@ -1036,7 +1020,7 @@ static int load_unchanged(const struct load_args *a, char **files, int n,
 	}
 	timing("unchanged");
 	ret = EXIT_OK;
-	if (!interps) {
+	if (locked) {
 		/* as a signed load of the policy in force says it */
 		if (jo)
 			json_add_bool(jo, "unchanged", true);

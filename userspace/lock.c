@@ -166,15 +166,15 @@ static int read_file(const char *path, unsigned char **buf, size_t *len, size_t 
 	return 0;
 }
 
-/* The policy in force, read back from the kernel. 0 or -errno. */
-static int active_info(struct execban_policy_info *info, struct execban_state *st)
+/* The policy in force, read back from the kernel (read-only). 0 or -errno. */
+int active_info(struct execban_policy_info *info, struct execban_state *st)
 {
 	int sfd = open_pinned_map_ro(PM_STATE), ifd = open_pinned_map_ro(PM_POLICY_INFO), ret = 0;
 	uint32_t zero = 0, slot;
 
 	if (sfd < 0 || ifd < 0 || bpf_map_lookup_elem(sfd, &zero, st))
 		ret = -ENOENT;
-	slot = (uint32_t)(st->gen & 1);
+	slot = ret ? 0 : (uint32_t)(st->gen & 1);
 	if (!ret && bpf_map_lookup_elem(ifd, &slot, info))
 		ret = -ENOENT;
 	if (sfd >= 0)
