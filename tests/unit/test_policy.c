@@ -123,6 +123,100 @@ static void test_hex_forms(void)
 	      NULL);
 	check("variable hex: empty", policy_parse_hex_var("", 0, a, 32) == -ERANGE, NULL);
 	check("variable hex: odd", policy_parse_hex_var("abc", 3, a, 32) == -EINVAL, NULL);
+	check("variable hex: colons at the maximum length", policy_parse_hex_var("aa:bb:cc", 8, a, 4)
+	      == 3 && a[0] == 0xaa && a[2] == 0xcc, NULL);
+}
+
+/* A digit's value the slow way, or -1: the reference the table-driven decoder must agree with. */
+static int ref_digit(int ch)
+{
+	const char *d = "0123456789abcdef", *u = "0123456789ABCDEF", *q;
+
+	if (!ch)
+		return -1;
+	q = strchr(d, ch);
+	if (q)
+		return (int)(q - d);
+	q = strchr(u, ch);
+	return q ? (int)(q - u) : -1;
+}
+
+/*
+ * The decoder reads digests 8 digits at a time: every byte value at every position of a
+ * 64-digit digest must be read as the one-digit-at-a-time reference reads it (accepted with
+ * the same value, or refused), and a rule line with it must give the same verdict.
+ */
+static void test_hex_every_byte(void)
+{
+	char s[65], line[128];
+	uint8_t out[32], want[32];
+	int pos, ch, bad = 0, bad_line = 0, i, v;
+
+	for (pos = 0; pos < 64; pos++) {
+		for (ch = 0; ch < 256; ch++) {
+			for (i = 0; i < 64; i++)
+				s[i] = "0123456789abcdefABCDEF"[(i * 7 + pos) % 22];
+			s[pos] = (char)ch;
+			s[64] = 0;
+			v = 0;
+			for (i = 0; i < 32; i++) {
+				int hi = ref_digit((unsigned char)s[2 * i]);
+				int lo = ref_digit((unsigned char)s[2 * i + 1]);
+
+				if (hi < 0 || lo < 0)
+					v = -1;
+				else
+					want[i] = (uint8_t)(hi << 4 | lo);
+			}
+			if (v == 0 ? policy_parse_hex(s, 64, out, 32) != 0 || memcmp(out, want, 32) :
+				     policy_parse_hex(s, 64, out, 32) == 0)
+				bad++;
+			if (ch == '\n' || ch == ' ' || ch == '\t' || ch == '#' || ch == '"' ||
+			    ch == '\r' || !ch)
+				continue;	/* they end the value or the line: not a digit's place */
+			snprintf(line, sizeof(line), "deny sha256=%.64s\n", s);
+			{
+				struct result r;
+
+				run(&r, line, strlen(line));
+				if ((r.finish == 0) != (v == 0) ||
+				    (!r.finish && (r.p.n_rules != 1 ||
+						   memcmp(r.p.rules[0].ident, want, 32))))
+					bad_line++;
+				done(&r);
+			}
+		}
+	}
+	check("hex: every byte at every digit of a digest decodes as one digit at a time does",
+	      bad == 0, NULL);
+	check("hex: a rule line with every byte at every digit gets the reference's verdict",
+	      bad_line == 0, NULL);
+}
+
+/* Values whose bytes sit below '0' (the tokenizer's 8-byte skip stops there) and at 8-byte edges. */
+static void test_value_edges(void)
+{
+	struct result r;
+	size_t n;
+
+	for (n = 1; n <= 24; n++) {
+		char text[256], label[32];
+
+		memset(label, 'a', sizeof(label));
+		label[n - 1] = n % 3 == 0 ? '.' : n % 3 == 1 ? '-' : '+';
+		label[n] = 0;
+		snprintf(text, sizeof(text), "deny sha256=" H64 " label=%s#c\n", label);
+		run(&r, text, strlen(text));
+		check("value: a label ending in a byte below '0', a comment right after",
+		      r.finish == 0 && r.p.n_rules == 1 && !strcmp(r.p.rules[0].label, label), &r);
+		done(&r);
+		snprintf(text, sizeof(text), "deny label=%s\"x sha256=" H64 "\n", label);
+		run(&r, text, strlen(text));
+		check("value: a quote inside a value is an error wherever it falls",
+		      r.finish == -EINVAL && r.diag && strstr(r.diag, "unexpected '\"' inside 'label'"),
+		      &r);
+		done(&r);
+	}
 }
 
 static void test_errors(void)
@@ -765,6 +859,8 @@ int main(void)
 {
 	test_valid();
 	test_hex_forms();
+	test_hex_every_byte();
+	test_value_edges();
 	test_errors();
 	test_duplicates();
 	test_allow();
