@@ -194,7 +194,16 @@ check "show: a record of another policy is not trusted (no origin, said so)" \
 	grep -q "^# (where each rule came from is not recorded for this policy" <<<"$("$EB" show)"
 check "show --json: a record of another policy: origin null" show_origins \
 	"all(r['origin'] is None for r in s['rules'])"
+# The rules' records are binary (format 3): one byte short, or one too many, is not that record.
+head -c "$(($(stat -c %s "$W/origins") - 1))" "$W/origins" >/run/execban/policy.origins
+check "show --json: a record cut short is not trusted: origin null" show_origins \
+	"all(r['origin'] is None for r in s['rules'])"
+{ cat "$W/origins"; printf x; } >/run/execban/policy.origins
+check "show --json: a record with bytes after its last rule is not trusted: origin null" \
+	show_origins "all(r['origin'] is None for r in s['rules'])"
 cp "$W/origins" /run/execban/policy.origins
+check "show --json: the record put back: origins again" show_origins \
+	"all(r['origin'] for r in s['rules'])"
 
 # 2. a normal sync: REMOVE lifts a rule, the others stay
 scenario <<EOF
