@@ -295,7 +295,8 @@ deb:
 # ---- benchmarks (issue 8): every configuration in one VM boot (TCG timings compare only
 # within a boot); figures in $(OUT)/bench/results.json, a markdown table on stdout ----
 BENCH_BINS := $(OUT)/bench/true $(OUT)/bench/execstorm $(OUT)/bench/mkcopies $(OUT)/bench/afalg \
-              $(OUT)/bench/dlopen $(OUT)/bench/lib.so $(OUT)/bench/mapfill
+              $(OUT)/bench/dlopen $(OUT)/bench/lib.so $(OUT)/bench/mapfill \
+              $(OUT)/bench/lookup $(OUT)/bench/lookup.bpf.o
 
 $(OUT)/bench/true: bench/true.c
 	$(call msg,CC,$@)
@@ -312,6 +313,14 @@ $(OUT)/bench/dlopen: bench/dlopen.c
 $(OUT)/bench/mapfill: bench/mapfill.c include/execban.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@ -lbpf
+
+$(OUT)/bench/lookup: bench/lookup.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@ -lbpf
+
+$(OUT)/bench/lookup.bpf.o: bench/lookup.bpf.c $(OUT)/vmlinux.h
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/bench/%: bench/%.c
 	$(call msg,CC,$@)

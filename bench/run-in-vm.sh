@@ -12,7 +12,8 @@
 # BENCH_EVENTS (3000) denials per event burst, BENCH_SCALE ("10 1000 10000 100000 1000000") policy
 # sizes of the scaling run, BENCH_FAPO_MAX (100000) the largest given to fapolicyd, BENCH_SCALE_N
 # (100) execs per scaling configuration (0: only the loads and memory of each size), BENCH_DPKG_ROUNDS (5), BENCH_DLOPEN (1000) libraries x
-# BENCH_DLOPEN_ROUNDS (8), BENCH_SKIP (words: storm big load events scaling dpkg dlopen).
+# BENCH_DLOPEN_ROUNDS (8), BENCH_SKIP (words: storm big candidates load events scaling dpkg
+# dlopen).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 EB=$top/build/execban
@@ -243,6 +244,23 @@ if ! skip big; then
 	grep -A4 '^name *: sha256$' /proc/crypto | sed -n 's/^driver *: /sha256_drivers=/p' |
 		paste -sd' ' >>"$RAW/info.txt"
 	rm -f "$W/big"
+fi
+
+# ---- 2b. the rule map's candidates (issue 21), side by side: memory, fill, lookup ----
+if ! skip candidates; then
+	log "rule map candidates: hash of today's layout, hash of 8-byte values, sorted array"
+	for n in 1000000 100000; do
+		"$top/build/bench/lookup" "$top/build/bench/lookup.bpf.o" "$n" >"$W/lookup.json" ||
+			die "bench/lookup $n failed (a candidate missed a rule it holds)"
+		python3 - "$W/lookup.json" "$RAW" "$n" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+for c in ("hash56", "hash8", "sorted"):
+    for k in ("kmem", "fill_ms", "lookup_ns"):
+        with open(os.path.join(sys.argv[2], "cand.%s.%s.%s" % (c, k, sys.argv[3])), "a") as f:
+            f.write("%s\n" % d[c][k])
+PY
+	done
 fi
 
 # ---- 3. policy load: 1,000,000 rules ----

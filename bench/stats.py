@@ -241,6 +241,21 @@ def main():
         figure("scale.kmem.%d" % n, "MiB", r("scale_kmem.%d" % n),
                "kernel memory growth of the fresh load of %d rules (one copy)" % n, 1 << 20)
 
+    # 5c. the rule map's candidates (bench/lookup), n digests each, in one boot
+    desc = {"hash56": "a hash to today's 56-byte rule (the rule map now)",
+            "hash8": "a hash to an 8-byte value (the rest deduplicated)",
+            "sorted": "a sorted array of 48-byte entries and a 16-bit prefix index"}
+    for n in sorted(int(f.rsplit(".", 1)[1]) for f in os.listdir(rawdir)
+                    if f.startswith("cand.sorted.kmem.")):
+        for c in ("hash56", "hash8", "sorted"):
+            figure("cand.%s.kmem.%d" % (c, n), "MiB", r("cand.%s.kmem.%d" % (c, n)),
+                   "kernel memory of %s, %d digests" % (desc[c], n), 1 << 20)
+            figure("cand.%s.fill.%d" % (c, n), "s", r("cand.%s.fill_ms.%d" % (c, n)),
+                   "filling it (batches of 8192)", 1e3)
+            figure("cand.%s.lookup.%d" % (c, n), "ns", r("cand.%s.lookup_ns.%d" % (c, n)),
+                   "one lookup from a BPF program, half hits (loop cost removed)", 1.0,
+                   "cand.hash56.lookup.%d" % n)
+
     # 6. dpkg -i of a 2,000-file package
     figure("dpkg.none", "s", r("dpkg.none"), "dpkg -i of a 2,000-file package, execban not loaded",
            1e9)
