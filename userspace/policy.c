@@ -353,8 +353,10 @@ struct tok {
 struct line_ctx {
 	struct policy *p;
 	const char *file;
+	const char *interned;	/* file as intern_file() last gave it, or NULL */
 	unsigned int line;
 	const char *s, *end;
+	bool nul_free;		/* the buffer parse_lines() was given holds no NUL byte */
 };
 
 /*
@@ -394,7 +396,10 @@ static int next_tok(struct line_ctx *c, struct tok *t)
 		c->s = c->end;
 		return 0;
 	}
-	memset(t, 0, offsetof(struct tok, buf));
+	t->val = NULL;
+	t->val_len = 0;
+	t->has_val = false;
+	t->quoted = false;
 	t->key = s;
 	if (*s == '"') {
 		/* A bare quoted word: a directive's argument. */
@@ -875,7 +880,10 @@ static int parse_rule(struct line_ctx *c, uint16_t action)
 		    "a signer-*= or ima-keyid= identity)");
 	if (r.has_size && r.ident_kind != EXECBAN_IDENT_SHA256)
 		ERR("size= applies to sha256= rules only: a signer rule matches files of any size");
-	r.file = intern_file(p, c->file);
+	/* the file's interned name, while no other file was interned since (an include) */
+	if (!c->interned || !p->n_files || p->files[p->n_files - 1] != c->interned)
+		c->interned = intern_file(p, c->file);
+	r.file = c->interned;
 	if (!r.file)
 		return -ENOMEM;
 	r.line = c->line;
@@ -1190,7 +1198,7 @@ static int parse_one(struct line_ctx *c, const char *s, const char *eol)
 		c->end--;
 	if ((size_t)(c->end - c->s) > POLICY_MAX_LINE) {
 		diag(p, c->file, c->line, true, "line is longer than %d bytes", POLICY_MAX_LINE);
-	} else if (memchr(c->s, 0, (size_t)(c->end - c->s))) {
+	} else if (!c->nul_free && memchr(c->s, 0, (size_t)(c->end - c->s))) {
 		diag(p, c->file, c->line, true, "NUL byte: this is not a policy text file");
 	} else {
 		ret = parse_line(c);
@@ -1210,6 +1218,8 @@ static ssize_t parse_lines(struct line_ctx *c, const char *buf, size_t len, bool
 	const char *s = buf, *end = buf + len, *eol;
 	int ret;
 
+	/* One look for NUL bytes over the whole buffer, not one per line (parse_one()). */
+	c->nul_free = !memchr(buf, 0, len);
 	while (s < end && (eol = memchr(s, '\n', (size_t)(end - s)))) {
 		ret = parse_one(c, s, eol);
 		if (ret < 0)

@@ -67,5 +67,25 @@ t "a 6,000-byte line across a chunk's edge is reported once, at its line" \
 t "and the lines after it keep their numbers" has "$tmp/long.out" "long.policy:$((edge + 10)): error"
 t "two errors, no more" test "$(grep -c ': error' "$tmp/long.out")" = 2
 
+# NUL bytes: the reader looks for them once per chunk; a line that holds one is refused at its
+# number whichever chunk it is in, the other lines of a chunk with one still parse, and a
+# last line without its newline is looked at too.
+python3 - "$tmp" <<'PY'
+import hashlib, sys
+w = sys.argv[1]
+lines = ["deny sha256=%s size=%d" % (hashlib.sha256(b"%d" % i).hexdigest(), 4096 + i)
+         for i in range(30000)]
+lines[20000 - 1] = lines[20000 - 1][:20] + "\0" + lines[20000 - 1][21:]
+lines[29999] = "deny sha256=" + "ab" * 32 + " label=x\0y"
+open(w + "/nul.policy", "w").write("\n".join(lines))
+PY
+"$EB" check "$tmp/nul.policy" >"$tmp/nul.out" 2>&1
+t "a NUL byte in the second chunk is named at its line" \
+	has "$tmp/nul.out" "nul.policy:20000: error: NUL byte: this is not a policy text file"
+t "a NUL byte in a last line without its newline is named at its line" \
+	has "$tmp/nul.out" "nul.policy:30000: error: NUL byte: this is not a policy text file"
+t "two errors, no more: the other lines of those chunks parse" \
+	test "$(grep -c ': error' "$tmp/nul.out")" = 2
+
 echo "# $suite: $pass passed, $fail failed"
 [ "$fail" = 0 ]
