@@ -335,18 +335,22 @@ static size_t put(uint8_t *buf, size_t at, const void *src, size_t len)
 	return at + len;
 }
 
+#define DIGEST_BUF	(64U << 10)
+
 /* SHA-256 over a canonical form of everything the kernel enforces. */
 static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	const struct policy *p = &c->pol;
-	uint8_t (*certs)[EXECBAN_SHA256_LEN];
-	size_t i;
+	uint8_t (*certs)[EXECBAN_SHA256_LEN], *buf;
+	size_t i, used = 0;
 
 	certs = calloc(c->n_certs + 1, sizeof(*certs));
-	if (!ctx || !certs) {
+	buf = malloc(DIGEST_BUF);
+	if (!ctx || !certs || !buf) {
 		EVP_MD_CTX_free(ctx);
 		free(certs);
+		free(buf);
 		return -ENOMEM;
 	}
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
@@ -360,6 +364,10 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 	EVP_DigestUpdate(ctx, c->info.name, sizeof(c->info.name));
 	EVP_DigestUpdate(ctx, &c->info.version, sizeof(c->info.version));
 	EVP_DigestUpdate(ctx, &c->info.mode, sizeof(c->info.mode));
+	/*
+	 * Records are gathered in buf and hashed a buffer at a time: SHA-256 then reads whole
+	 * blocks in place, where one update per rule copied each record into its block buffer.
+	 */
 	for (i = 0; i < c->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 		uint64_t size = r->has_size ? r->size : UINT64_MAX;
@@ -378,8 +386,14 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 		rec[n++] = 0;
 		n = put(rec, n, reason, rlen);
 		rec[n++] = 0;
-		EVP_DigestUpdate(ctx, rec, n);
+		if (used + n > DIGEST_BUF) {
+			EVP_DigestUpdate(ctx, buf, used);
+			used = 0;
+		}
+		memcpy(buf + used, rec, n);
+		used += n;
 	}
+	EVP_DigestUpdate(ctx, buf, used);
 	for (i = 0; i < p->n_interps; i++)
 		EVP_DigestUpdate(ctx, p->interps[i].path, strlen(p->interps[i].path) + 1);
 	for (i = 0; i < p->n_quarantines; i++) {
@@ -394,6 +408,7 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 	EVP_DigestFinal_ex(ctx, out, NULL);
 	EVP_MD_CTX_free(ctx);
 	free(certs);
+	free(buf);
 	return 0;
 }
 
