@@ -51,6 +51,24 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * Exec of a marked interpreter: its task's entry in task_interp is made now, while the exec
+ * can still be refused, so that a full map (1 << 20 tasks) refuses the exec (-ENOMEM) rather
+ * than letting an unmarked interpreter run; bprm_committed_creds rewrites the entry, which
+ * then cannot fail for room. If the exec fails later, the old program keeps a mark until its
+ * next exec or its end: its reads are judged as an interpreter's, stricter, never looser.
+ */
+static __always_inline int reserve_interp_mark(struct file *file)
+{
+	__u64 key = (__u64)bpf_get_current_task_btf();
+	struct execban_interp_mark *m;
+
+	m = bpf_inode_storage_get(&interpreters, file->f_inode, 0, 0);
+	if (m && bpf_map_update_elem(&task_interp, &key, m, BPF_ANY))
+		return -12;	/* -ENOMEM */
+	return 0;
+}
+
 SEC("lsm.s/bprm_check_security")
 int BPF_PROG(execban_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
@@ -62,7 +80,10 @@ int BPF_PROG(execban_bprm_check_security, struct linux_binprm *bprm, int ret)
 
 	if (ret)
 		return ret;
-	return check_access(&a, true);
+	ret = check_access(&a, true);
+	if (ret)
+		return ret;
+	return reserve_interp_mark(bprm->file);
 }
 
 #define PROT_EXEC	0x4
@@ -246,8 +267,9 @@ int BPF_PROG(execban_task_alloc, struct task_struct *task, unsigned long clone_f
 	if (ret)
 		return ret;
 	m = bpf_map_lookup_elem(&task_interp, &key);
-	if (m)
-		bpf_map_update_elem(&task_interp, &child, m, BPF_ANY);
+	/* No room for the child's mark: no child (an unmarked interpreter would be a bypass). */
+	if (m && bpf_map_update_elem(&task_interp, &child, m, BPF_ANY))
+		return -12;	/* -ENOMEM */
 	return 0;
 }
 

@@ -124,6 +124,8 @@ struct {
  * (task_alloc), dropped at task_free, before the address can be reused. file_open reads it
  * through the current task. A hash map rather than task storage for the reason given at
  * signer_scratch below: a lookup that failed would let an interpreter read a banned script.
+ * Full, it fails closed: the exec (bprm_check_security makes the entry) or the fork or
+ * thread (task_alloc) of a marked interpreter is refused with -ENOMEM.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -652,6 +652,13 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 				ret = -EINVAL;
 				goto err_destroy;
 			}
+			/* tests only: a task_interp small enough to fill (tests/guest/bypass.sh) */
+			if (i == PM_TASK_INTERP && getenv("EXECBAN_TEST_TASK_INTERP_MAX") &&
+			    bpf_map__set_max_entries(map, (__u32)strtoul(
+					getenv("EXECBAN_TEST_TASK_INTERP_MAX"), NULL, 10))) {
+				ret = -EINVAL;
+				goto err_destroy;
+			}
 			if (i == PM_EVENTS && bpf_map__set_max_entries(map, o->ringbuf)) {
 				err("bad ring buffer size %u (a power of two, >= page size)",
 				    o->ringbuf);

@@ -250,6 +250,107 @@ else
 	not_ok "binfmt_misc set-up" "cannot mount or write $B/register"
 fi
 
+# ---- the interpreter marks' map full: a marked interpreter's new thread or child is refused,
+# never left unmarked (it could read a banned script unjudged) ----
+"$EB" unload >/dev/null 2>&1
+EXECBAN_TEST_TASK_INTERP_MAX=16 "$EB" load "$W/interp.policy" >/dev/null 2>&1
+check "with a 16-entry task_interp (test hook): the policy loads" [ $? = 0 ]
+check "task_interp holds 16 entries" python3 -c '
+import json, subprocess, sys
+m = json.loads(subprocess.check_output(["bpftool", "map", "show", "pinned",
+                                        "/sys/fs/bpf/execban/task_interp", "--json"]))
+sys.exit(m["max_entries"] != 16)'
+# A python3 (a marked interpreter) starts 40 threads that each try to read the banned script
+# and then wait: once the map is full a thread must fail to start; every thread that started
+# must be refused the read. While they hold the map full, an exec of python3 from this
+# (unmarked) shell must be refused too.
+python3 - "$W/banned.py" "$W/full.gate" >"$W/full.out" 2>&1 <<'PY' &
+import os, sys, threading, time
+gate, lock = threading.Event(), threading.Lock()
+read, refused, failed, other = [], [], [], []
+def worker(i):
+    try:
+        with open(sys.argv[1]) as f:
+            f.read()
+        out = read
+    except PermissionError:
+        out = refused
+    except OSError as e:
+        out = other
+    with lock:
+        out.append(i)
+    gate.wait()
+threads = []
+for i in range(40):
+    t = threading.Thread(target=worker, args=(i,))
+    try:
+        t.start()
+        threads.append(t)
+    except RuntimeError:
+        failed.append(i)
+while True:			# every started thread has tried its read
+    with lock:
+        if len(read) + len(refused) + len(other) == len(threads):
+            break
+    gate.wait(0.05)
+print("started %d read %d refused %d other %d failed %d" %
+      (len(threads), len(read), len(refused), len(other), len(failed)), flush=True)
+for _ in range(600):		# until the shell has tried its exec, at most 60 s
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.1)
+gate.set()
+for t in threads:
+    t.join()
+PY
+filler=$!
+for _ in $(seq 200); do grep -q '^started' "$W/full.out" 2>/dev/null && break; sleep 0.1; done
+out=$(python3 -c 'print("PY-EXEC-RAN")' 2>&1)
+# (no bash -c here: bash is a marked interpreter too, its exec is refused as well)
+[[ $out != *PY-EXEC-RAN* && $out == *python3:\ Cannot\ allocate\ memory* ]]
+check "map full: an exec of python3 (a marked interpreter) is refused (ENOMEM): $out" \
+	test $? = 0
+touch "$W/full.gate"
+wait "$filler"
+check "map full: some of the 40 threads could not start, none that started read the banned script" \
+	python3 -c '
+import re, sys
+s = open(sys.argv[1]).read()
+m = re.search(r"started (\d+) read (\d+) refused (\d+) other (\d+) failed (\d+)", s)
+print("#   " + s.strip().replace("\n", "\n#   "))
+ok = m and int(m[2]) == 0 and int(m[5]) > 0 and int(m[1]) == int(m[3]) and int(m[1]) > 0
+sys.exit(0 if ok else 1)' "$W/full.out"
+# The same with processes: the children wait on a pipe until the forks are done.
+out=$(python3 -c 'import os, sys
+r, w = os.pipe()
+pids = []
+for i in range(40):
+    try:
+        pid = os.fork()
+    except OSError as e:
+        print("fork-failed", e.errno, flush=True)
+        break
+    if pid == 0:
+        os.close(w)
+        try:
+            open(sys.argv[1]).read()
+            print("child-read", flush=True)
+        except PermissionError:
+            pass
+        os.read(r, 1)
+        os._exit(0)
+    pids.append(pid)
+os.close(w)
+for p in pids:
+    os.waitpid(p, 0)' "$W/banned.py" 2>&1)
+check "map full: a fork of the interpreter fails (ENOMEM) rather than leaving an unmarked child" \
+	bash -c "grep -q 'fork-failed 12' <<<'$out' && ! grep -q child-read <<<'$out'"
+"$EB" unload >/dev/null 2>&1
+"$EB" load "$W/interp.policy" >/dev/null 2>&1
+out=$(python3 "$W/banned.py" 2>&1)
+check "control: with the map back to its size, python3 banned.py is refused as before" \
+	bash -c "! grep -q BANNED-PY-RAN <<<'$out' && grep -q 'Operation not permitted' <<<'$out'"
+
 "$EB" unload >/dev/null
 rm -rf "$W"
 finish
