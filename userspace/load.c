@@ -115,63 +115,75 @@ static int update_batched(int fd, const void *keys, size_t key_size, const void 
 	return 0;
 }
 
-struct old_entry {
-	struct sha256_key key;
-	struct execban_rule rule;
-};
-
-static int cmp_old(const void *a, const void *b)
-{
-	return memcmp(a, b, EXECBAN_SHA256_LEN);
-}
-
-/* Entries of the inactive copy, by key. */
-static int read_old(int fd, struct old_entry **out, size_t *n)
-{
+/* The entries of the inactive copy, as read back, and their order by key. */
+struct old_set {
 	struct sha256_key *keys;
 	struct execban_rule *rules;
-	struct policy_pair *ord;
-	struct old_entry *e;
+	struct policy_pair *ord;	/* .val: index in keys and rules, in key order */
+	size_t n;
+};
+
+static const struct sha256_key *old_key(const struct old_set *o, size_t j)
+{
+	return &o->keys[o->ord[j].val];
+}
+
+static const struct execban_rule *old_rule(const struct old_set *o, size_t j)
+{
+	return &o->rules[o->ord[j].val];
+}
+
+static void old_free(struct old_set *o)
+{
+	free(o->keys);
+	free(o->rules);
+	free(o->ord);
+}
+
+/*
+ * Entries of the inactive copy, by key: an index radix-sorted on the key's first 4 bytes
+ * (the entries are not moved: a million of them are 88 MB), then runs of one prefix, rare,
+ * sorted on the whole key.
+ */
+static int cmp_old(const void *a, const void *b, void *keys)
+{
+	const struct sha256_key *k = keys;
+
+	return memcmp(k[((const struct policy_pair *)a)->val].b,
+		      k[((const struct policy_pair *)b)->val].b, EXECBAN_SHA256_LEN);
+}
+
+static int read_old(int fd, struct old_set *o)
+{
 	size_t i, j;
 	int ret;
 
-	ret = map_read_all(fd, sizeof(*keys), sizeof(*rules), (void **)&keys, (void **)&rules, n);
+	memset(o, 0, sizeof(*o));
+	ret = map_read_all(fd, sizeof(*o->keys), sizeof(*o->rules), (void **)&o->keys,
+			   (void **)&o->rules, &o->n);
 	if (ret)
 		return ret;
-	ord = policy_calloc(*n + 1, sizeof(*ord));
-	e = policy_calloc(*n + 1, sizeof(*e));
-	if (!ord || !e) {
-		ret = -ENOMEM;
-		goto out;
+	o->ord = policy_calloc(o->n + 1, sizeof(*o->ord));
+	if (!o->ord)
+		return -ENOMEM;
+	for (i = 0; i < o->n; i++) {
+		const uint8_t *b = o->keys[i].b;
+
+		/* in the high half: the sort's two low passes find one digit and move nothing */
+		o->ord[i].key = (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 |
+				(uint64_t)b[2] << 40 | (uint64_t)b[3] << 32;
+		o->ord[i].val = i;
 	}
-	/* Radix-sorted on the key's first 8 bytes, big-endian, then runs of one prefix fixed. */
-	for (i = 0; i < *n; i++) {
-		for (j = 0; j < 8; j++)
-			ord[i].key = ord[i].key << 8 | keys[i].b[j];
-		ord[i].val = i;
-	}
-	if (policy_sort_pairs(ord, *n)) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < *n; i++) {
-		e[i].key = keys[ord[i].val];
-		e[i].rule = rules[ord[i].val];
-	}
-	for (i = 0; i < *n; i = j) {
-		for (j = i + 1; j < *n && ord[j].key == ord[i].key; j++)
+	if (policy_sort_pairs(o->ord, o->n))
+		return -ENOMEM;
+	/* qsort, not an insertion sort: a policy may hold any number of keys of one prefix */
+	for (i = 0; i < o->n; i = j) {
+		for (j = i + 1; j < o->n && o->ord[j].key == o->ord[i].key; j++)
 			;
 		if (j - i > 1)
-			qsort(e + i, j - i, sizeof(*e), cmp_old);
+			qsort_r(o->ord + i, j - i, sizeof(*o->ord), cmp_old, o->keys);
 	}
-	*out = e;
-	e = NULL;
-out:
-	free(ord);
-	free(e);
-	free(keys);
-	free(rules);
-	return ret;
+	return 0;
 }
 
 /*
@@ -189,14 +201,17 @@ static int sync_rules(int fd, const struct compiled *c)
 {
 	struct sha256_key *del = NULL, *up_keys = NULL;
 	struct execban_rule *up_rules = NULL;
-	struct old_entry *old = NULL;
-	size_t n_old = 0, n_del = 0, n_up = 0, i = 0, j = 0, done;
+	struct old_set old;
+	size_t n_old, n_del = 0, n_up = 0, i = 0, j = 0, done;
 	__u32 count;
 	int d, ret;
 
-	ret = read_old(fd, &old, &n_old);
-	if (ret)
+	ret = read_old(fd, &old);
+	if (ret) {
+		old_free(&old);
 		return ret;
+	}
+	n_old = old.n;
 	timing("read back");
 	del = policy_malloc(n_old + 1, sizeof(*del));
 	up_keys = policy_malloc(c->n_rules + 1, sizeof(*up_keys));
@@ -207,12 +222,12 @@ static int sync_rules(int fd, const struct compiled *c)
 	}
 	while (i < c->n_rules || j < n_old) {
 		d = i == c->n_rules ? 1 : j == n_old ? -1 :
-		    memcmp(c->keys[i].b, old[j].key.b, EXECBAN_SHA256_LEN);
+		    memcmp(c->keys[i].b, old_key(&old, j)->b, EXECBAN_SHA256_LEN);
 		if (d > 0) {
-			del[n_del++] = old[j++].key;
+			del[n_del++] = *old_key(&old, j++);
 			continue;
 		}
-		if (d < 0 || memcmp(&c->rules[i], &old[j].rule, sizeof(c->rules[i]))) {
+		if (d < 0 || memcmp(&c->rules[i], old_rule(&old, j), sizeof(c->rules[i]))) {
 			up_keys[n_up] = c->keys[i];
 			up_rules[n_up++] = c->rules[i];
 		}
@@ -233,7 +248,7 @@ static int sync_rules(int fd, const struct compiled *c)
 	timing("delete");
 	ret = update_batched(fd, up_keys, sizeof(*up_keys), up_rules, sizeof(*up_rules), n_up);
 out:
-	free(old);
+	old_free(&old);
 	free(del);
 	free(up_keys);
 	free(up_rules);

@@ -202,14 +202,21 @@ expect_exec "after the kills, a complete load of the new policy works" "exec-err
 expect_exec "and the old policy's rule is gone" "exit 0" "$W/a"
 
 # ---- stable rule ids; a reload writes what changed ----
-# v1: x among 200 random rules with two reasons; v2: v1 with one rule added on the first
-# line, with a new reason; v3: v2 without one of the random rules.
+# v1: x among 200 random rules with two reasons, 6 rules whose digests share their first 4
+# bytes and 4 that share their first 8 (ids taken in turn; the read-back sorts them apart);
+# v2: v1 with one rule added on the first line, with a new reason; v3: v2 without one of the
+# random rules.
 python3 - "$(sha256 "$W/x")" "$(stat -c %s "$W/x")" >"$W/v1.policy" <<'PY'
 import os, sys
 print('name "ids"')
 for i in range(200):
     print('deny sha256=%s size=%d reason="%s"' % (os.urandom(32).hex(), 5000 + i,
                                                    "reason %d" % (i % 2)))
+p4, p8 = os.urandom(4), os.urandom(8)
+for i in range(6):
+    print('deny sha256=%s size=%d' % ((p4 + os.urandom(28)).hex(), 6000 + i))
+for i in range(4):
+    print('deny sha256=%s size=%d' % ((p8 + os.urandom(24)).hex(), 7000 + i))
 print('deny sha256=%s size=%s label=xrule reason="reason 1"' % (sys.argv[1], sys.argv[2]))
 PY
 unique_copy /bin/true "$W/n" n
@@ -237,9 +244,15 @@ import json, sys
 w = sys.argv[1]
 a = {r["key"]: r for r in json.load(open(w + "/show1.json"))["rules"]}
 b = {r["key"]: r for r in json.load(open(w + "/show2.json"))["rules"]}
-assert len(a) == 201 and len(b) == 202, (len(a), len(b))
+assert len(a) == 211 and len(b) == 212, (len(a), len(b))
+shared = [k[:8] for k in a]
 for k, r in a.items():
-    assert b[k]["id"] == r["id"] == int(k[:8], 16), (k, r["id"], b[k]["id"])
+    p = int(k[:8], 16)
+    assert b[k]["id"] == r["id"], (k, r["id"], b[k]["id"])
+    if shared.count(k[:8]) == 1:
+        assert r["id"] == p, (k, r["id"])
+    else:		# 32 bits shared: consecutive ids from the prefix on
+        assert p <= r["id"] < p + shared.count(k[:8]), (k, r["id"])
     assert b[k]["reason"] == r["reason"], (r, b[k])
     assert b[k]["origin"]["line"] == r["origin"]["line"] + 1, (r["origin"], b[k]["origin"])
 new = [r for k, r in b.items() if k not in a]
