@@ -21,6 +21,10 @@ out=$("$lint" 2>&1)
 rc=$?
 if [ $rc = 0 ] && [ -z "$out" ]; then ok "the repository's shell code passes"; else not_ok "the repository's shell code passes (exit $rc)" "$out"; fi
 
+# tests/run runs each suite as a program: one without its execute bit "exits 126" in CI only.
+noexec=$(find tests/host tests/guest -maxdepth 1 -name '*.sh' ! -name lib.sh ! -perm -u+x)
+if [ -z "$noexec" ]; then ok "every test suite is executable"; else not_ok "every test suite is executable" "$noexec"; fi
+
 # The forbidden forms are written with the word PIPE for the pipe (so that this file passes the lint).
 unpipe() { sed 's/\<PIPE\>/|/g'; }
 # bad NAME LINE: a file with LINE on line 3 (after the shebang and a comment) fails, named.
