@@ -5,8 +5,10 @@
  * bench/lookup.c creates and fills the maps (and measures their memory), then runs each probe
  * over the same queries with BPF_PROG_TEST_RUN.
  *
- *   hash56   today's layout: a hash of 32-byte keys to the 56-byte struct execban_rule
- *   hash8    the same hash with an 8-byte value (the rest deduplicated elsewhere)
+ *   hash56   the former layout: a hash of 32-byte keys to a 56-byte struct execban_rule
+ *   hash8    the same hash with an 8-byte value: an element of 88 bytes, in the allocator's
+ *            96-byte class as today's 16-byte struct execban_rule (96 bytes) is
+
  *   sorted   an array of 48-byte entries (key, rule_id, note id, size) sorted by key, and an
  *            index of 65,537 positions by the key's first 16 bits: one index read, then a
  *            binary search bounded at 21 steps (2^20 rules per 16-bit prefix at most)

@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 		rules[i].rule_id = (__u32)i;
 		rules[i].action = EXECBAN_RULE_DENY;
 		rules[i].ident_kind = EXECBAN_IDENT_SHA256;
-		rules[i].reason_id = EXECBAN_NO_REASON;
+		rules[i].text_id = EXECBAN_NO_TEXT;
 	}
 	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "mapfill_rules", EXECBAN_SHA256_LEN,
 			    sizeof(struct execban_rule), (__u32)n, &opts);

@@ -242,8 +242,8 @@ def main():
                "kernel memory growth of the fresh load of %d rules (one copy)" % n, 1 << 20)
 
     # 5c. the rule map's candidates (bench/lookup), n digests each, in one boot
-    desc = {"hash56": "a hash to today's 56-byte rule (the rule map now)",
-            "hash8": "a hash to an 8-byte value (the rest deduplicated)",
+    desc = {"hash56": "a hash to the former 56-byte rule (label inline)",
+            "hash8": "a hash to an 8-byte value (the allocator class of today's 16-byte rule)",
             "sorted": "a sorted array of 48-byte entries and a 16-bit prefix index"}
     for n in sorted(int(f.rsplit(".", 1)[1]) for f in os.listdir(rawdir)
                     if f.startswith("cand.sorted.kmem.")):

@@ -742,7 +742,7 @@ __attribute__((noinline)) int event_fill(struct execban_event *e, const struct e
 					 const struct verdict *v, const struct execban_signer *sg)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct execban_reason *reason;
+	struct execban_text *text;
 	struct inode *inode;
 	__u32 evflags, kind;
 	__u64 ugid;
@@ -783,11 +783,12 @@ __attribute__((noinline)) int event_fill(struct execban_event *e, const struct e
 	if (v && v->matched) {
 		e->rule_id = v->rule.rule_id;
 		e->ident_kind = v->rule.ident_kind;
-		__builtin_memcpy(e->label, v->rule.label, EXECBAN_LABEL_LEN);
 		__builtin_memcpy(e->match_key, v->key.b, EXECBAN_SHA256_LEN);
-		reason = lookup_reason(v->gen, v->rule.reason_id);
-		if (reason)
-			bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), reason->text);
+		text = lookup_text(v->gen, v->rule.text_id);
+		if (text) {
+			__builtin_memcpy(e->label, text->label, EXECBAN_LABEL_LEN);
+			bpf_probe_read_kernel_str(e->reason, sizeof(e->reason), text->reason);
+		}
 	} else {
 		__builtin_memset(e->match_key, 0, EXECBAN_SHA256_LEN);
 	}

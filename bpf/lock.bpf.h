@@ -102,7 +102,7 @@ static __always_inline int our_map(__u64 m)
 {
 #define M(i, name) if (m == (__u64)&name) return i
 	M(0, banned_sha256_0); M(1, banned_sha256_1); M(2, banned_sizes_0);
-	M(3, banned_sizes_1); M(4, reasons_0); M(5, reasons_1); M(6, policy_info);
+	M(3, banned_sizes_1); M(4, texts_0); M(5, texts_1); M(6, policy_info);
 	M(7, state); M(8, stats); M(9, event_seq); M(10, events); M(11, inode_cache);
 	M(12, rule_hits); M(13, interpreters); M(14, task_interp); M(15, signer_scratch);
 	M(16, mem_scratch); M(17, zeroes); M(18, quarantine_dirs); M(19, lock);
@@ -141,8 +141,8 @@ static __always_inline void emit_tamper(const char *what, const char *fmt, __u64
 }
 
 static const char map_names[25][16] = {
-	"banned_sha256_0", "banned_sha256_1", "banned_sizes_0", "banned_sizes_1", "reasons_0",
-	"reasons_1", "policy_info", "state", "stats", "event_seq", "events", "inode_cache",
+	"banned_sha256_0", "banned_sha256_1", "banned_sizes_0", "banned_sizes_1", "texts_0",
+	"texts_1", "policy_info", "state", "stats", "event_seq", "events", "inode_cache",
 	"rule_hits", "interpreters", "task_interp", "signer_scratch", "mem_scratch", "zeroes",
 	"quarantine_dirs", "lock", "lock_ctl", "lock_scratch", "protected_tasks", "mark_paths",
 	"?",
@@ -208,7 +208,7 @@ static __noinline int clear_slot0(void)
 
 	bpf_for_each_map_elem(&banned_sha256_0, clear_one, NULL, 0);
 	clear_filter(bpf_map_lookup_elem(&banned_sizes_0, &zero));
-	bpf_for_each_map_elem(&reasons_0, clear_one, NULL, 0);
+	bpf_for_each_map_elem(&texts_0, clear_one, NULL, 0);
 	return 0;
 }
 
@@ -218,7 +218,7 @@ static __noinline int clear_slot1(void)
 
 	bpf_for_each_map_elem(&banned_sha256_1, clear_one, NULL, 0);
 	clear_filter(bpf_map_lookup_elem(&banned_sizes_1, &zero));
-	bpf_for_each_map_elem(&reasons_1, clear_one, NULL, 0);
+	bpf_for_each_map_elem(&texts_1, clear_one, NULL, 0);
 	return 0;
 }
 
@@ -272,18 +272,19 @@ static long install_size(__u32 i, struct install *in)
 	return 0;
 }
 
-static long install_reason(__u32 i, struct install *in)
+static long install_text(__u32 i, struct install *in)
 {
-	struct execban_reason_record *r = (void *)in->sc->rec;
+	struct execban_text_record *r = (void *)in->sc->rec;
 	long err;
 
 	if (take_record(in, i, sizeof(*r)))
 		return 1;
-	r->reason.text[EXECBAN_REASON_LEN - 1] = 0;
+	r->text.label[EXECBAN_LABEL_LEN - 1] = 0;
+	r->text.reason[EXECBAN_REASON_LEN - 1] = 0;
 	if (in->slot)
-		err = bpf_map_update_elem(&reasons_1, &r->id, &r->reason, BPF_NOEXIST);
+		err = bpf_map_update_elem(&texts_1, &r->id, &r->text, BPF_NOEXIST);
 	else
-		err = bpf_map_update_elem(&reasons_0, &r->id, &r->reason, BPF_NOEXIST);
+		err = bpf_map_update_elem(&texts_0, &r->id, &r->text, BPF_NOEXIST);
 	if (err) {
 		in->err = err;
 		return 1;
@@ -351,7 +352,7 @@ static __always_inline int signed_load(struct execban_lock *lk, const struct exe
 	    m->maps_abi != EXECBAN_MAPS_ABI ||
 	    (m->info.mode != EXECBAN_MODE_ENFORCE && m->info.mode != EXECBAN_MODE_AUDIT) ||
 	    m->info.n_rules > INSTALL_MAX || m->info.n_sizes > INSTALL_MAX ||
-	    m->info.n_reasons > INSTALL_MAX)
+	    m->info.n_texts > INSTALL_MAX)
 		return -EINVAL;
 	if (m->info.version <= lk->min_version) {
 		args[0] = m->info.version;
@@ -380,8 +381,8 @@ static __always_inline int signed_load(struct execban_lock *lk, const struct exe
 		bpf_loop(m->info.n_sizes, install_size, &in, 0);
 	}
 	if (!in.err) {
-		in.src = c->reasons;
-		bpf_loop(m->info.n_reasons, install_reason, &in, 0);
+		in.src = c->texts;
+		bpf_loop(m->info.n_texts, install_text, &in, 0);
 	}
 	if (in.err)
 		return in.err;

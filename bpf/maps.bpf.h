@@ -32,14 +32,14 @@ struct {
 	__type(value, struct execban_size_filter);
 } banned_sizes_0 SEC(".maps"), banned_sizes_1 SEC(".maps");
 
-/* Rule reasons, deduplicated, keyed by execban_rule.reason_id (at most one per rule). */
+/* Rule labels and reasons, each pair once, keyed by execban_rule.text_id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EXECBAN_DEFAULT_MAX_RULES);	/* set by the loader */
 	__type(key, __u32);
-	__type(value, struct execban_reason);
-} reasons_0 SEC(".maps"), reasons_1 SEC(".maps");
+	__type(value, struct execban_text);
+} texts_0 SEC(".maps"), texts_1 SEC(".maps");
 
 /* One entry per policy copy: its mode, flags, name, version and digest. */
 struct {

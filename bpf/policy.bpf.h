@@ -55,11 +55,11 @@ static __always_inline bool size_banned(__u64 gen, __u64 size)
 	return true;
 }
 
-static __always_inline struct execban_reason *lookup_reason(__u64 gen, __u32 id)
+static __always_inline struct execban_text *lookup_text(__u64 gen, __u32 id)
 {
 	if (gen & 1)
-		return bpf_map_lookup_elem(&reasons_1, &id);
-	return bpf_map_lookup_elem(&reasons_0, &id);
+		return bpf_map_lookup_elem(&texts_1, &id);
+	return bpf_map_lookup_elem(&texts_0, &id);
 }
 
 /*

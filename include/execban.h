@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	9	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	10	/* layout of the pinned maps below */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32
@@ -131,21 +131,38 @@ enum execban_policy_flags {
 #define EXECBAN_SIGNER_KEY_PREFIX	"execban-signer"
 #define EXECBAN_SIGNER_KEY_PREFIX_LEN	15
 
-/* Value of banned_sha256_{0,1}; the key is the 32-byte digest. */
+/*
+ * Value of banned_sha256_{0,1}; the key is the 32-byte digest (or signer key). 16 bytes, so
+ * that a hash element (48 bytes of header, the key, the value) takes the allocator's 96-byte
+ * class: a million rules cost about 109 MiB of kernel memory a copy, where 56 bytes with the
+ * label inline took the 192-byte class (202 MiB). The label and reason live in texts_{0,1},
+ * shared by every rule that has the same pair.
+ */
 struct execban_rule {
 	__u32 rule_id;			/* stable: the key's first 32 bits (compile.c) */
-	__u16 action;			/* enum execban_rule_action */
-	__u16 ident_kind;		/* enum execban_ident_kind */
-	__u32 reason_id;		/* key in reasons_{0,1}, or EXECBAN_NO_REASON */
-	__u32 flags;			/* enum execban_rule_flags */
-	__u64 size;			/* the banned file's size, if EXECBAN_RULE_HAS_SIZE */
-	char label[EXECBAN_LABEL_LEN];
+	__u32 text_id;			/* key in texts_{0,1}, or EXECBAN_NO_TEXT */
+	__u8 action;			/* enum execban_rule_action */
+	__u8 ident_kind;		/* enum execban_ident_kind */
+	__u16 size_hi;			/* the banned file's size, bits 32-47 (execban_rule_size()) */
+	__u32 size_lo;			/* bits 0-31 */
 };
 
-enum execban_rule_flags {
-	EXECBAN_RULE_HAS_SIZE = 1U << 0,
-};
-#define EXECBAN_NO_REASON	0xffffffffU
+/* A rule's size= is below 2^48 (256 TiB); all ones means the rule has none. */
+#define EXECBAN_RULE_SIZE_MAX	((1ULL << 48) - 2)
+#define EXECBAN_RULE_NO_SIZE	((1ULL << 48) - 1)
+
+static inline __u64 execban_rule_size(const struct execban_rule *r)
+{
+	return (__u64)r->size_hi << 32 | r->size_lo;
+}
+
+static inline void execban_rule_set_size(struct execban_rule *r, __u64 size)
+{
+	r->size_hi = (__u16)(size >> 32);
+	r->size_lo = (__u32)size;
+}
+
+#define EXECBAN_NO_TEXT		0xffffffffU
 #define EXECBAN_NO_RULE		0xffffffffU	/* an event's rule_id when no rule matched */
 
 /*
@@ -180,9 +197,13 @@ static inline __u32 execban_size_bit(__u64 size, __u32 i)
 	return (__u32)((h + (__u64)i * ((h >> 32) | 1)) & (EXECBAN_SIZE_BITS - 1));
 }
 
-/* Value of reasons_{0,1}, a hash keyed by reason_id (stable ids, compile.c: sparse). */
-struct execban_reason {
-	char text[EXECBAN_REASON_LEN];
+/*
+ * Value of texts_{0,1}, a hash keyed by text_id (stable ids, compile.c: sparse): a label and
+ * reason pair, once for every rule that has it.
+ */
+struct execban_text {
+	char label[EXECBAN_LABEL_LEN];
+	char reason[EXECBAN_REASON_LEN];
 };
 
 /* Value of policy_info (an array of EXECBAN_SLOTS entries, one per policy copy). */
@@ -192,7 +213,7 @@ struct execban_policy_info {
 	__u32 flags;			/* enum execban_policy_flags */
 	__u32 n_rules;
 	__u32 n_sizes;
-	__u32 n_reasons;
+	__u32 n_texts;			/* entries of texts_{0,1} */
 	__u32 n_signer_rules;		/* rules whose identity is a signer (map entries) */
 	__u64 loaded_at_ns;		/* CLOCK_REALTIME of the load */
 	__u8 digest[EXECBAN_SHA256_LEN];/* SHA-256 of the compiled policy */
@@ -386,7 +407,7 @@ struct execban_lock {
  * A compiled policy as the kernel installs it in lock mode. The manifest is what is signed
  * (detached PKCS#7, `execban sign` or `openssl cms -sign -binary -outform DER`); it holds the
  * SHA-256 of the body, which the kernel computes over exactly the bytes it copies into the
- * maps: n_rules rule records, then n_sizes size records, then n_reasons reason records.
+ * maps: n_rules rule records, then n_sizes size records, then n_texts text records.
  */
 #define EXECBAN_MANIFEST_MAGIC		"execban-policy1"	/* 16 bytes with its NUL */
 #define EXECBAN_POLICY_SIG_MAX		8192
@@ -411,10 +432,10 @@ struct execban_size_record {
 	__u32 pad;
 };
 
-struct execban_reason_record {
-	__u32 id;			/* its key in reasons_{0,1}: execban_rule.reason_id */
+struct execban_text_record {
+	__u32 id;			/* its key in texts_{0,1}: execban_rule.text_id */
 	__u32 pad;
-	struct execban_reason reason;
+	struct execban_text text;
 };
 
 /* Requests written to the one-entry "lock_ctl" array; the bpf hook acts on them. */
@@ -433,7 +454,7 @@ struct execban_ctl {
 	__u64 sig;
 	__u64 rules;			/* n_rules struct execban_rule_record */
 	__u64 sizes;			/* n_sizes struct execban_size_record */
-	__u64 reasons;			/* n_reasons struct execban_reason */
+	__u64 texts;			/* n_texts struct execban_text_record */
 	__u64 now_ns;			/* LOAD: CLOCK_REALTIME, for policy_info.loaded_at_ns */
 	__u8 key_sha256[EXECBAN_SHA256_LEN];	/* LOCK: for status */
 };
@@ -443,7 +464,7 @@ struct execban_lock_scratch {
 	struct execban_manifest manifest;
 	__u8 sig[EXECBAN_POLICY_SIG_MAX];
 	__u8 state[EXECBAN_SHA256_STATE_LEN];
-	__u8 rec[sizeof(struct execban_reason_record)];	/* the largest record */
+	__u8 rec[sizeof(struct execban_text_record)];	/* the largest record */
 };
 
 /* Value of the inode_cache inode-storage map: a digest and what it was computed from. */
@@ -582,7 +603,8 @@ struct execban_event {
 	struct execban_signer signer;		/* if EXECBAN_EVF_SIGNER */
 };
 
-_Static_assert(sizeof(struct execban_rule) == 56, "execban_rule layout");
+_Static_assert(sizeof(struct execban_rule) == 16, "execban_rule layout");
+_Static_assert(sizeof(struct execban_text) == 160, "execban_text layout");
 _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info layout");
 _Static_assert(sizeof(struct execban_state) == 16, "execban_state layout");
 _Static_assert(sizeof(struct execban_rule_hits) == 16, "execban_rule_hits layout");
@@ -593,7 +615,7 @@ _Static_assert(sizeof(struct execban_event) % 8 == 0, "execban_event alignment")
 _Static_assert(sizeof(struct execban_lock) == 96, "execban_lock layout");
 _Static_assert(sizeof(struct execban_mark_path) == 272, "execban_mark_path layout");
 _Static_assert(sizeof(struct execban_manifest) == 224, "execban_manifest layout");
-_Static_assert(sizeof(struct execban_rule_record) == 88, "execban_rule_record layout");
+_Static_assert(sizeof(struct execban_rule_record) == 48, "execban_rule_record layout");
 _Static_assert(sizeof(struct execban_ctl) == 96, "execban_ctl layout");
 _Static_assert(EXECBAN_PATH_LEN / EXECBAN_PATH_SLOT == 32, "path slots (PATH_DEPTH)");
 

@@ -65,7 +65,7 @@ static struct json_object *json_entry(const struct compiled *c, size_t i)
 	json_add(o, "size", pr->has_size ? json_object_new_uint64(pr->size) : NULL);
 	json_add_str(o, "label", pr->label);
 	json_add_str(o, "reason",
-		     pr->reason_id == EXECBAN_NO_REASON ? "" : c->pol.reasons[pr->reason_id]);
+		     pr->reason_id == POLICY_NO_REASON ? "" : c->pol.reasons[pr->reason_id]);
 	json_add_str(o, "file", pr->file);
 	json_add_u64(o, "line", pr->line);
 	json_add_str(o, "signer", pr->signer);
@@ -238,9 +238,9 @@ int cmd_check(int argc, char **argv)
 
 			hex_encode(c.keys[i].b, EXECBAN_SHA256_LEN, hex);
 			printf("%s ", hex);
-			fprint_rule(stdout, &c.keys[i], &c.rules[i], pr,
-				   pr->reason_id == EXECBAN_NO_REASON ? "" :
-				   c.pol.reasons[pr->reason_id]);
+			fprint_rule(stdout, &c.keys[i], &c.rules[i], pr, pr->label,
+				    pr->reason_id == POLICY_NO_REASON ? "" :
+				    c.pol.reasons[pr->reason_id]);
 			printf("  # %s:%u", pr->file, pr->line);
 			if (pr->signer)
 				printf(" from signer=%s", pr->signer);

@@ -22,7 +22,7 @@ enum {
 
 /* One entry per pinned object under EXECBAN_PIN_DIR. */
 enum pinned_map {
-	PM_SHA256_0, PM_SHA256_1, PM_SIZES_0, PM_SIZES_1, PM_REASONS_0, PM_REASONS_1,
+	PM_SHA256_0, PM_SHA256_1, PM_SIZES_0, PM_SIZES_1, PM_TEXTS_0, PM_TEXTS_1,
 	PM_POLICY_INFO, PM_STATE, PM_STATS, PM_EVENT_SEQ, PM_EVENTS, PM_INODE_CACHE, PM_RULE_HITS, PM_INTERPRETERS, PM_TASK_INTERP,
 	PM_SIGNER_SCRATCH, PM_MEM_SCRATCH, PM_ZEROES, PM_QUARANTINE,
 	PM_LOCK, PM_LOCK_CTL, PM_LOCK_SCRATCH, PM_PROTECTED, PM_MARK_PATHS,
@@ -67,7 +67,7 @@ int signed_load(const struct compiled *c, const char *sig_path, uint64_t *gen);
 struct sha256_key;
 struct policy_rule;
 void fprint_rule(FILE *out, const struct sha256_key *k, const struct execban_rule *r,
-		const struct policy_rule *pr, const char *reason);
+		const struct policy_rule *pr, const char *label, const char *reason);
 
 /* util.c */
 void timing(const char *step);	/* EXECBAN_TIMING=1: a step's time on stderr */

@@ -39,8 +39,7 @@ void compiled_free(struct compiled *c)
 	free(c->rules);
 	free(c->sizes);
 	free(c->size_counts);
-	free(c->reason_ids);
-	free(c->reason_order);
+	free(c->texts);
 	policy_free(&c->pol);
 	loadcache_inputs_free(&c->inputs);
 	memset(c, 0, sizeof(*c));
@@ -371,7 +370,7 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 	for (i = 0; i < c->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 		uint64_t size = r->has_size ? r->size : UINT64_MAX;
-		const char *reason = r->reason_id == EXECBAN_NO_REASON ? "" :
+		const char *reason = r->reason_id == POLICY_NO_REASON ? "" :
 				     p->reasons[r->reason_id];
 		/* kind, key, size, action, label and reason with their NULs: one update per rule */
 		uint8_t rec[1 + EXECBAN_SHA256_LEN + 8 + 1 + EXECBAN_LABEL_LEN + EXECBAN_REASON_LEN];
@@ -461,76 +460,171 @@ static int assign_rule_ids(struct compiled *c)
 }
 
 /*
- * Reason ids are stable the same way: the first 32 bits of the reason's SHA-256, reasons
- * sharing them taking consecutive ids in text order, so a reason added to a policy changes no
- * other rule's record. reason_order lists the reasons by id.
+ * Text ids are stable the same way: a rule's label and reason, as a pair, get the first 32 bits
+ * of SHA-256 of label, NUL, reason; pairs sharing them take consecutive ids in (label,
+ * reason) order. So a text added to a policy changes no other rule's record. Each distinct
+ * pair is stored once, in texts_{0,1}: a feed gives thousands of rules one label (a package).
+ *
+ * Pairs are found with an open-addressing table over the rules first, so that SHA-256 runs
+ * once per distinct pair, not per rule (a million labelled rules would hash 160 MB).
  */
-struct reason_sort {
-	uint32_t h;
-	const char *text;
-	size_t idx;
+struct text_pair {
+	const char *label;		/* the label of the first rule that has the pair */
+	uint32_t reason;		/* index in pol.reasons, or POLICY_NO_REASON */
+	uint32_t h;			/* then: the SHA-256 prefix */
+	size_t idx;			/* its index in the table's order of discovery */
 };
 
-static int cmp_reason_sort(const void *a, const void *b)
+static const char *pair_reason(const struct policy *p, uint32_t reason)
 {
-	const struct reason_sort *x = a, *y = b;
-
-	return x->h != y->h ? (x->h < y->h ? -1 : 1) : strcmp(x->text, y->text);
+	return reason == POLICY_NO_REASON ? "" : p->reasons[reason];
 }
 
-static uint32_t reason_nat(const void *arg, size_t i)
+static uint64_t pair_hash(const char *label, uint32_t reason)
 {
-	return ((const struct reason_sort *)arg)[i].h;
-}
-
-static int assign_reason_ids(struct compiled *c)
-{
-	struct policy *p = &c->pol;
-	struct reason_sort *rs = policy_calloc(p->n_reasons + 1, sizeof(*rs));
-	uint32_t *ids = policy_calloc(p->n_reasons + 1, sizeof(*ids));
-	uint8_t md[EXECBAN_SHA256_LEN];
+	uint64_t h = 0xcbf29ce484222325ULL ^ reason;
 	size_t i;
 
-	c->reason_ids = policy_calloc(p->n_reasons + 1, sizeof(*c->reason_ids));
-	c->reason_order = policy_calloc(p->n_reasons + 1, sizeof(*c->reason_order));
-	if (!rs || !ids || !c->reason_ids || !c->reason_order) {
-		free(rs);
-		free(ids);
+	for (i = 0; i < EXECBAN_LABEL_LEN && label[i]; i++)
+		h = (h ^ (uint8_t)label[i]) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
+}
+
+static bool has_text(const struct policy_rule *r)
+{
+	return r->label[0] || r->reason_id != POLICY_NO_REASON;
+}
+
+static int cmp_text_pair(const void *a, const void *b, void *arg)
+{
+	const struct text_pair *x = a, *y = b;
+	const struct policy *p = arg;
+	int d;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	d = strncmp(x->label, y->label, EXECBAN_LABEL_LEN);
+	return d ? d : strcmp(pair_reason(p, x->reason), pair_reason(p, y->reason));
+}
+
+static uint32_t text_nat(const void *arg, size_t i)
+{
+	return ((const struct text_pair *)arg)[i].h;
+}
+
+/* Find the distinct pairs (pairs, *n) and each text rule's pair (of_rule). */
+static int find_pairs(const struct policy *p, struct text_pair *pairs, size_t *n,
+		      uint32_t *of_rule)
+{
+	size_t cap = 16, i, slot, mask;
+	uint32_t *table;
+
+	while (cap < 2 * p->n_rules)
+		cap *= 2;
+	mask = cap - 1;
+	table = policy_malloc(cap, sizeof(*table));
+	if (!table)
 		return -ENOMEM;
+	memset(table, 0xff, cap * sizeof(*table));
+	*n = 0;
+	for (i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (!has_text(r))
+			continue;
+		for (slot = pair_hash(r->label, r->reason_id) & mask; table[slot] != UINT32_MAX;
+		     slot = (slot + 1) & mask) {
+			const struct text_pair *t = &pairs[table[slot]];
+
+			if (t->reason == r->reason_id &&
+			    !strncmp(t->label, r->label, EXECBAN_LABEL_LEN))
+				break;
+		}
+		if (table[slot] == UINT32_MAX) {
+			pairs[*n] = (struct text_pair){ .label = r->label, .reason = r->reason_id,
+							.idx = *n };
+			table[slot] = (uint32_t)(*n)++;
+		}
+		of_rule[i] = table[slot];
 	}
-	for (i = 0; i < p->n_reasons; i++) {
-		SHA256((const unsigned char *)p->reasons[i], strlen(p->reasons[i]), md);
-		rs[i].h = key_prefix(md, 0);
-		rs[i].text = p->reasons[i];
-		rs[i].idx = i;
-	}
-	qsort(rs, p->n_reasons, sizeof(*rs), cmp_reason_sort);
-	stable_ids(ids, p->n_reasons, reason_nat, rs);
-	for (i = 0; i < p->n_reasons; i++) {
-		c->reason_ids[rs[i].idx] = ids[i];
-		c->reason_order[i] = (uint32_t)rs[i].idx;
-	}
-	free(rs);
-	free(ids);
+	free(table);
 	return 0;
 }
 
-const char *compiled_reason(const struct compiled *c, uint32_t id)
+static int assign_text_ids(struct compiled *c, uint32_t *of_rule)
 {
-	size_t lo = 0, hi = c->pol.n_reasons, mid;
-	uint32_t m;
+	struct policy *p = &c->pol;
+	struct text_pair *pairs = policy_malloc(p->n_rules + 1, sizeof(*pairs));
+	uint32_t *ids = NULL, *id_of = NULL;
+	uint8_t md[EXECBAN_SHA256_LEN];
+	size_t n = 0, i;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ret = -ENOMEM;
 
-	while (id != EXECBAN_NO_REASON && lo < hi) {
+	if (!pairs || !ctx)
+		goto out;
+	ret = find_pairs(p, pairs, &n, of_rule);
+	if (ret)
+		goto out;
+	ret = -ENOMEM;
+	ids = policy_malloc(n + 1, sizeof(*ids));
+	id_of = policy_malloc(n + 1, sizeof(*id_of));
+	c->texts = policy_calloc(n + 1, sizeof(*c->texts));
+	if (!ids || !id_of || !c->texts)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const char *reason = pair_reason(p, pairs[i].reason);
+
+		EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+		EVP_DigestUpdate(ctx, pairs[i].label, strnlen(pairs[i].label, EXECBAN_LABEL_LEN));
+		EVP_DigestUpdate(ctx, "", 1);
+		EVP_DigestUpdate(ctx, reason, strlen(reason));
+		EVP_DigestFinal_ex(ctx, md, NULL);
+		pairs[i].h = key_prefix(md, 0);
+	}
+	qsort_r(pairs, n, sizeof(*pairs), cmp_text_pair, p);
+	stable_ids(ids, n, text_nat, pairs);
+	for (i = 0; i < n; i++) {
+		id_of[pairs[i].idx] = ids[i];
+		c->texts[i].id = ids[i];
+		c->texts[i].label = pairs[i].label;
+		c->texts[i].reason = pair_reason(p, pairs[i].reason);
+	}
+	c->n_texts = n;
+	for (i = 0; i < p->n_rules; i++)
+		of_rule[i] = has_text(&p->rules[i]) ? id_of[of_rule[i]] : EXECBAN_NO_TEXT;
+	ret = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	free(pairs);
+	free(ids);
+	free(id_of);
+	return ret;
+}
+
+void compiled_text_value(const struct compiled_text *t, struct execban_text *v)
+{
+	memset(v, 0, sizeof(*v));
+	memcpy(v->label, t->label, strnlen(t->label, EXECBAN_LABEL_LEN - 1));
+	memcpy(v->reason, t->reason, strnlen(t->reason, EXECBAN_REASON_LEN - 1));
+}
+
+const struct compiled_text *compiled_text(const struct compiled *c, uint32_t id)
+{
+	size_t lo = 0, hi = c->n_texts, mid;
+
+	while (id != EXECBAN_NO_TEXT && lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		m = c->reason_ids[c->reason_order[mid]];
-		if (m == id)
-			return c->pol.reasons[c->reason_order[mid]];
-		if (m < id)
+		if (c->texts[mid].id == id)
+			return &c->texts[mid];
+		if (c->texts[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return "";
+	return NULL;
 }
 
 ssize_t compiled_rule_index(const struct compiled *c, uint32_t id)
@@ -646,6 +740,7 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	struct policy *p = &c->pol;
 	bool all_sized = true;
 	size_t i, n_signers = 0, n_signer_bans = 0;
+	uint32_t *rule_texts;
 	int ret = 0, r;
 
 	memset(c, 0, sizeof(*c));
@@ -684,20 +779,24 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 	ret = key_rules(c);
 	if (ret)
 		return ret;
+	rule_texts = policy_malloc(c->n_rules + 1, sizeof(*rule_texts));
+	if (!rule_texts)
+		return -ENOMEM;
 	ret = assign_rule_ids(c);
 	if (!ret)
-		ret = assign_reason_ids(c);
-	if (ret)
+		ret = assign_text_ids(c, rule_texts);
+	if (ret) {
+		free(rule_texts);
 		return ret;
+	}
 	for (i = 0; i < c->n_rules; i++) {
 		const struct policy_rule *pr = &p->rules[i];
 		struct execban_rule *kr = &c->rules[i];
 
-		kr->action = pr->action;
-		kr->ident_kind = pr->ident_kind;
-		kr->reason_id = pr->reason_id == EXECBAN_NO_REASON ? EXECBAN_NO_REASON :
-				c->reason_ids[pr->reason_id];
-		memcpy(kr->label, pr->label, sizeof(kr->label));
+		kr->action = (uint8_t)pr->action;
+		kr->ident_kind = (uint8_t)pr->ident_kind;
+		kr->text_id = rule_texts[i];
+		execban_rule_set_size(kr, pr->has_size ? pr->size : EXECBAN_RULE_NO_SIZE);
 		if (pr->ident_kind != EXECBAN_IDENT_SHA256) {
 			/* A signer matches files of any size: the size filter is about digests. */
 			n_signers++;
@@ -710,18 +809,13 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 			 * exception's digest up only when a signer rule would refuse the file
 			 * (bpf/check.bpf.h), so other files of its size are not hashed for it.
 			 */
-			if (pr->has_size) {
-				kr->flags |= EXECBAN_RULE_HAS_SIZE;
-				kr->size = pr->size;
-			}
 		} else if (pr->has_size) {
-			kr->flags |= EXECBAN_RULE_HAS_SIZE;
-			kr->size = pr->size;
 			c->sizes[c->n_sizes++] = pr->size;
 		} else {
 			all_sized = false;
 		}
 	}
+	free(rule_texts);
 	timing("records");
 	ret = sort_sizes(c);
 	if (ret)
@@ -734,7 +828,7 @@ static int compile_all(struct compiled *c, char **files, int n_files, size_t max
 		c->info.flags |= EXECBAN_POLICY_HAS_SIGNERS;
 	c->info.n_rules = (uint32_t)c->n_rules;
 	c->info.n_sizes = (uint32_t)c->n_sizes;
-	c->info.n_reasons = (uint32_t)p->n_reasons;
+	c->info.n_texts = (uint32_t)c->n_texts;
 	c->info.n_signer_rules = (uint32_t)n_signers;
 	memcpy(c->info.name, p->name, sizeof(c->info.name));
 	timing("size list");

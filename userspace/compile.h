@@ -18,6 +18,13 @@ struct sha256_key {
 	uint8_t b[EXECBAN_SHA256_LEN];
 };
 
+/* A label and reason pair the policy's rules have (execban_rule.text_id). */
+struct compiled_text {
+	uint32_t id;
+	const char *label;		/* below EXECBAN_LABEL_LEN bytes */
+	const char *reason;
+};
+
 struct compiled {
 	struct sha256_key *keys;	/* sorted; keys[i] goes with rules[i] and pol.rules[i] */
 	struct execban_rule *rules;
@@ -32,8 +39,8 @@ struct compiled {
 	unsigned char **certs;
 	size_t *cert_lens;
 	size_t n_certs;
-	uint32_t *reason_ids;		/* by pol.reasons index: its stable id (reason_id) */
-	uint32_t *reason_order;		/* pol.reasons indexes, by id */
+	struct compiled_text *texts;	/* the distinct label and reason pairs, by id */
+	size_t n_texts;
 	struct execban_policy_info info;
 	struct policy pol;		/* the parsed rules, with their identities as written */
 	struct loadcache_inputs inputs;	/* every file and glob read, as found (loadcache.h) */
@@ -57,8 +64,10 @@ int compile_diag_fn(struct compiled *c, char **files, int n_files, size_t max_ru
 		    void (*fn)(void *arg, const char *file, unsigned int line, bool error,
 			       const char *msg), void *arg);
 void compiled_free(struct compiled *c);
-/* The text of reason id (execban_rule.reason_id), "" if none. */
-const char *compiled_reason(const struct compiled *c, uint32_t id);
+/* The label and reason of text id (execban_rule.text_id), NULL if none. */
+const struct compiled_text *compiled_text(const struct compiled *c, uint32_t id);
+/* A text as texts_{0,1} hold it: zero-padded, so that equal texts are equal bytes. */
+void compiled_text_value(const struct compiled_text *t, struct execban_text *v);
 /* The index in c->rules of the rule whose rule_id is id, or -1. */
 ssize_t compiled_rule_index(const struct compiled *c, uint32_t id);
 

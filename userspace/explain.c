@@ -50,9 +50,10 @@ static void usage(FILE *out)
 
 static const char *rule_reason(const struct explain *x, const struct execban_rule *r)
 {
-	if (x->offline)
-		return compiled_reason(&x->c, r->reason_id);
-	return kpolicy_reason(&x->k, r->reason_id);
+	const char *label, *reason;
+
+	text_of(x->offline ? &x->c : NULL, &x->k, r->text_id, &label, &reason);
+	return reason;
 }
 
 /* The rule as written (--policy), or NULL. */
@@ -85,7 +86,7 @@ static void describe(const struct explain *x, const struct ban *b, const struct 
 		memcpy(tmp.ident, id->id, sizeof(tmp.ident));
 		pr = &tmp;
 	}
-	fprint_rule(out, &b->key, &b->rule, pr, rule_reason(x, &b->rule));
+	fprint_rule(out, &b->key, &b->rule, pr, b->label, rule_reason(x, &b->rule));
 	if (pr && pr->file)
 		fprintf(out, " (%s:%u)", pr->file, pr->line);
 	else
@@ -147,7 +148,7 @@ static struct json_object *json_rule(const struct explain *x, const struct ban *
 		hex_encode(b->key.b, EXECBAN_SHA256_LEN, stpcpy(ident, "sha256="));
 	else
 		snprintf(ident, sizeof(ident), "%s=?", policy_ident_name(b->rule.ident_kind));
-	memcpy(label, b->rule.label, EXECBAN_LABEL_LEN);
+	memcpy(label, b->label, EXECBAN_LABEL_LEN);
 	label[EXECBAN_LABEL_LEN] = 0;
 	o = json_object_new_object();
 	json_add_u64(o, "id", b->rule.rule_id);
@@ -211,7 +212,7 @@ static int explain_file(struct explain *x, const char *path)
 			 "signer rules are in force", sigwhy);
 	} else if (j.rule && j.rule->rule.action != EXECBAN_RULE_ALLOW) {
 		snprintf(why, sizeof(why), "rule %s matches its %s%s",
-			 j.rule->rule.label[0] ? j.rule->rule.label : "(no label)",
+			 j.rule->label[0] ? j.rule->label : "(no label)",
 			 id ? policy_ident_name(id->kind) : "sha256",
 			 j.audit && j.rule->rule.action == EXECBAN_RULE_DENY ? " (mode audit)" : "");
 	} else if (j.rule && j.exempted) {
@@ -222,8 +223,8 @@ static int explain_file(struct explain *x, const char *path)
 		else
 			snprintf(what, sizeof(what), "sha256=%s", hex);
 		snprintf(why, sizeof(why), "exception allow %s (%s) exempts it from rule %s",
-			 what, j.rule->rule.label[0] ? j.rule->rule.label : "no label",
-			 j.exempted->rule.label[0] ? j.exempted->rule.label : "(no label)");
+			 what, j.rule->label[0] ? j.rule->label : "no label",
+			 j.exempted->label[0] ? j.exempted->label : "(no label)");
 	} else {
 		why_none(x, &j, &fs, why, sizeof(why));
 		if (j.rule)	/* an allow rule matched, with nothing to exempt it from */
@@ -309,7 +310,7 @@ static int load_policy(struct explain *x, char **files, int n_files)
 		x->offline = true;
 		ret = compile(&x->c, files, n_files, (size_t)1 << 26);
 		if (!ret)
-			ret = bans_set(&x->b, x->c.keys, x->c.rules, x->c.n_rules, x->c.info.mode);
+			ret = bans_set(&x->b, &x->c, NULL);
 		if (ret == -ENOMEM)
 			err("out of memory");
 		else if (ret)
@@ -324,7 +325,7 @@ static int load_policy(struct explain *x, char **files, int n_files)
 		    ret == -EPERM || ret == -EACCES ? ": not root?" : "");
 		return EXIT_SYSTEM;
 	}
-	if (bans_set(&x->b, x->k.keys, x->k.rules, x->k.n_rules, x->k.info.mode)) {
+	if (bans_set(&x->b, NULL, &x->k)) {
 		err("out of memory");
 		return EXIT_SYSTEM;
 	}

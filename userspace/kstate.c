@@ -26,33 +26,56 @@ void kpolicy_free(struct kpolicy *k)
 {
 	free(k->keys);
 	free(k->rules);
-	free(k->reasons);
-	free(k->reason_ids);
+	free(k->texts);
+	free(k->text_ids);
 	memset(k, 0, sizeof(*k));
 }
 
-const char *kpolicy_reason(const struct kpolicy *k, uint32_t id)
+const struct execban_text *kpolicy_text(const struct kpolicy *k, uint32_t id)
 {
-	size_t lo = 0, hi = k->n_reasons, mid;
+	size_t lo = 0, hi = k->n_texts, mid;
 
-	while (id != EXECBAN_NO_REASON && lo < hi) {
+	while (id != EXECBAN_NO_TEXT && lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (k->reason_ids[mid] == id)
-			return k->reasons[mid].text;
-		if (k->reason_ids[mid] < id)
+		if (k->text_ids[mid] == id)
+			return &k->texts[mid];
+		if (k->text_ids[mid] < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return "";
+	return NULL;
 }
 
-/* Reasons by id (a hash map's order is not). */
-static int sort_reasons(struct kpolicy *k)
+void text_of(const struct compiled *c, const struct kpolicy *k, uint32_t id,
+	     const char **label, const char **reason)
 {
-	struct execban_reason *texts = policy_malloc(k->n_reasons + 1, sizeof(*texts));
-	uint32_t *ids = policy_malloc(k->n_reasons + 1, sizeof(*ids));
-	size_t *order = policy_malloc(k->n_reasons + 1, sizeof(*order)), i;
+	const struct compiled_text *ct;
+	const struct execban_text *kt;
+
+	*label = "";
+	*reason = "";
+	if (c) {
+		ct = compiled_text(c, id);
+		if (ct) {
+			*label = ct->label;
+			*reason = ct->reason;
+		}
+	} else if (k) {
+		kt = kpolicy_text(k, id);
+		if (kt) {
+			*label = kt->label;
+			*reason = kt->reason;
+		}
+	}
+}
+
+/* Texts by id (a hash map's order is not). */
+static int sort_texts(struct kpolicy *k)
+{
+	struct execban_text *texts = policy_malloc(k->n_texts + 1, sizeof(*texts));
+	uint32_t *ids = policy_malloc(k->n_texts + 1, sizeof(*ids));
+	size_t *order = policy_malloc(k->n_texts + 1, sizeof(*order)), i;
 
 	if (!texts || !ids || !order) {
 		free(texts);
@@ -60,19 +83,20 @@ static int sort_reasons(struct kpolicy *k)
 		free(order);
 		return -ENOMEM;
 	}
-	for (i = 0; i < k->n_reasons; i++)
+	for (i = 0; i < k->n_texts; i++)
 		order[i] = i;
-	qsort_r(order, k->n_reasons, sizeof(*order), by_u32, k->reason_ids);
-	for (i = 0; i < k->n_reasons; i++) {
-		ids[i] = k->reason_ids[order[i]];
-		texts[i] = k->reasons[order[i]];
-		texts[i].text[EXECBAN_REASON_LEN - 1] = 0;
+	qsort_r(order, k->n_texts, sizeof(*order), by_u32, k->text_ids);
+	for (i = 0; i < k->n_texts; i++) {
+		ids[i] = k->text_ids[order[i]];
+		texts[i] = k->texts[order[i]];
+		texts[i].label[EXECBAN_LABEL_LEN - 1] = 0;
+		texts[i].reason[EXECBAN_REASON_LEN - 1] = 0;
 	}
 	free(order);
-	free(k->reason_ids);
-	free(k->reasons);
-	k->reason_ids = ids;
-	k->reasons = texts;
+	free(k->text_ids);
+	free(k->texts);
+	k->text_ids = ids;
+	k->texts = texts;
 	return 0;
 }
 
@@ -211,13 +235,13 @@ static int read_once(struct kpolicy *k, const int *fd)
 	if (n > k->info.n_rules)
 		return -EAGAIN;	/* more than the info says: a load raced us */
 	k->n_rules = n;
-	ret = map_read_all(fd[PM_REASONS_0 + slot], sizeof(*k->reason_ids), sizeof(*k->reasons),
-			   (void **)&k->reason_ids, (void **)&k->reasons, &k->n_reasons);
+	ret = map_read_all(fd[PM_TEXTS_0 + slot], sizeof(*k->text_ids), sizeof(*k->texts),
+			   (void **)&k->text_ids, (void **)&k->texts, &k->n_texts);
 	if (ret)
 		return ret;
-	if (k->n_reasons != k->info.n_reasons)
+	if (k->n_texts != k->info.n_texts)
 		return -EAGAIN;	/* a load is rewriting them */
-	ret = sort_reasons(k);
+	ret = sort_texts(k);
 	if (ret)
 		return ret;
 

@@ -25,9 +25,9 @@ struct kpolicy {
 	struct sha256_key *keys;	/* sorted by rule_id */
 	struct execban_rule *rules;
 	size_t n_rules;
-	struct execban_reason *reasons;	/* n_reasons entries, by id: */
-	uint32_t *reason_ids;		/* their ids (execban_rule.reason_id), increasing */
-	size_t n_reasons;
+	struct execban_text *texts;	/* n_texts entries, by id: */
+	uint32_t *text_ids;		/* their ids (execban_rule.text_id), increasing */
+	size_t n_texts;
 	struct kmark marks[EXECBAN_MARK_PATHS];
 	size_t n_marks;
 };
@@ -42,7 +42,14 @@ int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void *
 /* Read the active policy consistently (retries if a load switches it meanwhile). 0 or -errno. */
 int kpolicy_read(struct kpolicy *k);
 void kpolicy_free(struct kpolicy *k);
-/* The text of reason id in k, "" if none. */
-const char *kpolicy_reason(const struct kpolicy *k, uint32_t id);
+/* The label and reason of text id in k (execban_rule.text_id), NULL if none. */
+const struct execban_text *kpolicy_text(const struct kpolicy *k, uint32_t id);
+
+/*
+ * A rule's label and reason (text id), from the compiled policy c if not NULL, else from the
+ * kernel's k; "" for none, never NULL.
+ */
+void text_of(const struct compiled *c, const struct kpolicy *k, uint32_t id,
+	     const char **label, const char **reason);
 
 #endif /* EXECBAN_KSTATE_H */

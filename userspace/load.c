@@ -45,38 +45,6 @@
 
 #define BATCH 8192
 
-/* Empty a hash map (the inactive copy: nobody reads it). */
-static int clear_hash(int fd, size_t key_size, size_t value_size)
-{
-	char *keys = malloc(BATCH * key_size), *vals = malloc(BATCH * value_size);
-	uint64_t in = 0, out = 0;	/* opaque batch cursors, large enough for any key */
-	bool first = true;
-	__u32 count;
-	int ret = 0;
-
-	if (!keys || !vals) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		count = BATCH;
-		ret = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out, keys, vals,
-						      &count, NULL);
-		first = false;
-		if (ret == -ENOENT) {
-			ret = 0;
-			break;
-		}
-		if (ret)
-			break;
-		in = out;
-	}
-out:
-	free(keys);
-	free(vals);
-	return ret;
-}
-
 /*
  * Fault injection for the kill-during-load tests: EXECBAN_TEST_KILL_AFTER_BATCH=N sends this
  * process SIGKILL after its Nth batched map update (0: before the first).
@@ -255,6 +223,78 @@ out:
 	return ret;
 }
 
+static int cmp_u32_at(const void *a, const void *b, void *arg)
+{
+	const uint32_t *ids = arg;
+	uint32_t x = ids[*(const size_t *)a], y = ids[*(const size_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Make the inactive copy of the text map hold exactly c's texts, as sync_rules() does for the
+ * rules: what it holds is read back, and only what differs is deleted or written.
+ */
+static int sync_texts(int fd, const struct compiled *c)
+{
+	struct execban_text *old_texts = NULL, *up = NULL, v;
+	uint32_t *old_ids = NULL, *del = NULL, *up_ids = NULL;
+	size_t n_old = 0, *ord = NULL, i = 0, j = 0, n_del = 0, n_up = 0, done;
+	__u32 count;
+	int ret;
+
+	ret = map_read_all(fd, sizeof(*old_ids), sizeof(*old_texts), (void **)&old_ids,
+			   (void **)&old_texts, &n_old);
+	if (ret)
+		return ret;
+	ord = policy_malloc(n_old + 1, sizeof(*ord));
+	del = policy_malloc(n_old + 1, sizeof(*del));
+	up_ids = policy_malloc(c->n_texts + 1, sizeof(*up_ids));
+	up = policy_malloc(c->n_texts + 1, sizeof(*up));
+	if (!ord || !del || !up_ids || !up) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (j = 0; j < n_old; j++)
+		ord[j] = j;
+	qsort_r(ord, n_old, sizeof(*ord), cmp_u32_at, old_ids);
+	for (j = 0; i < c->n_texts || j < n_old;) {
+		uint32_t oid = j < n_old ? old_ids[ord[j]] : 0;
+
+		if (i == c->n_texts || (j < n_old && oid < c->texts[i].id)) {
+			del[n_del++] = oid;
+			j++;
+			continue;
+		}
+		compiled_text_value(&c->texts[i], &v);
+		if (j == n_old || oid != c->texts[i].id ||
+		    memcmp(&v, &old_texts[ord[j]], sizeof(v))) {
+			up_ids[n_up] = c->texts[i].id;
+			up[n_up++] = v;
+		}
+		if (j < n_old && oid == c->texts[i].id)
+			j++;
+		i++;
+	}
+	for (done = 0; done < n_del; done += count) {
+		test_kill_point();
+		count = (__u32)(n_del - done < BATCH ? n_del - done : BATCH);
+		if (bpf_map_delete_batch(fd, del + done, &count, NULL)) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	ret = update_batched(fd, up_ids, sizeof(*up_ids), up, sizeof(*up), n_up);
+out:
+	free(old_ids);
+	free(old_texts);
+	free(ord);
+	free(del);
+	free(up_ids);
+	free(up);
+	return ret;
+}
+
 /* The sizes of c's hash rules as the kernel's filter (struct execban_size_filter). */
 static int write_size_filter(int fd, const struct compiled *c)
 {
@@ -386,8 +426,7 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 {
 	struct execban_state st;
 	struct execban_policy_info info = c->info;
-	struct execban_reason reason;
-	uint32_t zero = 0, slot, i;
+	uint32_t zero = 0, slot;
 	struct timespec now;
 	int ret;
 
@@ -406,22 +445,12 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	slot = (uint32_t)((st.gen + 1) & 1);
 
 	timing("prepare");
-	ret = clear_hash(fd[PM_REASONS_0 + slot], sizeof(uint32_t), sizeof(reason));
+	ret = sync_texts(fd[PM_TEXTS_0 + slot], c);
 	if (ret) {
-		err("cannot clear the inactive reasons map: %s", strerror(-ret));
+		err("cannot store %zu rule labels and reasons: %s", c->n_texts, strerror(-ret));
 		return ret;
 	}
-	for (i = 0; i < c->pol.n_reasons; i++) {
-		memset(&reason, 0, sizeof(reason));
-		strncpy(reason.text, c->pol.reasons[i], sizeof(reason.text) - 1);
-		if (bpf_map_update_elem(fd[PM_REASONS_0 + slot], &c->reason_ids[i], &reason,
-					BPF_ANY)) {
-			ret = -errno;
-			err("cannot store rule reasons: %s", strerror(errno));
-			return ret;
-		}
-	}
-	timing("reasons");
+	timing("texts");
 	ret = sync_rules(fd[PM_SHA256_0 + slot], c);
 	if (ret) {
 		err("cannot store %zu rules: %s%s", c->n_rules, strerror(-ret),
@@ -655,8 +684,8 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 			goto err_destroy;
 		}
 		if (*created) {
-			if ((i == PM_SHA256_0 || i == PM_SHA256_1 || i == PM_REASONS_0 ||
-			     i == PM_REASONS_1) &&
+			if ((i == PM_SHA256_0 || i == PM_SHA256_1 || i == PM_TEXTS_0 ||
+			     i == PM_TEXTS_1) &&
 			    bpf_map__set_max_entries(map, (__u32)o->max_rules)) {
 				ret = -EINVAL;
 				goto err_destroy;

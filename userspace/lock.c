@@ -37,14 +37,14 @@ struct body {
 	struct execban_manifest m;
 	struct execban_rule_record *rules;
 	struct execban_size_record *sizes;
-	struct execban_reason_record *reasons;
+	struct execban_text_record *texts;
 };
 
 static void body_free(struct body *b)
 {
 	free(b->rules);
 	free(b->sizes);
-	free(b->reasons);
+	free(b->texts);
 }
 
 static void hash_marks(EVP_MD_CTX *ctx, const char *kind, const struct policy_interp *l, size_t n)
@@ -66,8 +66,8 @@ static int build_body(const struct compiled *c, struct body *b)
 	memset(b, 0, sizeof(*b));
 	b->rules = calloc(c->n_rules ? c->n_rules : 1, sizeof(*b->rules));
 	b->sizes = calloc(c->n_sizes ? c->n_sizes : 1, sizeof(*b->sizes));
-	b->reasons = calloc(c->pol.n_reasons ? c->pol.n_reasons : 1, sizeof(*b->reasons));
-	if (!ctx || !b->rules || !b->sizes || !b->reasons) {
+	b->texts = calloc(c->n_texts ? c->n_texts : 1, sizeof(*b->texts));
+	if (!ctx || !b->rules || !b->sizes || !b->texts) {
 		EVP_MD_CTX_free(ctx);
 		body_free(b);
 		return -ENOMEM;
@@ -80,12 +80,10 @@ static int build_body(const struct compiled *c, struct body *b)
 		b->sizes[i].size = c->sizes[i];
 		b->sizes[i].count = c->size_counts[i];
 	}
-	/* by id: the same bytes whatever the order reasons were first written in */
-	for (i = 0; i < c->pol.n_reasons; i++) {
-		uint32_t r = c->reason_order[i];
-
-		b->reasons[i].id = c->reason_ids[r];
-		strncpy(b->reasons[i].reason.text, c->pol.reasons[r], EXECBAN_REASON_LEN - 1);
+	/* by id: the same bytes whatever the order texts were first written in */
+	for (i = 0; i < c->n_texts; i++) {
+		b->texts[i].id = c->texts[i].id;
+		compiled_text_value(&c->texts[i], &b->texts[i].text);
 	}
 
 	memcpy(b->m.magic, EXECBAN_MANIFEST_MAGIC, sizeof(EXECBAN_MANIFEST_MAGIC));
@@ -97,7 +95,7 @@ static int build_body(const struct compiled *c, struct body *b)
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	EVP_DigestUpdate(ctx, b->rules, c->n_rules * sizeof(*b->rules));
 	EVP_DigestUpdate(ctx, b->sizes, c->n_sizes * sizeof(*b->sizes));
-	EVP_DigestUpdate(ctx, b->reasons, c->pol.n_reasons * sizeof(*b->reasons));
+	EVP_DigestUpdate(ctx, b->texts, c->n_texts * sizeof(*b->texts));
 	EVP_DigestFinal_ex(ctx, b->m.body_sha256, NULL);
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	hash_marks(ctx, "interpreter", c->pol.interps, c->pol.n_interps);
@@ -224,7 +222,7 @@ int signed_load(const struct compiled *c, const char *sig_path, uint64_t *gen)
 	r.sig_len = (uint32_t)sig_len;
 	r.rules = (uint64_t)(uintptr_t)b.rules;
 	r.sizes = (uint64_t)(uintptr_t)b.sizes;
-	r.reasons = (uint64_t)(uintptr_t)b.reasons;
+	r.texts = (uint64_t)(uintptr_t)b.texts;
 	r.now_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 	ret = ctl(&r);
 	body_free(&b);

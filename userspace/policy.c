@@ -807,7 +807,7 @@ static int add_signer_rules(struct line_ctx *c, struct policy_rule *model, const
 static int parse_rule(struct line_ctx *c, uint16_t action)
 {
 	struct policy *p = c->p;
-	struct policy_rule r = { .action = action, .reason_id = EXECBAN_NO_REASON };
+	struct policy_rule r = { .action = action, .reason_id = POLICY_NO_REASON };
 	bool seen_label = false, seen_reason = false, seen_signer = false;
 	char signer[PATH_MAX];
 	struct tok t;
@@ -839,6 +839,10 @@ static int parse_rule(struct line_ctx *c, uint16_t action)
 				ERR("size= given twice");
 			if (parse_u64(t.val, t.val_len, &r.size))
 				ERR("size=%.*s: expected a file size in bytes", (int)t.val_len, t.val);
+			if (r.size > EXECBAN_RULE_SIZE_MAX)
+				ERR("size=%.*s: larger than any file execban can ban (at most %llu "
+				    "bytes, 256 TiB)", (int)t.val_len, t.val,
+				    (unsigned long long)EXECBAN_RULE_SIZE_MAX);
 			r.has_size = true;
 		} else if (tok_is(&t, "label")) {
 			if (seen_label)

@@ -24,6 +24,7 @@
 #define POLICY_SERIAL_MAX	32			/* serial INTEGER content octets */
 #define POLICY_IMA_KEYID_LEN	4
 #define POLICY_IDENT_MAX	64	/* the longest: a SKID, or issuer hash + serial */
+#define POLICY_NO_REASON	0xffffffffU	/* a policy_rule without reason= */
 
 /*
  * One map entry: a rule and its identity as written (or as derived from a signer=
@@ -37,7 +38,7 @@ struct policy_rule {
 	bool has_size;
 	uint16_t action;		/* enum execban_rule_action */
 	uint16_t ident_kind;		/* enum execban_ident_kind */
-	uint32_t reason_id;		/* index in policy.reasons or EXECBAN_NO_REASON */
+	uint32_t reason_id;		/* index in policy.reasons or POLICY_NO_REASON */
 	unsigned int line;
 	uint64_t size;			/* valid if has_size (sha256 rules only) */
 	char label[EXECBAN_LABEL_LEN];

@@ -255,6 +255,7 @@ static int banned_by(char **files, int n_files, int fd, uint64_t size, const uin
 	struct compiled c;
 	struct kpolicy k;
 	struct file_sigs fs;
+	const char *label, *reason;
 	bool sigs_read = false, signer_rules = false;
 	size_t n, i, j;
 	uint32_t mode;
@@ -294,10 +295,11 @@ static int banned_by(char **files, int n_files, int fd, uint64_t size, const uin
 	for (i = 0; i < n && !rule[0] && mode != EXECBAN_MODE_AUDIT; i++) {
 		if (rules[i].action != EXECBAN_RULE_DENY)
 			continue;
+		text_of(n_files ? &c : NULL, &k, rules[i].text_id, &label, &reason);
 		if (!rules[i].ident_kind || rules[i].ident_kind == EXECBAN_IDENT_SHA256) {
 			if (!memcmp(keys[i].b, dig, EXECBAN_SHA256_LEN))
 				snprintf(rule, rule_len, "%.*s (sha256)", EXECBAN_LABEL_LEN,
-					 rules[i].label[0] ? rules[i].label : "-");
+					 label[0] ? label : "-");
 			continue;
 		}
 		signer_rules = true;
@@ -308,7 +310,7 @@ static int banned_by(char **files, int n_files, int fd, uint64_t size, const uin
 		for (j = 0; j < fs.n_ids; j++)
 			if (!memcmp(&fs.ids[j].key, &keys[i], sizeof(keys[i])))
 				snprintf(rule, rule_len, "%.*s (%s)", EXECBAN_LABEL_LEN,
-					 rules[i].label[0] ? rules[i].label : "-",
+					 label[0] ? label : "-",
 					 policy_ident_name(fs.ids[j].kind));
 	}
 	/* The kernel refuses a file whose signature it cannot read while signer rules are in force */

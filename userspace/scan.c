@@ -85,7 +85,7 @@ static int load_files(struct scan *s, char **files, int n_files)
 
 	ret = compile(&c, files, n_files, (size_t)1 << 26);
 	if (!ret)
-		ret = bans_set(&s->pol, c.keys, c.rules, c.n_rules, c.info.mode);
+		ret = bans_set(&s->pol, &c, NULL);
 	compiled_free(&c);
 	if (ret == -ENOMEM)
 		err("out of memory");
@@ -113,7 +113,7 @@ static int load_kernel(struct scan *s)
 		err("the kernel enforces no rule: pass the policy with --policy FILE");
 		return EXIT_SYSTEM;
 	}
-	ret = bans_set(&s->pol, k.keys, k.rules, k.n_rules, k.info.mode);
+	ret = bans_set(&s->pol, NULL, &k);
 	kpolicy_free(&k);
 	if (ret) {
 		err("out of memory");
@@ -189,7 +189,7 @@ static struct json_object *finding_fields(const struct finding *f)
 	json_add_str(o, "identity", f->ban ? (ident && eq ? ident : "") : NULL);
 	free(ident);
 	json_add_str(o, "match", f->ban ? f->match : NULL);
-	json_add_str(o, "rule", f->ban ? f->ban->rule.label : "");
+	json_add_str(o, "rule", f->ban ? f->ban->label : "");
 	json_add_str(o, "action", f->deny ? "deny" : "audit");
 	json_add_u64(o, "uid", f->st->st_uid);
 	json_add_u64(o, "gid", f->st->st_gid);
@@ -261,7 +261,7 @@ static void report(struct scan *s, const struct finding *f, int fd)
 		fput_esc(stdout, f->path);
 		if (f->ban) {
 			printf(" %s rule=", f->match);
-			fput_esc(stdout, f->ban->rule.label[0] ? f->ban->rule.label : "-");
+			fput_esc(stdout, f->ban->label[0] ? f->ban->label : "-");
 		} else {
 			fputs(" signature=unreadable rule=- why=\"", stdout);
 			fput_esc(stdout, f->sig_why);

@@ -45,14 +45,12 @@ static void print_quoted(FILE *out, const char *s)
  * which says what the kernel holds, and which the parser refuses (naming what to write).
  */
 void fprint_rule(FILE *out, const struct sha256_key *k, const struct execban_rule *r,
-		const struct policy_rule *pr, const char *reason)
+		const struct policy_rule *pr, const char *label, const char *reason)
 {
-	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+	char hex[2 * EXECBAN_SHA256_LEN + 1];
 	char ident[POLICY_IDENT_STRLEN];
 
 	hex_encode(k->b, EXECBAN_SHA256_LEN, hex);
-	memcpy(label, r->label, EXECBAN_LABEL_LEN);
-	label[EXECBAN_LABEL_LEN] = 0;
 	fprintf(out, "%s ", action_word(r->action));
 	if (pr && policy_format_ident(pr, ident, sizeof(ident)) > 0)
 		fputs(ident, out);
@@ -62,9 +60,9 @@ void fprint_rule(FILE *out, const struct sha256_key *k, const struct execban_rul
 		fprintf(out, "signer-key=%s kind=%s", hex, policy_ident_name(r->ident_kind));
 	else
 		fprintf(out, "signer-key=%s kind=%u", hex, r->ident_kind);
-	if (r->flags & EXECBAN_RULE_HAS_SIZE)
-		fprintf(out, " size=%llu", (unsigned long long)r->size);
-	if (label[0])
+	if (execban_rule_size(r) != EXECBAN_RULE_NO_SIZE)
+		fprintf(out, " size=%llu", (unsigned long long)execban_rule_size(r));
+	if (label && label[0])
 		fprintf(out, " label=%s", label);
 	if (reason && reason[0]) {
 		fputs(" reason=", out);
@@ -78,10 +76,6 @@ static bool is_sha256(const struct execban_rule *r)
 	return r->ident_kind == EXECBAN_IDENT_SHA256 || !r->ident_kind;
 }
 
-static const char *kreason(const struct kpolicy *k, uint32_t id)
-{
-	return kpolicy_reason(k, id);
-}
 
 static int read_kernel(struct kpolicy *k)
 {
@@ -101,7 +95,8 @@ int cmd_show(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	char hex[2 * EXECBAN_SHA256_LEN + 1], label[EXECBAN_LABEL_LEN + 1];
+	char hex[2 * EXECBAN_SHA256_LEN + 1];
+	const char *label, *reason;
 	bool json = false, have_orig;
 	const struct origin *o_r;
 	struct origins orig;
@@ -147,8 +142,7 @@ int cmd_show(int argc, char **argv)
 			const struct execban_rule *r = &k.rules[i];
 
 			hex_encode(k.keys[i].b, EXECBAN_SHA256_LEN, hex);
-			memcpy(label, r->label, EXECBAN_LABEL_LEN);
-			label[EXECBAN_LABEL_LEN] = 0;
+			text_of(NULL, &k, r->text_id, &label, &reason);
 			x = json_object_new_object();
 			json_add_u64(x, "id", r->rule_id);
 			json_add_str(x, "action", action_word(r->action));
@@ -158,10 +152,10 @@ int cmd_show(int argc, char **argv)
 			/* the key is the digest; a signer's identity is not in the kernel */
 			if (is_sha256(r))
 				json_add_str(x, "sha256", hex);
-			json_add(x, "size", r->flags & EXECBAN_RULE_HAS_SIZE ?
-				 json_object_new_uint64(r->size) : NULL);
+			json_add(x, "size", execban_rule_size(r) != EXECBAN_RULE_NO_SIZE ?
+				 json_object_new_uint64(execban_rule_size(r)) : NULL);
 			json_add_str(x, "label", label);
-			json_add_str(x, "reason", kreason(&k, r->reason_id));
+			json_add_str(x, "reason", reason);
 			o_r = have_orig ? origins_rule(&orig, r->rule_id) : NULL;
 			json_add(x, "origin", o_r ? origins_json(&orig, o_r) : NULL);
 			json_object_array_add(a, x);
@@ -196,8 +190,8 @@ int cmd_show(int argc, char **argv)
 			puts("# (where each rule came from is not recorded for this policy: load it "
 			     "again)");
 		for (i = 0; i < k.n_rules; i++) {
-			fprint_rule(stdout, &k.keys[i], &k.rules[i], NULL,
-				    kreason(&k, k.rules[i].reason_id));
+			text_of(NULL, &k, k.rules[i].text_id, &label, &reason);
+			fprint_rule(stdout, &k.keys[i], &k.rules[i], NULL, label, reason);
 			o_r = have_orig ? origins_rule(&orig, k.rules[i].rule_id) : NULL;
 			if (o_r)
 				origins_print(stdout, &orig, o_r);
@@ -266,13 +260,9 @@ static const struct policy_rule *side_prule(const struct side *s, size_t i)
 	return s->c ? &s->c->pol.rules[i] : NULL;
 }
 
-static const char *side_reason(const struct side *s, size_t i)
+static void side_text(const struct side *s, size_t i, const char **label, const char **reason)
 {
-	const struct execban_rule *r = side_rule(s, i);
-
-	if (s->k)
-		return kreason(s->k, r->reason_id);
-	return compiled_reason(s->c, r->reason_id);
+	text_of(s->c, s->k, side_rule(s, i)->text_id, label, reason);
 }
 
 static const char *mode_word(uint32_t mode)
@@ -280,12 +270,16 @@ static const char *mode_word(uint32_t mode)
 	return mode == EXECBAN_MODE_AUDIT ? "audit" : "enforce";
 }
 
-static bool same_rule(const struct execban_rule *a, const char *ra, const struct execban_rule *b,
-		      const char *rb)
+static bool same_rule(const struct side *sa, size_t i, const struct side *sb, size_t j)
 {
-	return a->action == b->action && a->ident_kind == b->ident_kind && a->flags == b->flags &&
-	       (!(a->flags & EXECBAN_RULE_HAS_SIZE) || a->size == b->size) &&
-	       !strncmp(a->label, b->label, EXECBAN_LABEL_LEN) && !strcmp(ra, rb);
+	const struct execban_rule *a = side_rule(sa, i), *b = side_rule(sb, j);
+	const char *la, *ra, *lb, *rb;
+
+	side_text(sa, i, &la, &ra);
+	side_text(sb, j, &lb, &rb);
+	return a->action == b->action && a->ident_kind == b->ident_kind &&
+	       execban_rule_size(a) == execban_rule_size(b) &&
+	       !strncmp(la, lb, EXECBAN_LABEL_LEN) && !strcmp(ra, rb);
 }
 
 /* Rule i of side s in policy syntax (malloc'd; NULL when out of memory). */
@@ -294,10 +288,12 @@ static char *rule_text(const struct side *s, size_t i)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);
+	const char *label, *reason;
 
 	if (!m)
 		return NULL;
-	fprint_rule(m, side_key(s, i), side_rule(s, i), side_prule(s, i), side_reason(s, i));
+	side_text(s, i, &label, &reason);
+	fprint_rule(m, side_key(s, i), side_rule(s, i), side_prule(s, i), label, reason);
 	if (fclose(m)) {
 		free(text);
 		return NULL;
@@ -364,8 +360,7 @@ static void diff_rules(struct diff *d)
 			diff_change(d, '+', "added", b, j++, NULL, 0);
 			d->added++;
 		} else {
-			if (!same_rule(side_rule(a, i), side_reason(a, i), side_rule(b, j),
-				       side_reason(b, j))) {
+			if (!same_rule(a, i, b, j)) {
 				diff_change(d, '~', "changed", b, j, a, i);
 				d->changed++;
 			}

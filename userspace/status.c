@@ -53,10 +53,11 @@ static int cmp_hits(const void *a, const void *b)
 }
 
 /* Every digest that matched, with its label in the active policy (if still there). */
-static struct hit *read_hits(int fd_hits, int fd_rules, size_t *n_out)
+static struct hit *read_hits(int fd_hits, int fd_rules, int fd_texts, size_t *n_out)
 {
 	struct sha256_key key, next;
 	struct execban_rule rule;
+	struct execban_text text;
 	struct hit *hits = NULL, *tmp;
 	size_t n = 0, cap = 0;
 	bool first = true;
@@ -75,8 +76,10 @@ static struct hit *read_hits(int fd_hits, int fd_rules, size_t *n_out)
 			continue;
 		hits[n].key = key;
 		hits[n].label[0] = 0;
-		if (fd_rules >= 0 && !bpf_map_lookup_elem(fd_rules, &key, &rule)) {
-			memcpy(hits[n].label, rule.label, EXECBAN_LABEL_LEN);
+		if (fd_rules >= 0 && !bpf_map_lookup_elem(fd_rules, &key, &rule) &&
+		    rule.text_id != EXECBAN_NO_TEXT && fd_texts >= 0 &&
+		    !bpf_map_lookup_elem(fd_texts, &rule.text_id, &text)) {
+			memcpy(hits[n].label, text.label, EXECBAN_LABEL_LEN);
 			hits[n].label[EXECBAN_LABEL_LEN] = 0;
 		}
 		n++;
@@ -309,14 +312,15 @@ int cmd_status(int argc, char **argv)
 		if (fd[PM_LOCK] >= 0)
 			bpf_map_lookup_elem(fd[PM_LOCK], &zero, &lk);
 		if (fd[PM_RULE_HITS] >= 0)
-			hits = read_hits(fd[PM_RULE_HITS], fd[PM_SHA256_0 + slot], &n_hits);
+			hits = read_hits(fd[PM_RULE_HITS], fd[PM_SHA256_0 + slot],
+					 fd[PM_TEXTS_0 + slot], &n_hits);
 		/* the policy's maps: the copy in force, and the other one (the next load's) */
 		mem_active = map_memlock(fd[PM_SHA256_0 + slot]) +
 			     map_memlock(fd[PM_SIZES_0 + slot]) +
-			     map_memlock(fd[PM_REASONS_0 + slot]);
+			     map_memlock(fd[PM_TEXTS_0 + slot]);
 		mem_other = map_memlock(fd[PM_SHA256_0 + !slot]) +
 			    map_memlock(fd[PM_SIZES_0 + !slot]) +
-			    map_memlock(fd[PM_REASONS_0 + !slot]);
+			    map_memlock(fd[PM_TEXTS_0 + !slot]);
 	}
 	for (i = 0; i < PM_COUNT; i++)
 		if (fd[i] >= 0)

@@ -2196,7 +2196,7 @@ static uint16_t kind_of(const struct sysguard_query *q, size_t i)
 {
 	if (!q->kinds)
 		return EXECBAN_IDENT_SHA256;
-	return *(const uint16_t *)((const char *)q->kinds + i * q->kinds_stride);
+	return *(const uint8_t *)((const char *)q->kinds + i * q->kinds_stride);
 }
 
 /* The action of q's rule i (enum execban_rule_action): deny when q gives none. */
@@ -2204,7 +2204,7 @@ static uint16_t action_of(const struct sysguard_query *q, size_t i)
 {
 	if (!q->actions)
 		return EXECBAN_RULE_DENY;
-	return *(const uint16_t *)((const char *)q->actions + i * q->kinds_stride);
+	return *(const uint8_t *)((const char *)q->actions + i * q->kinds_stride);
 }
 
 /* The index of key k in q (its first), SIZE_MAX if not there. */

@@ -19,9 +19,9 @@
 /* What a ban list bans, as sysguard_run() looks for it. */
 struct sysguard_query {
 	const struct sha256_key *keys;	/* sorted: digests, and signer keys (ident_key()) */
-	const uint16_t *kinds;		/* kinds[i]: enum execban_ident_kind of keys[i]; NULL: all
+	const uint8_t *kinds;		/* kinds[i]: enum execban_ident_kind of keys[i]; NULL: all
 					   are digests */
-	const uint16_t *actions;	/* actions[i]: enum execban_rule_action of keys[i]; NULL:
+	const uint8_t *actions;		/* actions[i]: enum execban_rule_action of keys[i]; NULL:
 					   all deny. An allow rule is an exception, not a ban */
 	size_t kinds_stride;		/* bytes from kinds[i] to kinds[i + 1], and actions' */
 	size_t n_keys;

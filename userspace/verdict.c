@@ -22,10 +22,13 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int bans_set(struct bans *b, const struct sha256_key *keys, const struct execban_rule *rules,
-	     size_t n, uint32_t mode)
+int bans_set(struct bans *b, const struct compiled *c, const struct kpolicy *k)
 {
-	size_t i, j;
+	const struct sha256_key *keys = c ? c->keys : k->keys;
+	const struct execban_rule *rules = c ? c->rules : k->rules;
+	size_t i, j, n = c ? c->n_rules : k->n_rules;
+	uint32_t mode = c ? c->info.mode : k->info.mode;
+	const char *label, *reason;
 
 	memset(b, 0, sizeof(*b));
 	b->bans = calloc(n + 1, sizeof(*b->bans));
@@ -35,7 +38,10 @@ int bans_set(struct bans *b, const struct sha256_key *keys, const struct execban
 	b->size_filter = true;	/* with no digest rule, nothing needs hashing */
 	for (i = 0; i < n; i++) {
 		b->bans[b->n_bans].key = keys[i];
-		b->bans[b->n_bans++].rule = rules[i];
+		b->bans[b->n_bans].rule = rules[i];
+		text_of(c, k, rules[i].text_id, &label, &reason);
+		strncpy(b->bans[b->n_bans].label, label, EXECBAN_LABEL_LEN - 1);
+		b->n_bans++;
 		if (rules[i].action == EXECBAN_RULE_ALLOW) {
 			/* an exception bans nothing: not in the size filter (compile.c) */
 			b->n_allow_rules++;
@@ -46,8 +52,8 @@ int bans_set(struct bans *b, const struct sha256_key *keys, const struct execban
 			continue;
 		}
 		b->n_hash_rules++;
-		if (rules[i].flags & EXECBAN_RULE_HAS_SIZE)
-			b->sizes[b->n_sizes++] = rules[i].size;
+		if (execban_rule_size(&rules[i]) != EXECBAN_RULE_NO_SIZE)
+			b->sizes[b->n_sizes++] = execban_rule_size(&rules[i]);
 		else
 			b->size_filter = false;
 	}

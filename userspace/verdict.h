@@ -15,11 +15,13 @@
 #include "compile.h"
 #include "decompress.h"
 #include "filesig.h"
+#include "kstate.h"
 
 /* A map entry: a rule and its key (a digest, or a signer identity's key). */
 struct ban {
 	struct sha256_key key;
 	struct execban_rule rule;
+	char label[EXECBAN_LABEL_LEN];	/* its label (texts_{0,1}), "" for none */
 };
 
 /* A policy as the kernel's maps hold it, ready to judge files. */
@@ -35,9 +37,11 @@ struct bans {
 	bool audit_mode;		/* the policy says mode audit: nothing is denied */
 };
 
-/* Take n rules (any order). 0 or -ENOMEM; bans_free() in every case. */
-int bans_set(struct bans *b, const struct sha256_key *keys, const struct execban_rule *rules,
-	     size_t n, uint32_t mode);
+/*
+ * Take the rules of the compiled policy c, or if c is NULL of the kernel's k. 0 or -ENOMEM;
+ * bans_free() in every case.
+ */
+int bans_set(struct bans *b, const struct compiled *c, const struct kpolicy *k);
 void bans_free(struct bans *b);
 
 /* The rule under a key, or NULL. */

@@ -44,28 +44,33 @@ t "the manifest starts with its magic, the maps ABI, the name and version" pytho
 import struct, sys
 m = open(sys.argv[1], "rb").read()
 assert m[:16] == b"execban-policy1\0", m[:16]
-version, mode, flags, n_rules, n_sizes, n_reasons, n_signers = struct.unpack_from("<QIIIIII", m, 24)
-assert (version, mode, n_rules, n_sizes, n_reasons, n_signers) == (7, 1, 2, 1, 1, 0), \
-	(version, mode, n_rules, n_sizes, n_reasons, n_signers)
+version, mode, flags, n_rules, n_sizes, n_texts, n_signers = struct.unpack_from("<QIIIIII", m, 24)
+assert (version, mode, n_rules, n_sizes, n_texts, n_signers) == (7, 1, 2, 1, 2, 0), \
+	(version, mode, n_rules, n_sizes, n_texts, n_signers)
 name = m[24 + 72:24 + 136].split(b"\0")[0]
 assert name == b"gov-ban", name
 PY
 t "body_sha256 is the SHA-256 of the records, recomputed independently" python3 - "$tmp/m1" "$d1" "$d2" <<'PY'
 import hashlib, struct, sys
 m = open(sys.argv[1], "rb").read()
-def rule(rid, action, label, reason_id, flags, size):
-	return struct.pack("<IHHIIQ32s", rid, action, 1, reason_id, flags, size, label.encode())
-# ids are stable: a rule's is its key's first 32 bits, a reason's its SHA-256's first 32 bits
-reason = b"banned by order 1"
-reason_id = int.from_bytes(hashlib.sha256(reason).digest()[:4], "big")
-keys = sorted([(bytes.fromhex(sys.argv[2]), "one", 1, reason_id, 1, 1234),
-               (bytes.fromhex(sys.argv[3]), "two", 2, 0xffffffff, 0, 0)])
+NO_SIZE = (1 << 48) - 1
+def rule(rid, action, text_id, size):
+	return struct.pack("<IIBBHI", rid, text_id, action, 1, size >> 32, size & 0xffffffff)
+# ids are stable: a rule's is its key's first 32 bits, a text's (its label and reason) the
+# first 32 bits of SHA-256 of label, NUL, reason
+def text_id(label, reason):
+	return int.from_bytes(hashlib.sha256(label + b"\0" + reason).digest()[:4], "big")
+texts = sorted([(text_id(b"one", b"banned by order 1"), b"one", b"banned by order 1"),
+                (text_id(b"two", b""), b"two", b"")])
+keys = sorted([(bytes.fromhex(sys.argv[2]), 1, text_id(b"one", b"banned by order 1"), 1234),
+               (bytes.fromhex(sys.argv[3]), 2, text_id(b"two", b""), NO_SIZE)])
 rec = b""
-for k, label, action, reason_ref, flags, size in keys:
+for k, action, tid, size in keys:
 	rid = int.from_bytes(k[:4], "big")
-	rec += k + rule(rid, action, label, reason_ref, flags, size)
+	rec += k + rule(rid, action, tid, size)
 rec += struct.pack("<QII", 1234, 1, 0)
-rec += struct.pack("<II", reason_id, 0) + reason.ljust(128, b"\0")
+for tid, label, reason in texts:
+	rec += struct.pack("<II", tid, 0) + label.ljust(32, b"\0") + reason.ljust(128, b"\0")
 assert hashlib.sha256(rec).digest() == m[160:192], "body digest differs"
 PY
 sed 's/version 7/version 8/' "$tmp/p" >"$tmp/p8"

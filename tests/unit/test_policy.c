@@ -91,7 +91,7 @@ static void test_valid(void)
 	check("escaped reason", r.p.n_reasons == 1 &&
 	      !strcmp(r.p.reasons[0], "Directive \"2023\" \\ x"), &r);
 	check("audit rule without size", r.p.rules[1].action == EXECBAN_RULE_AUDIT &&
-	      !r.p.rules[1].has_size && r.p.rules[1].reason_id == EXECBAN_NO_REASON, &r);
+	      !r.p.rules[1].has_size && r.p.rules[1].reason_id == POLICY_NO_REASON, &r);
 	check("default mode is enforce", r.p.mode == EXECBAN_MODE_ENFORCE, &r);
 	done(&r);
 }
@@ -456,7 +456,7 @@ static void test_signer_idents(void)
 	      r->ident[33] == 0x02, &res);
 	r = find_kind(&res.p, EXECBAN_IDENT_SIGNER_CERT_SHA256, 0);
 	check("signer-cert-sha256", r && r->ident_len == 32 && r->ident[0] == 0xff &&
-	      r->reason_id != EXECBAN_NO_REASON, &res);
+	      r->reason_id != POLICY_NO_REASON, &res);
 	r = find_kind(&res.p, EXECBAN_IDENT_IMA_KEYID, 0);
 	check("ima-keyid: mixed case, big-endian bytes", r && r->ident_len == 4 &&
 	      r->ident[0] == 0xde && r->ident[3] == 0xef && ident_is(r, "ima-keyid=deadbeef"),
