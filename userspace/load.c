@@ -160,9 +160,10 @@ static int read_old(int fd, struct old_set *o)
  * back, and only what differs is deleted or written, deletions first so that a full map has
  * room. A reload of a large policy that changed little costs a read of the map.
  */
-/* What the last write_policy() changed in the rule map: reported by print_loaded(). */
+/* What the last write_policy() changed in the rule and text maps: print_loaded() says. */
 static struct {
 	size_t written, removed;
+	size_t texts_written, texts_removed;
 } rule_writes;
 
 static int sync_rules(int fd, const struct compiled *c)
@@ -276,6 +277,8 @@ static int sync_texts(int fd, const struct compiled *c)
 			j++;
 		i++;
 	}
+	rule_writes.texts_written = n_up;
+	rule_writes.texts_removed = n_del;
 	for (done = 0; done < n_del; done += count) {
 		test_kill_point();
 		count = (__u32)(n_del - done < BATCH ? n_del - done : BATCH);
@@ -885,6 +888,8 @@ static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t featur
 		json_add_bool(o, "size_filter", c->info.flags & EXECBAN_POLICY_SIZE_FILTER);
 		json_add_u64(o, "rule_entries_written", rule_writes.written);
 		json_add_u64(o, "rule_entries_removed", rule_writes.removed);
+		json_add_u64(o, "text_entries_written", rule_writes.texts_written);
+		json_add_u64(o, "text_entries_removed", rule_writes.texts_removed);
 		json_add_bool(o, "unchanged", unchanged);
 	} else if (print == LOAD_PRINT_TEXT) {
 		printf("execban: loaded %zu rule%s%s%s (generation %llu, digest %.16s, mode %s%s): "

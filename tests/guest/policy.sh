@@ -223,7 +223,11 @@ unique_copy /bin/true "$W/n" n
 { rule "$W/n" nrule | sed 's/$/ reason="a new reason"/'; cat "$W/v1.policy"; } >"$W/v2.policy"
 awk '!(/^deny/ && ++n == 7)' "$W/v2.policy" >"$W/v3.policy"
 "$EB" unload >/dev/null
-"$EB" load "$W/v1.policy" >/dev/null 2>&1
+"$EB" load --json "$W/v1.policy" >"$W/load1.json" 2>&1
+check "ids: 211 rules store 3 texts: the 2 reasons without a label, and x's label with its reason" \
+	python3 -c "
+import json; d = json.load(open('$W/load1.json'))
+assert d['loaded'] and d['rule_entries_written'] == 211 and d['text_entries_written'] == 3, d"
 "$EB" load --full "$W/v1.policy" >"$W/load.out" 2>&1	# the other copy
 expect_exec "ids: x is banned under v1" "exec-error EPERM" "$W/x"
 drain_events "$W/ev1"
@@ -234,6 +238,10 @@ check "ids: x's event names rule id = the first 32 bits of its digest ($xid)" 	e
 check "ids: adding one rule (first line, new reason) writes 1 entry, removes none" python3 -c "
 import json; d = json.load(open('$W/load2.json'))
 assert d['loaded'] and d['rule_entries_written'] == 1 and d['rule_entries_removed'] == 0, d"
+check "ids: ... and 1 text entry (its label and new reason), the 200 rules' 2 reasons kept" \
+	python3 -c "
+import json; d = json.load(open('$W/load2.json'))
+assert d['text_entries_written'] == 1 and d['text_entries_removed'] == 0, d"
 expect_exec "ids: the added rule is enforced" "exec-error EPERM" "$W/n"
 expect_exec "ids: x is still banned" "exec-error EPERM" "$W/x"
 drain_events "$W/ev2"
@@ -262,7 +270,8 @@ PY
 "$EB" load --full --json "$W/v2.policy" >"$W/load2b.json" 2>&1
 check "ids: reloading the policy in force writes nothing" python3 -c "
 import json; d = json.load(open('$W/load2b.json'))
-assert d['loaded'] and d['rule_entries_written'] == 0 and d['rule_entries_removed'] == 0, d"
+assert d['loaded'] and d['rule_entries_written'] == 0 and d['rule_entries_removed'] == 0, d
+assert d['text_entries_written'] == 0 and d['text_entries_removed'] == 0, d"
 "$EB" load "$W/v3.policy" >"$W/load3.out" 2>&1
 check "ids: removing one rule removes 1 entry and writes none" \
 	grep -q ': 0 rule entries written, 1 removed$' "$W/load3.out"

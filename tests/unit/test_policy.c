@@ -94,6 +94,12 @@ static void test_valid(void)
 	      !r.p.rules[1].has_size && r.p.rules[1].reason_id == POLICY_NO_REASON, &r);
 	check("default mode is enforce", r.p.mode == EXECBAN_MODE_ENFORCE, &r);
 	done(&r);
+
+	run(&r, "deny sha256=" H64 " size=281474976710654\n",
+	    strlen("deny sha256=" H64 " size=281474976710654\n"));
+	check("the largest size, 2^48 - 2", r.finish == 0 && r.p.n_rules == 1 &&
+	      r.p.rules[0].size == EXECBAN_RULE_SIZE_MAX, &r);
+	done(&r);
 }
 
 static void test_hex_forms(void)
@@ -241,6 +247,10 @@ static void test_errors(void)
 	bad("unquoted reason", "deny sha256=" H64 " reason=x\n", SIZE_MAX, "t.policy:1:",
 	    "must be quoted");
 	bad("bad size", "deny sha256=" H64 " size=-1\n", SIZE_MAX, "t.policy:1:", "size=-1");
+	bad("size of 2^48 - 1: the map's none", "deny sha256=" H64 " size=281474976710655\n",
+	    SIZE_MAX, "t.policy:1:", "size=281474976710655: larger than any file");
+	bad("size of 2^64 - 1", "deny sha256=" H64 " size=18446744073709551615\n", SIZE_MAX,
+	    "t.policy:1:", "larger than any file execban can ban (at most 281474976710654");
 	bad("bad mode", "mode strict\ndeny sha256=" H64 "\n", SIZE_MAX, "t.policy:1:", "unknown mode");
 	bad("bad version", "version x\ndeny sha256=" H64 "\n", SIZE_MAX, "t.policy:1:",
 	    "expected version");
