@@ -658,6 +658,7 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 	int i, pinned = 0, ret, pfd;
 	uint32_t features;
 	char path[256];
+	const char *interp_max;
 	bool idmap;
 
 	load_overlay_module();
@@ -679,6 +680,8 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 		goto err_destroy;
 	}
 	*created = !pinned;
+	/* tests only: a task_interp small enough to fill (tests/guest/bypass.sh) */
+	interp_max = getenv("EXECBAN_TEST_TASK_INTERP_MAX");
 	for (i = 0; i < PM_COUNT; i++) {
 		map = bpf_object__find_map_by_name(skel->obj, pinned_map_names[i]);
 		if (!map) {
@@ -699,10 +702,8 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 				ret = -EINVAL;
 				goto err_destroy;
 			}
-			/* tests only: a task_interp small enough to fill (tests/guest/bypass.sh) */
-			if (i == PM_TASK_INTERP && getenv("EXECBAN_TEST_TASK_INTERP_MAX") &&
-			    bpf_map__set_max_entries(map, (__u32)strtoul(
-					getenv("EXECBAN_TEST_TASK_INTERP_MAX"), NULL, 10))) {
+			if (i == PM_TASK_INTERP && interp_max &&
+			    bpf_map__set_max_entries(map, (__u32)strtoul(interp_max, NULL, 10))) {
 				ret = -EINVAL;
 				goto err_destroy;
 			}
