@@ -81,6 +81,12 @@ static enum santa_type santa_type(unsigned int kind)
 	return SANTA_NONE;
 }
 
+/* Does the record keep rule r's Santa identifier (a synced rule, from url, that has one)? */
+static bool has_santa_id(const char *url, const struct policy_rule *r)
+{
+	return url && santa_type(r->ident_kind) && r->ident_len == EXECBAN_SHA256_LEN;
+}
+
 int origins_write(const struct compiled *c)
 {
 	const char **paths = NULL;
@@ -118,8 +124,7 @@ int origins_write(const struct compiled *c)
 			}
 		}
 		recs[i] = (struct origin_rec){ c->rules[i].rule_id, (uint32_t)j, r->line };
-		if (urls[j] && santa_type(r->ident_kind) && r->ident_len == EXECBAN_SHA256_LEN)
-			n_santa++;
+		n_santa += has_santa_id(urls[j], r);
 	}
 	santa = calloc(n_santa + 1, sizeof(*santa));
 	if (!santa) {
@@ -130,8 +135,7 @@ int origins_write(const struct compiled *c)
 	for (i = 0, n_santa = 0; i < c->n_rules; i++) {
 		const struct policy_rule *r = &c->pol.rules[i];
 
-		j = recs[i].file;
-		if (urls[j] && santa_type(r->ident_kind) && r->ident_len == EXECBAN_SHA256_LEN) {
+		if (has_santa_id(urls[recs[i].file], r)) {
 			santa[n_santa].index = (uint32_t)i;
 			santa[n_santa].type = santa_type(r->ident_kind);
 			memcpy(santa[n_santa++].identifier, r->ident, EXECBAN_SHA256_LEN);
