@@ -229,13 +229,17 @@ SEC("lsm/bprm_committed_creds")
 int BPF_PROG(execban_bprm_committed_creds, struct linux_binprm *bprm)
 {
 	__u64 key = (__u64)bpf_get_current_task_btf();
-	struct execban_interp_mark *m;
+	struct execban_interp_mark *m, *old;
 
 	m = bpf_inode_storage_get(&interpreters, bprm->file->f_inode, 0, 0);
 	if (!m) {
 		delete_if_there(task_interp, &key);
 		return 0;
 	}
+	/* Usually reserve_interp_mark() stored this very mark: an update would copy it again. */
+	old = bpf_map_lookup_elem(&task_interp, &key);
+	if (old && old->gen[0] == m->gen[0] && old->gen[1] == m->gen[1])
+		return 0;
 	bpf_map_update_elem(&task_interp, &key, m, BPF_ANY);
 	return 0;
 }
