@@ -310,11 +310,11 @@ $(OUT)/bench/dlopen: bench/dlopen.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@ -ldl
 
-$(OUT)/bench/mapfill: bench/mapfill.c include/execban.h
+$(OUT)/bench/mapfill: bench/mapfill.c bench/mapbatch.h include/execban.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@ -lbpf
 
-$(OUT)/bench/lookup: bench/lookup.c
+$(OUT)/bench/lookup: bench/lookup.c bench/mapbatch.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) $< -o $@ -lbpf
 

@@ -19,9 +19,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "mapbatch.h"
+
 #define QUERIES		65536
 #define ROUNDS		5
-#define BATCH		8192
 #define INDEX_SLOTS	65537
 
 struct key {
@@ -41,13 +42,6 @@ struct probe_args {
 	__u64 ns;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* SUnreclaim + VmallocUsed + Percpu, bytes: the kernel memory a map takes */
 static long long kmem(void)
@@ -81,16 +75,10 @@ static int cmp_key(const void *a, const void *b)
 static double fill(int fd, const void *keys, size_t ks, const void *vals, size_t vs, size_t n)
 {
 	double t0 = now_ms();
-	size_t done = 0;
-	__u32 count;
+	int ret = batch_fill(fd, keys, ks, vals, vs, n);
 
-	while (done < n) {
-		count = (__u32)(n - done < BATCH ? n - done : BATCH);
-		if (bpf_map_update_batch(fd, (const char *)keys + done * ks,
-					 (const char *)vals + done * vs, &count, NULL))
-			die("update_batch", errno);
-		done += count;
-	}
+	if (ret)
+		die("update_batch", -ret);
 	return now_ms() - t0;
 }
 

@@ -21,31 +21,8 @@
 #include <bpf/bpf.h>
 
 #include "execban.h"
+#include "mapbatch.h"
 
-#define BATCH 8192
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int fill(int fd, const void *keys, size_t ks, const void *vals, size_t vs, size_t n)
-{
-	size_t done = 0;
-	__u32 count;
-
-	while (done < n) {
-		count = (__u32)(n - done < BATCH ? n - done : BATCH);
-		if (bpf_map_update_batch(fd, (const char *)keys + done * ks,
-					 (const char *)vals + done * vs, &count, NULL))
-			return -errno;
-		done += count;
-	}
-	return 0;
-}
 
 /* Read every entry back, in batches (userspace/kstate.c: map_read_all). Returns the count. */
 static long read_back(int fd, size_t n, size_t ks, size_t vs)
@@ -120,7 +97,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t0 = now_ms();
-	if (fill(fd, keys, EXECBAN_SHA256_LEN, rules, sizeof(*rules), n))
+	if (batch_fill(fd, keys, EXECBAN_SHA256_LEN, rules, sizeof(*rules), n))
 		return 1;
 	t_fill = now_ms();
 	got = read_back(fd, n, EXECBAN_SHA256_LEN, sizeof(*rules));
