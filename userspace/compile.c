@@ -558,12 +558,14 @@ static int assign_text_ids(struct compiled *c, uint32_t *of_rule)
 	struct policy *p = &c->pol;
 	struct text_pair *pairs = policy_malloc(p->n_rules + 1, sizeof(*pairs));
 	uint32_t *ids = NULL, *id_of = NULL;
-	uint8_t md[EXECBAN_SHA256_LEN];
-	size_t n = 0, i;
+	uint8_t md[EXECBAN_SHA256_LEN], buf[EXECBAN_LABEL_LEN + EXECBAN_REASON_LEN];
+	size_t n = 0, i, len;
+	/* fetched once: OpenSSL 3 looks an implicit algorithm up again on every use */
+	EVP_MD *sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ret = -ENOMEM;
 
-	if (!pairs || !ctx)
+	if (!pairs || !sha256 || !ctx)
 		goto out;
 	ret = find_pairs(p, pairs, &n, of_rule);
 	if (ret)
@@ -577,11 +579,17 @@ static int assign_text_ids(struct compiled *c, uint32_t *of_rule)
 	for (i = 0; i < n; i++) {
 		const char *reason = pair_reason(p, pairs[i].reason);
 
-		EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-		EVP_DigestUpdate(ctx, pairs[i].label, strnlen(pairs[i].label, EXECBAN_LABEL_LEN));
-		EVP_DigestUpdate(ctx, "", 1);
-		EVP_DigestUpdate(ctx, reason, strlen(reason));
-		EVP_DigestFinal_ex(ctx, md, NULL);
+		/* label, NUL, reason: below 32 and 128 bytes (policy.c) */
+		len = strnlen(pairs[i].label, EXECBAN_LABEL_LEN - 1);
+		memcpy(buf, pairs[i].label, len);
+		buf[len++] = 0;
+		memcpy(buf + len, reason, strnlen(reason, EXECBAN_REASON_LEN - 1));
+		len += strnlen(reason, EXECBAN_REASON_LEN - 1);
+		if (!EVP_DigestInit_ex(ctx, sha256, NULL) || !EVP_DigestUpdate(ctx, buf, len) ||
+		    !EVP_DigestFinal_ex(ctx, md, NULL)) {
+			ret = -EIO;
+			goto out;
+		}
 		pairs[i].h = key_prefix(md, 0);
 	}
 	qsort_r(pairs, n, sizeof(*pairs), cmp_text_pair, p);
@@ -598,6 +606,7 @@ static int assign_text_ids(struct compiled *c, uint32_t *of_rule)
 	ret = 0;
 out:
 	EVP_MD_CTX_free(ctx);
+	EVP_MD_free(sha256);
 	free(pairs);
 	free(ids);
 	free(id_of);
