@@ -83,6 +83,21 @@ static int update_batched(int fd, const void *keys, size_t key_size, const void 
 	return 0;
 }
 
+static int delete_batched(int fd, const void *keys, size_t key_size, size_t n)
+{
+	size_t done = 0;
+	__u32 count;
+
+	while (done < n) {
+		test_kill_point();
+		count = (__u32)(n - done < BATCH ? n - done : BATCH);
+		if (bpf_map_delete_batch(fd, (const char *)keys + done * key_size, &count, NULL))
+			return -errno;
+		done += count;
+	}
+	return 0;
+}
+
 /* The entries of the inactive copy, as read back, and their order by key. */
 struct old_set {
 	struct sha256_key *keys;
@@ -171,8 +186,7 @@ static int sync_rules(int fd, const struct compiled *c)
 	struct sha256_key *del = NULL, *up_keys = NULL;
 	struct execban_rule *up_rules = NULL;
 	struct old_set old;
-	size_t n_old, n_del = 0, n_up = 0, i = 0, j = 0, done;
-	__u32 count;
+	size_t n_old, n_del = 0, n_up = 0, i = 0, j = 0;
 	int d, ret;
 
 	ret = read_old(fd, &old);
@@ -206,14 +220,9 @@ static int sync_rules(int fd, const struct compiled *c)
 	}
 	rule_writes.written = n_up;
 	rule_writes.removed = n_del;
-	for (done = 0; done < n_del; done += count) {
-		test_kill_point();
-		count = (__u32)(n_del - done < BATCH ? n_del - done : BATCH);
-		if (bpf_map_delete_batch(fd, del + done, &count, NULL)) {
-			ret = -errno;
-			goto out;
-		}
-	}
+	ret = delete_batched(fd, del, sizeof(*del), n_del);
+	if (ret)
+		goto out;
 	timing("delete");
 	ret = update_batched(fd, up_keys, sizeof(*up_keys), up_rules, sizeof(*up_rules), n_up);
 out:
@@ -240,8 +249,7 @@ static int sync_texts(int fd, const struct compiled *c)
 {
 	struct execban_text *old_texts = NULL, *up = NULL, v;
 	uint32_t *old_ids = NULL, *del = NULL, *up_ids = NULL;
-	size_t n_old = 0, *ord = NULL, i = 0, j = 0, n_del = 0, n_up = 0, done;
-	__u32 count;
+	size_t n_old = 0, *ord = NULL, i = 0, j = 0, n_del = 0, n_up = 0;
 	int ret;
 
 	ret = map_read_all(fd, sizeof(*old_ids), sizeof(*old_texts), (void **)&old_ids,
@@ -279,14 +287,9 @@ static int sync_texts(int fd, const struct compiled *c)
 	}
 	rule_writes.texts_written = n_up;
 	rule_writes.texts_removed = n_del;
-	for (done = 0; done < n_del; done += count) {
-		test_kill_point();
-		count = (__u32)(n_del - done < BATCH ? n_del - done : BATCH);
-		if (bpf_map_delete_batch(fd, del + done, &count, NULL)) {
-			ret = -errno;
-			goto out;
-		}
-	}
+	ret = delete_batched(fd, del, sizeof(*del), n_del);
+	if (ret)
+		goto out;
 	ret = update_batched(fd, up_ids, sizeof(*up_ids), up, sizeof(*up), n_up);
 out:
 	free(old_ids);
