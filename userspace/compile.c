@@ -578,13 +578,14 @@ static int assign_text_ids(struct compiled *c, uint32_t *of_rule)
 		goto out;
 	for (i = 0; i < n; i++) {
 		const char *reason = pair_reason(p, pairs[i].reason);
+		size_t rlen = strnlen(reason, EXECBAN_REASON_LEN - 1);
 
 		/* label, NUL, reason: below 32 and 128 bytes (policy.c) */
 		len = strnlen(pairs[i].label, EXECBAN_LABEL_LEN - 1);
 		memcpy(buf, pairs[i].label, len);
 		buf[len++] = 0;
-		memcpy(buf + len, reason, strnlen(reason, EXECBAN_REASON_LEN - 1));
-		len += strnlen(reason, EXECBAN_REASON_LEN - 1);
+		memcpy(buf + len, reason, rlen);
+		len += rlen;
 		if (!EVP_DigestInit_ex(ctx, sha256, NULL) || !EVP_DigestUpdate(ctx, buf, len) ||
 		    !EVP_DigestFinal_ex(ctx, md, NULL)) {
 			ret = -EIO;

@@ -70,34 +70,42 @@ void text_of(const struct compiled *c, const struct kpolicy *k, uint32_t id,
 	}
 }
 
-/* Texts by id (a hash map's order is not). */
-static int sort_texts(struct kpolicy *k)
+int map_read_texts(int fd, uint32_t **ids_out, struct execban_text **texts_out, size_t *n)
 {
-	struct execban_text *texts = policy_malloc(k->n_texts + 1, sizeof(*texts));
-	uint32_t *ids = policy_malloc(k->n_texts + 1, sizeof(*ids));
-	size_t *order = policy_malloc(k->n_texts + 1, sizeof(*order)), i;
+	struct execban_text *texts = NULL, *t;
+	uint32_t *ids = NULL, *v;
+	size_t *order = NULL, i;
+	int ret;
 
+	ret = map_read_all(fd, sizeof(*ids), sizeof(*texts), (void **)&v, (void **)&t, n);
+	if (ret)
+		return ret;
+	/* by id (a hash map's order is not) */
+	texts = policy_malloc(*n + 1, sizeof(*texts));
+	ids = policy_malloc(*n + 1, sizeof(*ids));
+	order = policy_malloc(*n + 1, sizeof(*order));
 	if (!texts || !ids || !order) {
 		free(texts);
 		free(ids);
-		free(order);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto out;
 	}
-	for (i = 0; i < k->n_texts; i++)
+	for (i = 0; i < *n; i++)
 		order[i] = i;
-	qsort_r(order, k->n_texts, sizeof(*order), by_u32, k->text_ids);
-	for (i = 0; i < k->n_texts; i++) {
-		ids[i] = k->text_ids[order[i]];
-		texts[i] = k->texts[order[i]];
+	qsort_r(order, *n, sizeof(*order), by_u32, v);
+	for (i = 0; i < *n; i++) {
+		ids[i] = v[order[i]];
+		texts[i] = t[order[i]];
 		texts[i].label[EXECBAN_LABEL_LEN - 1] = 0;
 		texts[i].reason[EXECBAN_REASON_LEN - 1] = 0;
 	}
+	*ids_out = ids;
+	*texts_out = texts;
+out:
 	free(order);
-	free(k->text_ids);
-	free(k->texts);
-	k->text_ids = ids;
-	k->texts = texts;
-	return 0;
+	free(v);
+	free(t);
+	return ret;
 }
 
 static int by_rule_id(const void *a, const void *b, void *arg)
@@ -235,15 +243,11 @@ static int read_once(struct kpolicy *k, const int *fd)
 	if (n > k->info.n_rules)
 		return -EAGAIN;	/* more than the info says: a load raced us */
 	k->n_rules = n;
-	ret = map_read_all(fd[PM_TEXTS_0 + slot], sizeof(*k->text_ids), sizeof(*k->texts),
-			   (void **)&k->text_ids, (void **)&k->texts, &k->n_texts);
+	ret = map_read_texts(fd[PM_TEXTS_0 + slot], &k->text_ids, &k->texts, &k->n_texts);
 	if (ret)
 		return ret;
 	if (k->n_texts != k->info.n_texts)
 		return -EAGAIN;	/* a load is rewriting them */
-	ret = sort_texts(k);
-	if (ret)
-		return ret;
 
 	/* Sort by rule id: the order the compiled policy had. */
 	order = policy_malloc(n + 1, sizeof(*order));

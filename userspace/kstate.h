@@ -39,6 +39,12 @@ struct kpolicy {
 int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void **vals,
 		 size_t *n);
 
+/*
+ * Every entry of a text map (texts_{0,1}), sorted by id, each string NUL-terminated: *ids and
+ * *texts (malloc'd, n entries). 0 or -errno.
+ */
+int map_read_texts(int fd, uint32_t **ids, struct execban_text **texts, size_t *n);
+
 /* Read the active policy consistently (retries if a load switches it meanwhile). 0 or -errno. */
 int kpolicy_read(struct kpolicy *k);
 void kpolicy_free(struct kpolicy *k);

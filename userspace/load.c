@@ -233,14 +233,6 @@ out:
 	return ret;
 }
 
-static int cmp_u32_at(const void *a, const void *b, void *arg)
-{
-	const uint32_t *ids = arg;
-	uint32_t x = ids[*(const size_t *)a], y = ids[*(const size_t *)b];
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Make the inactive copy of the text map hold exactly c's texts, as sync_rules() does for the
  * rules: what it holds is read back, and only what differs is deleted or written.
@@ -249,26 +241,21 @@ static int sync_texts(int fd, const struct compiled *c)
 {
 	struct execban_text *old_texts = NULL, *up = NULL, v;
 	uint32_t *old_ids = NULL, *del = NULL, *up_ids = NULL;
-	size_t n_old = 0, *ord = NULL, i = 0, j = 0, n_del = 0, n_up = 0;
+	size_t n_old = 0, i = 0, j = 0, n_del = 0, n_up = 0;
 	int ret;
 
-	ret = map_read_all(fd, sizeof(*old_ids), sizeof(*old_texts), (void **)&old_ids,
-			   (void **)&old_texts, &n_old);
+	ret = map_read_texts(fd, &old_ids, &old_texts, &n_old);
 	if (ret)
 		return ret;
-	ord = policy_malloc(n_old + 1, sizeof(*ord));
 	del = policy_malloc(n_old + 1, sizeof(*del));
 	up_ids = policy_malloc(c->n_texts + 1, sizeof(*up_ids));
 	up = policy_malloc(c->n_texts + 1, sizeof(*up));
-	if (!ord || !del || !up_ids || !up) {
+	if (!del || !up_ids || !up) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (j = 0; j < n_old; j++)
-		ord[j] = j;
-	qsort_r(ord, n_old, sizeof(*ord), cmp_u32_at, old_ids);
-	for (j = 0; i < c->n_texts || j < n_old;) {
-		uint32_t oid = j < n_old ? old_ids[ord[j]] : 0;
+	while (i < c->n_texts || j < n_old) {
+		uint32_t oid = j < n_old ? old_ids[j] : 0;
 
 		if (i == c->n_texts || (j < n_old && oid < c->texts[i].id)) {
 			del[n_del++] = oid;
@@ -277,7 +264,7 @@ static int sync_texts(int fd, const struct compiled *c)
 		}
 		compiled_text_value(&c->texts[i], &v);
 		if (j == n_old || oid != c->texts[i].id ||
-		    memcmp(&v, &old_texts[ord[j]], sizeof(v))) {
+		    memcmp(&v, &old_texts[j], sizeof(v))) {
 			up_ids[n_up] = c->texts[i].id;
 			up[n_up++] = v;
 		}
@@ -294,7 +281,6 @@ static int sync_texts(int fd, const struct compiled *c)
 out:
 	free(old_ids);
 	free(old_texts);
-	free(ord);
 	free(del);
 	free(up_ids);
 	free(up);
