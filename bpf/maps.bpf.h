@@ -125,12 +125,14 @@ struct {
  * through the current task. A hash map rather than task storage for the reason given at
  * signer_scratch below: a lookup that failed would let an interpreter read a banned script.
  * Full, it fails closed: the exec (bprm_check_security makes the entry) or the fork or
- * thread (task_alloc) of a marked interpreter is refused with -ENOMEM.
+ * thread (task_alloc) of a marked interpreter is refused with -ENOMEM. Sized by the loader at
+ * twice kernel.threads-max (task_map_entries() in userspace/util.c), so no set of live tasks
+ * fills it.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 1 << 20);	/* set by the loader */
 	__type(key, __u64);
 	__type(value, struct execban_interp_mark);
 } task_interp SEC(".maps");
@@ -150,12 +152,13 @@ struct {
  * bpf_task_storage_get() returns NULL whenever another task on the same CPU is inside a
  * task-storage call (a per-CPU "busy" counter held across a sleeping allocation), which a
  * fail-closed check would turn into a refusal. Hash map updates lock with preemption off and
- * lookups take no lock. Entries are removed when their task is freed (lsm/task_free).
+ * lookups take no lock. Entries are removed when their task is freed (lsm/task_free). Sized
+ * as task_interp is.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 1 << 20);	/* set by the loader */
 	__type(key, __u32);
 	__type(value, struct execban_signer);
 } signer_scratch SEC(".maps");

@@ -71,6 +71,8 @@ void fprint_rule(FILE *out, const struct sha256_key *k, const struct execban_rul
 
 /* util.c */
 void timing(const char *step);	/* EXECBAN_TIMING=1: a step's time on stderr */
+unsigned long threads_max(void);	/* kernel.threads-max, 0 if unknown */
+uint32_t task_map_entries(unsigned long threads);	/* task_interp, signer_scratch */
 __attribute__((format(printf, 1, 2))) void err(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void warn(const char *fmt, ...);
 /* err() and warn() about a file: "execban: error: <path>: <message>", the path escaped */

@@ -691,8 +691,10 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 				ret = -EINVAL;
 				goto err_destroy;
 			}
-			if (i == PM_TASK_INTERP && interp_max &&
-			    bpf_map__set_max_entries(map, (__u32)strtoul(interp_max, NULL, 10))) {
+			if ((i == PM_TASK_INTERP || i == PM_SIGNER_SCRATCH) &&
+			    bpf_map__set_max_entries(map, i == PM_TASK_INTERP && interp_max ?
+						     (__u32)strtoul(interp_max, NULL, 10) :
+						     task_map_entries(threads_max()))) {
 				ret = -EINVAL;
 				goto err_destroy;
 			}

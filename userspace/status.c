@@ -243,6 +243,9 @@ int cmd_status(int argc, char **argv)
 	uint32_t zero = 0, slot;
 	size_t n_hits = 0, h;
 	uint64_t mem_active = 0, mem_other = 0;
+	uint32_t task_entries = 0;
+	unsigned long threads = threads_max();
+	char task_problem[256];
 	struct utsname u;
 	struct stat sb;
 
@@ -318,6 +321,13 @@ int cmd_status(int argc, char **argv)
 		mem_active = map_memlock(fd[PM_SHA256_0 + slot]) +
 			     map_memlock(fd[PM_SIZES_0 + slot]) +
 			     map_memlock(fd[PM_TEXTS_0 + slot]);
+		if (fd[PM_TASK_INTERP] >= 0) {
+			struct bpf_map_info mi = {};
+			__u32 mi_len = sizeof(mi);
+
+			if (!bpf_obj_get_info_by_fd(fd[PM_TASK_INTERP], &mi, &mi_len))
+				task_entries = mi.max_entries;
+		}
 		mem_other = map_memlock(fd[PM_SHA256_0 + !slot]) +
 			    map_memlock(fd[PM_SIZES_0 + !slot]) +
 			    map_memlock(fd[PM_TEXTS_0 + !slot]);
@@ -343,6 +353,18 @@ int cmd_status(int argc, char **argv)
 		problem[problems++] = "audit mode: banned files are recorded, not denied";
 	if (counters[EXECBAN_STAT_EVENTS_LOST])
 		problem[problems++] = "events were lost (ring buffer full): is an event consumer running?";
+	/*
+	 * The per-task maps were sized for kernel.threads-max as it was at the first load
+	 * (task_map_entries()): raised since, more tasks than they hold can exist, and a marked
+	 * interpreter's fork or exec past that is refused (ENOMEM).
+	 */
+	if (task_entries && task_map_entries(threads) > task_entries) {
+		snprintf(task_problem, sizeof(task_problem),
+			 "kernel.threads-max is %lu, more than half the %u tasks the per-task maps "
+			 "hold (sized at the first load): run 'execban unload' and load again, or "
+			 "reboot", threads, task_entries);
+		problem[problems++] = task_problem;
+	}
 	sync_view(&sv, sync_conf, sync_conf_given);
 	if (sv.problem[0])
 		problem[problems++] = sv.problem;

@@ -409,3 +409,35 @@ void timing(const char *step)
 		(long long)(now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000);
 	last = now;
 }
+
+/* kernel.threads-max, or 0 if it cannot be read. */
+unsigned long threads_max(void)
+{
+	unsigned long v = 0;
+	FILE *f = fopen("/proc/sys/kernel/threads-max", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * Entries of the per-task maps (task_interp, signer_scratch) for a kernel that lets at most
+ * threads tasks exist: an entry lives from a task's exec or fork to its task_free, so twice
+ * that (room for tasks freed late), as a power of two from 65,536 to 4,194,304 (PID_MAX_LIMIT:
+ * no more tasks can have pids). A hash map allocates 16 bytes of buckets per entry when it is
+ * created, whatever it holds: 1,048,576 entries cost 16 MiB each on any machine.
+ */
+uint32_t task_map_entries(unsigned long threads)
+{
+	uint32_t n = 1U << 16;
+
+	if (!threads)
+		return 1U << 20;	/* unknown: the size it always had */
+	while (n < (1U << 22) && n / 2 < threads)
+		n *= 2;
+	return n;
+}

@@ -351,6 +351,26 @@ out=$(python3 "$W/banned.py" 2>&1)
 check "control: with the map back to its size, python3 banned.py is refused as before" \
 	bash -c "! grep -q BANNED-PY-RAN <<<'$out' && grep -q 'Operation not permitted' <<<'$out'"
 
+# ---- the per-task maps are sized from kernel.threads-max: twice it, a power of two from 2^16
+# to 2^22, so no set of live tasks fills them; raised later, status --check says so ----
+tmax=$(cat /proc/sys/kernel/threads-max)
+want=65536
+while [ "$want" -lt 4194304 ] && [ $((want / 2)) -lt "$tmax" ]; do want=$((want * 2)); done
+for m in task_interp signer_scratch; do
+	got=$(bpftool map show pinned "/sys/fs/bpf/execban/$m" --json |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["max_entries"])')
+	check "$m holds $want entries for threads-max $tmax (got $got)" [ "$got" = "$want" ]
+done
+"$EB" status --check >"$W/st.out" 2>&1
+check "status --check: no threads-max problem at the size it was loaded for" \
+	bash -c "! grep -q threads-max '$W/st.out'"
+echo $((want / 2 + 1)) >/proc/sys/kernel/threads-max
+"$EB" status --check >"$W/st.out" 2>&1
+rc=$?
+echo "$tmax" >/proc/sys/kernel/threads-max
+check "status --check: threads-max raised past half the per-task maps is a problem (exit 1)" \
+	bash -c "[ $rc = 1 ] && grep -q 'kernel.threads-max is $((want / 2 + 1)), more than half the $want tasks' '$W/st.out'"
+
 "$EB" unload >/dev/null
 rm -rf "$W"
 finish
