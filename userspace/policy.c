@@ -220,10 +220,9 @@ static bool hex_plain(const char *s, size_t n, uint8_t *out)
 		v2 = hex_pair[x >> 32 & 0xffff];
 		v3 = hex_pair[x >> 48];
 		bad |= v0 | v1 | v2 | v3;
-		out[i] = (uint8_t)v0;
-		out[i + 1] = (uint8_t)v1;
-		out[i + 2] = (uint8_t)v2;
-		out[i + 3] = (uint8_t)v3;
+		/* one store; a bad pair's bit 8 spoils its neighbour, and the result is refused */
+		v0 |= v1 << 8 | v2 << 16 | v3 << 24;
+		memcpy(out + i, &v0, sizeof(v0));
 	}
 #endif
 	for (; i < n; i++) {
