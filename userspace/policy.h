@@ -78,8 +78,11 @@ struct stat;
 struct policy {
 	struct policy_rule *rules;
 	size_t n_rules, cap_rules;
-	char **reasons;			/* deduplicated */
+	char **reasons;			/* deduplicated, in reason_arena */
+	uint8_t *reason_lens;		/* strlen of each (below EXECBAN_REASON_LEN) */
 	size_t n_reasons, cap_reasons;
+	char **reason_arena;		/* blocks the reasons are stored in */
+	size_t n_arena, arena_left;
 	uint32_t *reason_index;		/* hash of reasons: slot = reason id + 1, 0 empty */
 	size_t reason_slots;
 	char **files;			/* file names the rules point into */
