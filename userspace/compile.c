@@ -342,21 +342,16 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	const struct policy *p = &c->pol;
 	uint8_t (*certs)[EXECBAN_SHA256_LEN], *buf;
-	size_t i, used = 0, *reason_lens;
+	size_t i, used = 0;
 
 	certs = calloc(c->n_certs + 1, sizeof(*certs));
 	buf = malloc(DIGEST_BUF);
-	/* each reason's length once, not once per rule that gives it */
-	reason_lens = calloc(p->n_reasons + 1, sizeof(*reason_lens));
-	if (!ctx || !certs || !buf || !reason_lens) {
+	if (!ctx || !certs || !buf) {
 		EVP_MD_CTX_free(ctx);
 		free(certs);
 		free(buf);
-		free(reason_lens);
 		return -ENOMEM;
 	}
-	for (i = 0; i < p->n_reasons; i++)
-		reason_lens[i] = strnlen(p->reasons[i], EXECBAN_REASON_LEN - 1);
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	/*
 	 * -2: each rule's identity kind and key (signer rules), and the certificates. -3: the
@@ -379,7 +374,7 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 		const char *reason = no_reason ? "" : p->reasons[r->reason_id];
 		/* kind, key, size, action, label and reason with their NULs: one update per rule */
 		uint8_t rec[1 + EXECBAN_SHA256_LEN + 8 + 1 + EXECBAN_LABEL_LEN + EXECBAN_REASON_LEN];
-		size_t n = 0, rlen = no_reason ? 0 : reason_lens[r->reason_id];
+		size_t n = 0, rlen = no_reason ? 0 : p->reason_lens[r->reason_id];
 		size_t llen = r->label[0] ? strnlen(r->label, EXECBAN_LABEL_LEN - 1) : 0;
 
 		rec[n++] = (uint8_t)r->ident_kind;
@@ -413,7 +408,6 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 	EVP_MD_CTX_free(ctx);
 	free(certs);
 	free(buf);
-	free(reason_lens);
 	return 0;
 }
 
@@ -636,7 +630,7 @@ static int assign_text_ids(struct compiled *c, uint32_t *of_rule)
 		goto out;
 	for (i = 0; i < n; i++) {
 		const char *reason = pair_reason(p, pairs[i].reason);
-		size_t rlen = strnlen(reason, EXECBAN_REASON_LEN - 1);
+		size_t rlen = pairs[i].reason == POLICY_NO_REASON ? 0 : p->reason_lens[pairs[i].reason];
 
 		/* label, NUL, reason: below 32 and 128 bytes (policy.c) */
 		len = strnlen(pairs[i].label, EXECBAN_LABEL_LEN - 1);
