@@ -12,6 +12,9 @@
  *   sorted   an array of 48-byte entries (key, rule_id, note id, size) sorted by key, and an
  *            index of 65,537 positions by the key's first 16 bits: one index read, then a
  *            binary search bounded at 21 steps (2^20 rules per 16-bit prefix at most)
+ *   inner    the sorted array as a policy load would swap it in: an inner map (BPF_F_INNER_MAP,
+ *            sized per load) of an ARRAY_OF_MAPS, found through the outer map, searched whole
+ *            (no index) in at most 21 steps; its size in a one-entry array
  *   none     the loop and the query read alone, the overhead the others include
  */
 #include "vmlinux.h"
@@ -65,6 +68,28 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } sorted_index SEC(".maps");
+
+struct inner_array {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, 1);		/* any: BPF_F_INNER_MAP */
+	__type(key, __u32);
+	__type(value, struct lk_sentry);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct inner_array);
+} outer SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} inner_n SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -159,6 +184,42 @@ static __always_inline struct lk_sentry *lookup_sorted(const struct lk_key *k)
 	return NULL;
 }
 
+static __always_inline struct lk_sentry *lookup_inner(const struct lk_key *k)
+{
+	__u32 zero = 0, lo = 0, hi, mid;
+	__u32 *np = bpf_map_lookup_elem(&inner_n, &zero);
+	void *m = bpf_map_lookup_elem(&outer, &zero);
+	struct lk_sentry *e;
+	int i, d;
+
+	if (!m || !np)
+		return NULL;
+	hi = *np;
+	for (i = 0; i < MAX_STEPS && lo < hi; i++) {
+		mid = lo + (hi - lo) / 2;
+		e = bpf_map_lookup_elem(m, &mid);
+		if (!e)
+			return NULL;
+		d = cmp_key(&e->key, k);
+		if (!d)
+			return e;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static long one_inner(__u32 i, struct lk_loop_ctx *c)
+{
+	struct lk_key *q = query(i);
+
+	if (q && lookup_inner(q))
+		c->hits++;
+	return 0;
+}
+
 static long one_sorted(__u32 i, struct lk_loop_ctx *c)
 {
 	struct lk_key *q = query(i);
@@ -185,5 +246,6 @@ PROBE(none)
 PROBE(hash56)
 PROBE(hash8)
 PROBE(sorted)
+PROBE(inner)
 
 char LICENSE[] SEC("license") = "GPL";

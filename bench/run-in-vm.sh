@@ -248,14 +248,14 @@ fi
 
 # ---- 2b. the rule map's candidates (issue 21), side by side: memory, fill, lookup ----
 if ! skip candidates; then
-	log "rule map candidates: hash of today's layout, hash of 8-byte values, sorted array"
+	log "rule map candidates: hash of today's layout, hash of 8-byte values, sorted arrays"
 	for n in 1000000 100000; do
 		"$top/build/bench/lookup" "$top/build/bench/lookup.bpf.o" "$n" >"$W/lookup.json" ||
 			die "bench/lookup $n failed (a candidate missed a rule it holds)"
 		python3 - "$W/lookup.json" "$RAW" "$n" <<'PY'
 import json, os, sys
 d = json.load(open(sys.argv[1]))
-for c in ("hash56", "hash8", "sorted"):
+for c in ("hash56", "hash8", "sorted", "inner"):
     for k in ("kmem", "fill_ms", "lookup_ns"):
         with open(os.path.join(sys.argv[2], "cand.%s.%s.%s" % (c, k, sys.argv[3])), "a") as f:
             f.write("%s\n" % d[c][k])

@@ -244,10 +244,14 @@ def main():
     # 5c. the rule map's candidates (bench/lookup), n digests each, in one boot
     desc = {"hash56": "a hash to the former 56-byte rule (label inline)",
             "hash8": "a hash to an 8-byte value (the allocator class of today's 16-byte rule)",
-            "sorted": "a sorted array of 48-byte entries and a 16-bit prefix index"}
+            "sorted": "a sorted array of 48-byte entries and a 16-bit prefix index",
+            "inner": "the same array as an inner map (BPF_F_INNER_MAP) of an ARRAY_OF_MAPS, "
+                     "searched whole"}
     for n in sorted(int(f.rsplit(".", 1)[1]) for f in os.listdir(rawdir)
                     if f.startswith("cand.sorted.kmem.")):
-        for c in ("hash56", "hash8", "sorted"):
+        for c in ("hash56", "hash8", "sorted", "inner"):
+            if not os.path.exists(os.path.join(rawdir, "cand.%s.kmem.%d" % (c, n))):
+                continue	# a run from before the inner candidate
             figure("cand.%s.kmem.%d" % (c, n), "MiB", r("cand.%s.kmem.%d" % (c, n)),
                    "kernel memory of %s, %d digests" % (desc[c], n), 1 << 20)
             figure("cand.%s.fill.%d" % (c, n), "s", r("cand.%s.fill_ms.%d" % (c, n)),
