@@ -15,6 +15,8 @@
  *   inner    the sorted array as a policy load would swap it in: an inner map (BPF_F_INNER_MAP,
  *            sized per load) of an ARRAY_OF_MAPS, found through the outer map, searched whole
  *            (no index) in at most 21 steps; its size in a one-entry array
+ *   inner_idx the same inner map, searched from the 16-bit prefix index of "sorted" (a fixed
+ *            256 KiB array per policy copy, needing no map-in-map)
  *   none     the loop and the query read alone, the overhead the others include
  */
 #include "vmlinux.h"
@@ -211,6 +213,44 @@ static __always_inline struct lk_sentry *lookup_inner(const struct lk_key *k)
 	return NULL;
 }
 
+static __always_inline struct lk_sentry *lookup_inner_idx(const struct lk_key *k)
+{
+	__u32 top = (__u32)(__builtin_bswap64(k->w[0]) >> 48), top1 = top + 1, zero = 0, lo, hi, mid;
+	__u32 *a = bpf_map_lookup_elem(&sorted_index, &top);
+	__u32 *b = bpf_map_lookup_elem(&sorted_index, &top1);
+	void *m = bpf_map_lookup_elem(&outer, &zero);
+	struct lk_sentry *e;
+	int i, d;
+
+	if (!a || !b || !m)
+		return NULL;
+	lo = *a;
+	hi = *b;
+	for (i = 0; i < MAX_STEPS && lo < hi; i++) {
+		mid = lo + (hi - lo) / 2;
+		e = bpf_map_lookup_elem(m, &mid);
+		if (!e)
+			return NULL;
+		d = cmp_key(&e->key, k);
+		if (!d)
+			return e;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static long one_inner_idx(__u32 i, struct lk_loop_ctx *c)
+{
+	struct lk_key *q = query(i);
+
+	if (q && lookup_inner_idx(q))
+		c->hits++;
+	return 0;
+}
+
 static long one_inner(__u32 i, struct lk_loop_ctx *c)
 {
 	struct lk_key *q = query(i);
@@ -247,5 +287,6 @@ PROBE(hash56)
 PROBE(hash8)
 PROBE(sorted)
 PROBE(inner)
+PROBE(inner_idx)
 
 char LICENSE[] SEC("license") = "GPL";

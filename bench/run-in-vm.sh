@@ -255,7 +255,7 @@ if ! skip candidates; then
 		python3 - "$W/lookup.json" "$RAW" "$n" <<'PY'
 import json, os, sys
 d = json.load(open(sys.argv[1]))
-for c in ("hash56", "hash8", "sorted", "inner"):
+for c in ("hash56", "hash8", "sorted", "inner", "inner_idx"):
     for k in ("kmem", "fill_ms", "lookup_ns"):
         with open(os.path.join(sys.argv[2], "cand.%s.%s.%s" % (c, k, sys.argv[3])), "a") as f:
             f.write("%s\n" % d[c][k])

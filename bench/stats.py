@@ -246,10 +246,11 @@ def main():
             "hash8": "a hash to an 8-byte value (the allocator class of today's 16-byte rule)",
             "sorted": "a sorted array of 48-byte entries and a 16-bit prefix index",
             "inner": "the same array as an inner map (BPF_F_INNER_MAP) of an ARRAY_OF_MAPS, "
-                     "searched whole"}
+                     "searched whole",
+            "inner_idx": "that inner map searched from a 16-bit prefix index (a fixed array)"}
     for n in sorted(int(f.rsplit(".", 1)[1]) for f in os.listdir(rawdir)
                     if f.startswith("cand.sorted.kmem.")):
-        for c in ("hash56", "hash8", "sorted", "inner"):
+        for c in ("hash56", "hash8", "sorted", "inner", "inner_idx"):
             if not os.path.exists(os.path.join(rawdir, "cand.%s.kmem.%d" % (c, n))):
                 continue	# a run from before the inner candidate
             figure("cand.%s.kmem.%d" % (c, n), "MiB", r("cand.%s.kmem.%d" % (c, n)),
