@@ -158,21 +158,17 @@ static __always_inline int cmp_key(const struct lk_key *a, const struct lk_key *
 	return 0;
 }
 
-static __always_inline struct lk_sentry *lookup_sorted(const struct lk_key *k)
+/* Binary search of entries [lo, hi) of array m (sorted, or an inner map), at most 21 steps. */
+static __always_inline struct lk_sentry *search(void *m, __u32 lo, __u32 hi,
+						const struct lk_key *k)
 {
-	__u32 top = (__u32)(__builtin_bswap64(k->w[0]) >> 48), top1 = top + 1, lo, hi, mid;
-	__u32 *a = bpf_map_lookup_elem(&sorted_index, &top);
-	__u32 *b = bpf_map_lookup_elem(&sorted_index, &top1);
 	struct lk_sentry *e;
+	__u32 mid;
 	int i, d;
 
-	if (!a || !b)
-		return NULL;
-	lo = *a;
-	hi = *b;
 	for (i = 0; i < MAX_STEPS && lo < hi; i++) {
 		mid = lo + (hi - lo) / 2;
-		e = bpf_map_lookup_elem(&sorted, &mid);
+		e = bpf_map_lookup_elem(m, &mid);
 		if (!e)
 			return NULL;
 		d = cmp_key(&e->key, k);
@@ -184,62 +180,44 @@ static __always_inline struct lk_sentry *lookup_sorted(const struct lk_key *k)
 			hi = mid;
 	}
 	return NULL;
+}
+
+/* The entries of the key's 16-bit prefix, from sorted_index: false if it cannot be read. */
+static __always_inline bool prefix_range(const struct lk_key *k, __u32 *lo, __u32 *hi)
+{
+	__u32 top = (__u32)(__builtin_bswap64(k->w[0]) >> 48), top1 = top + 1;
+	__u32 *a = bpf_map_lookup_elem(&sorted_index, &top);
+	__u32 *b = bpf_map_lookup_elem(&sorted_index, &top1);
+
+	if (!a || !b)
+		return false;
+	*lo = *a;
+	*hi = *b;
+	return true;
+}
+
+static __always_inline struct lk_sentry *lookup_sorted(const struct lk_key *k)
+{
+	__u32 lo, hi;
+
+	return prefix_range(k, &lo, &hi) ? search(&sorted, lo, hi, k) : NULL;
 }
 
 static __always_inline struct lk_sentry *lookup_inner(const struct lk_key *k)
 {
-	__u32 zero = 0, lo = 0, hi, mid;
+	__u32 zero = 0;
 	__u32 *np = bpf_map_lookup_elem(&inner_n, &zero);
 	void *m = bpf_map_lookup_elem(&outer, &zero);
-	struct lk_sentry *e;
-	int i, d;
 
-	if (!m || !np)
-		return NULL;
-	hi = *np;
-	for (i = 0; i < MAX_STEPS && lo < hi; i++) {
-		mid = lo + (hi - lo) / 2;
-		e = bpf_map_lookup_elem(m, &mid);
-		if (!e)
-			return NULL;
-		d = cmp_key(&e->key, k);
-		if (!d)
-			return e;
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return m && np ? search(m, 0, *np, k) : NULL;
 }
 
 static __always_inline struct lk_sentry *lookup_inner_idx(const struct lk_key *k)
 {
-	__u32 top = (__u32)(__builtin_bswap64(k->w[0]) >> 48), top1 = top + 1, zero = 0, lo, hi, mid;
-	__u32 *a = bpf_map_lookup_elem(&sorted_index, &top);
-	__u32 *b = bpf_map_lookup_elem(&sorted_index, &top1);
+	__u32 zero = 0, lo, hi;
 	void *m = bpf_map_lookup_elem(&outer, &zero);
-	struct lk_sentry *e;
-	int i, d;
 
-	if (!a || !b || !m)
-		return NULL;
-	lo = *a;
-	hi = *b;
-	for (i = 0; i < MAX_STEPS && lo < hi; i++) {
-		mid = lo + (hi - lo) / 2;
-		e = bpf_map_lookup_elem(m, &mid);
-		if (!e)
-			return NULL;
-		d = cmp_key(&e->key, k);
-		if (!d)
-			return e;
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return m && prefix_range(k, &lo, &hi) ? search(m, lo, hi, k) : NULL;
 }
 
 static long one_inner_idx(__u32 i, struct lk_loop_ctx *c)
