@@ -533,7 +533,7 @@ static int sort_text_pairs(const struct policy *p, struct text_pair **pairs, siz
 	struct policy_pair *o = policy_malloc(n + 1, sizeof(*o));
 	struct text_pair *sorted = policy_malloc(n + 1, sizeof(*sorted));
 	struct text_sort t = { .p = p, .pairs = *pairs };
-	size_t i, j;
+	size_t i;
 
 	if (!o || !sorted) {
 		free(o);
@@ -542,16 +542,10 @@ static int sort_text_pairs(const struct policy *p, struct text_pair **pairs, siz
 	}
 	for (i = 0; i < n; i++)
 		o[i] = (struct policy_pair){ (*pairs)[i].h, i };
-	if (policy_sort_pairs(o, n)) {
+	if (policy_sort_pairs_by(o, n, cmp_text_at, &t)) {
 		free(o);
 		free(sorted);
 		return -ENOMEM;
-	}
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && o[j].key == o[i].key; j++)
-			;
-		if (j - i > 1)
-			qsort_r(o + i, j - i, sizeof(*o), cmp_text_at, &t);
 	}
 	for (i = 0; i < n; i++)
 		sorted[i] = (*pairs)[o[i].val];

@@ -138,7 +138,7 @@ static int cmp_old(const void *a, const void *b, void *keys)
 
 static int read_old(int fd, struct old_set *o)
 {
-	size_t i, j;
+	size_t i;
 	int ret;
 
 	memset(o, 0, sizeof(*o));
@@ -157,16 +157,8 @@ static int read_old(int fd, struct old_set *o)
 				(uint64_t)b[2] << 40 | (uint64_t)b[3] << 32;
 		o->ord[i].val = i;
 	}
-	if (policy_sort_pairs(o->ord, o->n))
-		return -ENOMEM;
-	/* qsort, not an insertion sort: a policy may hold any number of keys of one prefix */
-	for (i = 0; i < o->n; i = j) {
-		for (j = i + 1; j < o->n && o->ord[j].key == o->ord[i].key; j++)
-			;
-		if (j - i > 1)
-			qsort_r(o->ord + i, j - i, sizeof(*o->ord), cmp_old, o->keys);
-	}
-	return 0;
+	/* runs by qsort, not insertion: a policy may hold any number of keys of one prefix */
+	return policy_sort_pairs_by(o->ord, o->n, cmp_old, o->keys);
 }
 
 /*

@@ -1515,6 +1515,22 @@ int policy_sort_pairs(struct policy_pair *v, size_t n)
 	return 0;
 }
 
+int policy_sort_pairs_by(struct policy_pair *v, size_t n,
+			 int (*cmp)(const void *a, const void *b, void *arg), void *arg)
+{
+	size_t i, j;
+
+	if (policy_sort_pairs(v, n))
+		return -ENOMEM;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && v[j].key == v[i].key; j++)
+			;
+		if (j - i > 1)
+			qsort_r(v + i, j - i, sizeof(*v), cmp, arg);
+	}
+	return 0;
+}
+
 /*
  * Sorting a million 160-byte rules moves 160 MB per pass: policy_finish() sorts (prefix, index)
  * pairs instead, prefix ordering as cmp_ident() does on kind, length and the first 6 identity

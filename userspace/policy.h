@@ -185,6 +185,12 @@ struct policy_pair {
 	uint64_t val;
 };
 int policy_sort_pairs(struct policy_pair *v, size_t n);
+/*
+ * The same, then each run of pairs sharing a key (rare when keys are hash prefixes) sorted
+ * with cmp(a, b, arg), qsort_r's comparator of two struct policy_pair. 0 or -ENOMEM.
+ */
+int policy_sort_pairs_by(struct policy_pair *v, size_t n,
+			 int (*cmp)(const void *a, const void *b, void *arg), void *arg);
 
 /*
  * calloc()/malloc() of n elements for the arrays a big policy needs (overflow checked), with
