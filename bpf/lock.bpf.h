@@ -97,17 +97,28 @@ static __always_inline __u64 fd_object(int fd)
 	return f ? (__u64)BPF_CORE_READ(f, private_data) : 0;
 }
 
-/* Index of one of execban's maps (for events), or -1. */
+#define MAP_RULE_ARRAY	24
+
+/*
+ * Index of one of execban's maps (for events), or -1. The rule arrays in the slots of "rules"
+ * are execban's too (MAP_RULE_ARRAY): while locked the slots do not change, and nothing but
+ * the signed load writes the arrays in them.
+ */
 static __always_inline int our_map(__u64 m)
 {
+	__u32 s0 = 0, s1 = 1;
+
 #define M(i, name) if (m == (__u64)&name) return i
-	M(0, banned_sha256_0); M(1, banned_sha256_1); M(2, banned_sizes_0);
+	M(0, rules); M(1, rule_index); M(2, banned_sizes_0);
 	M(3, banned_sizes_1); M(4, texts_0); M(5, texts_1); M(6, policy_info);
 	M(7, state); M(8, stats); M(9, event_seq); M(10, events); M(11, inode_cache);
 	M(12, rule_hits); M(13, interpreters); M(14, task_interp); M(15, signer_scratch);
 	M(16, mem_scratch); M(17, zeroes); M(18, quarantine_dirs); M(19, lock);
 	M(20, lock_ctl); M(21, lock_scratch); M(22, protected_tasks); M(23, mark_paths);
 #undef M
+	if (m && (m == (__u64)bpf_map_lookup_elem(&rules, &s0) ||
+		  m == (__u64)bpf_map_lookup_elem(&rules, &s1)))
+		return MAP_RULE_ARRAY;
 	return -1;
 }
 
@@ -140,20 +151,20 @@ static __always_inline void emit_tamper(const char *what, const char *fmt, __u64
 	bpf_ringbuf_submit(e, 0);
 }
 
-static const char map_names[25][16] = {
-	"banned_sha256_0", "banned_sha256_1", "banned_sizes_0", "banned_sizes_1", "texts_0",
+static const char map_names[26][16] = {
+	"rules", "rule_index", "banned_sizes_0", "banned_sizes_1", "texts_0",
 	"texts_1", "policy_info", "state", "stats", "event_seq", "events", "inode_cache",
 	"rule_hits", "interpreters", "task_interp", "signer_scratch", "mem_scratch", "zeroes",
 	"quarantine_dirs", "lock", "lock_ctl", "lock_scratch", "protected_tasks", "mark_paths",
-	"?",
+	"rule array", "?",
 };
 
 static __always_inline int refuse_map(const char *what, int idx)
 {
 	__u64 args[1];
 
-	if (idx < 0 || idx > 23)
-		idx = 24;
+	if (idx < 0 || idx > MAP_RULE_ARRAY)
+		idx = MAP_RULE_ARRAY + 1;
 	args[0] = (__u64)map_names[idx];
 	emit_tamper(what, "map %s", args, sizeof(args));
 	return deny_ret();
@@ -199,14 +210,14 @@ static __always_inline void clear_filter(struct execban_size_filter *f)
 }
 
 /*
- * One function per copy: the verifier refuses a bpf_for_each_map_elem() call site that sees
+ * The sizes and texts of a copy (its rule array is overwritten: install_rule()). One function
+ * per copy: the verifier refuses a bpf_for_each_map_elem() call site that sees
  * two maps, which is what the compiler makes of an if/else around two such calls.
  */
 static __noinline int clear_slot0(void)
 {
 	__u32 zero = 0;
 
-	bpf_for_each_map_elem(&banned_sha256_0, clear_one, NULL, 0);
 	clear_filter(bpf_map_lookup_elem(&banned_sizes_0, &zero));
 	bpf_for_each_map_elem(&texts_0, clear_one, NULL, 0);
 	return 0;
@@ -216,7 +227,6 @@ static __noinline int clear_slot1(void)
 {
 	__u32 zero = 0;
 
-	bpf_for_each_map_elem(&banned_sha256_1, clear_one, NULL, 0);
 	clear_filter(bpf_map_lookup_elem(&banned_sizes_1, &zero));
 	bpf_for_each_map_elem(&texts_1, clear_one, NULL, 0);
 	return 0;
@@ -233,21 +243,81 @@ static __always_inline int take_record(struct install *in, __u32 i, __u32 size)
 	return 0;
 }
 
+/*
+ * Record i into entry i of the copy's rule array, which `execban lock` sized for the largest
+ * policy (--max-rules): -E2BIG past its end. Keys must ascend strictly, as compile.c sorts
+ * them: the search relies on it.
+ */
 static long install_rule(__u32 i, struct install *in)
 {
-	struct execban_rule_record *r = (void *)in->sc->rec;
-	long err;
+	struct execban_rule_record *r = (void *)in->sc->rec, *e;
+	__u32 slot = in->slot;
+	void *arr;
 
 	if (take_record(in, i, sizeof(*r)))
 		return 1;
-	if (in->slot)
-		err = bpf_map_update_elem(&banned_sha256_1, r->key, &r->rule, BPF_NOEXIST);
-	else
-		err = bpf_map_update_elem(&banned_sha256_0, r->key, &r->rule, BPF_NOEXIST);
-	if (err) {
-		in->err = err;
+	arr = bpf_map_lookup_elem(&rules, &slot);
+	e = arr ? bpf_map_lookup_elem(arr, &i) : NULL;
+	if (!e) {
+		in->err = -E2BIG;
 		return 1;
 	}
+	if (i && key_cmp((const __u64 *)in->sc->prev.key, (const __u64 *)r->key) >= 0) {
+		in->err = -EINVAL;
+		return 1;
+	}
+	__builtin_memcpy(in->sc->prev.key, r->key, EXECBAN_SHA256_LEN);
+	*e = *r;
+	return 0;
+}
+
+/*
+ * The position (sc->walk_q: the next prefix to index, sc->walk_i: the first rule whose prefix
+ * may be walk_q or more) is in map memory, not on the stack: 6.1 verifies a bpf_loop()
+ * callback once, with the caller's stack as it is at the call, and takes branches it never
+ * saw taken there for dead code (with q known to be 0, "prefix < q" would never move i).
+ */
+struct index_walk {
+	struct execban_lock_scratch *sc;
+	__u32 slot, n;
+	int err;
+};
+
+/*
+ * One step of the index of a copy's n installed rules: entry q is the first rule whose
+ * 16-bit prefix is q or more. Each step moves i or q on: n + EXECBAN_RULE_INDEX_SLOTS steps.
+ */
+static long index_step(__u32 it, struct index_walk *w)
+{
+	struct execban_lock_scratch *sc = w->sc;
+	struct execban_rule_record *e;
+	__u32 slot = w->slot, pos;
+	__u32 *x;
+	void *arr;
+
+	if (!sc || sc->walk_q >= EXECBAN_RULE_INDEX_SLOTS)
+		return 1;
+	if (sc->walk_i < w->n) {
+		arr = bpf_map_lookup_elem(&rules, &slot);
+		pos = sc->walk_i;
+		e = arr ? bpf_map_lookup_elem(arr, &pos) : NULL;
+		if (!e) {
+			w->err = -EINVAL;
+			return 1;
+		}
+		if (((__u32)e->key[0] << 8 | e->key[1]) < sc->walk_q) {
+			sc->walk_i++;
+			return 0;
+		}
+	}
+	pos = slot * EXECBAN_RULE_INDEX_SLOTS + sc->walk_q;
+	x = bpf_map_lookup_elem(&rule_index, &pos);
+	if (!x) {
+		w->err = -EINVAL;
+		return 1;
+	}
+	*x = sc->walk_i;
+	sc->walk_q++;
 	return 0;
 }
 
@@ -314,6 +384,7 @@ static __always_inline int signed_load(struct execban_lock *lk, const struct exe
 	struct bpf_dynptr data, sig;
 	struct bpf_key *key;
 	struct install in = {};
+	struct index_walk w = {};
 	__u64 args[3];
 	__u32 zero = 0, slot, len = c->sig_len;
 	int ret;
@@ -351,7 +422,8 @@ static __always_inline int signed_load(struct execban_lock *lk, const struct exe
 	if (!bytes_eq((const __u8 *)m->magic, (const __u8 *)EXECBAN_MANIFEST_MAGIC, 16) ||
 	    m->maps_abi != EXECBAN_MAPS_ABI ||
 	    (m->info.mode != EXECBAN_MODE_ENFORCE && m->info.mode != EXECBAN_MODE_AUDIT) ||
-	    m->info.n_rules > INSTALL_MAX || m->info.n_sizes > INSTALL_MAX ||
+	    m->info.n_rules > INSTALL_MAX - EXECBAN_RULE_INDEX_SLOTS ||
+	    m->info.n_sizes > INSTALL_MAX ||
 	    m->info.n_texts > INSTALL_MAX)
 		return -EINVAL;
 	if (m->info.version <= lk->min_version) {
@@ -376,6 +448,18 @@ static __always_inline int signed_load(struct execban_lock *lk, const struct exe
 			  bpf_map_lookup_elem(&banned_sizes_0, &zero);
 	in.src = c->rules;
 	bpf_loop(m->info.n_rules, install_rule, &in, 0);
+	if (!in.err) {
+		w.sc = sc;
+		w.slot = slot;
+		w.n = m->info.n_rules;
+		sc->walk_q = 0;
+		sc->walk_i = 0;
+		bpf_loop(w.n + EXECBAN_RULE_INDEX_SLOTS, index_step, &w, 0);
+		in.err = w.err;
+		/* every prefix indexed, every rule passed: else the walk stopped short */
+		if (!in.err && (sc->walk_q != EXECBAN_RULE_INDEX_SLOTS || sc->walk_i != w.n))
+			in.err = -EINVAL;
+	}
 	if (!in.err) {
 		in.src = c->sizes;
 		bpf_loop(m->info.n_sizes, install_size, &in, 0);

@@ -26,11 +26,65 @@ static __always_inline struct execban_policy_info *policy_info_of(__u64 gen)
 	return bpf_map_lookup_elem(&policy_info, &slot);
 }
 
-static __always_inline struct execban_rule *lookup_sha256(__u64 gen, struct execban_sha256_key *k)
+/* Keys compare as big-endian numbers, a word at a time: the order of their bytes (memcmp). */
+static __always_inline int key_cmp(const __u64 *a, const __u64 *b)
 {
-	if (gen & 1)
-		return bpf_map_lookup_elem(&banned_sha256_1, k);
-	return bpf_map_lookup_elem(&banned_sha256_0, k);
+	__u64 x, y;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < EXECBAN_SHA256_LEN / 8; i++) {
+		x = __builtin_bswap64(a[i]);
+		y = __builtin_bswap64(b[i]);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+/*
+ * The rule of key k in copy gen & 1, copied to *out: 1 if there is one. The key's 16-bit prefix
+ * gives its range of the sorted array (rule_index), searched by halving. A global function:
+ * verified once, whatever calls it (its loop would multiply its callers' states).
+ */
+__attribute__((noinline)) int rule_find(__u64 gen, struct execban_sha256_key *k,
+					struct execban_rule *out)
+{
+	struct execban_rule_record *e;
+	__u32 slot = gen & 1, top, lo, hi, mid;
+	__u32 *a, *b;
+	void *arr;
+	int i, d;
+
+	if (!k || !out)
+		return 0;
+	arr = bpf_map_lookup_elem(&rules, &slot);
+	if (!arr)
+		return 0;	/* no array in the slot: a copy with no rules */
+	top = slot * EXECBAN_RULE_INDEX_SLOTS + ((__u32)k->b[0] << 8 | k->b[1]);
+	a = bpf_map_lookup_elem(&rule_index, &top);
+	top++;
+	b = bpf_map_lookup_elem(&rule_index, &top);
+	if (!a || !b)
+		return 0;
+	lo = *a;
+	hi = *b;
+	for (i = 0; i < EXECBAN_RULE_SEARCH_STEPS && lo < hi; i++) {
+		mid = lo + (hi - lo) / 2;
+		e = bpf_map_lookup_elem(arr, &mid);
+		if (!e)
+			return 0;
+		d = key_cmp((const __u64 *)e->key, (const __u64 *)k->b);
+		if (!d) {
+			*out = e->rule;
+			return 1;
+		}
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
 /* Are all of the size's bits set in the filter of copy gen & 1? (false: no rule has it) */
@@ -100,23 +154,18 @@ struct verdict {
 __attribute__((noinline)) int policy_match(struct execban_sha256_key *k, struct verdict *v)
 {
 	struct execban_policy_info *info;
-	struct execban_sha256_key key;	/* 6.1 takes map keys from the stack or maps only */
-	struct execban_rule *r;
 	__u64 gen = 0;
 	int i;
 
 	if (!k || !v)
 		return 0;
-	key = *k;
 	for (i = 0; i < EXECBAN_GEN_RETRIES; i++) {
 		gen = policy_gen();
 		info = policy_info_of(gen);
-		r = lookup_sha256(gen, &key);
-		v->matched = r != NULL;
-		if (r) {
-			v->rule = *r;
-			v->key = key;
-		}
+		/* writes v->rule only if found */
+		v->matched = rule_find(gen, k, &v->rule);
+		if (v->matched)
+			v->key = *k;
 		v->mode = info ? info->mode : EXECBAN_MODE_ENFORCE;
 		if (policy_gen() == gen) {
 			v->gen = gen;
@@ -146,14 +195,14 @@ static long signer_scan_one(__u32 j, struct signer_scan *s)
 {
 	struct execban_signer *sg = s->sg;
 	struct execban_sha256_key key;
-	struct execban_rule *r;
+	struct execban_rule r;
 
 	if (j >= sg->n_keys || j >= EXECBAN_SIGNER_KEYS)
 		return 1;
 	__builtin_memcpy(&key, sg->keys[j & (EXECBAN_SIGNER_KEYS - 1)], sizeof(key));
-	r = lookup_sha256(s->gen, &key);
-	if (r && r->action >= EXECBAN_RULE_DENY && r->action <= EXECBAN_RULE_ALLOW)
-		sg->pad |= (__u32)r->action << (2 * (j & (EXECBAN_SIGNER_KEYS - 1)));
+	if (rule_find(s->gen, &key, &r) && r.action >= EXECBAN_RULE_DENY &&
+	    r.action <= EXECBAN_RULE_ALLOW)
+		sg->pad |= (__u32)r.action << (2 * (j & (EXECBAN_SIGNER_KEYS - 1)));
 	return 0;
 }
 
@@ -225,9 +274,9 @@ __attribute__((noinline)) int signer_pick(__u32 acts, __u32 kinds)
 static __always_inline int signer_try(const struct execban_signer *sg, struct verdict *v)
 {
 	struct execban_policy_info *info;
-	struct execban_rule *r = NULL;
 	struct execban_sha256_key key;
 	struct signer_scan s;
+	bool r = false;
 	bool best_deny;
 	__s32 best;
 	__u64 gen;
@@ -243,11 +292,9 @@ static __always_inline int signer_try(const struct execban_signer *sg, struct ve
 		best &= 3;
 	if (best >= 0 && (!v->matched || best_deny)) {
 		__builtin_memcpy(&key, sg->keys[best & (EXECBAN_SIGNER_KEYS - 1)], sizeof(key));
-		r = lookup_sha256(gen, &key);
-		if (r) {
-			v->rule = *r;
+		r = rule_find(gen, &key, &v->rule);	/* writes v->rule only if found */
+		if (r)
 			v->key = key;
-		}
 	}
 	info = policy_info_of(gen);
 	if (policy_gen() != gen) {
@@ -292,17 +339,17 @@ static __always_inline void signer_match(const struct execban_signer *sg, struct
 __attribute__((noinline)) int digest_exempts(struct execban_sha256_key *k, struct verdict *v)
 {
 	struct execban_sha256_key key;
-	struct execban_rule *r;
+	struct execban_rule r;
 	__u64 gen;
 
 	if (!k || !v)
 		return 0;
 	key = *k;
 	gen = policy_gen();
-	r = lookup_sha256(gen, &key);
-	if (!r || r->action != EXECBAN_RULE_ALLOW || r->ident_kind != EXECBAN_IDENT_SHA256)
+	if (!rule_find(gen, &key, &r) || r.action != EXECBAN_RULE_ALLOW ||
+	    r.ident_kind != EXECBAN_IDENT_SHA256)
 		return false;
-	v->rule = *r;
+	v->rule = r;
 	if (policy_gen() != gen || (v->matched && v->gen != gen)) {
 		/* v's rule is overwritten: refused, as when the policy keeps switching */
 		stat_inc(EXECBAN_STAT_GEN_RETRIES);

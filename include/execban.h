@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	10	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	11	/* layout of the pinned maps below */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32
@@ -51,6 +51,15 @@
  */
 #define EXECBAN_SLOTS		2
 #define EXECBAN_GEN_RETRIES	8
+
+/*
+ * Rules are sorted arrays (bpf/maps.bpf.h, "rules"), found through rule_index: one entry per
+ * 16-bit key prefix and one for the end. A prefix's range is searched in at most
+ * EXECBAN_RULE_SEARCH_STEPS halvings, enough for the largest --max-rules (2^26).
+ */
+#define EXECBAN_RULE_INDEX_SLOTS	65537
+#define EXECBAN_RULE_SEARCH_STEPS	27
+#define EXECBAN_MAX_RULES_LIMIT		(1U << 26)
 
 /* Pin layout under bpffs. */
 #define EXECBAN_PIN_DIR		"/sys/fs/bpf/execban"
@@ -113,7 +122,7 @@ enum execban_policy_flags {
 };
 
 /*
- * Signer rules share the banned_sha256_{0,1} maps with hash rules. Their key is a 32-byte
+ * Signer rules share the rule arrays with hash rules. Their key is a 32-byte
  * identity key that no file digest can equal (that would take a SHA-256 preimage):
  *
  *   key = SHA-256(EXECBAN_SIGNER_KEY_PREFIX (15 bytes, its NUL included) || u8 kind || id)
@@ -132,11 +141,9 @@ enum execban_policy_flags {
 #define EXECBAN_SIGNER_KEY_PREFIX_LEN	15
 
 /*
- * Value of banned_sha256_{0,1}; the key is the 32-byte digest (or signer key). 16 bytes, so
- * that a hash element (48 bytes of header, the key, the value) takes the allocator's 96-byte
- * class: a million rules cost about 109 MiB of kernel memory a copy, where 56 bytes with the
- * label inline took the 192-byte class (202 MiB). The label and reason live in texts_{0,1},
- * shared by every rule that has the same pair.
+ * A rule, after its 32-byte key (the digest or signer key) in struct execban_rule_record, the
+ * entry of the sorted rule arrays: 48 bytes a rule, a million in 46 MiB a copy. The label and
+ * reason live in texts_{0,1}, shared by every rule that has the same pair.
  */
 struct execban_rule {
 	__u32 rule_id;			/* stable: the key's first 32 bits (compile.c) */
@@ -465,6 +472,9 @@ struct execban_lock_scratch {
 	__u8 sig[EXECBAN_POLICY_SIG_MAX];
 	__u8 state[EXECBAN_SHA256_STATE_LEN];
 	__u8 rec[sizeof(struct execban_text_record)];	/* the largest record */
+	struct execban_rule_record prev;	/* the last rule: keys must ascend */
+	__u32 walk_q, walk_i;			/* index_step()'s position (lock.bpf.h) */
+	__u64 pad;
 };
 
 /* Value of the inode_cache inode-storage map: a digest and what it was computed from. */

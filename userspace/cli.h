@@ -22,7 +22,7 @@ enum {
 
 /* One entry per pinned object under EXECBAN_PIN_DIR. */
 enum pinned_map {
-	PM_SHA256_0, PM_SHA256_1, PM_SIZES_0, PM_SIZES_1, PM_TEXTS_0, PM_TEXTS_1,
+	PM_RULES, PM_RULE_INDEX, PM_SIZES_0, PM_SIZES_1, PM_TEXTS_0, PM_TEXTS_1,
 	PM_POLICY_INFO, PM_STATE, PM_STATS, PM_EVENT_SEQ, PM_EVENTS, PM_INODE_CACHE, PM_RULE_HITS, PM_INTERPRETERS, PM_TASK_INTERP,
 	PM_SIGNER_SCRATCH, PM_MEM_SCRATCH, PM_ZEROES, PM_QUARANTINE,
 	PM_LOCK, PM_LOCK_CTL, PM_LOCK_SCRATCH, PM_PROTECTED, PM_MARK_PATHS,
@@ -89,6 +89,16 @@ int sha256_fd(int fd, uint8_t out[EXECBAN_SHA256_LEN], uint64_t *size);
 int pin_path(char *buf, size_t len, const char *name);
 int open_pinned_map(enum pinned_map m);		/* for writing (the lock map: reading) */
 int open_pinned_map_ro(enum pinned_map m);
+/* The kernel memory a map holds (its fdinfo "memlock"), in bytes; 0 if unknown. */
+uint64_t map_memlock(int fd);
+/*
+ * Test hook for the kill-during-load tests: EXECBAN_TEST_KILL_AFTER_BATCH=N sends this process
+ * SIGKILL at its Nth call (0: the first), one before each batched map write.
+ */
+void test_kill_point(void);
+/* n entries into map fd, in batches of 8192 (a kill point before each). 0 or -errno. */
+int map_update_batched(int fd, const void *keys, size_t key_size, const void *vals,
+		       size_t value_size, size_t n);
 /* A usage error: "execban VERB: <problem>" and "Try 'execban VERB --help'." on stderr;
  * both return EXIT_USAGE. usage_hint alone follows getopt_long's own line. */
 __attribute__((format(printf, 2, 3))) int usage_error(const char *verb, const char *fmt, ...);

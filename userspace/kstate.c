@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "kstate.h"
+#include "rulemap.h"
 
 static int by_u32(const void *a, const void *b, void *arg)
 {
@@ -225,6 +226,7 @@ static int read_once(struct kpolicy *k, const int *fd)
 	struct execban_state st;
 	uint32_t zero = 0, slot, i;
 	size_t n = 0, *order = NULL;
+	struct execban_rule_record *recs;
 	struct sha256_key *keys;
 	struct execban_rule *rules;
 	int ret;
@@ -236,12 +238,24 @@ static int read_once(struct kpolicy *k, const int *fd)
 	k->features = st.features;
 	if (bpf_map_lookup_elem(fd[PM_POLICY_INFO], &slot, &k->info))
 		return -errno;
-	ret = map_read_all(fd[PM_SHA256_0 + slot], sizeof(*k->keys), sizeof(*k->rules),
-			   (void **)&k->keys, (void **)&k->rules, &n);
+	ret = rule_slot_read(fd, slot, &recs, &n);
 	if (ret)
 		return ret;
-	if (n > k->info.n_rules)
-		return -EAGAIN;	/* more than the info says: a load raced us */
+	if (n != k->info.n_rules) {
+		free(recs);
+		return -EAGAIN;	/* not what the info says: a load raced us */
+	}
+	k->keys = policy_malloc(n + 1, sizeof(*k->keys));
+	k->rules = policy_malloc(n + 1, sizeof(*k->rules));
+	if (!k->keys || !k->rules) {
+		free(recs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(k->keys[i].b, recs[i].key, EXECBAN_SHA256_LEN);
+		k->rules[i] = recs[i].rule;
+	}
+	free(recs);
 	k->n_rules = n;
 	ret = map_read_texts(fd[PM_TEXTS_0 + slot], &k->text_ids, &k->texts, &k->n_texts);
 	if (ret)

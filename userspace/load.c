@@ -40,48 +40,11 @@
 #include "kstate.h"
 #include "origins.h"
 #include "policy.h"
+#include "rulemap.h"
 #include "sysguard.h"
 #include "execban.skel.h"
 
 #define BATCH 8192
-
-/*
- * Fault injection for the kill-during-load tests: EXECBAN_TEST_KILL_AFTER_BATCH=N sends this
- * process SIGKILL after its Nth batched map update (0: before the first).
- */
-static void test_kill_point(void)
-{
-	static long left = -2;
-	const char *e;
-
-	if (left == -2) {
-		e = getenv("EXECBAN_TEST_KILL_AFTER_BATCH");
-		left = e ? strtol(e, NULL, 10) : -1;
-	}
-	if (left == 0)
-		kill(getpid(), SIGKILL);
-	if (left > 0)
-		left--;
-}
-
-static int update_batched(int fd, const void *keys, size_t key_size, const void *vals,
-			  size_t value_size, size_t n)
-{
-	size_t done = 0;
-	__u32 count;
-	int ret;
-
-	while (done < n) {
-		test_kill_point();
-		count = (__u32)(n - done < BATCH ? n - done : BATCH);
-		ret = bpf_map_update_batch(fd, (const char *)keys + done * key_size,
-					   (const char *)vals + done * value_size, &count, NULL);
-		if (ret)
-			return ret;
-		done += count;
-	}
-	return 0;
-}
 
 static int delete_batched(int fd, const void *keys, size_t key_size, size_t n)
 {
@@ -98,130 +61,54 @@ static int delete_batched(int fd, const void *keys, size_t key_size, size_t n)
 	return 0;
 }
 
-/* The entries of the inactive copy, as read back, and their order by key. */
-struct old_set {
-	struct sha256_key *keys;
-	struct execban_rule *rules;
-	struct policy_pair *ord;	/* .val: index in keys and rules, in key order */
-	size_t n;
-};
-
-static const struct sha256_key *old_key(const struct old_set *o, size_t j)
-{
-	return &o->keys[o->ord[j].val];
-}
-
-static const struct execban_rule *old_rule(const struct old_set *o, size_t j)
-{
-	return &o->rules[o->ord[j].val];
-}
-
-static void old_free(struct old_set *o)
-{
-	free(o->keys);
-	free(o->rules);
-	free(o->ord);
-}
-
-/*
- * Entries of the inactive copy, by key: an index radix-sorted on the key's first 4 bytes
- * (the entries are not moved: a million of them are 88 MB), then runs of one prefix, rare,
- * sorted on the whole key.
- */
-static int cmp_old(const void *a, const void *b, void *keys)
-{
-	const struct sha256_key *k = keys;
-
-	return memcmp(k[((const struct policy_pair *)a)->val].b,
-		      k[((const struct policy_pair *)b)->val].b, EXECBAN_SHA256_LEN);
-}
-
-static int read_old(int fd, struct old_set *o)
-{
-	size_t i;
-	int ret;
-
-	memset(o, 0, sizeof(*o));
-	ret = map_read_all(fd, sizeof(*o->keys), sizeof(*o->rules), (void **)&o->keys,
-			   (void **)&o->rules, &o->n);
-	if (ret)
-		return ret;
-	o->ord = policy_calloc(o->n + 1, sizeof(*o->ord));
-	if (!o->ord)
-		return -ENOMEM;
-	for (i = 0; i < o->n; i++) {
-		const uint8_t *b = o->keys[i].b;
-
-		/* in the high half: the sort's two low passes find one digit and move nothing */
-		o->ord[i].key = (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 |
-				(uint64_t)b[2] << 40 | (uint64_t)b[3] << 32;
-		o->ord[i].val = i;
-	}
-	/* runs by qsort, not insertion: a policy may hold any number of keys of one prefix */
-	return policy_sort_pairs_by(o->ord, o->n, cmp_old, o->keys);
-}
-
-/*
- * Make the inactive copy of the rule map hold exactly c's rules. It holds whatever it held
- * (the policy before the one in force, or the remains of a load that was killed): it is read
- * back, and only what differs is deleted or written, deletions first so that a full map has
- * room. A reload of a large policy that changed little costs a read of the map.
- */
 /* What the last write_policy() changed in the rule and text maps: print_loaded() says. */
 static struct {
 	size_t written, removed;
 	size_t texts_written, texts_removed;
 } rule_writes;
 
-static int sync_rules(int fd, const struct compiled *c)
+/*
+ * Make the inactive copy's rules exactly c's: a new array of c's records, sorted by key as
+ * compile.c sorts them, then swapped into the slot (its old array is freed by the kernel once
+ * no program can be reading it). Unless the copy already holds exactly these records (a
+ * reload of the policy in force, once the other copy caught up): then nothing is written.
+ */
+static int sync_rules(const int *fd, uint32_t slot, const struct compiled *c)
 {
-	struct sha256_key *del = NULL, *up_keys = NULL;
-	struct execban_rule *up_rules = NULL;
-	struct old_set old;
-	size_t n_old, n_del = 0, n_up = 0, i = 0, j = 0;
-	int d, ret;
+	struct execban_rule_record *r, *old = NULL;
+	size_t i, n_old = 0;
+	int ret;
 
-	ret = read_old(fd, &old);
-	if (ret) {
-		old_free(&old);
+	r = policy_malloc(c->n_rules + 1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < c->n_rules; i++) {
+		memcpy(r[i].key, c->keys[i].b, EXECBAN_SHA256_LEN);
+		r[i].rule = c->rules[i];
+		if (i && memcmp(r[i - 1].key, r[i].key, EXECBAN_SHA256_LEN) >= 0) {
+			err("internal error: compiled rules are not in key order (rule %zu)", i);
+			free(r);
+			return -EINVAL;
+		}
+	}
+	if (rule_slot_count(fd, slot, &n_old))
+		n_old = 0;
+	if (n_old == c->n_rules && !rule_slot_read(fd, slot, &old, &n_old) &&
+	    n_old == c->n_rules && (!n_old || !memcmp(old, r, n_old * sizeof(*r)))) {
+		timing("read back");
+		rule_writes.written = rule_writes.removed = 0;
+		/* the index too: a killed load may have left another policy's of the same size */
+		ret = rule_index_write(fd[PM_RULE_INDEX], slot, r, c->n_rules);
+		free(old);
+		free(r);
 		return ret;
 	}
-	n_old = old.n;
+	free(old);
 	timing("read back");
-	del = policy_malloc(n_old + 1, sizeof(*del));
-	up_keys = policy_malloc(c->n_rules + 1, sizeof(*up_keys));
-	up_rules = policy_malloc(c->n_rules + 1, sizeof(*up_rules));
-	if (!del || !up_keys || !up_rules) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	while (i < c->n_rules || j < n_old) {
-		d = i == c->n_rules ? 1 : j == n_old ? -1 :
-		    memcmp(c->keys[i].b, old_key(&old, j)->b, EXECBAN_SHA256_LEN);
-		if (d > 0) {
-			del[n_del++] = *old_key(&old, j++);
-			continue;
-		}
-		if (d < 0 || memcmp(&c->rules[i], old_rule(&old, j), sizeof(c->rules[i]))) {
-			up_keys[n_up] = c->keys[i];
-			up_rules[n_up++] = c->rules[i];
-		}
-		if (d == 0)
-			j++;
-		i++;
-	}
-	rule_writes.written = n_up;
-	rule_writes.removed = n_del;
-	ret = delete_batched(fd, del, sizeof(*del), n_del);
-	if (ret)
-		goto out;
-	timing("delete");
-	ret = update_batched(fd, up_keys, sizeof(*up_keys), up_rules, sizeof(*up_rules), n_up);
-out:
-	old_free(&old);
-	free(del);
-	free(up_keys);
-	free(up_rules);
+	ret = rule_slot_install(fd, slot, r, c->n_rules, 0);
+	rule_writes.written = c->n_rules;
+	rule_writes.removed = n_old;
+	free(r);
 	return ret;
 }
 
@@ -269,7 +156,7 @@ static int sync_texts(int fd, const struct compiled *c)
 	ret = delete_batched(fd, del, sizeof(*del), n_del);
 	if (ret)
 		goto out;
-	ret = update_batched(fd, up_ids, sizeof(*up_ids), up, sizeof(*up), n_up);
+	ret = map_update_batched(fd, up_ids, sizeof(*up_ids), up, sizeof(*up), n_up);
 out:
 	free(old_ids);
 	free(old_texts);
@@ -417,9 +304,12 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	struct bpf_map_info mi = {};
 	__u32 mi_len = sizeof(mi);
 
-	/* The maps' capacity was fixed at the first load: refuse before touching anything. */
-	if (!bpf_obj_get_info_by_fd(fd[PM_SHA256_0], &mi, &mi_len) && c->n_rules > mi.max_entries) {
-		err("%zu rules do not fit: the loaded rule maps hold %u (set at the first load with "
+	/*
+	 * The capacity (--max-rules) was fixed at the first load, as the text maps' size: refuse
+	 * before touching anything.
+	 */
+	if (!bpf_obj_get_info_by_fd(fd[PM_TEXTS_0], &mi, &mi_len) && c->n_rules > mi.max_entries) {
+		err("%zu rules do not fit: the loaded policy maps hold %u (set at the first load with "
 		    "--max-rules; to grow them, 'execban unload' and load with a larger one)",
 		    c->n_rules, mi.max_entries);
 		return -E2BIG;
@@ -435,11 +325,9 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 		return ret;
 	}
 	timing("texts");
-	ret = sync_rules(fd[PM_SHA256_0 + slot], c);
+	ret = sync_rules(fd, slot, c);
 	if (ret) {
-		err("cannot store %zu rules: %s%s", c->n_rules, strerror(-ret),
-		    ret == -E2BIG || ret == -ENOSPC ?
-		    " (the rule maps are full: unload and load with a larger --max-rules)" : "");
+		err("cannot store %zu rules: %s", c->n_rules, strerror(-ret));
 		return ret;
 	}
 	timing("rules");
@@ -671,8 +559,7 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 			goto err_destroy;
 		}
 		if (*created) {
-			if ((i == PM_SHA256_0 || i == PM_SHA256_1 || i == PM_TEXTS_0 ||
-			     i == PM_TEXTS_1) &&
+			if ((i == PM_TEXTS_0 || i == PM_TEXTS_1) &&
 			    bpf_map__set_max_entries(map, (__u32)o->max_rules)) {
 				ret = -EINVAL;
 				goto err_destroy;
@@ -1256,9 +1143,9 @@ int cmd_load(int argc, char **argv)
 		case 'm':
 			errno = 0;
 			a.o.max_rules = strtoul(optarg, &end, 10);
-			if (errno || *end || !a.o.max_rules || a.o.max_rules > (1U << 26)) {
+			if (errno || *end || !a.o.max_rules || a.o.max_rules > EXECBAN_MAX_RULES_LIMIT) {
 				return usage_error("load", "--max-rules %s: expected 1 to %u",
-						   optarg, 1U << 26);
+						   optarg, EXECBAN_MAX_RULES_LIMIT);
 			}
 			break;
 		case 'r':

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "cli.h"
 #include "compile.h"
 #include "jsonout.h"
+#include "rulemap.h"
 
 /* A compiled policy in the form the kernel installs (include/execban.h). */
 struct body {
@@ -245,6 +247,10 @@ int signed_load(const struct compiled *c, const char *sig_path, uint64_t *gen)
 		break;
 	case -EBUSY:
 		err("lock mode: another signed load is in progress");
+		break;
+	case -E2BIG:
+		err("lock mode: %zu rules do not fit the rule arrays sized when execban was locked "
+		    "(--max-rules of the first load)", c->n_rules);
 		break;
 	case -EOPNOTSUPP:
 		err("lock mode: signed loads need execban.ko's hashing");
@@ -752,6 +758,76 @@ static void json_lock_state(struct json_object *o)
 		     "enforce");
 }
 
+/*
+ * While locked no rule array is swapped (every write to "rules" is refused): a signed load
+ * writes its rules into the inactive copy's array in place. So before locking, both copies'
+ * arrays are made to hold the capacity fixed at the first load (--max-rules, the text maps'
+ * size): the copy in force gets its own rules in a larger array (the same entries under the
+ * same index, swapped in at once), the other copy an empty one. Called under the pin folder's
+ * flock, as loads are.
+ */
+static int size_rule_arrays(void)
+{
+	static const enum pinned_map need[] = { PM_RULES, PM_RULE_INDEX, PM_TEXTS_0, PM_STATE };
+	struct execban_rule_record *r = NULL;
+	struct bpf_map_info mi;
+	struct execban_state st;
+	__u32 mi_len, cap, zero = 0, slot, active;
+	int fd[PM_COUNT], afd, ret = 0, k;
+	size_t n, i;
+
+	for (i = 0; i < PM_COUNT; i++)
+		fd[i] = -1;
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		fd[need[i]] = open_pinned_map(need[i]);
+		if (fd[need[i]] < 0) {
+			ret = fd[need[i]];
+			goto out;
+		}
+	}
+	memset(&mi, 0, sizeof(mi));
+	mi_len = sizeof(mi);
+	if (bpf_obj_get_info_by_fd(fd[PM_TEXTS_0], &mi, &mi_len) ||
+	    bpf_map_lookup_elem(fd[PM_STATE], &zero, &st)) {
+		ret = -errno;
+		goto out;
+	}
+	cap = mi.max_entries;
+	active = st.gen & 1;
+	for (k = 0; k < EXECBAN_SLOTS && !ret; k++) {
+		slot = k ? !active : active;
+		afd = rule_array_fd(fd[PM_RULES], slot, true);
+		if (afd >= 0) {
+			memset(&mi, 0, sizeof(mi));
+			mi_len = sizeof(mi);
+			ret = bpf_obj_get_info_by_fd(afd, &mi, &mi_len) ? -errno : 0;
+			close(afd);
+			if (ret || mi.max_entries >= cap)
+				continue;
+		}
+		if (slot != active) {
+			ret = rule_slot_install(fd, slot, NULL, 0, cap);
+			continue;
+		}
+		ret = rule_slot_read(fd, slot, &r, &n);
+		if (ret)
+			break;
+		afd = rule_array_create(fd[PM_RULE_INDEX], cap);
+		ret = afd < 0 ? afd : rule_array_fill(afd, r, n);
+		if (!ret && bpf_map_update_elem(fd[PM_RULES], &slot, &afd, BPF_ANY))
+			ret = -errno;
+		if (afd >= 0)
+			close(afd);
+		free(r);
+		r = NULL;
+	}
+out:
+	for (i = 0; i < PM_COUNT; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	return ret;
+}
+
 static int lock_run(const char *keypath, bool json)
 {
 	struct execban_ctl r = { .op = EXECBAN_CTL_LOCK };
@@ -808,8 +884,16 @@ static int lock_run(const char *keypath, bool json)
 		return EXIT_SYSTEM;
 	}
 	dfd = open(EXECBAN_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
+	if (dfd < 0 || flock(dfd, LOCK_EX)) {
 		err("%s: %s", EXECBAN_PIN_DIR, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return EXIT_SYSTEM;
+	}
+	ret = size_rule_arrays();
+	if (ret) {
+		err("cannot size the rule arrays for signed loads: %s", strerror(-ret));
+		close(dfd);
 		return EXIT_SYSTEM;
 	}
 	r.keyring = (int32_t)ring;

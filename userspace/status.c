@@ -24,6 +24,7 @@
 #include "events.h"
 #include "syncq.h"
 #include "jsonout.h"
+#include "rulemap.h"
 
 static const char *const stat_names[EXECBAN_STAT_MAX] = {
 	[EXECBAN_STAT_CHECKS] = "checks", [EXECBAN_STAT_SIZE_SKIPS] = "size_skips",
@@ -53,14 +54,17 @@ static int cmp_hits(const void *a, const void *b)
 }
 
 /* Every digest that matched, with its label in the active policy (if still there). */
-static struct hit *read_hits(int fd_hits, int fd_rules, int fd_texts, size_t *n_out)
+static struct hit *read_hits(int fd_hits, const int *fd, uint32_t slot, int fd_texts,
+			     size_t *n_out)
 {
+	const struct execban_rule_record *rec;
+	struct execban_rule_record *recs = NULL;
+	size_t n_recs = 0;
 	struct sha256_key key, next;
-	struct execban_rule rule;
 	struct execban_text text;
 	struct hit *hits = NULL, *tmp;
 	size_t n = 0, cap = 0;
-	bool first = true;
+	bool first = true, first_rec = true;
 
 	while (!bpf_map_get_next_key(fd_hits, first ? NULL : &key, &next)) {
 		first = false;
@@ -76,14 +80,20 @@ static struct hit *read_hits(int fd_hits, int fd_rules, int fd_texts, size_t *n_
 			continue;
 		hits[n].key = key;
 		hits[n].label[0] = 0;
-		if (fd_rules >= 0 && !bpf_map_lookup_elem(fd_rules, &key, &rule) &&
-		    rule.text_id != EXECBAN_NO_TEXT && fd_texts >= 0 &&
-		    !bpf_map_lookup_elem(fd_texts, &rule.text_id, &text)) {
+		if (first_rec) {
+			first_rec = false;
+			if (rule_slot_read(fd, slot, &recs, &n_recs))
+				n_recs = 0;
+		}
+		rec = rule_find_in(recs, n_recs, key.b);
+		if (rec && rec->rule.text_id != EXECBAN_NO_TEXT && fd_texts >= 0 &&
+		    !bpf_map_lookup_elem(fd_texts, &rec->rule.text_id, &text)) {
 			memcpy(hits[n].label, text.label, EXECBAN_LABEL_LEN);
 			hits[n].label[EXECBAN_LABEL_LEN] = 0;
 		}
 		n++;
 	}
+	free(recs);
 	if (n)
 		qsort(hits, n, sizeof(*hits), cmp_hits);
 	*n_out = n;
@@ -197,25 +207,6 @@ static void usage_status(void)
  * the map: from 6.6 the map's own count of what it uses, before that its size at creation).
  * 0 when it cannot be read.
  */
-static uint64_t map_memlock(int fd)
-{
-	unsigned long long v = 0;
-	char path[64], line[256];
-	FILE *f;
-
-	if (fd < 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -315,10 +306,10 @@ int cmd_status(int argc, char **argv)
 		if (fd[PM_LOCK] >= 0)
 			bpf_map_lookup_elem(fd[PM_LOCK], &zero, &lk);
 		if (fd[PM_RULE_HITS] >= 0)
-			hits = read_hits(fd[PM_RULE_HITS], fd[PM_SHA256_0 + slot],
-					 fd[PM_TEXTS_0 + slot], &n_hits);
+			hits = read_hits(fd[PM_RULE_HITS], fd, slot, fd[PM_TEXTS_0 + slot],
+					 &n_hits);
 		/* the policy's maps: the copy in force, and the other one (the next load's) */
-		mem_active = map_memlock(fd[PM_SHA256_0 + slot]) +
+		mem_active = rule_slot_memlock(fd, slot) +
 			     map_memlock(fd[PM_SIZES_0 + slot]) +
 			     map_memlock(fd[PM_TEXTS_0 + slot]);
 		if (fd[PM_TASK_INTERP] >= 0) {
@@ -328,7 +319,7 @@ int cmd_status(int argc, char **argv)
 			if (!bpf_obj_get_info_by_fd(fd[PM_TASK_INTERP], &mi, &mi_len))
 				task_entries = mi.max_entries;
 		}
-		mem_other = map_memlock(fd[PM_SHA256_0 + !slot]) +
+		mem_other = rule_slot_memlock(fd, !slot) +
 			    map_memlock(fd[PM_SIZES_0 + !slot]) +
 			    map_memlock(fd[PM_TEXTS_0 + !slot]);
 	}

@@ -3,8 +3,10 @@
  * util.c - small helpers shared by the CLI verbs.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,8 +18,8 @@
 #include "policy.h"
 
 const char *const pinned_map_names[PM_COUNT] = {
-	[PM_SHA256_0] = "banned_sha256_0",
-	[PM_SHA256_1] = "banned_sha256_1",
+	[PM_RULES] = "rules",
+	[PM_RULE_INDEX] = "rule_index",
 	[PM_SIZES_0] = "banned_sizes_0",
 	[PM_SIZES_1] = "banned_sizes_1",
 	[PM_TEXTS_0] = "texts_0",
@@ -440,4 +442,57 @@ uint32_t task_map_entries(unsigned long threads)
 	while (n < (1U << 22) && n / 2 < threads)
 		n *= 2;
 	return n;
+}
+
+uint64_t map_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	if (fd < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+void test_kill_point(void)
+{
+	static long left = -2;
+	const char *e;
+
+	if (left == -2) {
+		e = getenv("EXECBAN_TEST_KILL_AFTER_BATCH");
+		left = e ? strtol(e, NULL, 10) : -1;
+	}
+	if (left == 0)
+		kill(getpid(), SIGKILL);
+	if (left > 0)
+		left--;
+}
+
+int map_update_batched(int fd, const void *keys, size_t key_size, const void *vals,
+		       size_t value_size, size_t n)
+{
+	size_t done = 0;
+	__u32 count;
+	int ret;
+
+	while (done < n) {
+		test_kill_point();
+		count = (__u32)(n - done < 8192 ? n - done : 8192);
+		ret = bpf_map_update_batch(fd, (const char *)keys + done * key_size,
+					   (const char *)vals + done * value_size, &count, NULL);
+		if (ret)
+			return ret;
+		done += count;
+	}
+	return 0;
 }

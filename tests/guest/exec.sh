@@ -89,14 +89,25 @@ assert h['bad-interp']['hits'] == 1 and h['factor']['last_hit'].endswith('Z')
 "
 check "status --check passes while fully enforcing" "$EB" status --check
 # Counted digests are bounded (EXECBAN_RULE_HITS_MAX): a hash map's buckets cost kernel memory
-# for its whole capacity, whatever the policy's size.
-check "the hit counters hold 65,536 digests, the rule maps 1,048,576" python3 -c "
+# for its whole capacity, whatever the policy's size. The rules are an array of the policy's
+# size (48 bytes a rule), in the active slot of "rules".
+check "the hit counters hold 65,536 digests; the active rule array exactly the policy's rules" python3 -c "
 import json, subprocess
-def cap(m):
-    return json.loads(subprocess.run(['bpftool', '--json', 'map', 'show', 'pinned',
-                                      '/sys/fs/bpf/execban/' + m], capture_output=True,
-                                     check=True).stdout)['max_entries']
-assert (cap('rule_hits'), cap('banned_sha256_0')) == (65536, 1048576), (cap('rule_hits'), cap('banned_sha256_0'))
+def bt(*a):
+    return json.loads(subprocess.run(['bpftool', '--json'] + list(a), capture_output=True,
+                                     check=True).stdout)
+pin = '/sys/fs/bpf/execban/'
+s = json.loads(subprocess.run(['$EB', 'status', '--json'], capture_output=True).stdout)
+slot = s['generation'] & 1
+inner = bt('map', 'lookup', 'pinned', pin + 'rules', 'key', str(slot), '0', '0', '0')
+iid = inner.get('inner_map_id', inner.get('value'))
+if isinstance(iid, list):	# no BTF: the id's bytes, little-endian
+    iid = int.from_bytes(bytes(int(x, 16) for x in iid), 'little')
+arr = bt('map', 'show', 'id', str(iid))
+n = s['policy']['rules']
+assert bt('map', 'show', 'pinned', pin + 'rule_hits')['max_entries'] == 65536
+assert bt('map', 'show', 'pinned', pin + 'texts_0')['max_entries'] == 1048576
+assert (arr['name'], arr['type'], arr['max_entries'], arr['bytes_value']) == ('execban_rules', 'array', n, 48), (arr, n)
 "
 
 # Event filters (each call consumes what it reads).

@@ -86,11 +86,11 @@ check "load --json: ok, loaded, version 1, its warning (no size=) as a message" 
 	'd["ok"] and d["loaded"] and d["version"] == 1 and [(m["severity"], "no size=" in m["message"]) for m in d["messages"]] == [("warning", True)]'
 expect_exec "reloaded after the removal: banned1 is refused" "exec-error EPERM" "$W/banned1"
 slot() { echo $(($(status_json "d['generation']") & 1)); }
-keyhex() { sha256 "$1" | sed 's/../& /g'; }
 
 # ---- controls: unlocked, root can do each of these ---------------------------------------------
-bpftool map delete pinned "$PIN/banned_sha256_$(slot)" key hex $(keyhex "$W/banned1") 2>"$W/err"
-check "unlocked: root can delete a rule from the active map (bpftool)" [ $? = 0 ]
+POKE=$top/tests/helpers/bpfpoke.py
+check "unlocked: root can overwrite a rule of the active rule array" \
+	[ "$(python3 "$POKE" zero "$PIN/rules@$(slot)" "$(sha256 "$W/banned1")")" = ok ]
 check "unlocked: ... and the kernel no longer holds it" [ "$("$EB" show | grep -c label=banned1)" = 0 ]
 "$EB" load "$W/v1" >/dev/null 2>&1 || "$EB" load "$W/v1" >/dev/null
 policy "$W/v0" 2 "$W/banned1"
@@ -125,13 +125,12 @@ kill -KILL $d0 2>/dev/null
 wait $d0 2>/dev/null
 check "unlocked: root can SIGKILL the daemon" [ ! -d /proc/$d0 ]
 
-POKE=$top/tests/helpers/bpfpoke.py
 for a in map-in-map prog-using iter; do
-	check "unlocked: a read-only fd of an execban map is enough for: $a" \
-		[ "$(python3 "$POKE" $a "$PIN/banned_sha256_$(slot)")" = ok ]
+	check "unlocked: a read-only fd of a rule array is enough for: $a" \
+		[ "$(python3 "$POKE" $a "$PIN/rules@$(slot)")" = ok ]
 done
-# An fd opened for writing before the lock, used after it.
-python3 "$POKE" old-fd "$PIN/banned_sha256_$(slot)" "$(sha256 "$W/banned1")" "$W/go" >"$W/oldfd.out" &
+# An fd of the active rule array opened for writing before the lock, used after it.
+python3 "$POKE" old-fd "$PIN/rules@$(slot)" "$(sha256 "$W/banned1")" "$W/go" >"$W/oldfd.out" &
 oldfd=$!
 for _ in $(seq 100); do [ -e "$W/go.ready" ] && break; sleep 0.1; done
 
@@ -192,8 +191,15 @@ check "status shows the lock" [ $? = 0 ]
 "$EB" events --json >/dev/null	# drain
 
 # ---- tamper attempts, as root, while locked ---------------------------------------------------------
-bpftool map delete pinned "$PIN/banned_sha256_$(slot)" key hex $(keyhex "$W/banned1") 2>"$W/err"
-check "locked: deleting a rule with bpftool fails" [ $? != 0 ]
+check "locked: overwriting a rule of the active rule array fails" \
+	[ "$(python3 "$POKE" zero "$PIN/rules@$(slot)" "$(sha256 "$W/banned1")")" = "errno 1 (EPERM)" ]
+bpftool map delete pinned "$PIN/rules" key $(slot) 0 0 0 2>"$W/err"
+check "locked: removing the active rule array from its slot with bpftool fails" [ $? != 0 ]
+inactive=$(( $(slot) ^ 1 ))
+bpftool map delete pinned "$PIN/rules" key $inactive 0 0 0 2>"$W/err"
+check "locked: removing the other copy's rule array fails" [ $? != 0 ]
+bpftool map update pinned "$PIN/rule_index" key 0 0 0 0 value 0 0 0 0 2>"$W/err"
+check "locked: rewriting the rule index fails" [ $? != 0 ]
 expect_exec "locked: banned1 still refused" "exec-error EPERM" "$W/banned1"
 bpftool map update pinned "$PIN/state" key 0 0 0 0 value hex 00 00 00 00 00 00 00 00 \
 	05 00 00 00 00 00 00 00 2>/dev/null
@@ -203,11 +209,17 @@ check "locked: clearing the lock map fails" [ $? != 0 ]
 
 touch "$W/go"
 wait $oldfd
-check "locked: a write through an fd opened before the lock fails" \
-	[ "$(cat "$W/oldfd.out")" = "errno 1 (EPERM)" ]
+# execban lock put a copy of the rules in an array of the locked capacity: the fd opened before
+# names an array no longer in use (the write lands nowhere), or, were it still in its slot, the
+# write is refused.
+check "locked: a write through an fd opened before the lock changes nothing enforced" \
+	bash -c "grep -qx 'ok\|errno 1 (EPERM)' '$W/oldfd.out' && [ \"\$('$EB' show | grep -c label=banned1)\" = 1 ]"
+expect_exec "locked: ... banned1 still refused" "exec-error EPERM" "$W/banned1"
 for a in map-in-map prog-using iter; do
-	check "locked: a read-only fd no longer does for: $a" \
-		[ "$(python3 "$POKE" $a "$PIN/banned_sha256_$(slot)")" = "errno 1 (EPERM)" ]
+	check "locked: a read-only fd of a rule array no longer does for: $a" \
+		[ "$(python3 "$POKE" $a "$PIN/rules@$(slot)")" = "errno 1 (EPERM)" ]
+	check "locked: ... nor of the other copy's: $a" \
+		[ "$(python3 "$POKE" $a "$PIN/rules@$(( $(slot) ^ 1 ))")" = "errno 1 (EPERM)" ]
 done
 rm "$PIN"/link_* 2>/dev/null
 check "locked: unpinning the hooks fails" [ "$(ls "$PIN" | grep -c ^link_)" = "$(status_json "d['hooks_expected']")" ]
@@ -381,13 +393,13 @@ cp "$W/d1.json" "$W/ev.json"
 check "the locked daemon logged every event (tamper events included)" \
 	[ "$(grep -c '"action":"tamper"' "$W/ev.json")" -ge 10 ]
 check "tamper events: a map write, with the map named" event_has "$W/ev.json" \
-	"e['action']=='tamper' and e['verdict']=='denied' and 'bpf map' in e['filename'] and 'banned_sha256' in e['path'] and e['comm']=='bpftool'"
+	"e['action']=='tamper' and e['verdict']=='denied' and 'bpf map' in e['filename'] and e['path']=='map rules' and e['comm']=='bpftool'"
 check "tamper events: unpin, with the pin named" event_has "$W/ev.json" \
 	"e['action']=='tamper' and e['filename']=='unpin' and e['path']=='$PIN/link_execban_bprm_check_security'"
 check "tamper events: the old fd, the map-in-map insert, the program, the iterator" event_has "$W/ev.json" \
 	"e['action']=='tamper' and e['comm']=='python3' and 'map-in-map' in e['filename']"
 check "tamper events: a program using the maps" event_has "$W/ev.json" \
-	"e['action']=='tamper' and e['filename']=='bpf program using' and 'banned_sha256' in e['path']"
+	"e['action']=='tamper' and e['filename']=='bpf program using' and e['path']=='map rule array'"
 check "tamper events: the iterator" event_has "$W/ev.json" \
 	"e['action']=='tamper' and e['filename']=='bpf iterator over'"
 check "tamper events: umount" event_has "$W/ev.json" \

@@ -6,7 +6,12 @@
   bpfpoke.py prog-using PIN          load a socket filter that references PIN (read-only fd)
   bpfpoke.py iter PIN                attach a map-element iterator to PIN (read-only fd)
   bpfpoke.py old-fd PIN KEYHEX GO    open PIN for writing now (then create GO.ready); once file
-                                     GO exists, delete KEYHEX
+                                     GO exists, delete KEYHEX (an array: zero KEYHEX's entry)
+  bpfpoke.py zero PIN KEYHEX         open PIN for writing and zero the entry whose first 32 bytes
+                                     are KEYHEX (a rule of a rule array)
+
+PIN@SLOT names the map in slot SLOT of the array-of-maps pinned at PIN (a rule array), opened
+by its id.
 
 Prints "ok" or "errno N (NAME)" for the last step, and exits 0 either way (1 on a setup error).
 """
@@ -19,7 +24,9 @@ import sys
 import time
 
 NR_BPF = 321  # x86_64
-MAP_CREATE, MAP_UPDATE_ELEM, MAP_DELETE_ELEM, PROG_LOAD, OBJ_GET, LINK_CREATE = 0, 2, 3, 5, 7, 28
+MAP_CREATE, MAP_LOOKUP_ELEM, MAP_UPDATE_ELEM, MAP_DELETE_ELEM = 0, 1, 2, 3
+PROG_LOAD, OBJ_GET, MAP_GET_FD_BY_ID, LINK_CREATE = 5, 7, 14, 28
+RULE_RECORD = 48
 BPF_F_RDONLY = 1 << 3
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -36,8 +43,37 @@ def addr(b):
 
 
 def obj_get(path, flags):
+    if "@" in path:
+        pin, slot = path.rsplit("@", 1)
+        outer, _ = obj_get(pin, BPF_F_RDONLY)
+        if outer < 0:
+            return outer, None
+        k = ctypes.create_string_buffer(struct.pack("<I", int(slot)))
+        v = ctypes.create_string_buffer(4)
+        r = bpf(MAP_LOOKUP_ELEM, struct.pack("<IIQQQ", outer, 0, addr(k), addr(v), 0))
+        os.close(outer)
+        if r < 0:
+            return r, None
+        return bpf(MAP_GET_FD_BY_ID, struct.pack("<III", struct.unpack("<I", v.raw)[0], 0,
+                                                 flags)), None
     p = ctypes.create_string_buffer(path.encode())
     return bpf(OBJ_GET, struct.pack("<QII", addr(p), 0, flags)), p
+
+
+def zero_rule(fd, keyhex):
+    """Zero the entry of rule array fd whose key is keyhex."""
+    want = bytes.fromhex(keyhex)
+    v = ctypes.create_string_buffer(RULE_RECORD)
+    i = 0
+    while True:
+        k = ctypes.create_string_buffer(struct.pack("<I", i))
+        r = bpf(MAP_LOOKUP_ELEM, struct.pack("<IIQQQ", fd, 0, addr(k), addr(v), 0))
+        if r < 0:
+            return r
+        if v.raw[:32] == want:
+            z = ctypes.create_string_buffer(RULE_RECORD)
+            return bpf(MAP_UPDATE_ELEM, struct.pack("<IIQQQ", fd, 0, addr(k), addr(z), 0))
+        i += 1
 
 
 def report(r):
@@ -84,8 +120,15 @@ def main():
         open(go + ".ready", "w").close()
         while not os.path.exists(go):
             time.sleep(0.1)
+        if "@" in pin:
+            report(zero_rule(fd, sys.argv[3]))
+            return 0
         key = ctypes.create_string_buffer(bytes.fromhex(sys.argv[3]))
         report(bpf(MAP_DELETE_ELEM, struct.pack("<IIQ", fd, 0, addr(key))))
+        return 0
+    if what == "zero":
+        fd, _ = obj_get(pin, 0)
+        report(fd if fd < 0 else zero_rule(fd, sys.argv[3]))
         return 0
     fd, _ = obj_get(pin, BPF_F_RDONLY)
     need(fd, "open %s read-only" % pin)
