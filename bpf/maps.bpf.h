@@ -19,10 +19,14 @@ struct execban_sha256_key {
  * reads the 16-bit prefix's range from rule_index, then binary-searches it (policy.bpf.h,
  * rule_find()). A million rules cost 46 MiB a copy, where a hash took 109 MiB (bench/lookup).
  * BPF_F_INNER_MAP: arrays of any size fit the slot. An empty slot is a copy with no rules.
+ * BPF_F_MMAPABLE: a load writes (and reads back) the array through a mapping, one memcpy where
+ * batched updates cost about 700 guest instructions an entry; it then freezes the array before
+ * it goes into a slot, so no one writes it from userspace again, by syscall or by mapping
+ * (userspace/rulemap.c).
  */
 struct rule_array {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
 	__uint(max_entries, 1);		/* any: each load sizes its own */
 	__type(key, __u32);
 	__type(value, struct execban_rule_record);

@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	11	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	12	/* layout of the pinned maps below */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32

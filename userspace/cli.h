@@ -91,12 +91,14 @@ int open_pinned_map(enum pinned_map m);		/* for writing (the lock map: reading) 
 int open_pinned_map_ro(enum pinned_map m);
 /* The kernel memory a map holds (its fdinfo "memlock"), in bytes; 0 if unknown. */
 uint64_t map_memlock(int fd);
+/* Map entries a batched syscall (or a kill point's share of a mapped write) moves at once. */
+#define MAP_BATCH	8192
 /*
  * Test hook for the kill-during-load tests: EXECBAN_TEST_KILL_AFTER_BATCH=N sends this process
- * SIGKILL at its Nth call (0: the first), one before each batched map write.
+ * SIGKILL at its Nth call (0: the first), one before each batch of a map write.
  */
 void test_kill_point(void);
-/* n entries into map fd, in batches of 8192 (a kill point before each). 0 or -errno. */
+/* n entries into map fd, in batches of MAP_BATCH (a kill point before each). 0 or -errno. */
 int map_update_batched(int fd, const void *keys, size_t key_size, const void *vals,
 		       size_t value_size, size_t n);
 /* A usage error: "execban VERB: <problem>" and "Try 'execban VERB --help'." on stderr;

@@ -117,13 +117,11 @@ static int by_rule_id(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
-#define READ_BATCH 8192
-
 int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void **vals,
 		 size_t *n)
 {
 	uint64_t in = 0, out = 0;	/* opaque batch cursors, large enough for any key */
-	size_t cap = READ_BATCH, got = 0;
+	size_t cap = MAP_BATCH, got = 0;
 	char *k = policy_malloc(cap, key_size), *v = policy_malloc(cap, value_size), *t;
 	bool first = true;
 	__u32 count;
@@ -134,7 +132,7 @@ int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void *
 			ret = -ENOMEM;
 			break;
 		}
-		if (cap - got < READ_BATCH) {
+		if (cap - got < MAP_BATCH) {
 			cap *= 2;
 			t = realloc(k, cap * key_size);
 			if (t)
@@ -148,7 +146,7 @@ int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void *
 			policy_huge(k, cap * key_size);
 			policy_huge(v, cap * value_size);
 		}
-		count = READ_BATCH;
+		count = MAP_BATCH;
 		ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, k + got * key_size,
 					   v + got * value_size, &count, NULL);
 		first = false;

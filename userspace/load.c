@@ -44,8 +44,6 @@
 #include "sysguard.h"
 #include "execban.skel.h"
 
-#define BATCH 8192
-
 static int delete_batched(int fd, const void *keys, size_t key_size, size_t n)
 {
 	size_t done = 0;
@@ -53,7 +51,7 @@ static int delete_batched(int fd, const void *keys, size_t key_size, size_t n)
 
 	while (done < n) {
 		test_kill_point();
-		count = (__u32)(n - done < BATCH ? n - done : BATCH);
+		count = (__u32)(n - done < MAP_BATCH ? n - done : MAP_BATCH);
 		if (bpf_map_delete_batch(fd, (const char *)keys + done * key_size, &count, NULL))
 			return -errno;
 		done += count;
@@ -75,8 +73,9 @@ static struct {
  */
 static int sync_rules(const int *fd, uint32_t slot, const struct compiled *c)
 {
-	struct execban_rule_record *r, *old = NULL;
-	size_t i, n_old = 0;
+	const struct execban_rule_record *old = NULL;
+	struct execban_rule_record *r;
+	size_t i, n_old = 0, n_map = 0;
 	int ret;
 
 	r = policy_malloc(c->n_rules + 1, sizeof(*r));
@@ -93,17 +92,17 @@ static int sync_rules(const int *fd, uint32_t slot, const struct compiled *c)
 	}
 	if (rule_slot_count(fd, slot, &n_old))
 		n_old = 0;
-	if (n_old == c->n_rules && !rule_slot_read(fd, slot, &old, &n_old) &&
-	    n_old == c->n_rules && (!n_old || !memcmp(old, r, n_old * sizeof(*r)))) {
+	if (n_old == c->n_rules && !rule_slot_map(fd, slot, &old, &n_map) &&
+	    n_map == c->n_rules && (!n_map || !memcmp(old, r, n_map * sizeof(*r)))) {
+		rule_slot_unmap(old, n_map);
 		timing("read back");
 		rule_writes.written = rule_writes.removed = 0;
 		/* the index too: a killed load may have left another policy's of the same size */
 		ret = rule_index_write(fd[PM_RULE_INDEX], slot, r, c->n_rules);
-		free(old);
 		free(r);
 		return ret;
 	}
-	free(old);
+	rule_slot_unmap(old, n_map);
 	timing("read back");
 	ret = rule_slot_install(fd, slot, r, c->n_rules, 0);
 	rule_writes.written = c->n_rules;

@@ -760,20 +760,21 @@ static void json_lock_state(struct json_object *o)
 
 /*
  * While locked no rule array is swapped (every write to "rules" is refused): a signed load
- * writes its rules into the inactive copy's array in place. So before locking, both copies'
- * arrays are made to hold the capacity fixed at the first load (--max-rules, the text maps'
- * size): the copy in force gets its own rules in a larger array (the same entries under the
- * same index, swapped in at once), the other copy an empty one. Called under the pin folder's
- * flock, as loads are.
+ * writes its rules into the inactive copy's array in place. So before locking, both copies get
+ * new arrays of the capacity fixed at the first load (--max-rules, the text maps' size): the
+ * copy in force a copy of its own rules (the same entries under the same index, swapped in at
+ * once), the other copy an empty one. Always new ones, made and frozen here: an array root put
+ * in a slot before the lock, or mapped for writing, then holds nothing the kernel reads.
+ * Called under the pin folder's flock, as loads are.
  */
 static int size_rule_arrays(void)
 {
 	static const enum pinned_map need[] = { PM_RULES, PM_RULE_INDEX, PM_TEXTS_0, PM_STATE };
-	struct execban_rule_record *r = NULL;
+	const struct execban_rule_record *r;
 	struct bpf_map_info mi;
 	struct execban_state st;
-	__u32 mi_len, cap, zero = 0, slot, active;
-	int fd[PM_COUNT], afd, ret = 0, k;
+	__u32 mi_len, zero = 0, active;
+	int fd[PM_COUNT], ret = 0;
 	size_t n, i;
 
 	for (i = 0; i < PM_COUNT; i++)
@@ -792,34 +793,13 @@ static int size_rule_arrays(void)
 		ret = -errno;
 		goto out;
 	}
-	cap = mi.max_entries;
 	active = st.gen & 1;
-	for (k = 0; k < EXECBAN_SLOTS && !ret; k++) {
-		slot = k ? !active : active;
-		afd = rule_array_fd(fd[PM_RULES], slot, true);
-		if (afd >= 0) {
-			memset(&mi, 0, sizeof(mi));
-			mi_len = sizeof(mi);
-			ret = bpf_obj_get_info_by_fd(afd, &mi, &mi_len) ? -errno : 0;
-			close(afd);
-			if (ret || mi.max_entries >= cap)
-				continue;
-		}
-		if (slot != active) {
-			ret = rule_slot_install(fd, slot, NULL, 0, cap);
-			continue;
-		}
-		ret = rule_slot_read(fd, slot, &r, &n);
-		if (ret)
-			break;
-		afd = rule_array_create(fd[PM_RULE_INDEX], cap);
-		ret = afd < 0 ? afd : rule_array_fill(afd, r, n);
-		if (!ret && bpf_map_update_elem(fd[PM_RULES], &slot, &afd, BPF_ANY))
-			ret = -errno;
-		if (afd >= 0)
-			close(afd);
-		free(r);
-		r = NULL;
+	ret = rule_slot_install(fd, !active, NULL, 0, mi.max_entries);
+	if (!ret)
+		ret = rule_slot_map(fd, active, &r, &n);
+	if (!ret) {
+		ret = rule_slot_install(fd, active, r, n, mi.max_entries);
+		rule_slot_unmap(r, n);
 	}
 out:
 	for (i = 0; i < PM_COUNT; i++)

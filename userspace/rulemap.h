@@ -16,7 +16,7 @@
 int rule_array_create(int index_fd, uint32_t capacity);
 /* An fd of the array in slot (read-only or not), or -errno (-ENOENT: the slot is empty). */
 int rule_array_fd(int rules_fd, uint32_t slot, bool rdonly);
-/* Entries [0, n) of array fd from r. 0 or -errno. */
+/* Entries [0, n) of array fd from r, then the array is frozen. 0 or -errno. */
 int rule_array_fill(int fd, const struct execban_rule_record *r, size_t n);
 /* Slot's entries of rule_index for the n sorted records r. 0 or -errno. */
 int rule_index_write(int index_fd, uint32_t slot, const struct execban_rule_record *r, size_t n);
@@ -30,6 +30,14 @@ int rule_slot_install(const int *fd, uint32_t slot, const struct execban_rule_re
 int rule_slot_count(const int *fd, uint32_t slot, size_t *n);
 /* The rules of copy slot, sorted by key (*out malloc'd, NULL if none). 0 or -errno. */
 int rule_slot_read(const int *fd, uint32_t slot, struct execban_rule_record **out, size_t *n);
+/*
+ * The rules of copy slot mapped read-only, sorted by key (*out NULL if none; release with
+ * rule_slot_unmap()). The mapping needs the array opened for writing, which lock mode refuses:
+ * for loads, which are kernel-side while locked. 0 or -errno.
+ */
+int rule_slot_map(const int *fd, uint32_t slot, const struct execban_rule_record **out,
+		  size_t *n);
+void rule_slot_unmap(const struct execban_rule_record *r, size_t n);
 /* Key k's record in r (n records sorted by key), or NULL. */
 const struct execban_rule_record *rule_find_in(const struct execban_rule_record *r, size_t n,
 					       const uint8_t *k);

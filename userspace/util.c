@@ -487,7 +487,7 @@ int map_update_batched(int fd, const void *keys, size_t key_size, const void *va
 
 	while (done < n) {
 		test_kill_point();
-		count = (__u32)(n - done < 8192 ? n - done : 8192);
+		count = (__u32)(n - done < MAP_BATCH ? n - done : MAP_BATCH);
 		ret = bpf_map_update_batch(fd, (const char *)keys + done * key_size,
 					   (const char *)vals + done * value_size, &count, NULL);
 		if (ret)

@@ -89,10 +89,14 @@ slot() { echo $(($(status_json "d['generation']") & 1)); }
 
 # ---- controls: unlocked, root can do each of these ---------------------------------------------
 POKE=$top/tests/helpers/bpfpoke.py
-check "unlocked: root can overwrite a rule of the active rule array" \
-	[ "$(python3 "$POKE" zero "$PIN/rules@$(slot)" "$(sha256 "$W/banned1")")" = ok ]
-check "unlocked: ... and the kernel no longer holds it" [ "$("$EB" show | grep -c label=banned1)" = 0 ]
-"$EB" load "$W/v1" >/dev/null 2>&1 || "$EB" load "$W/v1" >/dev/null
+# A load freezes each rule array before it goes into its slot: even unlocked, only a load (a
+# new array) changes the rules, never a write in place, by syscall or by a shared mapping.
+check "unlocked: overwriting a rule of the active rule array in place fails (frozen)" \
+	[ "$(python3 "$POKE" zero "$PIN/rules@$(slot)" "$(sha256 "$W/banned1")")" = "errno 1 (EPERM)" ]
+check "unlocked: ... and the kernel still holds it" [ "$("$EB" show | grep -c label=banned1)" = 1 ]
+check "unlocked: mapping the active rule array for writing fails (frozen)" \
+	[ "$(python3 "$POKE" mmap-write "$PIN/rules@$(slot)")" = "errno 1 (EPERM)" ]
+expect_exec "unlocked: ... banned1 still refused" "exec-error EPERM" "$W/banned1"
 policy "$W/v0" 2 "$W/banned1"
 "$EB" load "$W/v0" >/dev/null
 
@@ -193,6 +197,8 @@ check "status shows the lock" [ $? = 0 ]
 # ---- tamper attempts, as root, while locked ---------------------------------------------------------
 check "locked: overwriting a rule of the active rule array fails" \
 	[ "$(python3 "$POKE" zero "$PIN/rules@$(slot)" "$(sha256 "$W/banned1")")" = "errno 1 (EPERM)" ]
+check "locked: mapping either copy's rule array for writing fails" \
+	[ "$(python3 "$POKE" mmap-write "$PIN/rules@$(slot)")$(python3 "$POKE" mmap-write "$PIN/rules@$(( $(slot) ^ 1 ))")" = "errno 1 (EPERM)errno 1 (EPERM)" ]
 bpftool map delete pinned "$PIN/rules" key $(slot) 0 0 0 2>"$W/err"
 check "locked: removing the active rule array from its slot with bpftool fails" [ $? != 0 ]
 inactive=$(( $(slot) ^ 1 ))

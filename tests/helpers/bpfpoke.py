@@ -9,6 +9,7 @@
                                      GO exists, delete KEYHEX (an array: zero KEYHEX's entry)
   bpfpoke.py zero PIN KEYHEX         open PIN for writing and zero the entry whose first 32 bytes
                                      are KEYHEX (a rule of a rule array)
+  bpfpoke.py mmap-write PIN          open PIN for writing and map it shared and writable
 
 PIN@SLOT names the map in slot SLOT of the array-of-maps pinned at PIN (a rule array), opened
 by its id.
@@ -17,6 +18,7 @@ Prints "ok" or "errno N (NAME)" for the last step, and exits 0 either way (1 on 
 """
 import ctypes
 import errno
+import mmap
 import os
 import struct
 import subprocess
@@ -129,6 +131,19 @@ def main():
     if what == "zero":
         fd, _ = obj_get(pin, 0)
         report(fd if fd < 0 else zero_rule(fd, sys.argv[3]))
+        return 0
+    if what == "mmap-write":
+        fd, _ = obj_get(pin, 0)
+        if fd < 0:
+            report(fd)
+            return 0
+        try:
+            m = mmap.mmap(fd, mmap.PAGESIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        except OSError as e:
+            report(-e.errno)
+            return 0
+        m.close()
+        report(0)
         return 0
     fd, _ = obj_get(pin, BPF_F_RDONLY)
     need(fd, "open %s read-only" % pin)
