@@ -334,6 +334,17 @@ static size_t put(uint8_t *buf, size_t at, const void *src, size_t len)
 	return at + len;
 }
 
+/* Reason id's text and its length ("" and 0 for POLICY_NO_REASON). */
+static const char *pair_reason(const struct policy *p, uint32_t reason)
+{
+	return reason == POLICY_NO_REASON ? "" : p->reasons[reason];
+}
+
+static size_t reason_len(const struct policy *p, uint32_t reason)
+{
+	return reason == POLICY_NO_REASON ? 0 : p->reason_lens[reason];
+}
+
 #define DIGEST_BUF	(64U << 10)
 
 /* SHA-256 over a canonical form of everything the kernel enforces. */
@@ -370,11 +381,10 @@ static int policy_digest(const struct compiled *c, uint8_t out[EXECBAN_SHA256_LE
 	for (i = 0; i < c->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 		uint64_t size = r->has_size ? r->size : UINT64_MAX;
-		bool no_reason = r->reason_id == POLICY_NO_REASON;
-		const char *reason = no_reason ? "" : p->reasons[r->reason_id];
+		const char *reason = pair_reason(p, r->reason_id);
 		/* kind, key, size, action, label and reason with their NULs: one update per rule */
 		uint8_t rec[1 + EXECBAN_SHA256_LEN + 8 + 1 + EXECBAN_LABEL_LEN + EXECBAN_REASON_LEN];
-		size_t n = 0, rlen = no_reason ? 0 : p->reason_lens[r->reason_id];
+		size_t n = 0, rlen = reason_len(p, r->reason_id);
 		size_t llen = r->label[0] ? strnlen(r->label, EXECBAN_LABEL_LEN - 1) : 0;
 
 		rec[n++] = (uint8_t)r->ident_kind;
@@ -479,11 +489,6 @@ struct text_sort {
 	const struct policy *p;
 	const struct text_pair *pairs;
 };
-
-static const char *pair_reason(const struct policy *p, uint32_t reason)
-{
-	return reason == POLICY_NO_REASON ? "" : p->reasons[reason];
-}
 
 static uint64_t pair_hash(const char *label, uint32_t reason)
 {
@@ -624,7 +629,7 @@ static int assign_text_ids(struct compiled *c, uint32_t *of_rule)
 		goto out;
 	for (i = 0; i < n; i++) {
 		const char *reason = pair_reason(p, pairs[i].reason);
-		size_t rlen = pairs[i].reason == POLICY_NO_REASON ? 0 : p->reason_lens[pairs[i].reason];
+		size_t rlen = reason_len(p, pairs[i].reason);
 
 		/* label, NUL, reason: below 32 and 128 bytes (policy.c) */
 		len = strnlen(pairs[i].label, EXECBAN_LABEL_LEN - 1);

@@ -780,6 +780,36 @@ static void print_loaded(const struct compiled *c, uint64_t gen, uint32_t featur
 		     c->info.n_signer_rules == 1 ? " is" : "s are", why);
 }
 
+/*
+ * What the inactive copy holds before a signed load overwrites it (lock mode: the kernel
+ * writes the rules and texts, read-only fds read the counts): print_loaded() reports them.
+ */
+static void inactive_counts(size_t *n_rules, size_t *n_texts)
+{
+	static const enum pinned_map need[] = { PM_STATE, PM_RULE_INDEX, PM_POLICY_INFO };
+	struct execban_policy_info info;
+	struct execban_state st;
+	__u32 zero = 0, slot;
+	int fd[PM_COUNT];
+	size_t i;
+
+	*n_rules = *n_texts = 0;
+	for (i = 0; i < PM_COUNT; i++)
+		fd[i] = -1;
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		fd[need[i]] = open_pinned_map_ro(need[i]);
+	if (fd[PM_STATE] >= 0 && !bpf_map_lookup_elem(fd[PM_STATE], &zero, &st)) {
+		slot = (__u32)!(st.gen & 1);
+		if (rule_slot_count(fd, slot, n_rules))
+			*n_rules = 0;
+		if (fd[PM_POLICY_INFO] >= 0 && !bpf_map_lookup_elem(fd[PM_POLICY_INFO], &slot, &info))
+			*n_texts = info.n_texts;
+	}
+	for (i = 0; i < PM_COUNT; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+}
+
 /* get_features() for a caller without the maps open (lock mode: read-only). */
 static uint32_t get_features_pinned(void)
 {
@@ -1035,6 +1065,9 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 		features = get_features_pinned();
 		if (features & EXECBAN_FEAT_SIGNERS)
 			kmod_keys_setup(&c);	/* execban.ko's keyring: not a map, still ours */
+		inactive_counts(&rule_writes.removed, &rule_writes.texts_removed);
+		rule_writes.written = c.n_rules;
+		rule_writes.texts_written = c.n_texts;
 		ret = signed_load(&c, a->sig_path, &gen);
 		if (ret < 0)
 			fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");

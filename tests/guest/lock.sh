@@ -328,6 +328,8 @@ expect_exec "before the signed update: banned2 runs" "exit 0" "$W/banned2"
 check "execban sign writes a DER signature" openssl cms -cmsout -inform DER -in "$W/v3.sig" -noout
 "$EB" load --signature "$W/v3.sig" "$W/v3" >"$W/v3.out" 2>&1
 check "locked: a policy signed by the lock key loads" [ $? = 0 ]
+check "locked: ... and says what the kernel wrote: 2 rule entries into the empty copy" \
+	grep -q "2 rule entries written, 0 removed" "$W/v3.out"
 expect_exec "signed update: banned2 is refused" "exec-error EPERM" "$W/banned2"
 expect_exec "signed update: banned1 still refused" "exec-error EPERM" "$W/banned1"
 check "status: version 3 in force" [ "$(status_json "d['policy']['version']")" = 3 ]
