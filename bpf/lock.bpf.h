@@ -420,7 +420,7 @@ static __always_inline int signed_load(struct execban_lock *lk, const struct exe
 		return ret;
 	}
 	if (!bytes_eq((const __u8 *)m->magic, (const __u8 *)EXECBAN_MANIFEST_MAGIC, 16) ||
-	    m->maps_abi != EXECBAN_MAPS_ABI ||
+	    m->body_abi != EXECBAN_BODY_ABI ||
 	    (m->info.mode != EXECBAN_MODE_ENFORCE && m->info.mode != EXECBAN_MODE_AUDIT) ||
 	    m->info.n_rules > INSTALL_MAX - EXECBAN_RULE_INDEX_SLOTS ||
 	    m->info.n_sizes > INSTALL_MAX ||

@@ -7,8 +7,11 @@
  *   - fixed-width types only, explicit padding, sizes pinned with _Static_assert;
  *   - enum values are explicit and only ever added, never renumbered;
  *   - an event may only grow at its end; bump EXECBAN_EVENT_VERSION when it does;
- *   - a change to any map's key or value layout bumps EXECBAN_MAPS_ABI, so a CLI refuses to
- *     reuse maps pinned by an incompatible one instead of misreading them.
+ *   - a change to any map's key or value layout (or to a map's type or flags) bumps
+ *     EXECBAN_MAPS_ABI, so a CLI refuses to reuse maps pinned by an incompatible one instead
+ *     of misreading them;
+ *   - a change to the signed manifest or its body's records bumps EXECBAN_BODY_ABI, and only
+ *     that: signatures made before stay valid across changes of the pinned maps alone.
  *
  * Included from three environments: BPF (vmlinux.h already included), the kernel module
  * (__KERNEL__), and userspace (linux/types.h).
@@ -21,6 +24,7 @@
 #endif
 
 #define EXECBAN_MAPS_ABI	12	/* layout of the pinned maps below */
+#define EXECBAN_BODY_ABI	11	/* layout of struct execban_manifest and its body's records */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
 #define EXECBAN_SHA256_LEN	32
@@ -421,7 +425,7 @@ struct execban_lock {
 
 struct execban_manifest {
 	char magic[16];
-	__u32 maps_abi;			/* EXECBAN_MAPS_ABI */
+	__u32 body_abi;			/* EXECBAN_BODY_ABI */
 	__u32 n_marks;			/* interpreter and quarantine paths */
 	struct execban_policy_info info;/* loaded_at_ns 0 */
 	__u8 body_sha256[EXECBAN_SHA256_LEN];

@@ -89,7 +89,7 @@ static int build_body(const struct compiled *c, struct body *b)
 	}
 
 	memcpy(b->m.magic, EXECBAN_MANIFEST_MAGIC, sizeof(EXECBAN_MANIFEST_MAGIC));
-	b->m.maps_abi = EXECBAN_MAPS_ABI;
+	b->m.body_abi = EXECBAN_BODY_ABI;
 	b->m.n_marks = (uint32_t)(c->pol.n_interps + c->pol.n_quarantines);
 	b->m.info = c->info;
 	b->m.info.loaded_at_ns = 0;
