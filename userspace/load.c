@@ -1124,6 +1124,7 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 		goto out;
 	}
 	attached = attach_missing(skel);
+	timing("attach");
 	if (attached < 0) {
 		fprintf(stderr, "execban: the policy is stored but not every hook is attached; "
 				"run 'execban load' again\n");
