@@ -673,9 +673,10 @@ static int parse_u64(const char *s, size_t n, uint64_t *out)
 	for (i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
-		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+		/* no division a digit: a million size= values are most of a policy's numbers */
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)(s[i] - '0'), &v))
 			return -ERANGE;
-		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	*out = v;
 	return 0;

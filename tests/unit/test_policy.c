@@ -95,6 +95,11 @@ static void test_valid(void)
 	check("default mode is enforce", r.p.mode == EXECBAN_MODE_ENFORCE, &r);
 	done(&r);
 
+	run(&r, "version 18446744073709551615\ndeny sha256=" H64 "\n",
+	    strlen("version 18446744073709551615\ndeny sha256=" H64 "\n"));
+	check("the largest version, 2^64 - 1", r.finish == 0 && r.p.version == UINT64_MAX, &r);
+	done(&r);
+
 	run(&r, "deny sha256=" H64 " size=281474976710654\n",
 	    strlen("deny sha256=" H64 " size=281474976710654\n"));
 	check("the largest size, 2^48 - 2", r.finish == 0 && r.p.n_rules == 1 &&
@@ -251,6 +256,13 @@ static void test_errors(void)
 	    SIZE_MAX, "t.policy:1:", "size=281474976710655: larger than any file");
 	bad("size of 2^64 - 1", "deny sha256=" H64 " size=18446744073709551615\n", SIZE_MAX,
 	    "t.policy:1:", "larger than any file execban can ban (at most 281474976710654");
+	bad("size of 2^64: past any number", "deny sha256=" H64 " size=18446744073709551616\n",
+	    SIZE_MAX, "t.policy:1:", "size=18446744073709551616: expected a file size in bytes");
+	bad("size of twenty nines: past 2^64",
+	    "deny sha256=" H64 " size=99999999999999999999\n", SIZE_MAX, "t.policy:1:",
+	    "expected a file size in bytes");
+	bad("version of 2^64", "version 18446744073709551616\ndeny sha256=" H64 "\n", SIZE_MAX,
+	    "t.policy:1:", "expected version");
 	bad("bad mode", "mode strict\ndeny sha256=" H64 "\n", SIZE_MAX, "t.policy:1:", "unknown mode");
 	bad("bad version", "version x\ndeny sha256=" H64 "\n", SIZE_MAX, "t.policy:1:",
 	    "expected version");
