@@ -326,7 +326,9 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	timing("texts");
 	ret = sync_rules(fd, slot, c);
 	if (ret) {
-		err("cannot store %zu rules: %s", c->n_rules, strerror(-ret));
+		err("cannot store %zu rules: %s%s", c->n_rules, strerror(-ret),
+		    ret == -EBUSY ? " (another process mapped the new rule array for writing "
+		    "before the load froze it)" : "");
 		return ret;
 	}
 	timing("rules");
