@@ -104,6 +104,9 @@ int BPF_PROG(execban_mmap_file, struct file *file, unsigned long reqprot, unsign
 		return ret;
 	if (!file)
 		return 0;
+	ret = lock_mmap_check(file, prot, flags);
+	if (ret)
+		return ret;
 	if (!(prot & PROT_EXEC)) {
 		/*
 		 * The ELF loader mapping the program it is running (mm->exe_file is bprm->file
