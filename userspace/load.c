@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,14 +521,25 @@ static void load_overlay_module(void)
  * Open the BPF object with every map either reused from its pin or created; fd[] receives
  * the map fds. Programs are loaded but not attached.
  */
+static int count_pinned_maps(void)
+{
+	char path[256];
+	int i, n = 0;
+
+	for (i = 0; i < PM_COUNT; i++) {
+		pin_path(path, sizeof(path), pinned_map_names[i]);
+		n += path_exists(path);
+	}
+	return n;
+}
+
 static int open_object(struct execban_bpf **skelp, int *fd, const struct load_opts *o,
 		       bool *created)
 {
 	struct execban_bpf *skel;
 	struct bpf_map *map;
-	int i, pinned = 0, ret, pfd;
+	int i, pinned, ret, pfd;
 	uint32_t features;
-	char path[256];
 	const char *interp_max;
 	bool idmap;
 
@@ -538,10 +550,7 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 		err("cannot open the BPF object: %s", strerror(errno));
 		return ret;
 	}
-	for (i = 0; i < PM_COUNT; i++) {
-		pin_path(path, sizeof(path), pinned_map_names[i]);
-		pinned += path_exists(path);
-	}
+	pinned = count_pinned_maps();
 	if (pinned && pinned != PM_COUNT) {
 		err("%d of %d execban maps are pinned in %s: a previous load was interrupted "
 		    "before it finished; run 'execban unload' and load again", pinned, PM_COUNT,
@@ -1002,8 +1011,86 @@ out:
 }
 
 /* Load files; with LOAD_PRINT_JSON the result goes into jo. An exit status. */
+/*
+ * A fresh load (nothing attached, nothing pinned: the first load after boot) opens the BPF
+ * object and has the kernel verify its programs on a second thread while the policy compiles:
+ * neither needs the other, and on a million rules each takes about a second. The thread only
+ * creates maps and loads programs, reachable through its fds alone: a load that fails or is
+ * killed before the switch leaves nothing behind, as before. Its object is used only if,
+ * under the load lock, the system is still fresh; otherwise it is thrown away and the object
+ * opened again the usual way. EXECBAN_NO_OVERLAP=1 turns it off (bench/load.sh compares).
+ */
+struct early_open {
+	pthread_t thread;
+	bool started;
+	const struct load_opts *o;
+	struct execban_bpf *skel;
+	int fd[PM_COUNT];
+	bool created;
+	int ret;
+};
+
+static void *early_open_run(void *arg)
+{
+	struct early_open *e = arg;
+
+	e->ret = open_object(&e->skel, e->fd, e->o, &e->created);
+	return NULL;
+}
+
+static void early_open_start(struct early_open *e, const struct load_opts *o)
+{
+	char lsms[512];
+	const char *off = getenv("EXECBAN_NO_OVERLAP");
+
+	memset(e, 0, sizeof(*e));
+	e->o = o;
+	if ((off && *off && strcmp(off, "0")) || geteuid() || read_lsms(lsms, sizeof(lsms)) ||
+	    !lsm_active(lsms, "bpf") || path_exists(EXECBAN_PIN_DIR))
+		return;
+	e->started = !pthread_create(&e->thread, NULL, early_open_run, e);
+}
+
+/* Wait for the thread and drop what it made (when it is not used). */
+static void early_open_drop(struct early_open *e)
+{
+	if (!e->started)
+		return;
+	pthread_join(e->thread, NULL);
+	e->started = false;
+	if (!e->ret)
+		execban_bpf__destroy(e->skel);
+	e->skel = NULL;
+}
+
+/*
+ * Under the load lock: the thread's object if it was made for a fresh system and the system is
+ * still fresh (0, or the thread's error), else -EAGAIN (open the object now).
+ */
+static int early_open_take(struct early_open *e, struct execban_bpf **skel, int *fd,
+			   bool *created)
+{
+	if (!e->started)
+		return -EAGAIN;
+	pthread_join(e->thread, NULL);
+	e->started = false;
+	if (e->ret)
+		return e->ret;		/* it said why (open_object) */
+	if (!e->created || count_pinned_maps()) {
+		execban_bpf__destroy(e->skel);
+		e->skel = NULL;
+		return -EAGAIN;
+	}
+	*skel = e->skel;
+	memcpy(fd, e->fd, sizeof(e->fd));
+	*created = true;
+	e->skel = NULL;
+	return 0;
+}
+
 static int load_run(const struct load_args *a, char **files, int n, struct json_object *jo)
 {
+	struct early_open early;
 	struct execban_lock lk;
 	struct execban_bpf *skel = NULL;
 	struct compiled c;
@@ -1019,7 +1106,11 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 	ret = load_unchanged(a, files, n, jo);
 	if (ret >= 0)
 		return ret;
+	libbpf_set_print(libbpf_print);	/* before the thread below calls libbpf */
+	early_open_start(&early, &a->o);
 	ret = compile_empty_ok(&c, files, n, a->o.max_rules, NULL);	/* timing: start ... digest */
+	if (ret)
+		early_open_drop(&early);	/* no load: nothing it made is kept */
 	if (ret == -ENODATA) {
 		const char *first = files[0];
 
@@ -1047,12 +1138,18 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 		ret = sysguard_policy(&c, a->force);
 		timing("sysguard");
 	}
+	/* Test hook: stop with the policy compiled and the programs perhaps still verifying. */
+	if (!ret && getenv("EXECBAN_TEST_STOP_AFTER_COMPILE")) {
+		fprintf(stderr, "execban: test: stopping after the compile (programs %s)\n",
+			early.started ? "verifying beside it" : "not opened yet");
+		pause();
+	}
 	if (ret) {
+		early_open_drop(&early);
 		fprintf(stderr, "execban: nothing loaded: the policy in force is unchanged\n");
 		compiled_free(&c);
 		return ret == -EINVAL || ret == -ENOENT || ret == -EISDIR ? EXIT_FAIL : EXIT_SYSTEM;
 	}
-	libbpf_set_print(libbpf_print);
 	if (require_bpf_lsm() || ensure_pin_dir()) {
 		ret = EXIT_SYSTEM;
 		goto out;
@@ -1109,7 +1206,9 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 		ret = EXIT_OK;
 		goto out;
 	}
-	ret = open_object(&skel, fd, &a->o, &created);
+	ret = early_open_take(&early, &skel, fd, &created);
+	if (ret == -EAGAIN)
+		ret = open_object(&skel, fd, &a->o, &created);
 	if (!ret)
 		ret = created ? init_and_pin_maps(skel, fd) : check_abi(fd);
 	if (!ret) {
@@ -1145,6 +1244,7 @@ out:
 	timing("origins");
 	if (ret == EXIT_OK && c.n_rules)
 		record_inputs(a, files, n, &c);
+	early_open_drop(&early);	/* not taken: locked, or loaded by another meanwhile */
 	execban_bpf__destroy(skel);
 	if (lock_fd >= 0)
 		close(lock_fd);

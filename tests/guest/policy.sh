@@ -369,5 +369,45 @@ check "a policy larger than the maps is refused with a clear error" \
 expect_exec "after the refused load, the old policy is still enforced" "exec-error EPERM" "$W/a"
 "$EB" unload >/dev/null
 
+# ---- a fresh load verifies its programs while compiling: a failure leaves nothing ----
+# (load.c, early_open). 200,000 rules then a bad line: the compile fails while the second
+# thread has maps made and programs loaded; none of it may stay, nothing may be pinned.
+execban_objs() { # the BPF programs and rule maps of any execban left in the kernel
+	bpftool prog show 2>/dev/null | grep -c ' name execban_' || true
+}
+python3 - >"$W/bad-fresh.policy" <<'PY'
+import os
+for i in range(200000):
+    print("deny sha256=%s size=%d" % (os.urandom(32).hex(), 5000 + i))
+print("deny sha256=1234 size=5")
+PY
+before=$(execban_objs)
+"$EB" load "$W/bad-fresh.policy" >/dev/null 2>"$W/bad-fresh.err"; rc=$?
+check "fresh load of a bad 200,001-rule policy: refused at its line, nothing loaded" \
+	bash -c "[ $rc = 1 ] && grep -q 'bad-fresh.policy:200001:' '$W/bad-fresh.err' && grep -q 'nothing loaded' '$W/bad-fresh.err'"
+check "... no pins, and no execban program left in the kernel ($(execban_objs) vs $before before)" \
+	bash -c "[ ! -e /sys/fs/bpf/execban ] && [ \"\$(bpftool prog show | grep -c ' name execban_')\" = '$before' ]"
+expect_exec "... nothing enforced: a binary banned by the earlier policy runs" "exit 0" "$W/a"
+head -n 200000 "$W/bad-fresh.policy" >"$W/good-fresh.policy"
+rule "$W/b" b >>"$W/good-fresh.policy"
+EXECBAN_TEST_STOP_AFTER_COMPILE=1 "$EB" load "$W/good-fresh.policy" >/dev/null 2>"$W/kill.err" &
+kpid=$!
+for _ in $(seq 300); do grep -q "stopping after the compile" "$W/kill.err" && break; sleep 0.1; done
+kill -KILL $kpid; wait $kpid 2>/dev/null; rc=$?
+check "fresh load killed after its compile, with its programs verified on the side: nothing pinned" \
+	bash -c "[ $rc = 137 ] && grep -q 'programs verifying beside it' '$W/kill.err' && [ ! -e /sys/fs/bpf/execban/state ]"
+"$EB" unload >/dev/null 2>&1
+check "... and no execban program left in the kernel" [ "$(execban_objs)" = "$before" ]
+EXECBAN_TIMING=1 "$EB" load "$W/good-fresh.policy" >/dev/null 2>"$W/good-fresh.err"; rc=$?
+check "fresh load of the same policy, with the programs verified beside the compile: loaded" [ $rc = 0 ]
+expect_exec "... and it enforces its rule" "exec-error EPERM" "$W/b"
+sed -n 's/^execban: timing: \(prepare\|parse\|digest\) /# fresh, overlapped: \1 /p' "$W/good-fresh.err"
+"$EB" unload >/dev/null
+EXECBAN_NO_OVERLAP=1 EXECBAN_TIMING=1 "$EB" load "$W/good-fresh.policy" >/dev/null 2>"$W/serial.err"; rc=$?
+check "EXECBAN_NO_OVERLAP=1: the same load, verified after the compile, loads too" [ $rc = 0 ]
+expect_exec "... and enforces its rule" "exec-error EPERM" "$W/b"
+sed -n 's/^execban: timing: \(prepare\|parse\|digest\) /# fresh, serial: \1 /p' "$W/serial.err"
+"$EB" unload >/dev/null
+
 rm -rf "$W"
 finish
