@@ -301,6 +301,20 @@ int BPF_PROG(execban_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
+	/*
+	 * Every open for writing moves the write generation, whoever opens: before the tests
+	 * for execban.ko's own opens below, which are read-only, because their marker
+	 * FMODE_NONOTIFY is also on the real file 6.1's overlayfs opens for a write through
+	 * the overlay, and on fanotify's event fds; a write through either would otherwise
+	 * leave the digest cached for the old bytes.
+	 */
+	if (file->f_mode & FMODE_WRITE) {
+		cache_written(file->f_inode);
+		/* Its last close is reported if the file is banned then (execban.ko). */
+		if (use_kmod_install)
+			execban_install_watch_file(file);
+		return 0;
+	}
 	/* Exec's own open is judged in bprm_check_security (first: it is on every exec). */
 	if (file->f_mode & FMODE_EXEC)
 		return 0;
@@ -313,13 +327,6 @@ int BPF_PROG(execban_file_open, struct file *file, int ret)
 		return 0;
 	if (use_kmod_signer && (file->f_mode & execban_kmod_open_marker()))
 		return 0;
-	if (file->f_mode & FMODE_WRITE) {
-		cache_written(file->f_inode);
-		/* Its last close is reported if the file is banned then (execban.ko). */
-		if (use_kmod_install)
-			execban_install_watch_file(file);
-		return 0;
-	}
 	/* Other readers are not ours. */
 	if (!(file->f_mode & FMODE_READ))
 		return 0;

@@ -148,6 +148,31 @@ SH
 	check "$m: overlay: a stale_layer event for the fd opened before the copy-up" \
 		event_has "$D/ev.ovl" "e.get('stale_layer') and e.get('action')=='mmap' and e.get('verdict')=='denied'"
 
+	# -- a write through an overlay: overlayfs opens the upper file itself, on 6.1 with
+	# FMODE_NONOTIFY, the mark of execban.ko's own read-only opens; that open must still
+	# drop the upper file's cached digest, or bytes written through the overlay within a
+	# clock tick (timestamps unchanged) would run under the old digest. An open for writing
+	# that writes nothing shows it without a race: the next exec hashes again. --
+	mkdir -p "$D/wo/lower" "$D/wo/upper" "$D/wo/work" "$D/wo/m"
+	cp "$W/bad" "$D/wo/upper/prog"
+	if mount -t overlay -o "lowerdir=$D/wo/lower,upperdir=$D/wo/upper,workdir=$D/wo/work" ovl "$D/wo/m"; then
+		run "$D/wo/upper/prog" >/dev/null			# hashed
+		"$EB" events >/dev/null
+		got=$(run "$D/wo/upper/prog")
+		drain_events "$D/ev.wo1"
+		: >>"$D/wo/m/prog"					# opened for writing through the overlay
+		got="$got $(run "$D/wo/upper/prog")"
+		drain_events "$D/ev.wo2"
+		umount "$D/wo/m"
+		want "$m: overlay write-open: the banned upper file is refused before and after" "EPERM EPERM" "$got"
+		check "$m: overlay write-open: control: before it, the exec used the cached digest" \
+			event_has "$D/ev.wo1" "e.get('path')=='$D/wo/upper/prog' and e.get('cached') is True"
+		check "$m: overlay write-open: after an open for writing through the overlay, the digest is read again" \
+			event_has "$D/ev.wo2" "e.get('path')=='$D/wo/upper/prog' and e.get('cached') is False"
+	else
+		not_ok "$m: overlay write-open: mount" "mount -t overlay failed"
+	fi
+
 	# -- tmpfs: a cached file rewritten in place, by every way of writing --
 	cp "$W/good" "$D/f"
 	chown $U "$D/f"
