@@ -90,6 +90,29 @@ int BPF_PROG(execban_bprm_check_security, struct linux_binprm *bprm, int ret)
 #define VM_EXEC		0x4
 
 /*
+ * A marked interpreter mapped executable by a process that exec'd something else: ld.so
+ * running it ("/lib64/ld-linux-x86-64.so.2 /usr/bin/python3 script"), or any loader. The
+ * process runs the interpreter's code from now on, so it gets the mark as if it had exec'd
+ * it; its next exec decides again (bprm_committed_creds). No room for the mark: the mapping
+ * is refused (-ENOMEM), never an unmarked interpreter.
+ */
+static __always_inline int mark_mapped_interpreter(struct file *file)
+{
+	__u64 key = (__u64)bpf_get_current_task_btf();
+	struct execban_interp_mark *m, *old;
+
+	m = bpf_inode_storage_get(&interpreters, file->f_inode, 0, 0);
+	if (!m)
+		return 0;
+	old = bpf_map_lookup_elem(&task_interp, &key);
+	if (old && old->gen[0] == m->gen[0] && old->gen[1] == m->gen[1])
+		return 0;	/* the exec of the interpreter itself marked it already */
+	if (bpf_map_update_elem(&task_interp, &key, m, BPF_ANY))
+		return -12;	/* -ENOMEM */
+	return 0;
+}
+
+/*
  * Also called by the ELF loader for the binary and its interpreter after exec's point of no
  * return: those files were judged in bprm_check_security already (same cached digest, same
  * answer), so this never turns an allowed exec into a SIGSEGV.
@@ -120,7 +143,10 @@ int BPF_PROG(execban_mmap_file, struct file *file, unsigned long reqprot, unsign
 		prime_cache(file);
 		return 0;
 	}
-	return check_access(&a, true);
+	ret = check_access(&a, true);
+	if (ret)
+		return ret;
+	return mark_mapped_interpreter(file);
 }
 
 SEC("lsm/file_mprotect")
@@ -136,7 +162,10 @@ int BPF_PROG(execban_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	a.file = vma->vm_file;
 	if (!a.file)
 		return 0;	/* anonymous memory: no file to ban (see README) */
-	return check_access(&a, false);
+	ret = check_access(&a, false);
+	if (ret)
+		return ret;
+	return mark_mapped_interpreter(vma->vm_file);
 }
 
 /*

@@ -152,6 +152,19 @@ check "control: bash allowed.sh runs" grep -q allowed-script-ran <<<"$out"
 check "other programs still read banned content (sha256sum)" bash -c "sha256sum '$W/banned.sh' >/dev/null"
 check "other programs still read banned content (cp to a quarantine)" cp "$W/banned.sh" "$W/quarantined.sh"
 check "open event names the script and the interpreter" event_has_open
+# The interpreter run by ld.so: the process exec'd ld.so, and maps the interpreter (mmap_file
+# marks it then). Without that, any user could read banned scripts through the loader.
+"$LDSO" "$(readlink -f "$(command -v python3)")" "$W/banned.py" >"$W/py-ld.out" 2>&1; rc=$?
+check "ld.so python3 banned.py (the interpreter mapped by ld.so, not exec'd) is refused" \
+	bash -c "[ $rc != 0 ] && ! grep -q BANNED-PY-RAN '$W/py-ld.out' && grep -q 'Operation not permitted' '$W/py-ld.out'"
+out=$("$LDSO" "$(readlink -f /bin/bash)" "$W/banned.sh" 2>&1); rc=$?
+check "ld.so bash banned.sh is refused" \
+	bash -c "[ $rc != 0 ] && ! grep -q BANNED-SCRIPT-RAN <<<'$out' && grep -q 'not permitted' <<<'$out'"
+out=$("$LDSO" "$(readlink -f /bin/bash)" "$W/allowed.sh" 2>&1)
+check "control: ld.so bash allowed.sh runs" grep -q allowed-script-ran <<<"$out"
+out=$("$LDSO" "$(readlink -f /bin/bash)" -c "true; cat '$W/banned.sh' >/dev/null && echo ld-cat-ok" 2>&1)
+check "control: a program ld.so bash then execs (cat) is no interpreter: reads the banned script" \
+	grep -q ld-cat-ok <<<"$out"
 "$EB" hash "$W/banned.sh" >"$W/no-interp.policy"
 "$EB" load "$W/no-interp.policy" >/dev/null 2>&1
 out=$(bash "$W/banned.sh" 2>&1)
