@@ -133,6 +133,11 @@ for a in map-in-map prog-using iter; do
 	check "unlocked: a read-only fd of a rule array is enough for: $a" \
 		[ "$(python3 "$POKE" $a "$PIN/rules@$(slot)")" = ok ]
 done
+# A program fd of execban's own is what an fentry, fexit or freplace program on it needs.
+PROG_ID=$(bpftool link show pinned "$PIN/link_execban_bprm_check_security" --json |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["prog_id"])')
+check "unlocked: root can get an fd of execban's bprm_check program (id $PROG_ID)" \
+	[ "$(python3 "$POKE" prog-fd "$PROG_ID")" = ok ]
 # An fd of the active rule array opened for writing before the lock, used after it.
 python3 "$POKE" old-fd "$PIN/rules@$(slot)" "$(sha256 "$W/banned1")" "$W/go" >"$W/oldfd.out" &
 oldfd=$!
@@ -227,6 +232,8 @@ for a in map-in-map prog-using iter; do
 	check "locked: ... nor of the other copy's: $a" \
 		[ "$(python3 "$POKE" $a "$PIN/rules@$(( $(slot) ^ 1 ))")" = "errno 1 (EPERM)" ]
 done
+check "locked: an fd of execban's bprm_check program is refused (no fentry, fexit or freplace on it)" \
+	[ "$(python3 "$POKE" prog-fd "$PROG_ID")" = "errno 1 (EPERM)" ]
 rm "$PIN"/link_* 2>/dev/null
 check "locked: unpinning the hooks fails" [ "$(ls "$PIN" | grep -c ^link_)" = "$(status_json "d['hooks_expected']")" ]
 mv "$PIN/link_execban_mmap_file" "$PIN/x" 2>/dev/null

@@ -10,6 +10,8 @@
   bpfpoke.py zero PIN KEYHEX         open PIN for writing and zero the entry whose first 32 bytes
                                      are KEYHEX (a rule of a rule array)
   bpfpoke.py mmap-write PIN          open PIN for writing and map it shared and writable
+  bpfpoke.py prog-fd ID              get an fd of program ID (BPF_PROG_GET_FD_BY_ID), which an
+                                     fentry, fexit or freplace program on it would need
 
 PIN@SLOT names the map in slot SLOT of the array-of-maps pinned at PIN (a rule array), opened
 by its id.
@@ -27,7 +29,7 @@ import time
 
 NR_BPF = 321  # x86_64
 MAP_CREATE, MAP_LOOKUP_ELEM, MAP_UPDATE_ELEM, MAP_DELETE_ELEM = 0, 1, 2, 3
-PROG_LOAD, OBJ_GET, MAP_GET_FD_BY_ID, LINK_CREATE = 5, 7, 14, 28
+PROG_LOAD, OBJ_GET, PROG_GET_FD_BY_ID, MAP_GET_FD_BY_ID, LINK_CREATE = 5, 7, 13, 14, 28
 RULE_RECORD = 48
 BPF_F_RDONLY = 1 << 3
 libc = ctypes.CDLL(None, use_errno=True)
@@ -127,6 +129,10 @@ def main():
             return 0
         key = ctypes.create_string_buffer(bytes.fromhex(sys.argv[3]))
         report(bpf(MAP_DELETE_ELEM, struct.pack("<IIQ", fd, 0, addr(key))))
+        return 0
+    if what == "prog-fd":
+        fd = bpf(PROG_GET_FD_BY_ID, struct.pack("<III", int(pin), 0, 0))
+        report(fd)
         return 0
     if what == "zero":
         fd, _ = obj_get(pin, 0)
