@@ -808,7 +808,104 @@ out:
 	return ret;
 }
 
-static int lock_run(const char *keypath, bool json)
+static bool has_id(const __u32 *ids, size_t n, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * Programs loaded outside execban that use one of its maps: the lock stops new ones (the
+ * bpf_prog hook), but one loaded before it, with a read-only fd of a map, could still write
+ * it from the kernel afterwards. Each is named; 0 if there are none, else how many, or
+ * -errno. Runs under the pin folder's lock, so no execban load is making programs meanwhile.
+ */
+static int foreign_map_users(void)
+{
+	__u32 maps[PM_COUNT], own[64], map_ids[64], id = 0;
+	size_t n_maps = 0, n_own = 0, i, j;
+	char path[256], name[128];
+	int fd, found = 0;
+
+	for (i = 0; i < PM_COUNT; i++) {
+		struct bpf_map_info mi = {};
+		__u32 len = sizeof(mi);
+
+		fd = open_pinned_map_ro((enum pinned_map)i);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &len))
+			maps[n_maps++] = mi.id;
+		close(fd);
+	}
+	for (i = 0; i < (size_t)n_programs && n_own < sizeof(own) / sizeof(own[0]); i++) {
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(li);
+
+		snprintf(name, sizeof(name), "link_%s", program_names[i]);
+		if (pin_path(path, sizeof(path), name))
+			continue;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len))
+			own[n_own++] = li.prog_id;
+		close(fd);
+	}
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info pi = {};
+		__u32 len = sizeof(pi), *ids = map_ids, n;
+
+		if (has_id(own, n_own, id))
+			continue;
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;	/* gone meanwhile */
+		pi.nr_map_ids = sizeof(map_ids) / sizeof(map_ids[0]);
+		pi.map_ids = (__u64)(unsigned long)ids;
+		if (bpf_obj_get_info_by_fd(fd, &pi, &len)) {
+			close(fd);
+			return -errno;
+		}
+		n = pi.nr_map_ids;
+		if (n > sizeof(map_ids) / sizeof(map_ids[0])) {
+			/* more maps than the buffer holds: ask again for all of them */
+			ids = calloc(n, sizeof(*ids));
+			memset(&pi, 0, sizeof(pi));
+			pi.nr_map_ids = n;
+			pi.map_ids = (__u64)(unsigned long)ids;
+			if (!ids || bpf_obj_get_info_by_fd(fd, &pi, &len)) {
+				free(ids);
+				close(fd);
+				return -ENOMEM;
+			}
+			if (pi.nr_map_ids < n)
+				n = pi.nr_map_ids;
+		}
+		close(fd);
+		for (j = 0; j < n; j++) {
+			if (!has_id(maps, n_maps, ids[j]))
+				continue;
+			err("BPF program %u (\"%s\") was loaded outside execban and uses its map "
+			    "id %u: it could change the policy from the kernel after the lock", id,
+			    pi.name, ids[j]);
+			found++;
+			break;
+		}
+		if (ids != map_ids)
+			free(ids);
+	}
+	if (errno != ENOENT)
+		return -errno;
+	return found;
+}
+
+/* Lock, under the pin folder's lock (dfd): the key's keyring, the arrays, the switch. */
+static int lock_keyed(const char *keypath, bool json, int dfd)
 {
 	struct execban_ctl r = { .op = EXECBAN_CTL_LOCK };
 	struct execban_lock lk;
@@ -816,22 +913,8 @@ static int lock_run(const char *keypath, bool json)
 	char restriction[64];
 	long ring, certkey;
 	size_t len = 0;
-	int ret, dfd;
+	int ret;
 
-	ret = lock_read(&lk);
-	if (ret == -EACCES || ret == -EPERM) {
-		err("cannot read the enforcement state in %s: permission denied: run 'execban lock' "
-		    "as root", EXECBAN_PIN_DIR);
-		return EXIT_SYSTEM;
-	}
-	if (ret || count_attached() != n_programs) {
-		err("execban is not enforcing (run 'execban load' first): nothing to lock");
-		return EXIT_SYSTEM;
-	}
-	if (lk.locked) {
-		err("already locked (until reboot)");
-		return EXIT_FAIL;
-	}
 	if (cert_der(keypath, &der, &len))
 		return EXIT_FAIL;
 	EVP_Digest(der, len, r.key_sha256, NULL, EVP_sha256(), NULL);
@@ -863,23 +946,14 @@ static int lock_run(const char *keypath, bool json)
 		err("cannot keep the lock keyring in root's user keyring: %s", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	dfd = open(EXECBAN_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || flock(dfd, LOCK_EX)) {
-		err("%s: %s", EXECBAN_PIN_DIR, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		return EXIT_SYSTEM;
-	}
 	ret = size_rule_arrays();
 	if (ret) {
 		err("cannot size the rule arrays for signed loads: %s", strerror(-ret));
-		close(dfd);
 		return EXIT_SYSTEM;
 	}
 	r.keyring = (int32_t)ring;
 	r.pin_dir_fd = dfd;
 	ret = ctl(&r);
-	close(dfd);
 	if (ret) {
 		err("the kernel refused to lock: %s%s", strerror(-ret),
 		    ret == -EOPNOTSUPP ? " (lock mode needs execban.ko's hashing)" : "");
@@ -891,6 +965,46 @@ static int lock_run(const char *keypath, bool json)
 		       "policy version in force %llu\n", keypath, ring,
 		       (unsigned long long)lk.min_version);
 	return EXIT_OK;
+}
+
+static int lock_run(const char *keypath, bool json)
+{
+	struct execban_lock lk;
+	int ret, dfd;
+
+	ret = lock_read(&lk);
+	if (ret == -EACCES || ret == -EPERM) {
+		err("cannot read the enforcement state in %s: permission denied: run 'execban lock' "
+		    "as root", EXECBAN_PIN_DIR);
+		return EXIT_SYSTEM;
+	}
+	if (ret || count_attached() != n_programs) {
+		err("execban is not enforcing (run 'execban load' first): nothing to lock");
+		return EXIT_SYSTEM;
+	}
+	if (lk.locked) {
+		err("already locked (until reboot)");
+		return EXIT_FAIL;
+	}
+	dfd = open(EXECBAN_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || flock(dfd, LOCK_EX)) {
+		err("%s: %s", EXECBAN_PIN_DIR, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return EXIT_SYSTEM;
+	}
+	ret = foreign_map_users();
+	if (ret) {
+		if (ret < 0)
+			err("cannot list the BPF programs: %s", strerror(-ret));
+		else
+			err("not locked: remove that program (or reboot) and lock again");
+		close(dfd);
+		return EXIT_SYSTEM;
+	}
+	ret = lock_keyed(keypath, json, dfd);
+	close(dfd);
+	return ret;
 }
 
 int cmd_lock(int argc, char **argv)

@@ -181,6 +181,18 @@ check "unlocked: a second writable loop device over the backing file can be set 
 good=$(sha256 "$STORE/mnt/tool")
 
 # ---- lock ------------------------------------------------------------------------------------------
+# A program loaded outside execban that holds one of its maps (a read-only fd is enough) could
+# write it from the kernel after the lock, past every hook: lock refuses while one exists.
+check "unlocked: root loads and pins a program of its own that uses execban's state map" \
+	[ "$(python3 "$POKE" prog-pin "$PIN/state" /sys/fs/bpf/execban-test-foreign)" = ok ]
+"$EB" lock --policy-key "$W/lock.pem" >"$W/lock0.out" 2>&1; rc=$?
+check "lock is refused while that program exists (exit 3), naming it" \
+	bash -c "[ $rc = 3 ] && grep -q 'was loaded outside execban and uses its map' '$W/lock0.out' && grep -q 'not locked' '$W/lock0.out'"
+check "... and nothing is locked" [ "$(status_json "d['locked']")" = False ]
+foreign=$(sed -n 's/.*BPF program \([0-9]*\) .*/\1/p' "$W/lock0.out")
+rm /sys/fs/bpf/execban-test-foreign
+# (the pin's reference is dropped after an RCU grace period)
+for _ in $(seq 50); do bpftool prog show id "${foreign:-0}" >/dev/null 2>&1 || break; sleep 0.1; done
 gen=$(status_json "d['generation']")
 "$EB" lock --json --policy-key "$W/lock.pem" >"$W/lock.json" 2>"$W/lock.err"
 check "execban lock --json succeeds" [ $? = 0 ]

@@ -10,6 +10,8 @@
   bpfpoke.py zero PIN KEYHEX         open PIN for writing and zero the entry whose first 32 bytes
                                      are KEYHEX (a rule of a rule array)
   bpfpoke.py mmap-write PIN          open PIN for writing and map it shared and writable
+  bpfpoke.py prog-pin PIN DEST       load a socket filter that references PIN (read-only fd) and
+                                     pin it at DEST, so that it outlives this process
   bpfpoke.py prog-fd ID              get an fd of program ID (BPF_PROG_GET_FD_BY_ID), which an
                                      fentry, fexit or freplace program on it would need
 
@@ -29,7 +31,7 @@ import time
 
 NR_BPF = 321  # x86_64
 MAP_CREATE, MAP_LOOKUP_ELEM, MAP_UPDATE_ELEM, MAP_DELETE_ELEM = 0, 1, 2, 3
-PROG_LOAD, OBJ_GET, PROG_GET_FD_BY_ID, MAP_GET_FD_BY_ID, LINK_CREATE = 5, 7, 13, 14, 28
+PROG_LOAD, OBJ_PIN, OBJ_GET, PROG_GET_FD_BY_ID, MAP_GET_FD_BY_ID, LINK_CREATE = 5, 6, 7, 13, 14, 28
 RULE_RECORD = 48
 BPF_F_RDONLY = 1 << 3
 libc = ctypes.CDLL(None, use_errno=True)
@@ -162,6 +164,14 @@ def main():
         # r1 = map (pseudo map fd); r0 = 0; exit
         report(prog_load(1, [insn(0x18, 1, 1, 0, fd), insn(0), insn(0xb7, 0, 0, 0, 0),
                              insn(0x95)]))
+    elif what == "prog-pin":
+        prog = prog_load(1, [insn(0x18, 1, 1, 0, fd), insn(0), insn(0xb7, 0, 0, 0, 0),
+                             insn(0x95)])
+        if prog < 0:
+            report(prog)
+            return 0
+        dest = ctypes.create_string_buffer(sys.argv[3].encode())
+        report(bpf(OBJ_PIN, struct.pack("<QI", addr(dest), prog)))
     elif what == "iter":
         btf_id = btf_func_id("bpf_iter_bpf_map_elem")
         if not btf_id:
