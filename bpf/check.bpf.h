@@ -456,6 +456,28 @@ __attribute__((noinline)) int ovl_still(struct judged *j)
 	return 1;
 }
 
+/* Nonzero once IMA's policy measures, appraises, audits or hashes (security/integrity/ima). */
+extern const void ima_policy_flag __ksym __weak;
+
+/*
+ * Where an IMA policy measured or appraised the file, bpf_ima_file_hash() answers with the
+ * digest IMA stored then, which it drops only at the last writer's close
+ * (ima_check_last_writer): while a writer holds the file open, its bytes may no longer be
+ * those. Then the digest is unknown: refused where the size could be banned, like any file
+ * that cannot be read (execban.ko reads the bytes themselves). Where no policy is in force,
+ * IMA hashes the bytes at every call. An address that did not resolve counts as a policy.
+ */
+static __always_inline bool ima_may_be_stale(struct file *file)
+{
+	int flag = 1;
+
+	if (BPF_CORE_READ(file, f_inode, i_writecount.counter) <= 0)
+		return false;
+	if (&ima_policy_flag)
+		bpf_probe_read_kernel(&flag, sizeof(flag), &ima_policy_flag);
+	return flag != 0;
+}
+
 static __always_inline int hash_file(const struct access *a, __u8 *digest)
 {
 	struct file *file = a->file;
@@ -470,6 +492,8 @@ static __always_inline int hash_file(const struct access *a, __u8 *digest)
 	if (use_kmod_hash)
 		return execban_file_sha256(file, digest, EXECBAN_SHA256_LEN);
 
+	if (ima_may_be_stale(file))
+		return -16;	/* -EBUSY */
 	ret = bpf_ima_file_hash(file, digest, EXECBAN_SHA256_LEN);
 	if (ret < 0)
 		return ret;

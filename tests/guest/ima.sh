@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Hashing through IMA (no execban.ko) where an IMA policy is in force: IMA then answers with
+# the digest it stored when it measured the file, until the file's last writer closes it.
+# A user who keeps a writer open and rewrites the file in place must not have the new bytes
+# judged by the old digest (ld.so and mmap need no exec, so no ETXTBSY stops them).
+# An IMA policy cannot be removed until reboot: tests/run runs this suite after all the others
+# but lock.sh (which hashes through execban.ko), and its rules are for one uid of its own.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+W=$(mktemp -d /tmp/execban-ima.XXXXXX)
+chmod 755 "$W"
+U=4242
+LDSO=$(readlink -f /lib64/ld-linux-x86-64.so.2)
+"$EB" unload >/dev/null 2>&1
+rmmod execban 2>/dev/null
+
+# Twins of one size (adversarial.sh's): their --version says which bytes ran.
+cp /bin/true "$W/good"
+python3 - "$W/good" "$W/bad" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+assert d.count(b"GNU coreutils") == 1
+open(sys.argv[2], "wb").write(d.replace(b"GNU coreutils", b"BAN coreutils"))
+PY
+chmod 755 "$W/good" "$W/bad"
+"$EB" hash "$W/bad" >"$W/ban.policy"
+"$EB" load "$W/ban.policy" >/dev/null
+check "policy loads, hashing through IMA (no execban.ko)" \
+	[ "$(status_json "d['kmod_hashing']")" = False ]
+
+mkdir "$W/u"
+chown $U "$W/u"
+cp "$W/good" "$W/u/x"
+chown $U "$W/u/x"
+POL=/sys/kernel/security/ima/policy
+if printf 'measure func=MMAP_CHECK mask=MAY_EXEC uid=%s\nmeasure func=BPRM_CHECK uid=%s\n' $U $U \
+	>"$POL" 2>"$W/pol.err"; then
+	ok "an IMA policy measuring uid $U's executable mappings is in force"
+else
+	not_ok "an IMA policy measuring uid $U's executable mappings is in force" "$(cat "$W/pol.err")"
+fi
+
+cat >"$W/u/run.sh" <<'SH'
+set -u
+X=$1 GOOD=$2 BAD=$3 LDSO=$4
+mark() {
+	case "$1" in
+	*"(BAN coreutils)"*) echo BAN ;; *"(GNU coreutils)"*) echo GNU ;;
+	*"not permitted"*|*"failed to map segment"*) echo EPERM ;; *) echo "other: ${1:0:100}" ;;
+	esac
+}
+r() { mark "$("$LDSO" "$X" --version 2>&1)"; }
+echo "first $(r)"				# measured by IMA: its digest stored
+exec 3<>"$X"					# a writer, kept open
+dd if="$BAD" of="$X" conv=notrunc status=none	# same inode, same size, banned bytes
+echo "writer-open $(r)"
+exec 3>&-					# the last writer closes: IMA drops its digest
+echo "closed $(r)"
+dd if="$GOOD" of="$X" conv=notrunc status=none
+echo "good-again $(r)"
+SH
+out=$(setpriv --reuid=$U --regid=$U --clear-groups -- bash "$W/u/run.sh" "$W/u/x" "$W/good" "$W/bad" "$LDSO" 2>&1)
+sed 's/^/# /' <<<"$out"
+got() { sed -n "s/^$1 //p" <<<"$out"; }
+check "ld.so of the benign file runs (IMA measures it)" [ "$(got first)" = GNU ]
+check "rewritten with banned bytes while a writer holds it open: refused, not judged by IMA's stored digest" \
+	[ "$(got writer-open)" = EPERM ]
+check "the writer closed: still refused (IMA hashes the new bytes)" [ "$(got closed)" = EPERM ]
+check "control: the benign bytes back: runs" [ "$(got good-again)" = GNU ]
+drain_events "$W/ev"
+check "the refusal with a writer open is a hash_error event for the file" \
+	event_has "$W/ev" "e.get('path')=='$W/u/x' and e.get('hash_error') and e.get('verdict')=='denied'"
+
+"$EB" unload >/dev/null
+rm -rf "$W"
+finish
