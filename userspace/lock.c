@@ -808,6 +808,9 @@ out:
 	return ret;
 }
 
+/* The most maps a program can use (the verifier's MAX_USED_MAPS, 6.1 and 6.12). */
+#define MAX_USED_MAPS	64
+
 static bool has_id(const __u32 *ids, size_t n, __u32 id)
 {
 	size_t i;
@@ -826,10 +829,10 @@ static bool has_id(const __u32 *ids, size_t n, __u32 id)
  */
 static int foreign_map_users(void)
 {
-	__u32 maps[PM_COUNT], own[64], map_ids[64], id = 0;
+	__u32 maps[PM_COUNT], own[64], map_ids[MAX_USED_MAPS], id = 0;
 	size_t n_maps = 0, n_own = 0, i, j;
 	char path[256], name[128];
-	int fd, found = 0;
+	int fd, ret, found = 0;
 
 	for (i = 0; i < PM_COUNT; i++) {
 		struct bpf_map_info mi = {};
@@ -856,52 +859,32 @@ static int foreign_map_users(void)
 			own[n_own++] = li.prog_id;
 		close(fd);
 	}
-	while (!bpf_prog_get_next_id(id, &id)) {
+	while (!(ret = bpf_prog_get_next_id(id, &id))) {
 		struct bpf_prog_info pi = {};
-		__u32 len = sizeof(pi), *ids = map_ids, n;
+		__u32 len = sizeof(pi);
 
 		if (has_id(own, n_own, id))
 			continue;
 		fd = bpf_prog_get_fd_by_id(id);
 		if (fd < 0)
 			continue;	/* gone meanwhile */
-		pi.nr_map_ids = sizeof(map_ids) / sizeof(map_ids[0]);
-		pi.map_ids = (__u64)(unsigned long)ids;
-		if (bpf_obj_get_info_by_fd(fd, &pi, &len)) {
-			close(fd);
-			return -errno;
-		}
-		n = pi.nr_map_ids;
-		if (n > sizeof(map_ids) / sizeof(map_ids[0])) {
-			/* more maps than the buffer holds: ask again for all of them */
-			ids = calloc(n, sizeof(*ids));
-			memset(&pi, 0, sizeof(pi));
-			pi.nr_map_ids = n;
-			pi.map_ids = (__u64)(unsigned long)ids;
-			if (!ids || bpf_obj_get_info_by_fd(fd, &pi, &len)) {
-				free(ids);
-				close(fd);
-				return -ENOMEM;
-			}
-			if (pi.nr_map_ids < n)
-				n = pi.nr_map_ids;
-		}
+		pi.nr_map_ids = MAX_USED_MAPS;
+		pi.map_ids = (__u64)(unsigned long)map_ids;
+		ret = bpf_obj_get_info_by_fd(fd, &pi, &len);
 		close(fd);
-		for (j = 0; j < n; j++) {
-			if (!has_id(maps, n_maps, ids[j]))
+		if (ret)
+			return ret;
+		for (j = 0; j < pi.nr_map_ids && j < MAX_USED_MAPS; j++) {
+			if (!has_id(maps, n_maps, map_ids[j]))
 				continue;
 			err("BPF program %u (\"%s\") was loaded outside execban and uses its map "
 			    "id %u: it could change the policy from the kernel after the lock", id,
-			    pi.name, ids[j]);
+			    pi.name, map_ids[j]);
 			found++;
 			break;
 		}
-		if (ids != map_ids)
-			free(ids);
 	}
-	if (errno != ENOENT)
-		return -errno;
-	return found;
+	return ret == -ENOENT ? found : ret;
 }
 
 /* Lock, under the pin folder's lock (dfd): the key's keyring, the arrays, the switch. */
