@@ -517,10 +517,7 @@ static void load_overlay_module(void)
 	waitpid(pid, &st, 0);
 }
 
-/*
- * Open the BPF object with every map either reused from its pin or created; fd[] receives
- * the map fds. Programs are loaded but not attached.
- */
+/* How many of execban's maps are pinned (PM_COUNT when loaded, 0 when not). */
 static int count_pinned_maps(void)
 {
 	char path[256];
@@ -533,6 +530,10 @@ static int count_pinned_maps(void)
 	return n;
 }
 
+/*
+ * Open the BPF object with every map either reused from its pin or created; fd[] receives
+ * the map fds. Programs are loaded but not attached.
+ */
 static int open_object(struct execban_bpf **skelp, int *fd, const struct load_opts *o,
 		       bool *created)
 {
@@ -1010,7 +1011,6 @@ out:
 	return ret;
 }
 
-/* Load files; with LOAD_PRINT_JSON the result goes into jo. An exit status. */
 /*
  * A fresh load (nothing attached, nothing pinned: the first load after boot) opens the BPF
  * object and has the kernel verify its programs on a second thread while the policy compiles:
@@ -1018,7 +1018,8 @@ out:
  * creates maps and loads programs, reachable through its fds alone: a load that fails or is
  * killed before the switch leaves nothing behind, as before. Its object is used only if,
  * under the load lock, the system is still fresh; otherwise it is thrown away and the object
- * opened again the usual way. EXECBAN_NO_OVERLAP=1 turns it off (bench/load.sh compares).
+ * opened again the usual way. EXECBAN_NO_OVERLAP=1 turns it off (bench/run-in-vm.sh
+ * compares the two).
  */
 struct early_open {
 	pthread_t thread;
@@ -1088,6 +1089,7 @@ static int early_open_take(struct early_open *e, struct execban_bpf **skel, int 
 	return 0;
 }
 
+/* Load files; with LOAD_PRINT_JSON the result goes into jo. An exit status. */
 static int load_run(const struct load_args *a, char **files, int n, struct json_object *jo)
 {
 	struct early_open early;
