@@ -52,6 +52,19 @@ unique_copy() { # SRC DST TAG
 	chmod 755 "$2"
 }
 
+# Twins of one size: a copy of /bin/true whose --version says "GNU coreutils" (GOOD), and
+# one patched to say "BAN coreutils" (BAD). What --version prints tells which bytes ran.
+twins() { # GOOD BAD
+	cp /bin/true "$1"
+	python3 - "$1" "$2" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+assert d.count(b"GNU coreutils") == 1
+open(sys.argv[2], "wb").write(d.replace(b"GNU coreutils", b"BAN coreutils"))
+PY
+	chmod 755 "$1" "$2"
+}
+
 sha256() { sha256sum "$1" | cut -c1-64; }
 # The digest rule of FILE (execban hash), labelled LABEL: its first line.
 rule() { "$EB" hash "$1" | sed "s/label=[^ ]*/label=$2/" | awk 'NR == 1'; }

@@ -45,14 +45,7 @@ last() { printf '%s\n' "${1##*$'\n'}"; }
 details() { printf '%s\n' "$1" | grep '^# ' || true; }
 
 # The twins, and "other": not banned, of another size.
-cp /bin/true "$W/good"
-python3 - "$W/good" "$W/bad" <<'PY'
-import sys
-d = open(sys.argv[1], "rb").read()
-assert d.count(b"GNU coreutils") == 1
-open(sys.argv[2], "wb").write(d.replace(b"GNU coreutils", b"BAN coreutils"))
-PY
-chmod 755 "$W/good" "$W/bad"
+twins "$W/good" "$W/bad"
 unique_copy /bin/true "$W/other" adversarial-other
 chmod 644 "$W/good" "$W/bad" "$W/other"
 chmod 755 "$W/good" "$W/bad" "$W/other"

@@ -16,15 +16,8 @@ LDSO=$(readlink -f /lib64/ld-linux-x86-64.so.2)
 "$EB" unload >/dev/null 2>&1
 rmmod execban 2>/dev/null
 
-# Twins of one size (adversarial.sh's): their --version says which bytes ran.
-cp /bin/true "$W/good"
-python3 - "$W/good" "$W/bad" <<'PY'
-import sys
-d = open(sys.argv[1], "rb").read()
-assert d.count(b"GNU coreutils") == 1
-open(sys.argv[2], "wb").write(d.replace(b"GNU coreutils", b"BAN coreutils"))
-PY
-chmod 755 "$W/good" "$W/bad"
+# Twins of one size (lib.sh): their --version says which bytes ran.
+twins "$W/good" "$W/bad"
 "$EB" hash "$W/bad" >"$W/ban.policy"
 "$EB" load "$W/ban.policy" >/dev/null
 check "policy loads, hashing through IMA (no execban.ko)" \
