@@ -584,7 +584,7 @@ static __always_inline int file_signer(const struct access *a, const struct judg
 	int ret;
 
 	*out = NULL;
-	sg = scratch_get(signer_scratch, signer);
+	sg = scratch_get(signer_scratch, EXECBAN_TM_SIGNER, signer);
 	if (!sg)
 		return -12;	/* -ENOMEM */
 	if (j->cache) {
@@ -1252,7 +1252,7 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 	if (!use_kmod_signer)
 		return 0;
 	stat_inc(EXECBAN_STAT_CHECKS);
-	sc = scratch_get(mem_scratch, mem);
+	sc = scratch_get(mem_scratch, EXECBAN_TM_MEM, mem);
 	if (!sc)
 		goto fail;
 	if (!size_may_match(size)) {
@@ -1266,7 +1266,7 @@ static __always_inline int check_mem(const struct access *a, __u64 addr)
 
 	if (!v.exhausted && (!v.matched || v.rule.action == EXECBAN_RULE_AUDIT) &&
 	    signers_active()) {
-		sg = scratch_get(signer_scratch, signer);
+		sg = scratch_get(signer_scratch, EXECBAN_TM_SIGNER, signer);
 		if (!sg)
 			goto fail;
 		win = size < EXECBAN_MEM_CHUNK ? size : EXECBAN_MEM_CHUNK;

@@ -64,7 +64,10 @@ static __always_inline int reserve_interp_mark(struct file *file)
 	struct execban_interp_mark *m;
 
 	m = bpf_inode_storage_get(&interpreters, file->f_inode, 0, 0);
-	if (m && bpf_map_update_elem(&task_interp, &key, m, BPF_ANY))
+	if (!m)
+		return 0;
+	task_map_used(EXECBAN_TM_INTERP);
+	if (bpf_map_update_elem(&task_interp, &key, m, BPF_ANY))
 		return -12;	/* -ENOMEM */
 	return 0;
 }
@@ -107,6 +110,7 @@ static __always_inline int mark_mapped_interpreter(struct file *file)
 	old = bpf_map_lookup_elem(&task_interp, &key);
 	if (old && old->gen[0] == m->gen[0] && old->gen[1] == m->gen[1])
 		return 0;	/* the exec of the interpreter itself marked it already */
+	task_map_used(EXECBAN_TM_INTERP);
 	if (bpf_map_update_elem(&task_interp, &key, m, BPF_ANY))
 		return -12;	/* -ENOMEM */
 	return 0;
@@ -240,6 +244,8 @@ static __always_inline bool current_is_interpreter(void)
 	__u64 key = (__u64)bpf_get_current_task_btf();
 	struct execban_interp_mark *m;
 
+	if (!task_map_in_use(EXECBAN_TM_INTERP))
+		return false;	/* no task has ever had a mark */
 	m = bpf_map_lookup_elem(&task_interp, &key);
 	if (!m)
 		return false;
@@ -265,28 +271,36 @@ int BPF_PROG(execban_bprm_committed_creds, struct linux_binprm *bprm)
 
 	m = bpf_inode_storage_get(&interpreters, bprm->file->f_inode, 0, 0);
 	if (!m) {
-		delete_if_there(task_interp, &key);
+		if (task_map_in_use(EXECBAN_TM_INTERP))
+			delete_if_there(task_interp, &key);
 		return 0;
 	}
 	/* Usually reserve_interp_mark() stored this very mark: an update would copy it again. */
 	old = bpf_map_lookup_elem(&task_interp, &key);
 	if (old && old->gen[0] == m->gen[0] && old->gen[1] == m->gen[1])
 		return 0;
+	task_map_used(EXECBAN_TM_INTERP);
 	bpf_map_update_elem(&task_interp, &key, m, BPF_ANY);
 	return 0;
 }
 
-/* A task is gone: drop its scratch entries and interpreter mark. */
+/*
+ * A task is gone: drop its scratch entries and interpreter mark, from the maps that have ever
+ * held an entry (task_map_in_use(): four hash lookups per task otherwise).
+ */
 SEC("lsm/task_free")
 int BPF_PROG(execban_task_free, struct task_struct *task)
 {
 	__u64 key = (__u64)task;
 	__u32 tid = task->pid;
 
-	delete_if_there(signer_scratch, &tid);
-	delete_if_there(mem_scratch, &tid);
-	delete_if_there(task_interp, &key);
-	if (task->pid == task->tgid) {
+	if (task_map_in_use(EXECBAN_TM_SIGNER))
+		delete_if_there(signer_scratch, &tid);
+	if (task_map_in_use(EXECBAN_TM_MEM))
+		delete_if_there(mem_scratch, &tid);
+	if (task_map_in_use(EXECBAN_TM_INTERP))
+		delete_if_there(task_interp, &key);
+	if (task->pid == task->tgid && task_map_in_use(EXECBAN_TM_PROTECTED)) {
 		tid = task->tgid;
 		delete_if_there(protected_tasks, &tid);
 	}
@@ -300,7 +314,7 @@ int BPF_PROG(execban_task_alloc, struct task_struct *task, unsigned long clone_f
 	__u64 key = (__u64)bpf_get_current_task_btf(), child = (__u64)task;
 	struct execban_interp_mark *m;
 
-	if (ret)
+	if (ret || !task_map_in_use(EXECBAN_TM_INTERP))
 		return ret;
 	m = bpf_map_lookup_elem(&task_interp, &key);
 	/* No room for the child's mark: no child (an unmarked interpreter would be a bypass). */

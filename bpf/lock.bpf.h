@@ -536,6 +536,7 @@ static __always_inline int handle_ctl(__u64 uvalue)
 	case EXECBAN_CTL_LOCK:
 		return ctl_lock(lk, &c);
 	case EXECBAN_CTL_PROTECT:
+		task_map_used(EXECBAN_TM_PROTECTED);
 		return bpf_map_update_elem(&protected_tasks, &tgid, &one, BPF_ANY) ? -E2BIG : 0;
 	case EXECBAN_CTL_LOAD:
 		if (!lk->locked)

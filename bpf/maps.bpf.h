@@ -229,6 +229,25 @@ struct {
 	__type(value, __u32);
 } protected_tasks SEC(".maps");
 
+/* Before the first entry of a per-task map (enum execban_task_map) is made. */
+static __always_inline void task_map_used(__u32 bit)
+{
+	__u32 zero = 0;
+	struct execban_lock *lk = bpf_map_lookup_elem(&lock, &zero);
+
+	if (lk && !(lk->task_maps & bit))
+		__sync_fetch_and_or(&lk->task_maps, bit);
+}
+
+/* May the map have an entry? Asked when a task starts, execs or ends. */
+static __always_inline bool task_map_in_use(__u32 bit)
+{
+	__u32 zero = 0;
+	struct execban_lock *lk = bpf_map_lookup_elem(&lock, &zero);
+
+	return !lk || (lk->task_maps & bit);
+}
+
 /* Zeroed values to create scratch entries from (array values start zeroed). */
 struct execban_zeroes {
 	struct execban_signer signer;
@@ -242,8 +261,11 @@ struct {
 	__type(value, struct execban_zeroes);
 } zeroes SEC(".maps");
 
-/* The current thread's scratch entry in map m, created from its zero value z. */
-#define scratch_get(m, z)						\
+/*
+ * The current thread's scratch entry in map m (enum execban_task_map bit), created from its
+ * zero value z.
+ */
+#define scratch_get(m, bit, z)						\
 ({									\
 	__u32 __tid = (__u32)bpf_get_current_pid_tgid(), __zero = 0;	\
 	struct execban_zeroes *__z;					\
@@ -252,6 +274,7 @@ struct {
 	if (!__s) {							\
 		__z = bpf_map_lookup_elem(&zeroes, &__zero);		\
 		if (__z) {						\
+			task_map_used(bit);				\
 			bpf_map_update_elem(&m, &__tid, &__z->z, BPF_NOEXIST); \
 			__s = bpf_map_lookup_elem(&m, &__tid);		\
 		}							\

@@ -55,7 +55,7 @@ static __always_inline int check_module_image(const struct access *a)
 	info = policy_info_of(policy_gen());
 	if (info && !info->n_rules)
 		return 0;	/* no rule: nothing to decompress for */
-	sg = scratch_get(signer_scratch, signer);
+	sg = scratch_get(signer_scratch, EXECBAN_TM_SIGNER, signer);
 	if (!sg)
 		goto fail;
 	size = execban_file_module_image(a->file, k.b, sizeof(k.b), (__u8 *)sg, sizeof(*sg));

@@ -23,7 +23,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	12	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	13	/* layout of the pinned maps below */
 #define EXECBAN_BODY_ABI	11	/* layout of struct execban_manifest and its body's records */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
@@ -410,8 +410,23 @@ struct execban_lock {
 	__u64 locked_at_ns;		/* CLOCK_BOOTTIME of the lock */
 	__u32 busy;			/* a signed policy is being installed */
 	__u32 pad;
-	__u64 reserved;
+	__u32 task_maps;		/* enum execban_task_map */
+	__u32 reserved;
 	__u8 key_sha256[EXECBAN_SHA256_LEN];	/* SHA-256 of the policy key's certificate */
+};
+
+/*
+ * Bits of execban_lock.task_maps: the per-task maps that have ever held an entry. A bit is
+ * set, for good, before its map's first entry is made, so the hooks every exec and every
+ * task's end run (task_alloc, bprm_committed_creds, task_free) skip the lookups in a map that
+ * has never held one. Kept in the lock map because no one but the programs can write it: a
+ * bit cleared behind them would leave a marked interpreter's children unmarked.
+ */
+enum execban_task_map {
+	EXECBAN_TM_INTERP = 1U << 0,	/* task_interp */
+	EXECBAN_TM_SIGNER = 1U << 1,	/* signer_scratch */
+	EXECBAN_TM_MEM = 1U << 2,	/* mem_scratch */
+	EXECBAN_TM_PROTECTED = 1U << 3,	/* protected_tasks */
 };
 
 /*

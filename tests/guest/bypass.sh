@@ -173,6 +173,29 @@ check "a policy without the interpreter lines no longer refuses bash banned.sh" 
 out=$(bash -c "bash '$W/banned.sh'; (cat '$W/banned.sh' >/dev/null && echo child-cat-ok)" 2>&1)
 check "a bash started after the load, and its children, are interpreters" \
 	bash -c "! grep -q BANNED-SCRIPT-RAN <<<'$out' && grep -q child-cat-ok <<<'$out'"
+# Marks die with their tasks (task_free): a marked python3 starting 20 threads and 20 children,
+# all gone, leaves task_interp as it found it.
+marks() { bpftool map dump pinned /sys/fs/bpf/execban/task_interp --json |
+	python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
+before=$(marks)
+out=$(python3 -c 'import os, threading
+ts = [threading.Thread(target=lambda: None) for _ in range(20)]
+for t in ts: t.start()
+for t in ts: t.join()
+for _ in range(20):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+print("forked")' 2>&1)
+# A task is freed an RCU grace period after it is reaped.
+for _ in $(seq 50); do
+	after=$(marks)
+	[ "$after" -le "$before" ] && break
+	sleep 0.1
+done
+check "the marks of a marked interpreter's threads and children go with them ($before before, $after after: $out)" \
+	bash -c "[ '$out' = forked ] && [ '$after' -le '$before' ]"
 "$EB" load "$W/ban.policy" >/dev/null 2>&1
 
 # ---- the same bytes on other filesystems and namespaces ----
