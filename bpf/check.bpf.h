@@ -84,6 +84,10 @@ struct stamp {
 	__u64 size;
 };
 
+/*
+ * Plain loads, not BPF_CORE_READ(): @inode is a BTF pointer (the hook's file or dentry), so the
+ * JIT makes each a load where a bpf_probe_read_kernel() call costs every exec six helper calls.
+ */
 static __always_inline void inode_stamp(struct inode *inode, struct stamp *s)
 {
 	struct inode___v611 *n = (void *)inode;
@@ -91,24 +95,24 @@ static __always_inline void inode_stamp(struct inode *inode, struct stamp *s)
 	struct inode___v61 *o = (void *)inode;
 
 	if (bpf_core_field_exists(n->i_ctime_sec)) {
-		s->ctime_sec = BPF_CORE_READ(n, i_ctime_sec);
-		s->ctime_nsec = BPF_CORE_READ(n, i_ctime_nsec);
-		s->mtime_sec = BPF_CORE_READ(n, i_mtime_sec);
-		s->mtime_nsec = BPF_CORE_READ(n, i_mtime_nsec);
+		s->ctime_sec = n->i_ctime_sec;
+		s->ctime_nsec = n->i_ctime_nsec;
+		s->mtime_sec = n->i_mtime_sec;
+		s->mtime_nsec = n->i_mtime_nsec;
 	} else if (bpf_core_field_exists(m->__i_ctime)) {
-		s->ctime_sec = BPF_CORE_READ(m, __i_ctime.tv_sec);
-		s->ctime_nsec = BPF_CORE_READ(m, __i_ctime.tv_nsec);
-		s->mtime_sec = BPF_CORE_READ(m, __i_mtime.tv_sec);
-		s->mtime_nsec = BPF_CORE_READ(m, __i_mtime.tv_nsec);
+		s->ctime_sec = m->__i_ctime.tv_sec;
+		s->ctime_nsec = m->__i_ctime.tv_nsec;
+		s->mtime_sec = m->__i_mtime.tv_sec;
+		s->mtime_nsec = m->__i_mtime.tv_nsec;
 	} else {
-		s->ctime_sec = BPF_CORE_READ(o, i_ctime.tv_sec);
-		s->ctime_nsec = BPF_CORE_READ(o, i_ctime.tv_nsec);
-		s->mtime_sec = BPF_CORE_READ(o, i_mtime.tv_sec);
-		s->mtime_nsec = BPF_CORE_READ(o, i_mtime.tv_nsec);
+		s->ctime_sec = o->i_ctime.tv_sec;
+		s->ctime_nsec = o->i_ctime.tv_nsec;
+		s->mtime_sec = o->i_mtime.tv_sec;
+		s->mtime_nsec = o->i_mtime.tv_nsec;
 	}
 	/* Bit 0 is the "queried" flag, not part of the count. */
-	s->i_version = BPF_CORE_READ(inode, i_version.counter) >> 1;
-	s->size = BPF_CORE_READ(inode, i_size);
+	s->i_version = inode->i_version.counter >> 1;
+	s->size = inode->i_size;
 }
 
 static __always_inline bool stamp_eq(const struct execban_inode_cache *c, const struct stamp *s)
@@ -279,11 +283,10 @@ enum fs_class {
 #define OVERLAYFS_SUPER_MAGIC	0x794c7630
 #define FUSE_SUPER_MAGIC	0x65735546
 
-static __always_inline int fs_class(struct inode *inode)
+/* The class of @inode, whose superblock has this magic and whose SB_KERNMOUNT flag is this. */
+static __always_inline int fs_class_of(struct inode *inode, __u32 magic, bool kernmount)
 {
-	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
-
-	switch (BPF_CORE_READ(sb, s_magic)) {
+	switch (magic) {
 	case EXT4_SUPER_MAGIC:
 	case XFS_SUPER_MAGIC:
 	case BTRFS_SUPER_MAGIC:
@@ -293,18 +296,25 @@ static __always_inline int fs_class(struct inode *inode)
 	case SQUASHFS_MAGIC:
 	case EROFS_SUPER_MAGIC_V1:
 		/* memfd_create and SysV shm: tmpfs's kernel-internal mount (above) */
-		if (BPF_CORE_READ(sb, s_flags) & SB_KERNMOUNT)
-			return FS_NOCACHE;
-		return FS_CACHE;
+		return kernmount ? FS_NOCACHE : FS_CACHE;
 	case OVERLAYFS_SUPER_MAGIC:
 		return FS_OVERLAY;
 	case FUSE_SUPER_MAGIC:
 		return FS_UNTRUSTED;
 	}
 	/* Mounted inside a user namespace (the initial one is the only one at level 0). */
-	if (BPF_CORE_READ(sb, s_user_ns, level))
+	if (BPF_CORE_READ(inode, i_sb, s_user_ns, level))
 		return FS_UNTRUSTED;
 	return FS_NOCACHE;
+}
+
+/* @inode is an address (a layer's inode): read through bpf_probe_read_kernel(). */
+static __always_inline int fs_class(struct inode *inode)
+{
+	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+
+	return fs_class_of(inode, BPF_CORE_READ(sb, s_magic),
+			   BPF_CORE_READ(sb, s_flags) & SB_KERNMOUNT);
 }
 
 /*
@@ -389,6 +399,20 @@ struct judged {
 };
 
 #define JUDGE_MAPPING	1	/* judge(): the access maps the file (exec, mmap, module) */
+#define JUDGE_KERNMOUNT	2	/* the file's superblock is a kernel-internal mount */
+
+/*
+ * judge()'s @how for @inode, a BTF pointer (the hook's file or dentry): its superblock's magic
+ * (bits 32-63) and SB_KERNMOUNT, read with plain loads here, where judge() would need three
+ * bpf_probe_read_kernel() calls on every exec and mapping.
+ */
+static __always_inline __u64 judge_how(struct inode *inode, __u32 flags)
+{
+	struct super_block *sb = inode->i_sb;
+
+	return (__u64)(__u32)sb->s_magic << 32 | flags |
+	       (sb->s_flags & SB_KERNMOUNT ? JUDGE_KERNMOUNT : 0);
+}
 
 /* A kernel pointer as a number the verifier lets a global function take. */
 static __always_inline __u64 addr_of(const void *p)
@@ -405,7 +429,7 @@ static __always_inline __u64 addr_of(const void *p)
  * mapping against its reads; file_open (an interpreter's open, before ovl_open() ran),
  * install closes and dentry hooks have no mapping and judge the file reads go to.
  */
-__attribute__((noinline)) int judge(__u64 file_addr, __u64 inode_addr, __u32 how,
+__attribute__((noinline)) int judge(__u64 file_addr, __u64 inode_addr, __u64 how,
 				    struct judged *j)
 {
 	struct file *f = (struct file *)file_addr;
@@ -415,7 +439,7 @@ __attribute__((noinline)) int judge(__u64 file_addr, __u64 inode_addr, __u32 how
 
 	if (!j)
 		return 0;
-	cls = fs_class(inode);
+	cls = fs_class_of(inode, how >> 32, how & JUDGE_KERNMOUNT);
 	j->stale = 0;
 	j->real[0] = j->real[1] = 0;
 	j->ovl[0] = j->ovl[1] = 0;
@@ -1033,8 +1057,8 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 
 	stat_inc(EXECBAN_STAT_CHECKS);
 	judge(a->by_dentry ? 0 : addr_of(a->file), addr_of(inode),
-	      !a->by_dentry && !a->report_only && a->action != EXECBAN_ACT_OPEN ?
-	      JUDGE_MAPPING : 0, &j);
+	      judge_how(inode, !a->by_dentry && !a->report_only &&
+			a->action != EXECBAN_ACT_OPEN ? JUDGE_MAPPING : 0), &j);
 	real = (struct inode *)j.inode;
 	if (!size_may_match(BPF_CORE_READ(real, i_size))) {
 		stat_inc(EXECBAN_STAT_SIZE_SKIPS);
@@ -1168,7 +1192,7 @@ static __always_inline void prime_cache(struct file *file)
 	inode = file->f_inode;
 	if (!inode || (inode->i_mode & S_IFMT) != S_IFREG)
 		return;
-	judge(addr_of(file), addr_of(inode), JUDGE_MAPPING, &j);
+	judge(addr_of(file), addr_of(inode), judge_how(inode, JUDGE_MAPPING), &j);
 	/* Only a cache entry helps mprotect, and it is kept on local filesystems only. */
 	if (!j.cache)
 		return;
