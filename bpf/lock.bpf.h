@@ -57,22 +57,6 @@ static __always_inline bool locked(void)
 	return lk && lk->locked;
 }
 
-/*
- * Is an interpreter or quarantine mark in force? Made for the active generation, or, while
- * locked, for the generation in force at the lock: signed policies are installed by the
- * kernel, which has no file to mark, so the marks are frozen at lock time.
- */
-static __always_inline bool mark_active(const struct execban_interp_mark *m)
-{
-	struct execban_lock *lk;
-	__u64 gen = policy_gen();
-
-	if (m->gen[gen & 1] == gen)
-		return true;
-	lk = lock_state();
-	return lk && lk->locked && m->gen[lk->lock_gen & 1] == lk->lock_gen;
-}
-
 /* The struct file behind the current task's fd (0 if none), as an address. */
 static __always_inline __u64 fd_file(int fd)
 {

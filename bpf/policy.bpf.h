@@ -19,6 +19,20 @@ static __always_inline __u64 policy_gen(void)
 	return s ? *(volatile __u64 *)&s->gen : 0;
 }
 
+/*
+ * Is an interpreter or quarantine mark in force? Made for the mark generation in force
+ * (struct execban_state): loads that keep the list of marked paths, and signed loads in lock
+ * mode, which have no file to mark, leave it as it is.
+ */
+static __always_inline bool mark_active(const struct execban_interp_mark *m)
+{
+	__u32 zero = 0;
+	struct execban_state *s = bpf_map_lookup_elem(&state, &zero);
+	__u64 mg = s ? *(volatile __u64 *)&s->mark_gen : 0;
+
+	return mg && m->gen[mg & 1] == mg;
+}
+
 static __always_inline struct execban_policy_info *policy_info_of(__u64 gen)
 {
 	__u32 slot = gen & 1;

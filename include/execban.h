@@ -231,11 +231,21 @@ struct execban_policy_info {
 	char name[EXECBAN_NAME_LEN];
 };
 
-/* Value of the one-entry "state" array. */
+/*
+ * Value of the one-entry "state" array.
+ *
+ * The interpreter and quarantine marks have a generation of their own, mark_gen: a mark
+ * (struct execban_interp_mark, on an inode or copied to a task) is in force while its
+ * gen[mark_gen & 1] == mark_gen. A load moves it only when the list of marked paths changes
+ * (marks_sha256), so an interpreter already running stays one across loads that only change
+ * rules, and signed loads in lock mode (which mark nothing) leave it alone.
+ */
 struct execban_state {
 	__u64 gen;			/* active policy copy is gen & 1 */
 	__u32 maps_abi;			/* EXECBAN_MAPS_ABI of whoever created the maps */
 	__u32 features;			/* enum execban_features of the attached programs */
+	__u64 mark_gen;			/* 0: nothing marked yet */
+	__u8 marks_sha256[EXECBAN_SHA256_LEN];	/* of the marked paths, in policy order */
 };
 
 /* What the attached programs were loaded with (decided when they are loaded). */
@@ -254,9 +264,10 @@ struct execban_event_seq {
 
 /*
  * Value of the interpreters and quarantine_dirs inode-storage maps, set by the loader through
- * an fd of each interpreter or quarantine folder named by the policy: gen[slot] is the generation of the policy that named it in
- * that slot. A task whose executable's inode carries gen[g & 1] == g for the active g is an
- * interpreter, and its opens of banned files (scripts read as data) are refused.
+ * an fd of each interpreter or quarantine folder named by the policy: gen[m & 1] is the mark
+ * generation m (execban_state.mark_gen) it was marked for. A task whose executable's inode
+ * carries gen[m & 1] == m for the mark generation in force is an interpreter, and its opens
+ * of banned files (scripts read as data) are refused. A task keeps a copy (task_interp).
  */
 struct execban_interp_mark {
 	__u64 gen[EXECBAN_SLOTS];
@@ -635,7 +646,7 @@ struct execban_event {
 _Static_assert(sizeof(struct execban_rule) == 16, "execban_rule layout");
 _Static_assert(sizeof(struct execban_text) == 160, "execban_text layout");
 _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info layout");
-_Static_assert(sizeof(struct execban_state) == 16, "execban_state layout");
+_Static_assert(sizeof(struct execban_state) == 56, "execban_state layout");
 _Static_assert(sizeof(struct execban_rule_hits) == 16, "execban_rule_hits layout");
 _Static_assert(sizeof(struct execban_signer) == 320, "execban_signer layout");
 _Static_assert(sizeof(struct execban_inode_cache) == 88 + 320, "execban_inode_cache layout");

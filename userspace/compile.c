@@ -668,6 +668,31 @@ out:
 	return ret;
 }
 
+static void hash_marks(EVP_MD_CTX *ctx, const char *kind, const struct policy_interp *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		EVP_DigestUpdate(ctx, kind, strlen(kind) + 1);
+		EVP_DigestUpdate(ctx, l[i].path, strlen(l[i].path) + 1);
+	}
+}
+
+void policy_marks_sha256(const struct policy *p, uint8_t out[EXECBAN_SHA256_LEN])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		memset(out, 0, EXECBAN_SHA256_LEN);	/* matches no list: the marks move */
+		EVP_MD_CTX_free(ctx);
+		return;
+	}
+	hash_marks(ctx, "interpreter", p->interps, p->n_interps);
+	hash_marks(ctx, "quarantine", p->quarantines, p->n_quarantines);
+	EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+}
+
 void compiled_text_value(const struct compiled_text *t, struct execban_text *v)
 {
 	memset(v, 0, sizeof(*v));

@@ -90,4 +90,11 @@ int cert_file_der(const char *path, unsigned char **der, size_t *der_len, char *
 /* ident_key() of a rule's identity. */
 void rule_key(const struct policy_rule *r, struct sha256_key *out);
 
+/*
+ * SHA-256 of the paths a policy marks: "interpreter" or "quarantine", then the path, each
+ * NUL-terminated, interpreters first, in policy order. The signed manifest's marks_sha256,
+ * and what tells a load whether the marks in force may stay (execban_state.mark_gen).
+ */
+void policy_marks_sha256(const struct policy *p, uint8_t out[EXECBAN_SHA256_LEN]);
+
 #endif /* EXECBAN_COMPILE_H */

@@ -170,9 +170,8 @@ int map_read_all(int fd, size_t key_size, size_t value_size, void **keys, void *
 	return 0;
 }
 
-/* Is path's inode marked for generation gen (or, locked, for the lock's generation)? */
-static int mark_state(const int *fd, const struct kmark *m, uint64_t gen,
-		      const struct execban_lock *lk)
+/* Is path's inode marked for the mark generation in force (struct execban_state)? */
+static int mark_state(const int *fd, const struct kmark *m, uint64_t mark_gen)
 {
 	struct execban_interp_mark v;
 	int f, ret;
@@ -185,8 +184,7 @@ static int mark_state(const int *fd, const struct kmark *m, uint64_t gen,
 	close(f);
 	if (ret)
 		return 0;	/* no mark at all: another file is there now */
-	return v.gen[gen & 1] == gen ||
-	       (lk->locked && v.gen[lk->lock_gen & 1] == lk->lock_gen);
+	return mark_gen && v.gen[mark_gen & 1] == mark_gen;
 }
 
 /*
@@ -213,7 +211,7 @@ static int read_marks(struct kpolicy *k, const int *fd)
 		k->marks[k->n_marks].kind = e.kind;
 		memcpy(k->marks[k->n_marks].path, e.path, sizeof(e.path));
 		k->marks[k->n_marks].path[EXECBAN_MARK_PATH_LEN - 1] = 0;
-		k->marks[k->n_marks].state = mark_state(fd, &k->marks[k->n_marks], k->gen, &lk);
+		k->marks[k->n_marks].state = mark_state(fd, &k->marks[k->n_marks], k->mark_gen);
 		k->n_marks++;
 	}
 	return 0;
@@ -233,6 +231,7 @@ static int read_once(struct kpolicy *k, const int *fd)
 		return -errno;
 	slot = st.gen & 1;
 	k->gen = st.gen;
+	k->mark_gen = st.mark_gen;
 	k->features = st.features;
 	if (bpf_map_lookup_elem(fd[PM_POLICY_INFO], &slot, &k->info))
 		return -errno;

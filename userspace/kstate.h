@@ -20,6 +20,7 @@ struct kmark {
 
 struct kpolicy {
 	uint64_t gen;
+	uint64_t mark_gen;		/* execban_state.mark_gen */
 	uint32_t features;		/* enum execban_features of the attached programs */
 	struct execban_policy_info info;
 	struct sha256_key *keys;	/* sorted by rule_id */

@@ -224,17 +224,15 @@ static void prune_hits(int fd, const struct compiled *c)
 }
 
 /*
- * Mark the policy's interpreters for generation gen in its slot (the inode-storage map is
- * keyed by an fd of the file). A missing interpreter is only a warning: a fleet-wide policy
- * names interpreters that some machines lack.
- */
-/*
- * Mark the inodes a policy names by path (interpreters, quarantine folders) for generation
- * gen in its slot, through an fd of each: the inode-storage maps are keyed by fd.
+ * Mark the inodes a policy names by path (interpreters, quarantine folders) for mark
+ * generation gen (struct execban_state), through an fd of each: the inode-storage maps are
+ * keyed by fd. A missing path is only a warning: a fleet-wide policy names interpreters that
+ * some machines lack.
  */
 static void mark_paths(int fd, const char *what, const struct policy_interp *list, size_t n,
-		       uint32_t slot, uint64_t gen)
+		       uint64_t gen)
 {
+	uint32_t slot = (uint32_t)(gen & 1);
 	struct execban_interp_mark m;
 	size_t i;
 	int f;
@@ -297,8 +295,10 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 {
 	struct execban_state st;
 	struct execban_policy_info info = c->info;
+	uint8_t marks[EXECBAN_SHA256_LEN];
 	uint32_t zero = 0, slot;
 	struct timespec now;
+	uint64_t mark_gen;
 	int ret;
 
 	struct bpf_map_info mi = {};
@@ -344,10 +344,19 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 	if (bpf_map_update_elem(fd[PM_POLICY_INFO], &slot, &info, BPF_ANY))
 		return -errno;
 
-	mark_paths(fd[PM_INTERPRETERS], "interpreter", c->pol.interps, c->pol.n_interps, slot,
-		   st.gen + 1);
+	/*
+	 * The same paths as the policy in force: marked for the mark generation in force (new
+	 * inodes at those paths, after an upgrade), which running interpreters keep. Other
+	 * paths: marked for the next mark generation, in force from the switch.
+	 */
+	policy_marks_sha256(&c->pol, marks);
+	mark_gen = st.mark_gen;
+	if (!mark_gen || memcmp(marks, st.marks_sha256, EXECBAN_SHA256_LEN))
+		mark_gen++;
+	mark_paths(fd[PM_INTERPRETERS], "interpreter", c->pol.interps, c->pol.n_interps,
+		   mark_gen);
 	mark_paths(fd[PM_QUARANTINE], "quarantine", c->pol.quarantines, c->pol.n_quarantines,
-		   slot, st.gen + 1);
+		   mark_gen);
 	ret = record_mark_paths(fd[PM_MARK_PATHS], &c->pol, slot, st.gen + 1);
 	if (ret) {
 		err("cannot record the interpreter and quarantine paths: %s", strerror(-ret));
@@ -363,6 +372,8 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 
 	/* The switch. Everything the new policy needs is in place before this store. */
 	st.gen++;
+	st.mark_gen = mark_gen;
+	memcpy(st.marks_sha256, marks, EXECBAN_SHA256_LEN);
 	if (bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_EXIST))
 		return -errno;
 	*gen_out = st.gen;
@@ -977,14 +988,12 @@ static int load_unchanged(const struct load_args *a, char **files, int n,
 			if (!rec.marks[i].quarantine)
 				interps[n_i++] = (struct policy_interp){ rec.marks[i].path,
 					rec.marks[i].file, rec.marks[i].line };
-		mark_paths(fd[PM_INTERPRETERS], "interpreter", interps, n_i,
-			   (uint32_t)(st.gen & 1), st.gen);
+		mark_paths(fd[PM_INTERPRETERS], "interpreter", interps, n_i, st.mark_gen);
 		for (i = 0; i < rec.n_marks; i++)
 			if (rec.marks[i].quarantine)
 				interps[n_q++] = (struct policy_interp){ rec.marks[i].path,
 					rec.marks[i].file, rec.marks[i].line };
-		mark_paths(fd[PM_QUARANTINE], "quarantine", interps, n_q,
-			   (uint32_t)(st.gen & 1), st.gen);
+		mark_paths(fd[PM_QUARANTINE], "quarantine", interps, n_q, st.mark_gen);
 	}
 	timing("unchanged");
 	ret = EXIT_OK;

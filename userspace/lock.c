@@ -49,16 +49,6 @@ static void body_free(struct body *b)
 	free(b->texts);
 }
 
-static void hash_marks(EVP_MD_CTX *ctx, const char *kind, const struct policy_interp *l, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		EVP_DigestUpdate(ctx, kind, strlen(kind) + 1);
-		EVP_DigestUpdate(ctx, l[i].path, strlen(l[i].path) + 1);
-	}
-}
-
 /* The manifest and records of c. The same bytes on every machine, for the same policy. */
 static int build_body(const struct compiled *c, struct body *b)
 {
@@ -99,11 +89,8 @@ static int build_body(const struct compiled *c, struct body *b)
 	EVP_DigestUpdate(ctx, b->sizes, c->n_sizes * sizeof(*b->sizes));
 	EVP_DigestUpdate(ctx, b->texts, c->n_texts * sizeof(*b->texts));
 	EVP_DigestFinal_ex(ctx, b->m.body_sha256, NULL);
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	hash_marks(ctx, "interpreter", c->pol.interps, c->pol.n_interps);
-	hash_marks(ctx, "quarantine", c->pol.quarantines, c->pol.n_quarantines);
-	EVP_DigestFinal_ex(ctx, b->m.marks_sha256, NULL);
 	EVP_MD_CTX_free(ctx);
+	policy_marks_sha256(&c->pol, b->m.marks_sha256);
 	return 0;
 }
 

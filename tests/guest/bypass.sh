@@ -173,6 +173,39 @@ check "a policy without the interpreter lines no longer refuses bash banned.sh" 
 out=$(bash -c "bash '$W/banned.sh'; (cat '$W/banned.sh' >/dev/null && echo child-cat-ok)" 2>&1)
 check "a bash started after the load, and its children, are interpreters" \
 	bash -c "! grep -q BANNED-SCRIPT-RAN <<<'$out' && grep -q child-cat-ok <<<'$out'"
+# A marked interpreter already running when the policy changes (a feed adds a digest, the
+# interpreters stay) is still one; once a policy no longer names it, it is not.
+running_py() { # GATE: a python3 started now that reads banned.py once GATE exists
+	python3 - "$W/banned.py" "$1" <<'PY'
+import os, sys, time
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+try:
+    open(sys.argv[1]).read()
+    print("read")
+except PermissionError:
+    print("refused")
+PY
+}
+printf 'another banned file %s\n' "$RANDOM$RANDOM" >"$W/another"
+{ cat "$W/interp.policy"; "$EB" hash "$W/another"; } >"$W/interp2.policy"
+rm -f "$W/gate1" "$W/gate2"
+running_py "$W/gate1" >"$W/run1.out" 2>&1 &
+p1=$!
+sleep 1
+"$EB" load "$W/interp2.policy" >/dev/null 2>&1
+check "a changed policy with the same interpreters loads" [ $? = 0 ]
+touch "$W/gate1"; wait "$p1"
+check "a python3 running across that load is still an interpreter: banned.py refused ($(cat "$W/run1.out"))" \
+	grep -qx refused "$W/run1.out"
+running_py "$W/gate2" >"$W/run2.out" 2>&1 &
+p2=$!
+sleep 1
+"$EB" load "$W/ban.policy" >/dev/null 2>&1
+touch "$W/gate2"; wait "$p2"
+check "once a policy without the interpreter lines is loaded, that python3 reads it ($(cat "$W/run2.out"))" \
+	grep -qx read "$W/run2.out"
+"$EB" load "$W/interp.policy" >/dev/null 2>&1
 # Marks die with their tasks (task_free): a marked python3 starting 20 threads and 20 children,
 # all gone, leaves task_interp as it found it.
 marks() { bpftool map dump pinned /sys/fs/bpf/execban/task_interp --json |
