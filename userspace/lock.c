@@ -813,8 +813,10 @@ static bool has_id(const __u32 *ids, size_t n, __u32 id)
  * bpf_prog hook), but one loaded before it, with a read-only fd of a map, could still write
  * it from the kernel afterwards. Each is named; 0 if there are none, else how many, or
  * -errno. Runs under the pin folder's lock, so no execban load is making programs meanwhile.
+ * Once locked, no fd of such a program can be had (the bpf_prog hook, which also reports
+ * the attempt): that refusal is the answer.
  */
-static int foreign_map_users(void)
+static int foreign_map_users(bool locked)
 {
 	__u32 maps[PM_COUNT], own[64], map_ids[MAX_USED_MAPS], id = 0;
 	size_t n_maps = 0, n_own = 0, i, j;
@@ -853,6 +855,11 @@ static int foreign_map_users(void)
 		if (has_id(own, n_own, id))
 			continue;
 		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0 && locked && (errno == EPERM || errno == EACCES)) {
+			err("BPF program %u was loaded outside execban and uses one of its maps: "
+			    "it could change the policy from the kernel", id);
+			found++;
+		}
 		if (fd < 0)
 			continue;	/* gone meanwhile */
 		pi.nr_map_ids = MAX_USED_MAPS;
@@ -939,6 +946,7 @@ static int lock_keyed(const char *keypath, bool json, int dfd)
 
 static int lock_run(const char *keypath, bool json)
 {
+	const char *pause_file;
 	struct execban_lock lk;
 	int ret, dfd;
 
@@ -963,7 +971,7 @@ static int lock_run(const char *keypath, bool json)
 			close(dfd);
 		return EXIT_SYSTEM;
 	}
-	ret = foreign_map_users();
+	ret = foreign_map_users(false);
 	if (ret) {
 		if (ret < 0)
 			err("cannot list the BPF programs: %s", strerror(-ret));
@@ -972,9 +980,33 @@ static int lock_run(const char *keypath, bool json)
 		close(dfd);
 		return EXIT_SYSTEM;
 	}
+	/* tests only: a program loaded between the scan and the switch (tests/guest/lock.sh) */
+	pause_file = getenv("EXECBAN_TEST_LOCK_PAUSE");
+	if (pause_file) {
+		fprintf(stderr, "execban: test: paused before the lock\n");
+		while (access(pause_file, F_OK))
+			usleep(50000);
+	}
 	ret = lock_keyed(keypath, json, dfd);
 	close(dfd);
-	return ret;
+	if (ret != EXIT_OK)
+		return ret;
+	/*
+	 * Again, now that the bpf_prog hook refuses new ones: a program loaded after the scan
+	 * above (it does not take the pin folder's lock) is seen here. It cannot be undone
+	 * while locked: said, and a failure, so that whoever locks knows to reboot.
+	 */
+	ret = foreign_map_users(true);
+	if (ret < 0) {
+		err("locked, but cannot list the BPF programs to check for programs loaded "
+		    "meanwhile: %s", strerror(-ret));
+		return EXIT_SYSTEM;
+	}
+	if (ret) {
+		err("locked, but that program was loaded while locking: reboot to be rid of it");
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
 }
 
 int cmd_lock(int argc, char **argv)

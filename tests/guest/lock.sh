@@ -194,10 +194,25 @@ rm /sys/fs/bpf/execban-test-foreign
 # (the pin's reference is dropped after an RCU grace period)
 for _ in $(seq 50); do bpftool prog show id "${foreign:-0}" >/dev/null 2>&1 || break; sleep 0.1; done
 gen=$(status_json "d['generation']")
-"$EB" lock --json --policy-key "$W/lock.pem" >"$W/lock.json" 2>"$W/lock.err"
-check "execban lock --json succeeds" [ $? = 0 ]
-check "lock --json: locked, the key's SHA-256, the policy in force (lock-test 1, enforce), its generation" \
-	jsonl "$W/lock.json" 'len(o) == 1 and d["ok"] and d["locked"] and d["key_sha256"] == "'"$(openssl x509 -in "$W/lock.pem" -outform DER | sha256sum | cut -c1-64)"'" and d["min_version"] == 1 and d["version"] == 1 and d["mode"] == "enforce" and d["name"] == "lock-test" and d["generation"] == '"$gen"' and d["keyring"] > 0 and d["messages"] == []'
+# The scan runs before the switch; a program loaded in between (test hook: lock waits for a
+# file after its scan) is found by a second scan once locked: the lock holds, and says so.
+rm -f "$W/lock.go"
+EXECBAN_TEST_LOCK_PAUSE="$W/lock.go" "$EB" lock --json --policy-key "$W/lock.pem" \
+	>"$W/lock.json" 2>"$W/lock.err" &
+lockpid=$!
+for _ in $(seq 100); do grep -q 'paused before the lock' "$W/lock.err" && break; sleep 0.1; done
+check "lock paused after its scan (test hook)" grep -q 'paused before the lock' "$W/lock.err"
+check "meanwhile root loads a program of its own that uses execban's state map" \
+	[ "$(python3 "$POKE" prog-pin "$PIN/state" /sys/fs/bpf/execban-test-foreign)" = ok ]
+foreign=$(bpftool prog show pinned /sys/fs/bpf/execban-test-foreign --json |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+touch "$W/lock.go"
+wait "$lockpid"; rc=$?
+check "lock --json: locked, yet a failure (exit 3) naming the program loaded while locking" \
+	bash -c "[ $rc = 3 ] && grep -q 'BPF program $foreign ' '$W/lock.json' && grep -q 'loaded while locking' '$W/lock.json'"
+check "lock --json: ok false, locked, the key's SHA-256, the policy in force (lock-test 1, enforce), its generation" \
+	jsonl "$W/lock.json" 'len(o) == 1 and not d["ok"] and d["locked"] and d["key_sha256"] == "'"$(openssl x509 -in "$W/lock.pem" -outform DER | sha256sum | cut -c1-64)"'" and d["min_version"] == 1 and d["version"] == 1 and d["mode"] == "enforce" and d["name"] == "lock-test" and d["generation"] == '"$gen"' and d["keyring"] > 0 and [m["severity"] for m in d["messages"]] == ["error", "error"]'
+rm /sys/fs/bpf/execban-test-foreign
 check "status --json: locked, key named" [ "$(status_json "d['locked'], d['lock']['key_sha256'][:8]")" = \
 	"True $(openssl x509 -in "$W/lock.pem" -outform DER | sha256sum | cut -c1-8)" ]
 "$EB" lock --policy-key "$W/other.pem" >"$W/lock2.out" 2>&1
