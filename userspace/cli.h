@@ -89,6 +89,7 @@ int sha256_fd(int fd, uint8_t out[EXECBAN_SHA256_LEN], uint64_t *size);
 int pin_path(char *buf, size_t len, const char *name);
 int open_pinned_map(enum pinned_map m);		/* for writing (the lock map: reading) */
 int open_pinned_map_ro(enum pinned_map m);
+int lock_pin_dir(void);
 /* The kernel memory a map holds (its fdinfo "memlock"), in bytes; 0 if unknown. */
 uint64_t map_memlock(int fd);
 /* Map entries a batched syscall (or a kill point's share of a mapped write) moves at once. */

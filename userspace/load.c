@@ -22,7 +22,6 @@
 #include <string.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/vfs.h>
@@ -404,20 +403,6 @@ static int ensure_pin_dir(void)
 		return -errno;
 	}
 	return 0;
-}
-
-/* Serialise loads and unloads: one writer of the policy maps at a time. */
-static int lock_pin_dir(void)
-{
-	int fd = open(EXECBAN_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || flock(fd, LOCK_EX)) {
-		err("cannot lock %s: %s", EXECBAN_PIN_DIR, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	return fd;
 }
 
 /*
@@ -1061,14 +1046,20 @@ static void early_open_start(struct early_open *e, const struct load_opts *o)
 	e->started = !pthread_create(&e->thread, NULL, early_open_run, e);
 }
 
+/* Wait for the thread: 0 if it made an object (e->skel), its error, or -EAGAIN if none ran. */
+static int early_open_join(struct early_open *e)
+{
+	if (!e->started)
+		return -EAGAIN;
+	pthread_join(e->thread, NULL);
+	e->started = false;
+	return e->ret;
+}
+
 /* Wait for the thread and drop what it made (when it is not used). */
 static void early_open_drop(struct early_open *e)
 {
-	if (!e->started)
-		return;
-	pthread_join(e->thread, NULL);
-	e->started = false;
-	if (!e->ret)
+	if (!early_open_join(e))
 		execban_bpf__destroy(e->skel);
 	e->skel = NULL;
 }
@@ -1080,12 +1071,10 @@ static void early_open_drop(struct early_open *e)
 static int early_open_take(struct early_open *e, struct execban_bpf **skel, int *fd,
 			   bool *created)
 {
-	if (!e->started)
-		return -EAGAIN;
-	pthread_join(e->thread, NULL);
-	e->started = false;
-	if (e->ret)
-		return e->ret;		/* it said why (open_object) */
+	int ret = early_open_join(e);
+
+	if (ret)
+		return ret;		/* none ran, or it said why (open_object) */
 	if (!e->created || count_pinned_maps()) {
 		execban_bpf__destroy(e->skel);
 		e->skel = NULL;
@@ -1109,7 +1098,6 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 	uint32_t features = 0;
 	bool created = false;
 	uint64_t gen = 0;
-
 
 	for (opt = 0; opt < PM_COUNT; opt++)
 		fd[opt] = -1;

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -964,13 +963,9 @@ static int lock_run(const char *keypath, bool json)
 		err("already locked (until reboot)");
 		return EXIT_FAIL;
 	}
-	dfd = open(EXECBAN_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || flock(dfd, LOCK_EX)) {
-		err("%s: %s", EXECBAN_PIN_DIR, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
+	dfd = lock_pin_dir();
+	if (dfd < 0)
 		return EXIT_SYSTEM;
-	}
 	ret = foreign_map_users(false);
 	if (ret) {
 		if (ret < 0)

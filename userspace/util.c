@@ -3,11 +3,13 @@
  * util.c - small helpers shared by the CLI verbs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -232,6 +234,24 @@ int open_pinned_map(enum pinned_map m)
 int open_pinned_map_ro(enum pinned_map m)
 {
 	return open_pinned(m, false);
+}
+
+/*
+ * Serialise loads, unloads and the lock: one writer of the policy maps at a time. The pin
+ * folder's fd, held locked until closed, or -errno (said).
+ */
+int lock_pin_dir(void)
+{
+	int fd = open(EXECBAN_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		e = errno;
+		err("cannot lock %s: %s", EXECBAN_PIN_DIR, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	return fd;
 }
 
 /*
