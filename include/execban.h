@@ -245,6 +245,7 @@ struct execban_state {
 	__u32 maps_abi;			/* EXECBAN_MAPS_ABI of whoever created the maps */
 	__u32 features;			/* enum execban_features of the attached programs */
 	__u64 mark_gen;			/* 0: nothing marked yet */
+	__u64 mark_last;		/* the last mark generation handed out (never reused) */
 	__u8 marks_sha256[EXECBAN_SHA256_LEN];	/* of the marked paths, in policy order */
 };
 
@@ -646,7 +647,7 @@ struct execban_event {
 _Static_assert(sizeof(struct execban_rule) == 16, "execban_rule layout");
 _Static_assert(sizeof(struct execban_text) == 160, "execban_text layout");
 _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info layout");
-_Static_assert(sizeof(struct execban_state) == 56, "execban_state layout");
+_Static_assert(sizeof(struct execban_state) == 64, "execban_state layout");
 _Static_assert(sizeof(struct execban_rule_hits) == 16, "execban_rule_hits layout");
 _Static_assert(sizeof(struct execban_signer) == 320, "execban_signer layout");
 _Static_assert(sizeof(struct execban_inode_cache) == 88 + 320, "execban_inode_cache layout");

@@ -678,19 +678,18 @@ static void hash_marks(EVP_MD_CTX *ctx, const char *kind, const struct policy_in
 	}
 }
 
-void policy_marks_sha256(const struct policy *p, uint8_t out[EXECBAN_SHA256_LEN])
+int policy_marks_sha256(const struct policy *p, uint8_t out[EXECBAN_SHA256_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		memset(out, 0, EXECBAN_SHA256_LEN);	/* matches no list: the marks move */
-		EVP_MD_CTX_free(ctx);
-		return;
+	if (ok) {
+		hash_marks(ctx, "interpreter", p->interps, p->n_interps);
+		hash_marks(ctx, "quarantine", p->quarantines, p->n_quarantines);
+		ok = EVP_DigestFinal_ex(ctx, out, NULL);
 	}
-	hash_marks(ctx, "interpreter", p->interps, p->n_interps);
-	hash_marks(ctx, "quarantine", p->quarantines, p->n_quarantines);
-	EVP_DigestFinal_ex(ctx, out, NULL);
 	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -ENOMEM;
 }
 
 void compiled_text_value(const struct compiled_text *t, struct execban_text *v)

@@ -95,6 +95,6 @@ void rule_key(const struct policy_rule *r, struct sha256_key *out);
  * NUL-terminated, interpreters first, in policy order. The signed manifest's marks_sha256,
  * and what tells a load whether the marks in force may stay (execban_state.mark_gen).
  */
-void policy_marks_sha256(const struct policy *p, uint8_t out[EXECBAN_SHA256_LEN]);
+int policy_marks_sha256(const struct policy *p, uint8_t out[EXECBAN_SHA256_LEN]);	/* 0, -ENOMEM */
 
 #endif /* EXECBAN_COMPILE_H */

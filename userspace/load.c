@@ -344,14 +344,24 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 		return -errno;
 
 	/*
-	 * The same paths as the policy in force: marked for the mark generation in force (new
-	 * inodes at those paths, after an upgrade), which running interpreters keep. Other
-	 * paths: marked for the next mark generation, in force from the switch.
+	 * The same list of paths as the policy in force: marked for the mark generation in
+	 * force (new inodes at those paths, after an upgrade), which running interpreters keep.
+	 * Another list: all its paths marked for the next mark generation, in force from the
+	 * switch.
 	 */
-	policy_marks_sha256(&c->pol, marks);
+	if (policy_marks_sha256(&c->pol, marks))
+		return -ENOMEM;
 	mark_gen = st.mark_gen;
-	if (!mark_gen || memcmp(marks, st.marks_sha256, EXECBAN_SHA256_LEN))
-		mark_gen++;
+	if (!mark_gen || memcmp(marks, st.marks_sha256, EXECBAN_SHA256_LEN)) {
+		/*
+		 * A generation never handed out before, recorded first: marks made by a load
+		 * killed after marking must not come into force with a later list.
+		 */
+		mark_gen = (st.mark_last > st.mark_gen ? st.mark_last : st.mark_gen) + 1;
+		st.mark_last = mark_gen;
+		if (bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_EXIST))
+			return -errno;
+	}
 	mark_paths(fd[PM_INTERPRETERS], "interpreter", c->pol.interps, c->pol.n_interps,
 		   mark_gen);
 	mark_paths(fd[PM_QUARANTINE], "quarantine", c->pol.quarantines, c->pol.n_quarantines,

@@ -89,7 +89,10 @@ static int build_body(const struct compiled *c, struct body *b)
 	EVP_DigestUpdate(ctx, b->texts, c->n_texts * sizeof(*b->texts));
 	EVP_DigestFinal_ex(ctx, b->m.body_sha256, NULL);
 	EVP_MD_CTX_free(ctx);
-	policy_marks_sha256(&c->pol, b->m.marks_sha256);
+	if (policy_marks_sha256(&c->pol, b->m.marks_sha256)) {
+		body_free(b);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
