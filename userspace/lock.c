@@ -800,32 +800,43 @@ out:
 /* The most maps a program can use (the verifier's MAX_USED_MAPS, 6.1 and 6.12). */
 #define MAX_USED_MAPS	64
 
-static bool has_id(const __u32 *ids, size_t n, __u32 id)
-{
-	size_t i;
+/* Ids of BPF objects, grown as needed. */
+struct id_list {
+	__u32 *ids;
+	size_t n, cap;
+};
 
-	for (i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
+static int id_add(struct id_list *l, __u32 id)
+{
+	__u32 *p;
+
+	if (l->n == l->cap) {
+		p = realloc(l->ids, (l->cap ? l->cap * 2 : 64) * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		l->ids = p;
+		l->cap = l->cap ? l->cap * 2 : 64;
+	}
+	l->ids[l->n++] = id;
+	return 0;
 }
 
 /*
- * Programs loaded outside execban that use one of its maps: the lock stops new ones (the
- * bpf_prog hook), but one loaded before it, with a read-only fd of a map, could still write
- * it from the kernel afterwards. Each is named; 0 if there are none, else how many, or
- * -errno. Runs under the pin folder's lock, so no execban load is making programs meanwhile.
- * Once locked, no fd of such a program can be had (the bpf_prog hook, which also reports
- * the attempt): that refusal is the answer.
+ * What lock_run() needs to tell execban's own objects from others': the ids of the pinned
+ * maps and of the attached programs, and the programs a first scan found clean (their maps
+ * cannot change).
  */
-static int foreign_map_users(bool locked)
-{
-	__u32 maps[PM_COUNT], own[64], map_ids[MAX_USED_MAPS], id = 0;
-	size_t n_maps = 0, n_own = 0, i, j;
-	char path[256], name[128];
-	int fd, ret, found = 0;
+struct foreign_scan {
+	struct id_list maps, own, clean;
+	bool locked;		/* the switch is done: the hooks refuse fds of what uses our maps */
+};
 
-	for (i = 0; i < PM_COUNT; i++) {
+static int scan_init(struct foreign_scan *s)
+{
+	char path[256], name[128];
+	int i, fd, ret = 0;
+
+	for (i = 0; i < PM_COUNT && !ret; i++) {
 		struct bpf_map_info mi = {};
 		__u32 len = sizeof(mi);
 
@@ -833,10 +844,10 @@ static int foreign_map_users(bool locked)
 		if (fd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(fd, &mi, &len))
-			maps[n_maps++] = mi.id;
+			ret = id_add(&s->maps, mi.id);
 		close(fd);
 	}
-	for (i = 0; i < (size_t)n_programs && n_own < sizeof(own) / sizeof(own[0]); i++) {
+	for (i = 0; i < n_programs && !ret; i++) {
 		struct bpf_link_info li = {};
 		__u32 len = sizeof(li);
 
@@ -847,23 +858,50 @@ static int foreign_map_users(bool locked)
 		if (fd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(fd, &li, &len))
-			own[n_own++] = li.prog_id;
+			ret = id_add(&s->own, li.prog_id);
 		close(fd);
 	}
+	return ret;
+}
+
+static bool has_id(const struct id_list *l, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->ids[i] == id)
+			return true;
+	return false;
+}
+
+/* Programs that use one of execban's maps: each is named; how many, or -errno. */
+static int scan_programs(struct foreign_scan *s)
+{
+	__u32 map_ids[MAX_USED_MAPS], id = 0;
+	int fd, ret, found = 0;
+	size_t j;
+
 	while (!(ret = bpf_prog_get_next_id(id, &id))) {
 		struct bpf_prog_info pi = {};
 		__u32 len = sizeof(pi);
 
-		if (has_id(own, n_own, id))
+		if (has_id(&s->own, id) || has_id(&s->clean, id))
 			continue;
 		fd = bpf_prog_get_fd_by_id(id);
-		if (fd < 0 && locked && (errno == EPERM || errno == EACCES)) {
+		if (fd < 0 && errno == ENOENT)
+			continue;	/* gone meanwhile */
+		if (fd < 0 && s->locked && (errno == EPERM || errno == EACCES)) {
+			/* the bpf_prog hook's answer, which also reports the attempt */
 			err("BPF program %u was loaded outside execban and uses one of its maps: "
 			    "it could change the policy from the kernel", id);
 			found++;
+			continue;
 		}
-		if (fd < 0)
-			continue;	/* gone meanwhile */
+		if (fd < 0) {
+			ret = -errno;
+			err("cannot inspect BPF program %u: %s", id, strerror(errno));
+			return ret;
+		}
 		pi.nr_map_ids = MAX_USED_MAPS;
 		pi.map_ids = (__u64)(unsigned long)map_ids;
 		ret = bpf_obj_get_info_by_fd(fd, &pi, &len);
@@ -871,7 +909,7 @@ static int foreign_map_users(bool locked)
 		if (ret)
 			return ret;
 		for (j = 0; j < pi.nr_map_ids && j < MAX_USED_MAPS; j++) {
-			if (!has_id(maps, n_maps, map_ids[j]))
+			if (!has_id(&s->maps, map_ids[j]))
 				continue;
 			err("BPF program %u (\"%s\") was loaded outside execban and uses its map "
 			    "id %u: it could change the policy from the kernel after the lock", id,
@@ -879,8 +917,131 @@ static int foreign_map_users(bool locked)
 			found++;
 			break;
 		}
+		if (j == pi.nr_map_ids && !s->locked && id_add(&s->clean, id))
+			return -ENOMEM;
 	}
 	return ret == -ENOENT ? found : ret;
+}
+
+/* Does the array or hash of maps fd hold one of execban's maps? Its id, or 0. */
+static __u32 outer_holds_ours(const struct foreign_scan *s, int fd, __u32 key_size)
+{
+	char *key = calloc(2, key_size ? key_size : 1), *next = key + key_size;
+	__u32 inner, hit = 0;
+	int r;
+
+	if (!key)
+		return 0;
+	for (r = bpf_map_get_next_key(fd, NULL, next); !r && !hit;
+	     r = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, key_size);
+		if (!bpf_map_lookup_elem(fd, key, &inner) && has_id(&s->maps, inner))
+			hit = inner;
+	}
+	free(key);
+	return hit;
+}
+
+/*
+ * Arrays and hashes of maps made outside execban that hold one of its maps (put in before
+ * the lock, which refuses that afterwards): a program loaded later reaches the inner map
+ * through the outer one, which the bpf_prog hook does not know as execban's. Each is named;
+ * how many, or -errno.
+ */
+static int scan_outer_maps(const struct foreign_scan *s)
+{
+	LIBBPF_OPTS(bpf_get_fd_by_id_opts, ro, .open_flags = BPF_F_RDONLY);
+	int fd, ret, found = 0;
+	__u32 id = 0, inner;
+
+	while (!(ret = bpf_map_get_next_id(id, &id))) {
+		struct bpf_map_info mi = {};
+		__u32 len = sizeof(mi);
+
+		if (has_id(&s->maps, id))
+			continue;
+		fd = bpf_map_get_fd_by_id_opts(id, &ro);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0) {
+			ret = -errno;
+			err("cannot inspect BPF map %u: %s", id, strerror(errno));
+			return ret;
+		}
+		inner = 0;
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &len) &&
+		    (mi.type == BPF_MAP_TYPE_ARRAY_OF_MAPS || mi.type == BPF_MAP_TYPE_HASH_OF_MAPS))
+			inner = outer_holds_ours(s, fd, mi.key_size);
+		close(fd);
+		if (!inner)
+			continue;
+		err("BPF map %u (\"%s\") was made outside execban and holds its map id %u: a "
+		    "program could change the policy through it from the kernel after the lock",
+		    id, mi.name, inner);
+		found++;
+	}
+	return ret == -ENOENT ? found : ret;
+}
+
+/*
+ * Map element iterators over one of execban's maps (attached before the lock, which refuses
+ * that afterwards): reading one runs a program that may write the map's values. Each is
+ * named; how many, or -errno.
+ */
+static int scan_iter_links(const struct foreign_scan *s)
+{
+	int fd, ret, found = 0;
+	__u32 id = 0;
+
+	while (!(ret = bpf_link_get_next_id(id, &id))) {
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(li);
+
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0) {
+			ret = -errno;
+			err("cannot inspect BPF link %u: %s", id, strerror(errno));
+			return ret;
+		}
+		ret = bpf_obj_get_info_by_fd(fd, &li, &len);
+		close(fd);
+		if (ret)
+			return ret;
+		if (li.type != BPF_LINK_TYPE_ITER || !has_id(&s->maps, li.iter.map.map_id))
+			continue;
+		err("BPF iterator link %u (program %u) iterates execban's map id %u: it could "
+		    "change the policy from the kernel after the lock", id, li.prog_id,
+		    li.iter.map.map_id);
+		found++;
+	}
+	return ret == -ENOENT ? found : ret;
+}
+
+/*
+ * What outside execban could write its maps from the kernel once locked: programs that use
+ * them, outer maps that hold them, iterators over them. The lock stops new ones (the bpf,
+ * bpf_map and bpf_prog hooks); this finds those made before. 0 if none, else how many, or
+ * -errno. Run before the switch, under the pin folder's lock (no execban load makes programs
+ * meanwhile), and again after it, for what was made in between.
+ */
+static int foreign_map_users(struct foreign_scan *s)
+{
+	int n, found = 0;
+
+	n = scan_programs(s);
+	if (n < 0)
+		return n;
+	found += n;
+	n = scan_outer_maps(s);
+	if (n < 0)
+		return n;
+	found += n;
+	n = scan_iter_links(s);
+	if (n < 0)
+		return n;
+	return found + n;
 }
 
 /* Lock, under the pin folder's lock (dfd): the key's keyring, the arrays, the switch. */
@@ -948,6 +1109,7 @@ static int lock_keyed(const char *keypath, bool json, int dfd)
 
 static int lock_run(const char *keypath, bool json)
 {
+	struct foreign_scan scan = { 0 };
 	const char *pause_file;
 	struct execban_lock lk;
 	int ret, dfd;
@@ -969,14 +1131,16 @@ static int lock_run(const char *keypath, bool json)
 	dfd = lock_pin_dir();
 	if (dfd < 0)
 		return EXIT_SYSTEM;
-	ret = foreign_map_users(false);
+	ret = scan_init(&scan);
+	if (!ret)
+		ret = foreign_map_users(&scan);
 	if (ret) {
 		if (ret < 0)
-			err("cannot list the BPF programs: %s", strerror(-ret));
+			err("cannot list the BPF programs, maps and links: %s", strerror(-ret));
 		else
-			err("not locked: remove that program (or reboot) and lock again");
-		close(dfd);
-		return EXIT_SYSTEM;
+			err("not locked: remove what is named above (or reboot) and lock again");
+		ret = EXIT_SYSTEM;
+		goto out;
 	}
 	/* tests only: a program loaded between the scan and the switch (tests/guest/lock.sh) */
 	pause_file = getenv("EXECBAN_TEST_LOCK_PAUSE");
@@ -986,25 +1150,30 @@ static int lock_run(const char *keypath, bool json)
 			usleep(50000);
 	}
 	ret = lock_keyed(keypath, json, dfd);
-	close(dfd);
 	if (ret != EXIT_OK)
-		return ret;
+		goto out;
 	/*
-	 * Again, now that the bpf_prog hook refuses new ones: a program loaded after the scan
-	 * above (it does not take the pin folder's lock) is seen here. It cannot be undone
-	 * while locked: said, and a failure, so that whoever locks knows to reboot.
+	 * Again, now that the hooks refuse new ones: what was made after the scan above (no
+	 * pin folder lock is needed for that) is seen here. The lock holds: said, and a
+	 * failure, so that whoever locks knows.
 	 */
-	ret = foreign_map_users(true);
+	scan.locked = true;
+	ret = foreign_map_users(&scan);
 	if (ret < 0) {
-		err("locked, but cannot list the BPF programs to check for programs loaded "
+		err("locked, but cannot list the BPF programs, maps and links to check for any made "
 		    "meanwhile: %s", strerror(-ret));
-		return EXIT_SYSTEM;
+		ret = EXIT_SYSTEM;
+	} else if (ret) {
+		err("locked, but that was made while locking: remove what holds it (its pins, "
+		    "links, processes) or reboot");
+		ret = EXIT_SYSTEM;
 	}
-	if (ret) {
-		err("locked, but that program was loaded while locking: reboot to be rid of it");
-		return EXIT_SYSTEM;
-	}
-	return EXIT_OK;
+out:
+	close(dfd);
+	free(scan.maps.ids);
+	free(scan.own.ids);
+	free(scan.clean.ids);
+	return ret;
 }
 
 int cmd_lock(int argc, char **argv)

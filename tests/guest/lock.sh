@@ -193,6 +193,31 @@ foreign=$(sed -n 's/.*BPF program \([0-9]*\) .*/\1/p' "$W/lock0.out")
 rm /sys/fs/bpf/execban-test-foreign
 # (the pin's reference is dropped after an RCU grace period)
 for _ in $(seq 50); do bpftool prog show id "${foreign:-0}" >/dev/null 2>&1 || break; sleep 0.1; done
+# The same for what reaches a map without naming it: an array of maps holding it (a program
+# loaded after the lock would name only the outer map), an iterator over it.
+gone() { # KIND ID: wait until the BPF object is freed (an RCU grace period after its last pin)
+	for _ in $(seq 50); do bpftool "$1" show id "$2" >/dev/null 2>&1 || return 0; sleep 0.1; done
+	return 1
+}
+check "unlocked: root pins an array of maps of its own holding execban's state map" \
+	[ "$(python3 "$POKE" map-in-map "$PIN/state" /sys/fs/bpf/execban-test-outer)" = ok ]
+outer=$(bpftool map show pinned /sys/fs/bpf/execban-test-outer --json |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+"$EB" lock --policy-key "$W/lock.pem" >"$W/lock1.out" 2>&1; rc=$?
+check "lock is refused while that array of maps holds it (exit 3), naming it" \
+	bash -c "[ $rc = 3 ] && grep -q 'BPF map $outer .*holds its map id' '$W/lock1.out' && grep -q 'not locked' '$W/lock1.out'"
+rm /sys/fs/bpf/execban-test-outer
+gone map "$outer"
+check "unlocked: root pins a map iterator of its own over execban's state map" \
+	[ "$(python3 "$POKE" iter "$PIN/state" /sys/fs/bpf/execban-test-iter)" = ok ]
+iter=$(bpftool link show pinned /sys/fs/bpf/execban-test-iter --json |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+"$EB" lock --policy-key "$W/lock.pem" >"$W/lock_iter.out" 2>&1; rc=$?
+check "lock is refused while that iterator exists (exit 3), naming it" \
+	bash -c "[ $rc = 3 ] && grep -q 'iterator link $iter .*iterates execban' '$W/lock_iter.out' && grep -q 'not locked' '$W/lock_iter.out'"
+check "... and nothing is locked" [ "$(status_json "d['locked']")" = False ]
+rm /sys/fs/bpf/execban-test-iter
+gone link "$iter"
 gen=$(status_json "d['generation']")
 # The scan runs before the switch; a program loaded in between (test hook: lock waits for a
 # file after its scan) is found by a second scan once locked: the lock holds, and says so.
@@ -209,7 +234,7 @@ foreign=$(bpftool prog show pinned /sys/fs/bpf/execban-test-foreign --json |
 touch "$W/lock.go"
 wait "$lockpid"; rc=$?
 check "lock --json: locked, yet a failure (exit 3) naming the program loaded while locking" \
-	bash -c "[ $rc = 3 ] && grep -q 'BPF program $foreign ' '$W/lock.json' && grep -q 'loaded while locking' '$W/lock.json'"
+	bash -c "[ $rc = 3 ] && grep -q 'BPF program $foreign ' '$W/lock.json' && grep -q 'made while locking' '$W/lock.json'"
 check "lock --json: ok false, locked, the key's SHA-256, the policy in force (lock-test 1, enforce), its generation" \
 	jsonl "$W/lock.json" 'len(o) == 1 and not d["ok"] and d["locked"] and d["key_sha256"] == "'"$(openssl x509 -in "$W/lock.pem" -outform DER | sha256sum | cut -c1-64)"'" and d["min_version"] == 1 and d["version"] == 1 and d["mode"] == "enforce" and d["name"] == "lock-test" and d["generation"] == '"$gen"' and d["keyring"] > 0 and [m["severity"] for m in d["messages"]] == ["error", "error"]'
 rm /sys/fs/bpf/execban-test-foreign

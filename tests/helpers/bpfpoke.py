@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """bpfpoke - raw bpf(2) calls the lock-mode tests make as an attacker would (tests/guest/lock.sh).
 
-  bpfpoke.py map-in-map PIN          insert a read-only fd of PIN into a new array-of-maps
+  bpfpoke.py map-in-map PIN [DEST]   insert a read-only fd of PIN into a new array-of-maps
+                                     (pinned at DEST if given, so that it outlives this process)
   bpfpoke.py prog-using PIN          load a socket filter that references PIN (read-only fd)
-  bpfpoke.py iter PIN                attach a map-element iterator to PIN (read-only fd)
+  bpfpoke.py iter PIN [DEST]         attach a map-element iterator to PIN (read-only fd; the
+                                     link pinned at DEST if given)
   bpfpoke.py old-fd PIN KEYHEX GO    open PIN for writing now (then create GO.ready); once file
                                      GO exists, delete KEYHEX (an array: zero KEYHEX's entry)
   bpfpoke.py zero PIN KEYHEX         open PIN for writing and zero the entry whose first 32 bytes
@@ -114,6 +116,11 @@ def btf_func_id(name):
     return 0
 
 
+def pin_obj(fd, dest):
+    path = ctypes.create_string_buffer(dest.encode())
+    return bpf(OBJ_PIN, struct.pack("<QI", addr(path), fd))
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__)
@@ -159,7 +166,8 @@ def main():
         outer = need(bpf(MAP_CREATE, struct.pack("<IIIIII", 12, 4, 4, 1, 0, fd)), "map create")
         k = ctypes.create_string_buffer(struct.pack("<I", 0))
         v = ctypes.create_string_buffer(struct.pack("<I", fd))
-        report(bpf(MAP_UPDATE_ELEM, struct.pack("<IIQQQ", outer, 0, addr(k), addr(v), 0)))
+        r = bpf(MAP_UPDATE_ELEM, struct.pack("<IIQQQ", outer, 0, addr(k), addr(v), 0))
+        report(r if r < 0 or len(sys.argv) < 4 else pin_obj(outer, sys.argv[3]))
     elif what == "prog-using":
         # r1 = map (pseudo map fd); r0 = 0; exit
         report(prog_load(1, [insn(0x18, 1, 1, 0, fd), insn(0), insn(0xb7, 0, 0, 0, 0),
@@ -170,8 +178,7 @@ def main():
         if prog < 0:
             report(prog)
             return 0
-        dest = ctypes.create_string_buffer(sys.argv[3].encode())
-        report(bpf(OBJ_PIN, struct.pack("<QI", addr(dest), prog)))
+        report(pin_obj(prog, sys.argv[3]))
     elif what == "iter":
         btf_id = btf_func_id("bpf_iter_bpf_map_elem")
         if not btf_id:
@@ -180,7 +187,8 @@ def main():
         prog = need(prog_load(26, [insn(0xb7, 0, 0, 0, 0), insn(0x95)], 28, btf_id),
                     "iterator program load")
         info = ctypes.create_string_buffer(struct.pack("<I", fd))
-        report(bpf(LINK_CREATE, struct.pack("<IIIIQI", prog, 0, 28, 0, addr(info), 4)))
+        link = bpf(LINK_CREATE, struct.pack("<IIIIQI", prog, 0, 28, 0, addr(info), 4))
+        report(link if link < 0 or len(sys.argv) < 4 else pin_obj(link, sys.argv[3]))
     else:
         print(__doc__)
         return 1
