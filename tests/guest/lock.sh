@@ -195,29 +195,24 @@ rm /sys/fs/bpf/execban-test-foreign
 for _ in $(seq 50); do bpftool prog show id "${foreign:-0}" >/dev/null 2>&1 || break; sleep 0.1; done
 # The same for what reaches a map without naming it: an array of maps holding it (a program
 # loaded after the lock would name only the outer map), an iterator over it.
-gone() { # KIND ID: wait until the BPF object is freed (an RCU grace period after its last pin)
-	for _ in $(seq 50); do bpftool "$1" show id "$2" >/dev/null 2>&1 || return 0; sleep 0.1; done
-	return 1
+# lock_refused_while OP KIND WHAT MESSAGE: root pins its own OP object (bpfpoke) over the state
+# map; lock must refuse (exit 3) naming it by id ("MESSAGE" follows the id); then it is removed.
+lock_refused_while() {
+	local pin=/sys/fs/bpf/execban-test-$1 id rc
+	check "unlocked: root pins $3 of its own over execban's state map" \
+		[ "$(python3 "$POKE" "$1" "$PIN/state" "$pin")" = ok ]
+	id=$(bpftool "$2" show pinned "$pin" --json |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+	"$EB" lock --policy-key "$W/lock.pem" >"$W/lock-$1.out" 2>&1; rc=$?
+	check "lock is refused while $3 reaches it (exit 3), naming it" \
+		bash -c "[ $rc = 3 ] && grep -q '$id $4' '$W/lock-$1.out' && grep -q 'not locked' '$W/lock-$1.out'"
+	rm "$pin"
+	# freed an RCU grace period after its last pin
+	for _ in $(seq 50); do bpftool "$2" show id "$id" >/dev/null 2>&1 || break; sleep 0.1; done
 }
-check "unlocked: root pins an array of maps of its own holding execban's state map" \
-	[ "$(python3 "$POKE" map-in-map "$PIN/state" /sys/fs/bpf/execban-test-outer)" = ok ]
-outer=$(bpftool map show pinned /sys/fs/bpf/execban-test-outer --json |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
-"$EB" lock --policy-key "$W/lock.pem" >"$W/lock1.out" 2>&1; rc=$?
-check "lock is refused while that array of maps holds it (exit 3), naming it" \
-	bash -c "[ $rc = 3 ] && grep -q 'BPF map $outer .*holds its map id' '$W/lock1.out' && grep -q 'not locked' '$W/lock1.out'"
-rm /sys/fs/bpf/execban-test-outer
-gone map "$outer"
-check "unlocked: root pins a map iterator of its own over execban's state map" \
-	[ "$(python3 "$POKE" iter "$PIN/state" /sys/fs/bpf/execban-test-iter)" = ok ]
-iter=$(bpftool link show pinned /sys/fs/bpf/execban-test-iter --json |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
-"$EB" lock --policy-key "$W/lock.pem" >"$W/lock_iter.out" 2>&1; rc=$?
-check "lock is refused while that iterator exists (exit 3), naming it" \
-	bash -c "[ $rc = 3 ] && grep -q 'iterator link $iter .*iterates execban' '$W/lock_iter.out' && grep -q 'not locked' '$W/lock_iter.out'"
+lock_refused_while map-in-map map "an array of maps" '("[a-z_]*") was made outside execban and holds its map id'
+lock_refused_while iter link "a map iterator" '(program [0-9]*) iterates execban'
 check "... and nothing is locked" [ "$(status_json "d['locked']")" = False ]
-rm /sys/fs/bpf/execban-test-iter
-gone link "$iter"
 gen=$(status_json "d['generation']")
 # The scan runs before the switch; a program loaded in between (test hook: lock waits for a
 # file after its scan) is found by a second scan once locked: the lock holds, and says so.
