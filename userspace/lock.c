@@ -874,6 +874,20 @@ static bool has_id(const struct id_list *l, __u32 id)
 	return false;
 }
 
+/*
+ * What an fd of a BPF object got by id (fd, errno as the call left it) says: the fd, -ENOENT
+ * if the object went away meanwhile, or -errno if it cannot be inspected (said).
+ */
+static int by_id(int fd, const char *kind, __u32 id)
+{
+	int e = errno;
+
+	if (fd >= 0 || e == ENOENT)
+		return fd >= 0 ? fd : -ENOENT;
+	err("cannot inspect BPF %s %u: %s", kind, id, strerror(e));
+	return -e;
+}
+
 /* Programs that use one of execban's maps: each is named; how many, or -errno. */
 static int scan_programs(struct foreign_scan *s)
 {
@@ -888,8 +902,6 @@ static int scan_programs(struct foreign_scan *s)
 		if (has_id(&s->own, id) || has_id(&s->clean, id))
 			continue;
 		fd = bpf_prog_get_fd_by_id(id);
-		if (fd < 0 && errno == ENOENT)
-			continue;	/* gone meanwhile */
 		if (fd < 0 && s->locked && (errno == EPERM || errno == EACCES)) {
 			/* the bpf_prog hook's answer, which also reports the attempt */
 			err("BPF program %u was loaded outside execban and uses one of its maps: "
@@ -897,11 +909,11 @@ static int scan_programs(struct foreign_scan *s)
 			found++;
 			continue;
 		}
-		if (fd < 0) {
-			ret = -errno;
-			err("cannot inspect BPF program %u: %s", id, strerror(errno));
-			return ret;
-		}
+		fd = by_id(fd, "program", id);
+		if (fd == -ENOENT)
+			continue;	/* gone meanwhile */
+		if (fd < 0)
+			return fd;
 		pi.nr_map_ids = MAX_USED_MAPS;
 		pi.map_ids = (__u64)(unsigned long)map_ids;
 		ret = bpf_obj_get_info_by_fd(fd, &pi, &len);
@@ -960,14 +972,11 @@ static int scan_outer_maps(const struct foreign_scan *s)
 
 		if (has_id(&s->maps, id))
 			continue;
-		fd = bpf_map_get_fd_by_id_opts(id, &ro);
-		if (fd < 0 && errno == ENOENT)
+		fd = by_id(bpf_map_get_fd_by_id_opts(id, &ro), "map", id);
+		if (fd == -ENOENT)
 			continue;
-		if (fd < 0) {
-			ret = -errno;
-			err("cannot inspect BPF map %u: %s", id, strerror(errno));
-			return ret;
-		}
+		if (fd < 0)
+			return fd;
 		inner = 0;
 		if (!bpf_obj_get_info_by_fd(fd, &mi, &len) &&
 		    (mi.type == BPF_MAP_TYPE_ARRAY_OF_MAPS || mi.type == BPF_MAP_TYPE_HASH_OF_MAPS))
@@ -997,14 +1006,11 @@ static int scan_iter_links(const struct foreign_scan *s)
 		struct bpf_link_info li = {};
 		__u32 len = sizeof(li);
 
-		fd = bpf_link_get_fd_by_id(id);
-		if (fd < 0 && errno == ENOENT)
+		fd = by_id(bpf_link_get_fd_by_id(id), "link", id);
+		if (fd == -ENOENT)
 			continue;
-		if (fd < 0) {
-			ret = -errno;
-			err("cannot inspect BPF link %u: %s", id, strerror(errno));
-			return ret;
-		}
+		if (fd < 0)
+			return fd;
 		ret = bpf_obj_get_info_by_fd(fd, &li, &len);
 		close(fd);
 		if (ret)
