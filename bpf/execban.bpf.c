@@ -64,7 +64,7 @@ static __always_inline int reserve_interp_mark(struct file *file)
 	struct execban_interp_mark *m;
 
 	m = bpf_inode_storage_get(&interpreters, file->f_inode, 0, 0);
-	if (!m)
+	if (!m || !mark_for_task(m))
 		return 0;
 	task_map_used(EXECBAN_TM_INTERP);
 	if (bpf_map_update_elem(&task_interp, &key, m, BPF_ANY))
@@ -105,7 +105,7 @@ static __always_inline int mark_mapped_interpreter(struct file *file)
 	struct execban_interp_mark *m, *old;
 
 	m = bpf_inode_storage_get(&interpreters, file->f_inode, 0, 0);
-	if (!m)
+	if (!m || !mark_for_task(m))
 		return 0;
 	old = bpf_map_lookup_elem(&task_interp, &key);
 	if (old && old->gen[0] == m->gen[0] && old->gen[1] == m->gen[1])
@@ -249,7 +249,7 @@ static __always_inline bool current_is_interpreter(void)
 	m = bpf_map_lookup_elem(&task_interp, &key);
 	if (!m)
 		return false;
-	return mark_active(m);
+	return task_mark_active(m);
 }
 
 /*
@@ -270,7 +270,7 @@ int BPF_PROG(execban_bprm_committed_creds, struct linux_binprm *bprm)
 	struct execban_interp_mark *m, *old;
 
 	m = bpf_inode_storage_get(&interpreters, bprm->file->f_inode, 0, 0);
-	if (!m) {
+	if (!m || !mark_for_task(m)) {
 		if (task_map_in_use(EXECBAN_TM_INTERP))
 			delete_if_there(task_interp, &key);
 		return 0;

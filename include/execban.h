@@ -23,7 +23,7 @@
 #include <linux/types.h>
 #endif
 
-#define EXECBAN_MAPS_ABI	13	/* layout of the pinned maps below */
+#define EXECBAN_MAPS_ABI	14	/* layout of the pinned maps below */
 #define EXECBAN_BODY_ABI	11	/* layout of struct execban_manifest and its body's records */
 #define EXECBAN_EVENT_VERSION	2	/* layout of struct execban_event */
 
@@ -239,6 +239,13 @@ struct execban_policy_info {
  * gen[mark_gen & 1] == mark_gen. A load moves it only when the list of marked paths changes
  * (marks_sha256), so an interpreter already running stays one across loads that only change
  * rules, and signed loads in lock mode (which mark nothing) leave it alone.
+ *
+ * When the list changes, a task's mark (not an inode's) also counts while gen[mark_prev & 1]
+ * == mark_prev, the generation the list had before: a running interpreter stays one until its
+ * next exec, whatever the new list names. The load carries every task mark in force over to
+ * the new generation before its switch; mark_prev covers the children forked meanwhile from a
+ * task it had not reached yet. A new generation's parity is never mark_gen's, so marking
+ * inodes for it leaves the marks in force untouched until the switch.
  */
 struct execban_state {
 	__u64 gen;			/* active policy copy is gen & 1 */
@@ -247,6 +254,7 @@ struct execban_state {
 	__u64 mark_gen;			/* 0: nothing marked yet */
 	__u64 mark_last;		/* the last mark generation handed out (never reused) */
 	__u8 marks_sha256[EXECBAN_SHA256_LEN];	/* of the marked paths, in policy order */
+	__u64 mark_prev;		/* the mark generation before mark_gen (tasks only), or 0 */
 };
 
 /* What the attached programs were loaded with (decided when they are loaded). */
@@ -647,7 +655,7 @@ struct execban_event {
 _Static_assert(sizeof(struct execban_rule) == 16, "execban_rule layout");
 _Static_assert(sizeof(struct execban_text) == 160, "execban_text layout");
 _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info layout");
-_Static_assert(sizeof(struct execban_state) == 64, "execban_state layout");
+_Static_assert(sizeof(struct execban_state) == 72, "execban_state layout");
 _Static_assert(sizeof(struct execban_rule_hits) == 16, "execban_rule_hits layout");
 _Static_assert(sizeof(struct execban_signer) == 320, "execban_signer layout");
 _Static_assert(sizeof(struct execban_inode_cache) == 88 + 320, "execban_inode_cache layout");

@@ -173,38 +173,66 @@ check "a policy without the interpreter lines no longer refuses bash banned.sh" 
 out=$(bash -c "bash '$W/banned.sh'; (cat '$W/banned.sh' >/dev/null && echo child-cat-ok)" 2>&1)
 check "a bash started after the load, and its children, are interpreters" \
 	bash -c "! grep -q BANNED-SCRIPT-RAN <<<'$out' && grep -q child-cat-ok <<<'$out'"
-# A marked interpreter already running when the policy changes (a feed adds a digest, the
-# interpreters stay) is still one; once a policy no longer names it, it is not.
-running_py() { # GATE: a python3 started now that reads banned.py once GATE exists
+# A marked interpreter already running when the policy changes stays one until its next exec:
+# across a feed adding a digest, across changes of the interpreter and quarantine lines (a user
+# keeping a shell open must not read banned scripts after the next sync), and across a policy
+# that no longer names it, which frees only the interpreters started after it. Its children,
+# forked after those loads, too.
+running_py() { # GATE: a python3 started now that, once GATE exists, reads banned.py, then
+	# has a child read it: "PARENT CHILD", each "refused" or "read"
 	python3 - "$W/banned.py" "$1" <<'PY'
 import os, sys, time
+def attempt():
+    try:
+        open(sys.argv[1]).read()
+        return "read"
+    except PermissionError:
+        return "refused"
 while not os.path.exists(sys.argv[2]):
     time.sleep(0.05)
-try:
-    open(sys.argv[1]).read()
-    print("read")
-except PermissionError:
-    print("refused")
+parent = attempt()
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(w, attempt().encode())
+    os._exit(0)
+os.close(w)
+os.waitpid(pid, 0)
+print(parent, os.read(r, 16).decode())
 PY
+}
+across() { # NAME GATE POLICY...: a python3 running across loads of each POLICY, in turn
+	local name=$1 gate=$2 p
+	shift 2
+	rm -f "$gate"
+	running_py "$gate" >"$W/$name.out" 2>&1 &
+	local pid=$!
+	sleep 1
+	for p in "$@"; do
+		"$EB" load "$p" >/dev/null 2>"$W/$name.err" || echo "load $p failed" >>"$W/$name.out"
+	done
+	touch "$gate"
+	wait "$pid"
 }
 printf 'another banned file %s\n' "$RANDOM$RANDOM" >"$W/another"
 { cat "$W/interp.policy"; "$EB" hash "$W/another"; } >"$W/interp2.policy"
-rm -f "$W/gate1" "$W/gate2"
-running_py "$W/gate1" >"$W/run1.out" 2>&1 &
-p1=$!
-sleep 1
-"$EB" load "$W/interp2.policy" >/dev/null 2>&1
-check "a changed policy with the same interpreters loads" [ $? = 0 ]
-touch "$W/gate1"; wait "$p1"
-check "a python3 running across that load is still an interpreter: banned.py refused ($(cat "$W/run1.out"))" \
-	grep -qx refused "$W/run1.out"
-running_py "$W/gate2" >"$W/run2.out" 2>&1 &
-p2=$!
-sleep 1
-"$EB" load "$W/ban.policy" >/dev/null 2>&1
-touch "$W/gate2"; wait "$p2"
-check "once a policy without the interpreter lines is loaded, that python3 reads it ($(cat "$W/run2.out"))" \
-	grep -qx read "$W/run2.out"
+mkdir -p "$W/qdir"
+{ cat "$W/interp.policy"; echo "quarantine $W/qdir"; } >"$W/interp-q.policy"
+grep -v "interpreter $(readlink -f "$(command -v perl)")" "$W/interp.policy" >"$W/interp-noperl.policy"
+across same "$W/gate1" "$W/interp2.policy"
+check "a python3 running across a load that keeps the interpreters is still one: it and its child are refused ($(cat "$W/same.out"))" \
+	grep -qx "refused refused" "$W/same.out"
+"$EB" load "$W/interp.policy" >/dev/null 2>&1
+across lines "$W/gate2" "$W/interp-q.policy" "$W/interp-noperl.policy"
+check "a python3 running across two loads that change the interpreter and quarantine lines is still one: it and its child are refused ($(cat "$W/lines.out"))" \
+	grep -qx "refused refused" "$W/lines.out"
+"$EB" load "$W/interp.policy" >/dev/null 2>&1
+across dropped "$W/gate3" "$W/ban.policy"
+check "a python3 running across a load without interpreter lines is still one until its next exec ($(cat "$W/dropped.out"))" \
+	grep -qx "refused refused" "$W/dropped.out"
+out=$(python3 -c 'open("'"$W/banned.py"'").read(); print("read")' 2>&1)
+check "a python3 started after that load is no interpreter: it reads banned.py ($out)" \
+	[ "$out" = read ]
 "$EB" load "$W/interp.policy" >/dev/null 2>&1
 # Marks die with their tasks (task_free): a marked python3 starting 20 threads and 20 children,
 # all gone, leaves task_interp as it found it.
