@@ -131,6 +131,7 @@ static __always_inline bool stamps_same(const struct stamp *a, const struct stam
 
 #define barrier()	asm volatile("" ::: "memory")
 #define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
+#define READ_ONCE_U64(x) (*(volatile __u64 *)&(x))
 
 /*
  * Reading an entry (any hook): what it holds is usable only if no filler is rewriting it
@@ -141,7 +142,7 @@ static __always_inline bool cache_read_begin(struct execban_inode_cache *c, __u3
 {
 	*seq = READ_ONCE_U32(c->seq);
 	barrier();
-	return !(*seq & 1) && c->fill_gen == READ_ONCE_U32(c->wgen);
+	return !(*seq & 1) && c->fill_gen == READ_ONCE_U64(c->wgen);
 }
 
 static __always_inline bool cache_read_end(struct execban_inode_cache *c, __u32 seq)
@@ -161,7 +162,7 @@ static __always_inline bool cache_read_end(struct execban_inode_cache *c, __u32 
  */
 struct fill {
 	struct stamp st;
-	__u32 gen;
+	__u64 gen;
 	bool ok;
 };
 
@@ -174,7 +175,7 @@ static __always_inline bool no_writers(struct inode *inode, bool at_close)
 static __always_inline void fill_start(struct execban_inode_cache *c, struct inode *inode,
 				       bool at_close, struct fill *f)
 {
-	f->gen = READ_ONCE_U32(c->wgen);
+	f->gen = READ_ONCE_U64(c->wgen);
 	barrier();
 	f->ok = no_writers(inode, at_close);
 	inode_stamp(inode, &f->st);
@@ -193,7 +194,7 @@ static __always_inline bool fill_begin(struct execban_inode_cache *c, struct ino
 	if (!f->ok)
 		return false;
 	barrier();
-	if (!no_writers(inode, at_close) || READ_ONCE_U32(c->wgen) != f->gen)
+	if (!no_writers(inode, at_close) || READ_ONCE_U64(c->wgen) != f->gen)
 		return false;
 	inode_stamp(inode, &now);
 	if (!stamps_same(&now, &f->st))

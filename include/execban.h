@@ -531,10 +531,12 @@ struct execban_inode_cache {
 	 * filled only if no writer was there before or after the read and wgen did not move
 	 * meanwhile (fill_gen: the wgen it was read under), and used only while wgen still
 	 * equals fill_gen. seq is odd while a filler writes the entry (readers retry).
+	 * 64 bits: 2^32 opens for writing (hours, for a user who may open the file) would
+	 * bring a 32-bit wgen back to a stale entry's fill_gen.
 	 */
-	__u32 wgen;
-	__u32 fill_gen;
 	__u32 seq;
+	__u64 wgen;
+	__u64 fill_gen;
 	struct execban_signer signer;	/* if EXECBAN_CACHE_SIGNER */
 };
 
@@ -658,7 +660,7 @@ _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info l
 _Static_assert(sizeof(struct execban_state) == 72, "execban_state layout");
 _Static_assert(sizeof(struct execban_rule_hits) == 16, "execban_rule_hits layout");
 _Static_assert(sizeof(struct execban_signer) == 320, "execban_signer layout");
-_Static_assert(sizeof(struct execban_inode_cache) == 88 + 320, "execban_inode_cache layout");
+_Static_assert(sizeof(struct execban_inode_cache) == 96 + 320, "execban_inode_cache layout");
 _Static_assert(sizeof(struct execban_event_hdr) == 32, "execban_event_hdr layout");
 _Static_assert(sizeof(struct execban_event) % 8 == 0, "execban_event alignment");
 _Static_assert(sizeof(struct execban_lock) == 96, "execban_lock layout");
