@@ -486,24 +486,28 @@ extern const void ima_policy_flag __ksym __weak;
 
 /*
  * Where an IMA policy measured or appraised the file, bpf_ima_file_hash() answers with the
- * digest IMA stored then, which it drops only at the last writer's close
- * (ima_check_last_writer): while a writer holds the file open, its bytes may no longer be
- * those. Then the digest is unknown: refused where the size could be banned, like any file
- * that cannot be read (execban.ko reads the bytes themselves). Where no policy is in force,
- * IMA hashes the bytes at every call. An address that did not resolve counts as a policy.
+ * digest IMA stored then, which it drops only at the last writer's close of that inode
+ * (ima_check_last_writer). So it may no longer describe the bytes while a writer holds the
+ * file open, and at any time on a file system where changes need not pass that inode:
+ * an overlay file whose layer was written directly (6.1's IMA never looks; 6.12's looks in
+ * its own hook, after this one), a memfd, a network or FUSE file system. That is every file
+ * judge() does not let execban cache (@tracked false), for the same reason. Then the digest
+ * is unknown: refused where the size could be banned, like any file that cannot be read
+ * (execban.ko reads the bytes themselves). Where no policy is in force, IMA hashes the bytes
+ * at every call. An address that did not resolve counts as a policy.
  */
-static __always_inline bool ima_may_be_stale(struct file *file)
+static __always_inline bool ima_may_be_stale(struct file *file, bool tracked)
 {
 	int flag = 1;
 
-	if (BPF_CORE_READ(file, f_inode, i_writecount.counter) <= 0)
+	if (tracked && BPF_CORE_READ(file, f_inode, i_writecount.counter) <= 0)
 		return false;
 	if (&ima_policy_flag)
 		bpf_probe_read_kernel(&flag, sizeof(flag), &ima_policy_flag);
 	return flag != 0;
 }
 
-static __always_inline int hash_file(const struct access *a, __u8 *digest)
+static __always_inline int hash_file(const struct access *a, bool tracked, __u8 *digest)
 {
 	struct file *file = a->file;
 	long ret;
@@ -517,7 +521,7 @@ static __always_inline int hash_file(const struct access *a, __u8 *digest)
 	if (use_kmod_hash)
 		return execban_file_sha256(file, digest, EXECBAN_SHA256_LEN);
 
-	if (ima_may_be_stale(file))
+	if (ima_may_be_stale(file, tracked))
 		return -16;	/* -EBUSY */
 	ret = bpf_ima_file_hash(file, digest, EXECBAN_SHA256_LEN);
 	if (ret < 0)
@@ -560,7 +564,7 @@ static __always_inline int file_digest(const struct access *a, const struct judg
 	if (c)
 		fill_start(c, inode, a->report_only, &f);
 	if (can_hash) {
-		ret = hash_file(a, k->b);
+		ret = hash_file(a, j->cache, k->b);
 	} else if (a->by_dentry && use_kmod_install) {
 		/* A hard link: what the page cache holds, read without sleeping. */
 		ret = execban_dentry_sha256_nowait(a->dentry, k->b, EXECBAN_SHA256_LEN);

@@ -66,6 +66,41 @@ drain_events "$W/ev"
 check "the refusal with a writer open is a hash_error event for the file" \
 	event_has "$W/ev" "e.get('path')=='$W/u/x' and e.get('hash_error') and e.get('verdict')=='denied'"
 
+# An overlay file whose layer is written directly: IMA keeps the digest it stored on the
+# overlay inode (6.1 never looks at the layer; 6.12 looks in its own hook, after execban's), so
+# with an IMA policy its digest is unknown to execban without execban.ko: a file of a banned
+# size there is refused, before and after its layer changes; one of another size runs.
+mkdir -p "$W/o/lower" "$W/o/upper" "$W/o/work" "$W/o/merged"
+cp "$W/good" "$W/o/lower/x"
+unique_copy /bin/true "$W/o/lower/other" ima-overlay
+chown -R $U "$W/o"
+if mount -t overlay -o "lowerdir=$W/o/lower,upperdir=$W/o/upper,workdir=$W/o/work" overlay "$W/o/merged"; then
+	cat >"$W/u/ovl.sh" <<'SH'
+set -u
+M=$1 L=$2 BAD=$3 LDSO=$4
+mark() {
+	case "$1" in
+	*"(BAN coreutils)"*) echo BAN ;; *"(GNU coreutils)"*) echo GNU ;;
+	*"not permitted"*|*"failed to map segment"*) echo EPERM ;; *) echo "other: ${1:0:100}" ;;
+	esac
+}
+echo "first $(mark "$("$LDSO" "$M/x" --version 2>&1)")"
+dd if="$BAD" of="$L/x" conv=notrunc status=none	# the lower layer, not through the overlay
+echo "layer-written $(mark "$("$LDSO" "$M/x" --version 2>&1)")"
+echo "other-size $(mark "$("$LDSO" "$M/other" --version 2>&1)")"
+SH
+	out=$(setpriv --reuid=$U --regid=$U --clear-groups -- bash "$W/u/ovl.sh" "$W/o/merged" "$W/o/lower" "$W/bad" "$LDSO" 2>&1)
+	sed 's/^/# overlay: /' <<<"$out"
+	check "overlay, IMA policy, no execban.ko: a file of a banned size is refused ($(got first))" \
+		[ "$(got first)" = EPERM ]
+	check "... and still once its lower layer holds the banned bytes, not run on IMA's stored digest ($(got layer-written))" \
+		[ "$(got layer-written)" = EPERM ]
+	check "control: an overlay file of another size runs ($(got other-size))" [ "$(got other-size)" = GNU ]
+	umount "$W/o/merged"
+else
+	not_ok "an overlay mounts over $W/o"
+fi
+
 "$EB" unload >/dev/null
 rm -rf "$W"
 finish
