@@ -63,7 +63,7 @@ static __always_inline int reserve_interp_mark(struct file *file)
 	__u64 key = (__u64)bpf_get_current_task_btf();
 	struct execban_interp_mark *m;
 
-	m = bpf_inode_storage_get(&interpreters, file->f_inode, 0, 0);
+	m = interp_mark_of(file->f_inode);
 	if (!m || !mark_for_task(m))
 		return 0;
 	task_map_used(EXECBAN_TM_INTERP);
@@ -104,7 +104,7 @@ static __always_inline int mark_mapped_interpreter(struct file *file)
 	__u64 key = (__u64)bpf_get_current_task_btf();
 	struct execban_interp_mark *m, *old;
 
-	m = bpf_inode_storage_get(&interpreters, file->f_inode, 0, 0);
+	m = interp_mark_of(file->f_inode);
 	if (!m || !mark_for_task(m))
 		return 0;
 	old = bpf_map_lookup_elem(&task_interp, &key);
@@ -269,7 +269,7 @@ int BPF_PROG(execban_bprm_committed_creds, struct linux_binprm *bprm)
 	__u64 key = (__u64)bpf_get_current_task_btf();
 	struct execban_interp_mark *m, *old;
 
-	m = bpf_inode_storage_get(&interpreters, bprm->file->f_inode, 0, 0);
+	m = interp_mark_of(bprm->file->f_inode);
 	if (!m || !mark_for_task(m)) {
 		if (task_map_in_use(EXECBAN_TM_INTERP))
 			delete_if_there(task_interp, &key);

@@ -81,7 +81,7 @@ static __always_inline __u64 fd_object(int fd)
 	return f ? (__u64)BPF_CORE_READ(f, private_data) : 0;
 }
 
-#define MAP_RULE_ARRAY	24
+#define MAP_RULE_ARRAY	25
 
 /*
  * Index of one of execban's maps (for events), or -1. The rule arrays in the slots of "rules"
@@ -99,6 +99,7 @@ static __always_inline int our_map(__u64 m)
 	M(12, rule_hits); M(13, interpreters); M(14, task_interp); M(15, signer_scratch);
 	M(16, mem_scratch); M(17, zeroes); M(18, quarantine_dirs); M(19, lock);
 	M(20, lock_ctl); M(21, lock_scratch); M(22, protected_tasks); M(23, mark_paths);
+	M(24, interp_ids);
 #undef M
 	if (m && (m == (__u64)bpf_map_lookup_elem(&rules, &s0) ||
 		  m == (__u64)bpf_map_lookup_elem(&rules, &s1)))
@@ -135,12 +136,12 @@ static __always_inline void emit_tamper(const char *what, const char *fmt, __u64
 	bpf_ringbuf_submit(e, 0);
 }
 
-static const char map_names[26][16] = {
+static const char map_names[27][16] = {
 	"rules", "rule_index", "banned_sizes_0", "banned_sizes_1", "texts_0",
 	"texts_1", "policy_info", "state", "stats", "event_seq", "events", "inode_cache",
 	"rule_hits", "interpreters", "task_interp", "signer_scratch", "mem_scratch", "zeroes",
 	"quarantine_dirs", "lock", "lock_ctl", "lock_scratch", "protected_tasks", "mark_paths",
-	"rule array", "?",
+	"interp_ids", "rule array", "?",
 };
 
 static __always_inline int refuse_map(const char *what, int idx)
@@ -899,6 +900,7 @@ int BPF_PROG(execban_sb_umount, struct vfsmount *mnt, int flags, int ret)
 #define GFP_IO_FS		(0x40 | 0x80)
 #define SCSI_GENERIC_MAJOR	21
 #define SG_IO			0x2285
+#define FIGETBSZ		0x0002	/* _IO(0x00, 2): the block size; interp_mark_sync() */
 #define LOOP_SET_FD		0x4C00
 #define LOOP_CHANGE_FD		0x4C06
 #define LOOP_CONFIGURE		0x4C0A
@@ -992,9 +994,11 @@ int BPF_PROG(execban_file_ioctl, struct file *file, unsigned int cmd, unsigned l
 
 	if (ret)
 		return ret;
+	inode = file->f_inode;
+	if (cmd == FIGETBSZ && (inode->i_mode & S_IFMT) == S_IFREG)
+		interp_mark_sync(inode);
 	if (!locked())
 		return 0;
-	inode = file->f_inode;
 	if ((inode->i_mode & S_IFMT) != S_IFBLK && (inode->i_mode & S_IFMT) != S_IFCHR)
 		return 0;
 	if (cmd == LOOP_SET_FD || cmd == LOOP_CHANGE_FD || cmd == LOOP_CONFIGURE) {

@@ -127,6 +127,17 @@ struct {
 } interpreters SEC(".maps");
 
 /*
+ * The interpreters' marks by inode identity (struct execban_inode_id), for marked inodes
+ * evicted since: see interp_mark_of() in policy.bpf.h.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EXECBAN_INTERP_IDS);
+	__type(key, struct execban_inode_id);
+	__type(value, struct execban_interp_mark);
+} interp_ids SEC(".maps");
+
+/*
  * Quarantine folders named by the policy (same marks as interpreters): renaming a banned file
  * into one is allowed, and audited, so responders can move what they find out of the way.
  */

@@ -33,6 +33,70 @@ static __always_inline bool mark_active(const struct execban_interp_mark *m)
 	return mg && m->gen[mg & 1] == mg;
 }
 
+static __always_inline struct execban_inode_id inode_id(struct inode *inode)
+{
+	struct execban_inode_id id = {
+		.dev = inode->i_sb->s_dev,
+		.ino = inode->i_ino,
+	};
+
+	return id;
+}
+
+/*
+ * The interpreter mark of an inode, or NULL. An inode with none may be a marked one that was
+ * evicted and read again (struct execban_inode_id): its mark is then put back from
+ * interp_ids. A lookup there only for inode numbers that may be in it (interp_ino_bits),
+ * rather than for every library mapped.
+ */
+static __always_inline struct execban_interp_mark *interp_mark_of(struct inode *inode)
+{
+	struct execban_interp_mark *m, *v;
+	struct execban_inode_id id;
+	struct execban_lock *lk;
+	__u32 zero = 0;
+
+	m = bpf_inode_storage_get(&interpreters, inode, 0, 0);
+	if (m)
+		return m;
+	lk = bpf_map_lookup_elem(&lock, &zero);
+	if (!lk || !(lk->interp_ino_bits & (1U << (inode->i_ino & 31))))
+		return NULL;
+	id = inode_id(inode);
+	v = bpf_map_lookup_elem(&interp_ids, &id);
+	if (!v)
+		return NULL;
+	m = bpf_inode_storage_get(&interpreters, inode, v, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return m ? m : v;
+}
+
+/*
+ * The loader, after marking an inode through an fd of it, and `execban show`, before
+ * reading a mark, call FIGETBSZ on the fd (lsm/file_ioctl): the mark is recorded by
+ * identity, or put back if the inode was evicted since. Anyone may: it copies a mark the
+ * loader made, nothing else.
+ */
+static __always_inline void interp_mark_sync(struct inode *inode)
+{
+	struct execban_interp_mark *m;
+	struct execban_inode_id id;
+	struct execban_lock *lk;
+	__u32 zero = 0;
+
+	m = bpf_inode_storage_get(&interpreters, inode, 0, 0);
+	if (!m) {
+		interp_mark_of(inode);
+		return;
+	}
+	lk = bpf_map_lookup_elem(&lock, &zero);
+	if (!lk)
+		return;
+	if (!(lk->interp_ino_bits & (1U << (inode->i_ino & 31))))
+		__sync_fetch_and_or(&lk->interp_ino_bits, 1U << (inode->i_ino & 31));
+	id = inode_id(inode);
+	bpf_map_update_elem(&interp_ids, &id, m, BPF_ANY);
+}
+
 /*
  * Does an interpreter's inode mark go to the task that runs it? When made for the mark
  * generation in force, or for a later one: a load marks the new list's paths before its switch,

@@ -283,6 +283,20 @@ struct execban_interp_mark {
 };
 
 /*
+ * Key of interp_ids: an interpreter's inode as the kernel knows it. Inode storage goes with
+ * the in-memory inode, and an interpreter no process runs can be evicted (memory pressure,
+ * which any user can cause): its next exec meets a new in-memory inode with no mark. So a
+ * marked inode is also recorded by identity, and its mark put back from there.
+ */
+struct execban_inode_id {
+	__u32 dev;			/* i_sb->s_dev */
+	__u32 pad;
+	__u64 ino;			/* i_ino */
+};
+
+#define EXECBAN_INTERP_IDS	4096	/* entries of interp_ids */
+
+/*
  * Value of mark_paths (an array, entry slot * EXECBAN_MARK_PATHS + i): the interpreter and
  * quarantine paths the policy in a slot named, as the loader marked them, so that `execban
  * show` can list them and check each one's mark. An entry counts for the slot's policy only
@@ -431,7 +445,7 @@ struct execban_lock {
 	__u32 busy;			/* a signed policy is being installed */
 	__u32 pad;
 	__u32 task_maps;		/* enum execban_task_map */
-	__u32 reserved;
+	__u32 interp_ino_bits;		/* bit i_ino % 32 of every inode in interp_ids */
 	__u8 key_sha256[EXECBAN_SHA256_LEN];	/* SHA-256 of the policy key's certificate */
 };
 

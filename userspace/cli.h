@@ -25,11 +25,13 @@ enum pinned_map {
 	PM_RULES, PM_RULE_INDEX, PM_SIZES_0, PM_SIZES_1, PM_TEXTS_0, PM_TEXTS_1,
 	PM_POLICY_INFO, PM_STATE, PM_STATS, PM_EVENT_SEQ, PM_EVENTS, PM_INODE_CACHE, PM_RULE_HITS, PM_INTERPRETERS, PM_TASK_INTERP,
 	PM_SIGNER_SCRATCH, PM_MEM_SCRATCH, PM_ZEROES, PM_QUARANTINE,
-	PM_LOCK, PM_LOCK_CTL, PM_LOCK_SCRATCH, PM_PROTECTED, PM_MARK_PATHS,
+	PM_LOCK, PM_LOCK_CTL, PM_LOCK_SCRATCH, PM_PROTECTED, PM_MARK_PATHS, PM_INTERP_IDS,
 	PM_COUNT,
 };
 
 extern const char *const pinned_map_names[PM_COUNT];
+/* Record fd's interpreter mark by identity, or put it back after an eviction (util.c). */
+void interp_mark_sync(int fd);
 
 /* The programs of bpf/execban.bpf.c; each is pinned as link_<name> once attached. */
 extern const char *const program_names[];

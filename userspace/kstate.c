@@ -179,6 +179,7 @@ static int mark_state(const int *fd, const struct kmark *m, uint64_t mark_gen)
 	f = open(m->path, O_RDONLY | O_CLOEXEC);
 	if (f < 0)
 		return -errno;
+	interp_mark_sync(f);
 	ret = bpf_map_lookup_elem(fd[m->kind == EXECBAN_MARK_QUARANTINE ? PM_QUARANTINE :
 				     PM_INTERPRETERS], &f, &v);
 	close(f);

@@ -248,6 +248,8 @@ static void mark_paths(int fd, const char *what, const struct policy_interp *lis
 		m.gen[slot] = gen;
 		if (bpf_map_update_elem(fd, &f, &m, BPF_ANY))
 			warn("%s %s: cannot mark it: %s", what, list[i].path, strerror(errno));
+		else
+			interp_mark_sync(f);	/* recorded by identity: see interp_ids */
 		close(f);
 	}
 }
@@ -329,6 +331,37 @@ static void carry_task_marks(int fd, const struct execban_state *st, uint64_t ne
 		bpf_map_update_elem(fd, &keys[i], &m, BPF_EXIST);
 	}
 	free(keys);
+}
+
+/*
+ * After a switch to mark generation mg: forget the identities of inodes whose mark is not
+ * for it (interpreters an older list named, files replaced since), so that interp_ids holds
+ * the list in force. Collected first, as prune_hits() does.
+ */
+static void prune_interp_ids(int fd, uint64_t mg)
+{
+	struct execban_inode_id key, next, *gone = NULL, *tmp;
+	struct execban_interp_mark m;
+	size_t n = 0, cap = 0, i;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &m) && m.gen[mg & 1] == mg)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(gone, cap * sizeof(*gone));
+			if (!tmp)
+				break;
+			gone = tmp;
+		}
+		gone[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	free(gone);
 }
 
 static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_out)
@@ -434,6 +467,7 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 		return -errno;
 	*gen_out = st.gen;
 	timing("switch");
+	prune_interp_ids(fd[PM_INTERP_IDS], mark_gen);
 	prune_hits(fd[PM_RULE_HITS], c);
 	timing("prune");
 	return 0;

@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <linux/fs.h>
 #include <openssl/evp.h>
 
 #include "cli.h"
@@ -44,6 +46,7 @@ const char *const pinned_map_names[PM_COUNT] = {
 	[PM_LOCK_SCRATCH] = "lock_scratch",
 	[PM_PROTECTED] = "protected_tasks",
 	[PM_MARK_PATHS] = "mark_paths",
+	[PM_INTERP_IDS] = "interp_ids",
 };
 
 const char *const program_names[] = {
@@ -515,4 +518,16 @@ int map_update_batched(int fd, const void *keys, size_t key_size, const void *va
 		done += count;
 	}
 	return 0;
+}
+
+/*
+ * Have the programs record the interpreter mark of fd's inode by identity, or put it back if
+ * the inode was evicted since it was marked: the FIGETBSZ ioctl, which lsm/file_ioctl watches
+ * for (interp_mark_sync() in bpf/policy.bpf.h). Harmless on any file, marked or not.
+ */
+void interp_mark_sync(int fd)
+{
+	int bsz;
+
+	(void)ioctl(fd, FIGETBSZ, &bsz);
 }
