@@ -238,18 +238,18 @@ int BPF_PROG(execban_kernel_post_load_data, char *buf, loff_t size, enum kernel_
 #define FMODE_READ	0x1
 #define FMODE_EXEC	0x20
 
-/* Is the current task running an interpreter named by the active policy? */
+/*
+ * Is the current task running an interpreter? It is from the exec that gave it a mark
+ * (mark_for_task()) to its next exec, across loads: one that changes the interpreter lines
+ * does not free the interpreters already running.
+ */
 static __always_inline bool current_is_interpreter(void)
 {
 	__u64 key = (__u64)bpf_get_current_task_btf();
-	struct execban_interp_mark *m;
 
 	if (!task_map_in_use(EXECBAN_TM_INTERP))
 		return false;	/* no task has ever had a mark */
-	m = bpf_map_lookup_elem(&task_interp, &key);
-	if (!m)
-		return false;
-	return task_mark_active(m);
+	return bpf_map_lookup_elem(&task_interp, &key) != NULL;
 }
 
 /*

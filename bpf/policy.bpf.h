@@ -101,7 +101,7 @@ static __always_inline void interp_mark_sync(struct inode *inode)
  * Does an interpreter's inode mark go to the task that runs it? When made for the mark
  * generation in force, or for a later one: a load marks the new list's paths before its switch,
  * and a task that starts one meanwhile must be an interpreter after it. Not when made only for
- * an older list (task_mark_active() would take it for one that is still in force).
+ * an older list: a task keeps its mark until its next exec, whatever loads come.
  */
 static __always_inline bool mark_for_task(const struct execban_interp_mark *m)
 {
@@ -110,24 +110,6 @@ static __always_inline bool mark_for_task(const struct execban_interp_mark *m)
 	__u64 mg = s ? *(volatile __u64 *)&s->mark_gen : 0;
 
 	return m->gen[0] >= mg || m->gen[1] >= mg;
-}
-
-/*
- * Is a task's interpreter mark (a copy of its executable's, made at exec) in force? Also when
- * made for the list before the last change of the list (struct execban_state, mark_prev): a
- * running interpreter stays one until its next exec.
- */
-static __always_inline bool task_mark_active(const struct execban_interp_mark *m)
-{
-	__u32 zero = 0;
-	struct execban_state *s = bpf_map_lookup_elem(&state, &zero);
-	__u64 mg, mp;
-
-	if (!s)
-		return false;
-	mg = *(volatile __u64 *)&s->mark_gen;
-	mp = *(volatile __u64 *)&s->mark_prev;
-	return (mg && m->gen[mg & 1] == mg) || (mp && m->gen[mp & 1] == mp);
 }
 
 static __always_inline struct execban_policy_info *policy_info_of(__u64 gen)

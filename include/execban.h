@@ -240,12 +240,11 @@ struct execban_policy_info {
  * (marks_sha256), so an interpreter already running stays one across loads that only change
  * rules, and signed loads in lock mode (which mark nothing) leave it alone.
  *
- * When the list changes, a task's mark (not an inode's) also counts while gen[mark_prev & 1]
- * == mark_prev, the generation the list had before: a running interpreter stays one until its
- * next exec, whatever the new list names. The load carries every task mark in force over to
- * the new generation before its switch; mark_prev covers the children forked meanwhile from a
- * task it had not reached yet. A new generation's parity is never mark_gen's, so marking
- * inodes for it leaves the marks in force untouched until the switch.
+ * Generations decide which inodes' marks count. A task gets its executable's mark at exec if
+ * the mark is for the generation in force or a later one (a load marks the new list's paths
+ * before its switch), and keeps it, whatever loads come, until its next exec: a running
+ * interpreter stays one. A new generation's parity is never mark_gen's, so marking inodes
+ * for it leaves the marks in force untouched until the switch.
  */
 struct execban_state {
 	__u64 gen;			/* active policy copy is gen & 1 */
@@ -254,7 +253,6 @@ struct execban_state {
 	__u64 mark_gen;			/* 0: nothing marked yet */
 	__u64 mark_last;		/* the last mark generation handed out (never reused) */
 	__u8 marks_sha256[EXECBAN_SHA256_LEN];	/* of the marked paths, in policy order */
-	__u64 mark_prev;		/* the mark generation before mark_gen (tasks only), or 0 */
 };
 
 /* What the attached programs were loaded with (decided when they are loaded). */
@@ -671,7 +669,7 @@ struct execban_event {
 _Static_assert(sizeof(struct execban_rule) == 16, "execban_rule layout");
 _Static_assert(sizeof(struct execban_text) == 160, "execban_text layout");
 _Static_assert(sizeof(struct execban_policy_info) == 136, "execban_policy_info layout");
-_Static_assert(sizeof(struct execban_state) == 72, "execban_state layout");
+_Static_assert(sizeof(struct execban_state) == 64, "execban_state layout");
 _Static_assert(sizeof(struct execban_rule_hits) == 16, "execban_rule_hits layout");
 _Static_assert(sizeof(struct execban_signer) == 320, "execban_signer layout");
 _Static_assert(sizeof(struct execban_inode_cache) == 96 + 320, "execban_inode_cache layout");

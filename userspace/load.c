@@ -293,47 +293,6 @@ static int record_mark_paths(int fd, const struct policy *p, uint32_t slot, uint
 }
 
 /*
- * Before a switch to mark generation next: every running task whose interpreter mark is in
- * force (under st's mark_gen or mark_prev, as task_mark_active() in bpf/policy.bpf.h decides)
- * gets a mark for the generation in force and for next, so that it stays an interpreter after
- * the switch and after the change that follows. Only entries still there are rewritten
- * (BPF_EXIST): a task gone meanwhile gets none, and no later task at its address. Children
- * forked from a task before it is reached here keep its old mark, which mark_prev honours
- * after the switch. Collected first: rewriting while walking a hash map may restart the walk.
- */
-static void carry_task_marks(int fd, const struct execban_state *st, uint64_t next)
-{
-	uint64_t key, nkey, *keys = NULL, *tmp;
-	struct execban_interp_mark m;
-	uint64_t mg = st->mark_gen, mp = st->mark_prev;
-	size_t n = 0, cap = 0, i;
-	bool first = true;
-
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &nkey)) {
-		first = false;
-		key = nkey;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			tmp = realloc(keys, cap * sizeof(*keys));
-			if (!tmp)
-				break;
-			keys = tmp;
-		}
-		keys[n++] = key;
-	}
-	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &keys[i], &m))
-			continue;
-		if (!((mg && m.gen[mg & 1] == mg) || (mp && m.gen[mp & 1] == mp)))
-			continue;
-		m.gen[mg & 1] = mg;
-		m.gen[next & 1] = next;
-		bpf_map_update_elem(fd, &keys[i], &m, BPF_EXIST);
-	}
-	free(keys);
-}
-
-/*
  * After a switch to mark generation mg: forget the identities of inodes whose mark is not
  * for it (interpreters an older list named, files replaced since), so that interp_ids holds
  * the list in force. Collected first, as prune_hits() does.
@@ -437,8 +396,6 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 		st.mark_last = mark_gen;
 		if (bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_EXIST))
 			return -errno;
-		if (st.mark_gen)
-			carry_task_marks(fd[PM_TASK_INTERP], &st, mark_gen);
 	}
 	mark_paths(fd[PM_INTERPRETERS], "interpreter", c->pol.interps, c->pol.n_interps,
 		   mark_gen);
@@ -459,8 +416,6 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 
 	/* The switch. Everything the new policy needs is in place before this store. */
 	st.gen++;
-	if (mark_gen != st.mark_gen)
-		st.mark_prev = st.mark_gen;
 	st.mark_gen = mark_gen;
 	memcpy(st.marks_sha256, marks, EXECBAN_SHA256_LEN);
 	if (bpf_map_update_elem(fd[PM_STATE], &zero, &st, BPF_EXIST))
