@@ -713,6 +713,25 @@ static int check_abi(const int *fd)
 	return 0;
 }
 
+/*
+ * The interpreters' marks by identity (interp_ids), once the programs that record them are
+ * attached: a fresh load marks its paths before it attaches them, and those marks must
+ * survive an eviction too.
+ */
+static void record_interp_ids(const struct policy *p)
+{
+	size_t i;
+	int f;
+
+	for (i = 0; i < p->n_interps; i++) {
+		f = open(p->interps[i].path, O_RDONLY | O_CLOEXEC);
+		if (f < 0)
+			continue;	/* mark_paths() warned */
+		interp_mark_sync(f);
+		close(f);
+	}
+}
+
 /* Attach and pin every program whose link is not pinned yet. Returns how many it attached. */
 static int attach_missing(struct execban_bpf *skel)
 {
@@ -1277,6 +1296,8 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 		ret = EXIT_SYSTEM;
 		goto out;
 	}
+	if (attached)
+		record_interp_ids(&c.pol);
 	if (set_features(fd, features))
 		warn("cannot record the programs' features: status may misreport them");
 	print_loaded(&c, gen, features, a->print, jo, false);

@@ -233,14 +233,16 @@ check "a python3 running across a load without interpreter lines is still one un
 out=$(python3 -c 'open("'"$W/banned.py"'").read(); print("read")' 2>&1)
 check "a python3 started after that load is no interpreter: it reads banned.py ($out)" \
 	[ "$out" = read ]
-"$EB" load "$W/interp.policy" >/dev/null 2>&1
 # A mark lives on the in-memory inode, which the kernel drops once no process runs the
 # interpreter and memory runs short (any user can make it short): the next python3 meets a new
-# inode, which must still be marked. drop_caches evicts it here.
+# inode, which must still be marked. drop_caches evicts it here. After a fresh load, as at
+# boot: it marks the paths before it attaches the programs.
+"$EB" unload >/dev/null 2>&1
+"$EB" load "$W/interp.policy" >/dev/null 2>&1
 py=$(readlink -f "$(command -v python3)")
 sync; echo 2 >/proc/sys/vm/drop_caches
 out=$(python3 -c 'open("'"$W/banned.py"'").read(); print("read")' 2>&1 | tail -1)
-check "after the interpreter's inode was evicted, python3 is still one: banned.py refused ($out)" \
+check "after a fresh load and the interpreter inode's eviction, python3 is still one: banned.py refused ($out)" \
 	grep -q "Permission\|not permitted" <<<"$out"
 check "... and show says it is marked" \
 	bash -c "grep -q '\"path\":\"$py\",\"marked\":true' <<<\"\$('$EB' show --json)\""
