@@ -194,32 +194,50 @@ static int cmp_key(const void *a, const void *b)
 }
 
 /*
- * Forget hit counts of digests the new policy no longer bans (best effort). Collected first:
- * deleting while walking a hash map restarts the walk.
+ * Delete the entries of hash map fd (keys of key_size bytes, at most 64) that keep() does not
+ * keep; best effort. Collected first: deleting while walking a hash map restarts the walk.
  */
-static void prune_hits(int fd, const struct compiled *c)
+static void delete_unkept(int fd, size_t key_size,
+			  bool (*keep)(int fd, const void *key, const void *arg), const void *arg)
 {
-	struct sha256_key key, next, *gone = NULL, *tmp;
+	uint8_t key[64], next[64], *gone = NULL, *tmp;
 	size_t n = 0, cap = 0, i;
 	bool first = true;
 
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+	if (key_size > sizeof(key))
+		return;
+	while (!bpf_map_get_next_key(fd, first ? NULL : key, next)) {
 		first = false;
-		key = next;
-		if (bsearch(&key, c->keys, c->n_rules, sizeof(*c->keys), cmp_key))
+		memcpy(key, next, key_size);
+		if (keep(fd, key, arg))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			tmp = realloc(gone, cap * sizeof(*gone));
+			tmp = realloc(gone, cap * key_size);
 			if (!tmp)
 				break;
 			gone = tmp;
 		}
-		gone[n++] = key;
+		memcpy(gone + n++ * key_size, key, key_size);
 	}
 	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &gone[i]);
+		bpf_map_delete_elem(fd, gone + i * key_size);
 	free(gone);
+}
+
+/* Is a rule_hits key still banned by the compiled policy arg? */
+static bool hit_kept(int fd, const void *key, const void *arg)
+{
+	const struct compiled *c = arg;
+
+	(void)fd;
+	return bsearch(key, c->keys, c->n_rules, sizeof(*c->keys), cmp_key);
+}
+
+/* Forget hit counts of digests the new policy no longer bans (best effort). */
+static void prune_hits(int fd, const struct compiled *c)
+{
+	delete_unkept(fd, sizeof(struct sha256_key), hit_kept, c);
 }
 
 /*
@@ -292,35 +310,23 @@ static int record_mark_paths(int fd, const struct policy *p, uint32_t slot, uint
 	return 0;
 }
 
+/* Is an interp_ids entry's mark for the mark generation *arg? */
+static bool id_kept(int fd, const void *key, const void *arg)
+{
+	uint64_t mg = *(const uint64_t *)arg;
+	struct execban_interp_mark m;
+
+	return !bpf_map_lookup_elem(fd, key, &m) && m.gen[mg & 1] == mg;
+}
+
 /*
  * After a switch to mark generation mg: forget the identities of inodes whose mark is not
  * for it (interpreters an older list named, files replaced since), so that interp_ids holds
- * the list in force. Collected first, as prune_hits() does.
+ * the list in force.
  */
 static void prune_interp_ids(int fd, uint64_t mg)
 {
-	struct execban_inode_id key, next, *gone = NULL, *tmp;
-	struct execban_interp_mark m;
-	size_t n = 0, cap = 0, i;
-	bool first = true;
-
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		first = false;
-		key = next;
-		if (!bpf_map_lookup_elem(fd, &key, &m) && m.gen[mg & 1] == mg)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			tmp = realloc(gone, cap * sizeof(*gone));
-			if (!tmp)
-				break;
-			gone = tmp;
-		}
-		gone[n++] = key;
-	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &gone[i]);
-	free(gone);
+	delete_unkept(fd, sizeof(struct execban_inode_id), id_kept, &mg);
 }
 
 static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_out)
