@@ -70,15 +70,23 @@ static __always_inline struct execban_interp_mark *interp_mark_of(struct inode *
 	return m ? m : v;
 }
 
+static __always_inline __u64 mark_newest(const struct execban_interp_mark *m)
+{
+	return m->gen[0] > m->gen[1] ? m->gen[0] : m->gen[1];
+}
+
 /*
  * The loader, after marking an inode through an fd of it, and `execban show`, before
  * reading a mark, call FIGETBSZ on the fd (lsm/file_ioctl): the mark is recorded by
- * identity, or put back if the inode was evicted since. Anyone may: it copies a mark the
- * loader made, nothing else.
+ * identity, or put back if the inode was evicted since. Anyone may have a mark put back;
+ * only root records one, and never an older mark over a newer. Identities are not unique
+ * everywhere (btrfs subvolumes share a superblock and number their inodes each on their
+ * own): a user's file with an interpreter's inode number must not write that interpreter's
+ * entry.
  */
 static __always_inline void interp_mark_sync(struct inode *inode)
 {
-	struct execban_interp_mark *m;
+	struct execban_interp_mark *m, *old;
 	struct execban_inode_id id;
 	struct execban_lock *lk;
 	__u32 zero = 0;
@@ -88,12 +96,17 @@ static __always_inline void interp_mark_sync(struct inode *inode)
 		interp_mark_of(inode);
 		return;
 	}
+	if ((__u32)bpf_get_current_uid_gid() != 0)
+		return;
 	lk = bpf_map_lookup_elem(&lock, &zero);
 	if (!lk)
 		return;
+	id = inode_id(inode);
+	old = bpf_map_lookup_elem(&interp_ids, &id);
+	if (old && mark_newest(old) > mark_newest(m))
+		return;
 	if (!(lk->interp_ino_bits & (1U << (inode->i_ino & 31))))
 		__sync_fetch_and_or(&lk->interp_ino_bits, 1U << (inode->i_ino & 31));
-	id = inode_id(inode);
 	bpf_map_update_elem(&interp_ids, &id, m, BPF_ANY);
 }
 

@@ -234,11 +234,10 @@ struct execban_policy_info {
 /*
  * Value of the one-entry "state" array.
  *
- * The interpreter and quarantine marks have a generation of their own, mark_gen: a mark
- * (struct execban_interp_mark, on an inode or copied to a task) is in force while its
- * gen[mark_gen & 1] == mark_gen. A load moves it only when the list of marked paths changes
- * (marks_sha256), so an interpreter already running stays one across loads that only change
- * rules, and signed loads in lock mode (which mark nothing) leave it alone.
+ * The interpreter and quarantine marks have a generation of their own, mark_gen: an inode's
+ * mark (struct execban_interp_mark) is in force while its gen[mark_gen & 1] == mark_gen. A
+ * load moves it only when the list of marked paths changes (marks_sha256), and signed loads
+ * in lock mode (which mark nothing) leave it alone.
  *
  * Generations decide which inodes' marks count. A task gets its executable's mark at exec if
  * the mark is for the generation in force or a later one (a load marks the new list's paths
@@ -272,9 +271,10 @@ struct execban_event_seq {
 /*
  * Value of the interpreters and quarantine_dirs inode-storage maps, set by the loader through
  * an fd of each interpreter or quarantine folder named by the policy: gen[m & 1] is the mark
- * generation m (execban_state.mark_gen) it was marked for. A task whose executable's inode
- * carries gen[m & 1] == m for the mark generation in force is an interpreter, and its opens
- * of banned files (scripts read as data) are refused. A task keeps a copy (task_interp).
+ * generation m (execban_state.mark_gen) it was marked for. A task that execs an inode whose
+ * mark is for the generation in force or a later one (mark_for_task()) is an interpreter until
+ * its next exec, and its opens of banned files (scripts read as data) are refused. The task's
+ * entry in task_interp (a copy of the mark) is what says so.
  */
 struct execban_interp_mark {
 	__u64 gen[EXECBAN_SLOTS];

@@ -722,17 +722,29 @@ static int check_abi(const int *fd)
 /*
  * The interpreters' marks by identity (interp_ids), once the programs that record them are
  * attached: a fresh load marks its paths before it attaches them, and those marks must
- * survive an eviction too.
+ * survive an eviction too. Each is marked again first (for the mark generation in force), in
+ * case its inode was evicted in between, taking the mark with it.
  */
-static void record_interp_ids(const struct policy *p)
+static void record_interp_ids(const int *fd, const struct policy *p)
 {
+	struct execban_interp_mark m;
+	struct execban_state st;
+	uint32_t zero = 0;
 	size_t i;
 	int f;
 
+	if (bpf_map_lookup_elem(fd[PM_STATE], &zero, &st) || !st.mark_gen)
+		return;
 	for (i = 0; i < p->n_interps; i++) {
 		f = open(p->interps[i].path, O_RDONLY | O_CLOEXEC);
 		if (f < 0)
 			continue;	/* mark_paths() warned */
+		if (bpf_map_lookup_elem(fd[PM_INTERPRETERS], &f, &m))
+			memset(&m, 0, sizeof(m));
+		if (m.gen[st.mark_gen & 1] != st.mark_gen) {
+			m.gen[st.mark_gen & 1] = st.mark_gen;
+			bpf_map_update_elem(fd[PM_INTERPRETERS], &f, &m, BPF_ANY);
+		}
 		interp_mark_sync(f);
 		close(f);
 	}
@@ -1303,7 +1315,7 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 		goto out;
 	}
 	if (attached)
-		record_interp_ids(&c.pol);
+		record_interp_ids(fd, &c.pol);
 	if (set_features(fd, features))
 		warn("cannot record the programs' features: status may misreport them");
 	print_loaded(&c, gen, features, a->print, jo, false);
