@@ -244,10 +244,10 @@ static void prune_hits(int fd, const struct compiled *c)
  * Mark the inodes a policy names by path (interpreters, quarantine folders) for mark
  * generation gen (struct execban_state), through an fd of each: the inode-storage maps are
  * keyed by fd. A missing path is only a warning: a fleet-wide policy names interpreters that
- * some machines lack.
+ * some machines lack (none when @again: the same paths, marked and warned about before).
  */
 static void mark_paths(int fd, const char *what, const struct policy_interp *list, size_t n,
-		       uint64_t gen)
+		       uint64_t gen, bool again)
 {
 	uint32_t slot = (uint32_t)(gen & 1);
 	struct execban_interp_mark m;
@@ -257,14 +257,15 @@ static void mark_paths(int fd, const char *what, const struct policy_interp *lis
 	for (i = 0; i < n; i++) {
 		f = open(list[i].path, O_RDONLY | O_CLOEXEC);
 		if (f < 0) {
-			warn("%s:%u: %s %s: %s (skipped)", list[i].file, list[i].line, what,
-			     list[i].path, strerror(errno));
+			if (!again)
+				warn("%s:%u: %s %s: %s (skipped)", list[i].file, list[i].line,
+				     what, list[i].path, strerror(errno));
 			continue;
 		}
 		if (bpf_map_lookup_elem(fd, &f, &m))
 			memset(&m, 0, sizeof(m));
 		m.gen[slot] = gen;
-		if (bpf_map_update_elem(fd, &f, &m, BPF_ANY))
+		if (bpf_map_update_elem(fd, &f, &m, BPF_ANY) && !again)
 			warn("%s %s: cannot mark it: %s", what, list[i].path, strerror(errno));
 		else
 			interp_mark_sync(f);	/* recorded by identity: see interp_ids */
@@ -404,9 +405,9 @@ static int write_policy(const int *fd, const struct compiled *c, uint64_t *gen_o
 			return -errno;
 	}
 	mark_paths(fd[PM_INTERPRETERS], "interpreter", c->pol.interps, c->pol.n_interps,
-		   mark_gen);
+		   mark_gen, false);
 	mark_paths(fd[PM_QUARANTINE], "quarantine", c->pol.quarantines, c->pol.n_quarantines,
-		   mark_gen);
+		   mark_gen, false);
 	ret = record_mark_paths(fd[PM_MARK_PATHS], &c->pol, slot, st.gen + 1);
 	if (ret) {
 		err("cannot record the interpreter and quarantine paths: %s", strerror(-ret));
@@ -722,32 +723,17 @@ static int check_abi(const int *fd)
 /*
  * The interpreters' marks by identity (interp_ids), once the programs that record them are
  * attached: a fresh load marks its paths before it attaches them, and those marks must
- * survive an eviction too. Each is marked again first (for the mark generation in force), in
- * case its inode was evicted in between, taking the mark with it.
+ * survive an eviction too. Each is marked again (for the mark generation in force) in case
+ * its inode was evicted in between, taking the mark with it, and recorded.
  */
 static void record_interp_ids(const int *fd, const struct policy *p)
 {
-	struct execban_interp_mark m;
 	struct execban_state st;
 	uint32_t zero = 0;
-	size_t i;
-	int f;
 
-	if (bpf_map_lookup_elem(fd[PM_STATE], &zero, &st) || !st.mark_gen)
-		return;
-	for (i = 0; i < p->n_interps; i++) {
-		f = open(p->interps[i].path, O_RDONLY | O_CLOEXEC);
-		if (f < 0)
-			continue;	/* mark_paths() warned */
-		if (bpf_map_lookup_elem(fd[PM_INTERPRETERS], &f, &m))
-			memset(&m, 0, sizeof(m));
-		if (m.gen[st.mark_gen & 1] != st.mark_gen) {
-			m.gen[st.mark_gen & 1] = st.mark_gen;
-			bpf_map_update_elem(fd[PM_INTERPRETERS], &f, &m, BPF_ANY);
-		}
-		interp_mark_sync(f);
-		close(f);
-	}
+	if (!bpf_map_lookup_elem(fd[PM_STATE], &zero, &st) && st.mark_gen)
+		mark_paths(fd[PM_INTERPRETERS], "interpreter", p->interps, p->n_interps,
+			   st.mark_gen, true);
 }
 
 /* Attach and pin every program whose link is not pinned yet. Returns how many it attached. */
@@ -1056,12 +1042,12 @@ static int load_unchanged(const struct load_args *a, char **files, int n,
 			if (!rec.marks[i].quarantine)
 				interps[n_i++] = (struct policy_interp){ rec.marks[i].path,
 					rec.marks[i].file, rec.marks[i].line };
-		mark_paths(fd[PM_INTERPRETERS], "interpreter", interps, n_i, st.mark_gen);
+		mark_paths(fd[PM_INTERPRETERS], "interpreter", interps, n_i, st.mark_gen, false);
 		for (i = 0; i < rec.n_marks; i++)
 			if (rec.marks[i].quarantine)
 				interps[n_q++] = (struct policy_interp){ rec.marks[i].path,
 					rec.marks[i].file, rec.marks[i].line };
-		mark_paths(fd[PM_QUARANTINE], "quarantine", interps, n_q, st.mark_gen);
+		mark_paths(fd[PM_QUARANTINE], "quarantine", interps, n_q, st.mark_gen, false);
 	}
 	timing("unchanged");
 	ret = EXIT_OK;

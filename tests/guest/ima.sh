@@ -35,15 +35,19 @@ else
 	not_ok "an IMA policy measuring uid $U's executable mappings is in force" "$(cat "$W/pol.err")"
 fi
 
-cat >"$W/u/run.sh" <<'SH'
-set -u
-X=$1 GOOD=$2 BAD=$3 LDSO=$4
+# What a twin's --version printed, as a word (sourced by the user's scripts below).
+cat >"$W/u/mark.sh" <<'SH'
 mark() {
 	case "$1" in
 	*"(BAN coreutils)"*) echo BAN ;; *"(GNU coreutils)"*) echo GNU ;;
 	*"not permitted"*|*"failed to map segment"*) echo EPERM ;; *) echo "other: ${1:0:100}" ;;
 	esac
 }
+SH
+cat >"$W/u/run.sh" <<'SH'
+set -u
+X=$1 GOOD=$2 BAD=$3 LDSO=$4
+. "$(dirname "$0")/mark.sh"
 r() { mark "$("$LDSO" "$X" --version 2>&1)"; }
 echo "first $(r)"				# measured by IMA: its digest stored
 exec 3<>"$X"					# a writer, kept open
@@ -78,12 +82,7 @@ if mount -t overlay -o "lowerdir=$W/o/lower,upperdir=$W/o/upper,workdir=$W/o/wor
 	cat >"$W/u/ovl.sh" <<'SH'
 set -u
 M=$1 L=$2 BAD=$3 LDSO=$4
-mark() {
-	case "$1" in
-	*"(BAN coreutils)"*) echo BAN ;; *"(GNU coreutils)"*) echo GNU ;;
-	*"not permitted"*|*"failed to map segment"*) echo EPERM ;; *) echo "other: ${1:0:100}" ;;
-	esac
-}
+. "$(dirname "$0")/mark.sh"
 echo "first $(mark "$("$LDSO" "$M/x" --version 2>&1)")"
 dd if="$BAD" of="$L/x" conv=notrunc status=none	# the lower layer, not through the overlay
 echo "layer-written $(mark "$("$LDSO" "$M/x" --version 2>&1)")"
