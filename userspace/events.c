@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -252,7 +251,9 @@ void event_print(FILE *out, const struct execban_event *e, int64_t offset_ns, co
 		strcpy(sha, "");
 	match_text(e, ident, sizeof(ident));
 	hex_encode(e->match_key, EXECBAN_SHA256_LEN, match);
-	snprintf(dev, sizeof(dev), "%u:%u", major((dev_t)e->dev), minor((dev_t)e->dev));
+	/* the kernel's own dev_t (MINORBITS 20), not glibc's encoding of st_dev */
+	snprintf(dev, sizeof(dev), "%u:%u", (unsigned int)(e->dev >> 20),
+		 (unsigned int)(e->dev & 0xfffff));
 
 	json_add_str(o, "type", "decision");
 	json_add_str(o, "time", time_s);
