@@ -37,9 +37,13 @@ log() { echo "# bench: $*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 now() { date +%s%N; }
 
-# Work files on a tmpfs of their own: no overlayfs or 9p in the exec path.
+# Work files on an ext4 of their own (a loop device over a tmpfs): no overlayfs or 9p in the
+# exec path, and digests cached as on a workstation's disk (tmpfs's are never cached).
 W=/tmp/execban-bench
-mkdir -p "$W" && mount -t tmpfs -o size=1600m bench "$W" || die "cannot mount a tmpfs"
+modprobe loop 2>/dev/null
+mkdir -p "$W.img" "$W" && mount -t tmpfs -o size=1700m bench "$W.img" &&
+	truncate -s 1600m "$W.img/fs" && mkfs.ext4 -q -F "$W.img/fs" &&
+	mount -o loop "$W.img/fs" "$W" || die "cannot make an ext4 for the work files"
 rm -rf "$RAW" && mkdir -p "$RAW"
 "$EB" unload >/dev/null 2>&1
 
@@ -578,5 +582,5 @@ if ! skip dlopen; then
 	echo "dlopen_n=$DL_N" >>"$RAW/info.txt"
 fi
 
-umount "$W"
+umount "$W" && umount "$W.img"
 python3 "$top/bench/stats.py" "$RAW" "$B/results.json"

@@ -257,8 +257,10 @@ static __always_inline struct inode *access_inode(const struct access *a)
  * FS_NOCACHE: what a read returns is what a mapping gets (both go through one page cache,
  *   filled from a disk, a host or a server run by the administrator), but changes need not
  *   pass a hook here (network filesystems written from another machine, 9p, memfd and SysV
- *   shared memory written through fds that hold no write access, filesystems not known):
- *   hashed at every access of a banned size, never cached.
+ *   shared memory written through fds that hold no write access, tmpfs and ramfs, whose
+ *   pages a user can pin writable for ever (io_uring fixed buffers: the pin outlives the
+ *   mapping and the open file, and a READ_FIXED into it writes the file through no hook),
+ *   filesystems not known): hashed at every access of a banned size, never cached.
  * FS_UNTRUSTED: what a read returns need not be what runs (FUSE: the server answers every
  *   read, and a mapping's page faults, as it likes; anything else mounted inside a user
  *   namespace): a file of a banned size is refused unread.
@@ -272,7 +274,6 @@ enum fs_class {
 	FS_OVERLAY = 3,
 };
 
-#define SB_KERNMOUNT		(1UL << 22)
 #define EXT4_SUPER_MAGIC	0xEF53		/* also ext2 and ext3 */
 #define XFS_SUPER_MAGIC		0x58465342
 #define BTRFS_SUPER_MAGIC	0x9123683E
@@ -284,20 +285,24 @@ enum fs_class {
 #define OVERLAYFS_SUPER_MAGIC	0x794c7630
 #define FUSE_SUPER_MAGIC	0x65735546
 
-/* The class of @inode, whose superblock has this magic and whose SB_KERNMOUNT flag is this. */
-static __always_inline int fs_class_of(struct inode *inode, __u32 magic, bool kernmount)
+/* The class of @inode, whose superblock has this magic. */
+static __always_inline int fs_class_of(struct inode *inode, __u32 magic)
 {
 	switch (magic) {
 	case EXT4_SUPER_MAGIC:
 	case XFS_SUPER_MAGIC:
 	case BTRFS_SUPER_MAGIC:
 	case F2FS_SUPER_MAGIC:
-	case TMPFS_MAGIC:
-	case RAMFS_MAGIC:
 	case SQUASHFS_MAGIC:
 	case EROFS_SUPER_MAGIC_V1:
-		/* memfd_create and SysV shm: tmpfs's kernel-internal mount (above) */
-		return kernmount ? FS_NOCACHE : FS_CACHE;
+		return FS_CACHE;
+	case TMPFS_MAGIC:
+	case RAMFS_MAGIC:
+		/*
+		 * Long-term writable pins (io_uring fixed buffers) are refused for pages of
+		 * files that need dirty tracking, the filesystems above; not for these.
+		 */
+		return FS_NOCACHE;
 	case OVERLAYFS_SUPER_MAGIC:
 		return FS_OVERLAY;
 	case FUSE_SUPER_MAGIC:
@@ -314,8 +319,7 @@ static __always_inline int fs_class(struct inode *inode)
 {
 	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
 
-	return fs_class_of(inode, BPF_CORE_READ(sb, s_magic),
-			   BPF_CORE_READ(sb, s_flags) & SB_KERNMOUNT);
+	return fs_class_of(inode, BPF_CORE_READ(sb, s_magic));
 }
 
 /*
@@ -400,19 +404,17 @@ struct judged {
 };
 
 #define JUDGE_MAPPING	1	/* judge(): the access maps the file (exec, mmap, module) */
-#define JUDGE_KERNMOUNT	2	/* the file's superblock is a kernel-internal mount */
 
 /*
  * judge()'s @how for @inode, a BTF pointer (the hook's file or dentry): its superblock's magic
- * (bits 32-63) and SB_KERNMOUNT, read with plain loads here, where judge() would need three
+ * (bits 32-63), read with a plain load here, where judge() would need two
  * bpf_probe_read_kernel() calls on every exec and mapping.
  */
 static __always_inline __u64 judge_how(struct inode *inode, __u32 flags)
 {
 	struct super_block *sb = inode->i_sb;
 
-	return (__u64)(__u32)sb->s_magic << 32 | flags |
-	       (sb->s_flags & SB_KERNMOUNT ? JUDGE_KERNMOUNT : 0);
+	return (__u64)(__u32)sb->s_magic << 32 | flags;
 }
 
 /* A kernel pointer as a number the verifier lets a global function take. */
@@ -440,7 +442,7 @@ __attribute__((noinline)) int judge(__u64 file_addr, __u64 inode_addr, __u64 how
 
 	if (!j)
 		return 0;
-	cls = fs_class_of(inode, how >> 32, how & JUDGE_KERNMOUNT);
+	cls = fs_class_of(inode, how >> 32);
 	j->stale = 0;
 	j->real[0] = j->real[1] = 0;
 	j->ovl[0] = j->ovl[1] = 0;

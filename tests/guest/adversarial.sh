@@ -186,6 +186,12 @@ SH
 	want "$m: tmpfs: shared writable mapping across the check: benign mapped, banned refused (mmap, mprotect)" \
 		"first:mapped:GNU second:EPERM mprot:EPERM" "$(last "$(adv sharedmap "$D/s" "$W/bad")")"
 
+	# tmpfs pages pinned by io_uring (a fixed buffer), the mapping and the file closed: a
+	# READ_FIXED writes the file through no hook, so tmpfs digests are never cached
+	cp "$W/good" "$D/pin"; chown $U "$D/pin"
+	want "$m: tmpfs: pages pinned by io_uring, written banned by READ_FIXED after an allowed run: mmap, exec refused" \
+		"first:mapped:GNU:GNU reads:BAN second:EPERM:EPERM" "$(last "$(adv pinned "$D/pin" "$W/bad")")"
+
 	# -- item 4: the timing window of the cache fills --
 	for mode in before during; do
 		cp "$W/rgood" "$D/r.$mode"; chown $U "$D/r.$mode"

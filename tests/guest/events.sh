@@ -9,7 +9,12 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
+# The files on an ext4 of their own: mprotect's event comes from a cached digest, and tmpfs's
+# are never cached (bpf/check.bpf.h, fs_class_of()).
 W=$(mktemp -d /tmp/execban-events.XXXXXX)
+modprobe loop 2>/dev/null
+truncate -s 32M "$W.img" && mkfs.ext4 -q -F "$W.img" && mount -o loop "$W.img" "$W" ||
+	not_ok "events: an ext4 for the files" "mkfs.ext4 or the loop mount failed"
 KO=$top/build/kmod/$(uname -r)/execban.ko
 # evfields.py prints its own "ok - events: ..." line; count it for this suite's summary.
 ev() {
@@ -101,5 +106,6 @@ echo $$ >/sys/fs/cgroup/cgroup.procs
 rmdir /sys/fs/cgroup/execban-events 2>/dev/null
 "$EB" unload >/dev/null
 for _ in $(seq 30); do rmmod execban 2>/dev/null && break; sleep 0.2; done
-rm -rf "$W"
+umount "$W" 2>/dev/null
+rm -rf "$W" "$W.img"
 finish

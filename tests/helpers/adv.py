@@ -27,6 +27,10 @@ Each prints one result word on its last line (and "# ..." detail lines before it
   sharedmap FILE BANNED        keep a MAP_SHARED writable mapping of FILE; map FILE executable
                                (allowed); write BANNED's bytes through the shared mapping;
                                map FILE executable again: "first:R second:R mprot:R"
+  pinned FILE BANNED           pin FILE's pages (an io_uring fixed buffer), unmap and close it;
+                               map and run FILE; write BANNED's bytes into the pinned pages
+                               (READ_FIXED); map and run FILE again:
+                               "first:R:X reads:MARK second:R:X" (X: what the exec ran)
 A MARK is GNU (the benign twin's bytes) or BAN (the banned twin's) or ? (other bytes).
 """
 import ctypes
@@ -292,46 +296,109 @@ def copy(how, src, dst):
         print("error", e)
 
 
-def iouring_write(fd, data):
-    """One IORING_OP_WRITE of data at offset 0 of fd, through raw io_uring syscalls."""
+IORING_OP_READ_FIXED, IORING_OP_WRITE = 4, 23
+
+
+class Ring:
+    """An io_uring through raw system calls (the guest has no liburing), one request at a time."""
+
     class Params(ctypes.Structure):
         _fields_ = [("sq_entries", ctypes.c_uint32), ("cq_entries", ctypes.c_uint32),
                     ("flags", ctypes.c_uint32), ("sq_thread_cpu", ctypes.c_uint32),
                     ("sq_thread_idle", ctypes.c_uint32), ("features", ctypes.c_uint32),
                     ("wq_fd", ctypes.c_uint32), ("resv", ctypes.c_uint32 * 3),
                     ("sq_off", ctypes.c_uint32 * 10), ("cq_off", ctypes.c_uint32 * 10)]
-    p = Params()
-    ring = libc.syscall(425, 4, ctypes.byref(p))
-    if ring < 0:
-        raise OSError(ctypes.get_errno(), "io_uring_setup")
-    # sq_off: head tail ring_mask ring_entries flags dropped array resv1 user_addr
-    sq_sz = p.sq_off[6] + p.sq_entries * 4
-    cq_sz = p.cq_off[5] + p.cq_entries * 16	# cq_off.cqes
-    sq = libc.mmap(None, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | 0x8000, ring, 0)
-    cq = libc.mmap(None, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | 0x8000, ring, 0x8000000)
-    sqes = libc.mmap(None, 64 * p.sq_entries, PROT_READ | PROT_WRITE, MAP_SHARED | 0x8000, ring,
-                     0x10000000)
+
+    def __init__(self):
+        p = self.p = Ring.Params()
+        self.fd = libc.syscall(425, 4, ctypes.byref(p))
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "io_uring_setup")
+        # sq_off: head tail ring_mask ring_entries flags dropped array resv1 user_addr
+        sq_sz = p.sq_off[6] + p.sq_entries * 4
+        cq_sz = p.cq_off[5] + p.cq_entries * 16	# cq_off.cqes
+        rw, shared = PROT_READ | PROT_WRITE, MAP_SHARED | 0x8000	# MAP_POPULATE
+        self.sq = libc.mmap(None, sq_sz, rw, shared, self.fd, 0)
+        self.cq = libc.mmap(None, cq_sz, rw, shared, self.fd, 0x8000000)
+        self.sqes = libc.mmap(None, 64 * p.sq_entries, rw, shared, self.fd, 0x10000000)
+
+    def register_buffer(self, addr, length):
+        """IORING_REGISTER_BUFFERS: pins the pages under [addr, addr + length) for the ring's life."""
+        iov = (ctypes.c_uint64 * 2)(addr, length)
+        if libc.syscall(427, self.fd, 0, iov, 1) < 0:
+            raise OSError(ctypes.get_errno(), "io_uring_register")
+
+    def submit(self, op, fd, addr, length, offset=0, buf_index=0):
+        """One request; its result (a negative errno raises)."""
+        p, sqes = self.p, self.sqes
+        ctypes.memset(sqes, 0, 64)
+        ctypes.c_uint8.from_address(sqes).value = op
+        ctypes.c_int32.from_address(sqes + 4).value = fd
+        ctypes.c_uint64.from_address(sqes + 8).value = offset
+        ctypes.c_uint64.from_address(sqes + 16).value = addr
+        ctypes.c_uint32.from_address(sqes + 24).value = length
+        ctypes.c_uint16.from_address(sqes + 40).value = buf_index
+        tail = ctypes.c_uint32.from_address(self.sq + p.sq_off[1])
+        mask = ctypes.c_uint32.from_address(self.sq + p.sq_off[2]).value
+        ctypes.c_uint32.from_address(self.sq + p.sq_off[6] + 4 * (tail.value & mask)).value = 0
+        tail.value += 1
+        if libc.syscall(426, self.fd, 1, 1, 1, None, 0) < 0:	# io_uring_enter, GETEVENTS
+            raise OSError(ctypes.get_errno(), "io_uring_enter")
+        head = ctypes.c_uint32.from_address(self.cq + p.cq_off[0])
+        cmask = ctypes.c_uint32.from_address(self.cq + p.cq_off[2]).value
+        res = ctypes.c_int32.from_address(self.cq + p.cq_off[5] + 16 * (head.value & cmask) + 8).value
+        head.value += 1
+        if res < 0:
+            raise OSError(-res, "io_uring request %d" % op)
+        return res
+
+    def close(self):
+        os.close(self.fd)
+
+
+def iouring_write(fd, data):
+    """One IORING_OP_WRITE of data at offset 0 of fd."""
+    ring = Ring()
     buf = ctypes.create_string_buffer(data, len(data))
-    sqe = (ctypes.c_uint8 * 64).from_address(sqes)
-    ctypes.memset(sqes, 0, 64)
-    sqe[0] = 23					# IORING_OP_WRITE
-    ctypes.c_int32.from_address(sqes + 4).value = fd
-    ctypes.c_uint64.from_address(sqes + 8).value = 0	# offset
-    ctypes.c_uint64.from_address(sqes + 16).value = ctypes.addressof(buf)
-    ctypes.c_uint32.from_address(sqes + 24).value = len(data)
-    tail = ctypes.c_uint32.from_address(sq + p.sq_off[1])
-    mask = ctypes.c_uint32.from_address(sq + p.sq_off[2]).value
-    ctypes.c_uint32.from_address(sq + p.sq_off[6] + 4 * (tail.value & mask)).value = 0
-    tail.value += 1
-    if libc.syscall(426, ring, 1, 1, 1, None, 0) < 0:	# io_uring_enter, GETEVENTS
-        raise OSError(ctypes.get_errno(), "io_uring_enter")
-    head = ctypes.c_uint32.from_address(cq + p.cq_off[0]).value
-    cmask = ctypes.c_uint32.from_address(cq + p.cq_off[2]).value
-    res = ctypes.c_int32.from_address(cq + p.cq_off[5] + 16 * (head & cmask) + 8).value
-    os.close(ring)
-    if res < 0:
-        raise OSError(-res, "io_uring write")
-    return res
+    try:
+        return ring.submit(IORING_OP_WRITE, fd, ctypes.addressof(buf), len(data))
+    finally:
+        ring.close()
+
+
+def exec_mark(path):
+    """Run path --version: EPERM, or which bytes ran."""
+    import subprocess
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True).stdout
+    except OSError as e:
+        return errname(e.errno)
+    return mark(out)
+
+
+def pinned(path, banned):
+    """The pages of path pinned by an io_uring fixed buffer, then no mapping and no open file
+    left; path run and mapped (allowed); banned's bytes written into the pinned pages by a
+    READ_FIXED, which opens nothing and passes no hook; path run and mapped again."""
+    size = os.path.getsize(path)
+    length = (size + mmap.PAGESIZE - 1) & ~(mmap.PAGESIZE - 1)
+    fd = os.open(path, os.O_RDWR)
+    p = libc.mmap(None, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+    if p in (None, MAP_FAILED):
+        raise OSError(ctypes.get_errno(), "mmap")
+    ring = Ring()
+    ring.register_buffer(p, length)
+    libc.munmap(p, length)
+    os.close(fd)
+    first = "%s:%s" % (map_path(path), exec_mark(path))
+    b = os.open(banned, os.O_RDONLY)
+    print("# READ_FIXED wrote", ring.submit(IORING_OP_READ_FIXED, b, p, size), "bytes")
+    os.close(b)
+    with open(path, "rb") as f:
+        now = mark(f.read())
+    second = "%s:%s" % (map_path(path), exec_mark(path))
+    ring.close()
+    print("first:%s reads:%s second:%s" % (first, now, second))
 
 
 def sharedmap(path, banned):
@@ -369,6 +436,8 @@ def main():
         copy(*args)
     elif cmd == "sharedmap":
         sharedmap(*args)
+    elif cmd == "pinned":
+        pinned(*args)
     else:
         raise SystemExit("unknown command " + cmd)
 
