@@ -400,7 +400,9 @@ struct judged {
 	__u32 cls;
 	__u8 cache;		/* the digest and signers may be cached on the file's own inode */
 	__u8 stale;		/* an overlay file that reads one file and maps another */
-	__u8 pad[2];
+	__u8 mapped_any;	/* stale: the size of what it maps is not known */
+	__u8 pad;
+	__u64 mapped_size;	/* stale: the size of the file it maps */
 };
 
 #define JUDGE_MAPPING	1	/* judge(): the access maps the file (exec, mmap, module) */
@@ -427,6 +429,23 @@ static __always_inline __u64 addr_of(const void *p)
 }
 
 /*
+ * An overlay file whose mapping goes to @f (the file its open found) while its reads go to
+ * another (copied up since): note the size of what is mapped, or "any size" where @f's own
+ * cannot be believed (on an overlay or an untrusted filesystem, or a second stale level).
+ */
+static __always_inline void mark_stale(struct judged *j, struct file *f)
+{
+	struct inode *m = f ? BPF_CORE_READ(f, f_inode) : NULL;
+	int cls = m ? fs_class(m) : FS_UNTRUSTED;
+
+	if (j->stale || cls == FS_OVERLAY || cls == FS_UNTRUSTED)
+		j->mapped_any = 1;
+	else
+		j->mapped_size = BPF_CORE_READ(m, i_size);
+	j->stale = 1;
+}
+
+/*
  * Resolve an access to the real file (through at most two overlays: the kernel stacks no
  * deeper) and classify it. Exec, mmap and module loads check an open overlay file's
  * mapping against its reads; file_open (an interpreter's open, before ovl_open() ran),
@@ -444,6 +463,8 @@ __attribute__((noinline)) int judge(__u64 file_addr, __u64 inode_addr, __u64 how
 		return 0;
 	cls = fs_class_of(inode, how >> 32);
 	j->stale = 0;
+	j->mapped_any = 0;
+	j->mapped_size = 0;
 	j->real[0] = j->real[1] = 0;
 	j->ovl[0] = j->ovl[1] = 0;
 	for (i = 0; i < 2 && cls == FS_OVERLAY; i++) {
@@ -455,7 +476,7 @@ __attribute__((noinline)) int judge(__u64 file_addr, __u64 inode_addr, __u64 how
 		if (how & JUDGE_MAPPING) {
 			f = f ? ovl_mapped_file(f) : NULL;
 			if (!f || BPF_CORE_READ(f, f_inode) != real)
-				j->stale = 1;
+				mark_stale(j, f);
 		}
 		j->ovl[i] = (__u64)cur;
 		j->real[i] = (__u64)real;
@@ -1067,7 +1088,12 @@ static __always_inline int check_access(const struct access *a, const bool can_h
 	      judge_how(inode, !a->by_dentry && !a->report_only &&
 			a->action != EXECBAN_ACT_OPEN ? JUDGE_MAPPING : 0), &j);
 	real = (struct inode *)j.inode;
-	if (!size_may_match(BPF_CORE_READ(real, i_size))) {
+	/*
+	 * A stale overlay file maps another file than the one whose size this is (the layer
+	 * below, which may since hold any bytes): the size of that one counts too.
+	 */
+	if (!size_may_match(BPF_CORE_READ(real, i_size)) &&
+	    (!j.stale || !may_match(j.mapped_size, j.mapped_any))) {
 		stat_inc(EXECBAN_STAT_SIZE_SKIPS);
 	} else if ((j.stale || j.cls == FS_UNTRUSTED) && !a->by_dentry && !a->report_only) {
 		/*

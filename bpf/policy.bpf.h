@@ -223,10 +223,11 @@ static __always_inline struct execban_text *lookup_text(__u64 gen, __u32 id)
 }
 
 /*
- * Can a file of this size match the policy? False only when the active policy has a complete
- * size filter that does not hold the size, and no switch raced the answer.
+ * Can a file of this size (any size: the file's size is not the size of what is mapped)
+ * match the policy? False only when the active policy has no rules, or a complete size
+ * filter that does not hold the size; and no switch raced the answer.
  */
-static __always_inline bool size_may_match(__u64 size)
+static __always_inline bool may_match(__u64 size, bool any_size)
 {
 	__u64 gen = policy_gen();
 	struct execban_policy_info *info = policy_info_of(gen);
@@ -236,11 +237,16 @@ static __always_inline bool size_may_match(__u64 size)
 		return true;	/* cannot happen (array); hashing is the safe answer */
 	if (!info->n_rules)
 		may = false;
-	else if (!(info->flags & EXECBAN_POLICY_SIZE_FILTER))
+	else if (any_size || !(info->flags & EXECBAN_POLICY_SIZE_FILTER))
 		may = true;
 	else
 		may = size_banned(gen, size);
 	return may || policy_gen() != gen;
+}
+
+static __always_inline bool size_may_match(__u64 size)
+{
+	return may_match(size, false);
 }
 
 struct verdict {

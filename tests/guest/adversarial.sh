@@ -97,6 +97,7 @@ mark() {
 r() { mark "$("$@" --version 2>&1)"; }
 put() { dd if="$1" of="$2" conv=notrunc status=none; }	# rewrite in place: same inode, same size
 cp "$GOOD" lower/prog; cp "$GOOD" lower/sprog; cp "$OTHER" lower/oprog; cp "$OTHER" lower/zprog
+cp "$GOOD" lower/gprog
 mount -t overlay -o lowerdir=lower,upperdir=upper,workdir=work ovl m || { echo "mount failed"; exit 1; }
 echo "first $(r m/prog) $(r "$LDSO" m/prog)"
 put "$BAD" lower/prog
@@ -113,6 +114,8 @@ echo "upper-back $(r m/prog) $(r "$LDSO" m/prog)"
 # lower file rewritten with banned bytes after the copy-up
 out=$("$PY" "$ADV" stalefd m/sprog lower/sprog "$BAD"); echo "stale ${out##*$'\n'}"
 out=$("$PY" "$ADV" stalefd m/oprog lower/oprog "$OTHER"); echo "stale-control ${out##*$'\n'}"
+# ... and the copy grown by a byte, to a size no rule has: the size of what is mapped counts
+out=$("$PY" "$ADV" stalefd m/gprog lower/gprog "$BAD" upper/gprog); echo "stale-grown ${out##*$'\n'}"
 # the overlay inode's size goes stale when the lower file changes size under it
 echo "zsize-first $(r m/zprog)"
 cp "$BAD" lower/zprog
@@ -134,6 +137,8 @@ SH
 		"EPERM" "$(got stale)"
 	want "$m: overlay: control: the same with a file of no banned size: mapped" "mapped:GNU" \
 		"$(got stale-control)"
+	want "$m: overlay: the same, the copy then grown to a size no rule has: mmap refused" \
+		"EPERM" "$(got stale-grown)"
 	want "$m: overlay: control: a file of no banned size runs" "GNU" "$(got zsize-first)"
 	want "$m: overlay: lower file grown to a banned size under a stale overlay size: refused" \
 		"EPERM EPERM" "$(got zsize)"

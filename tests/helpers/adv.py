@@ -5,8 +5,10 @@
 Each prints one result word on its last line (and "# ..." detail lines before it):
   mmapx FILE                   mmap(PROT_READ|PROT_EXEC) of FILE: "EPERM", or "mapped:MARK"
   mprot FILE                   mmap(PROT_READ), then mprotect(PROT_EXEC): "EPERM" or "mapped:MARK"
-  stalefd MERGED LOWER DATA    open MERGED, copy it up (chmod), write DATA's bytes into the
-                               lower layer's file, then mmap the fd opened before (which
+  stalefd MERGED LOWER DATA [UPPER]
+                               open MERGED, copy it up (chmod), write DATA's bytes into the
+                               lower layer's file (and grow UPPER, the copy, by a byte: a
+                               size no rule has), then mmap the fd opened before (which
                                maps the lower file, while reads go to the upper): as mmapx
   race FILE BANNED N MODE      item 4's race, N times: a writer (open before the fill:
                                MODE "before"; opened during it: "during") writes the bytes
@@ -97,7 +99,7 @@ def marker_offset(data):
     return off
 
 
-def stalefd(merged, layer, data):
+def stalefd(merged, layer, data, upper=None):
     fd = os.open(merged, os.O_RDONLY)		# reads and maps the lower file
     size = os.fstat(fd).st_size
     os.chmod(merged, 0o750)			# a metadata change copies the file up
@@ -106,6 +108,8 @@ def stalefd(merged, layer, data):
     wfd = os.open(layer, os.O_WRONLY)		# the lower layer's file, directly
     os.pwrite(wfd, data, 0)
     os.close(wfd)
+    if upper:
+        os.truncate(upper, os.path.getsize(upper) + 1)
     with open(merged, "rb") as f:
         print("# reads through the overlay now see:", mark(f.read()))
     print(map_fd(fd, size))
