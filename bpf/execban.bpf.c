@@ -26,6 +26,8 @@
  *   lsm.s/inode_rename         installing: renaming a banned file into place (dpkg, rpm,
  *                              install(1), downloaders) is denied.
  *   lsm.s/inode_setattr        installing: adding an execute bit to a banned file is denied.
+ *   lsm.s/inode_setxattr,      the same through a POSIX ACL (setfacl), on kernels before 6.2
+ *   lsm/inode_set_acl          and after.
  *   lsm/inode_link             installing: a hard link to a banned file is denied (this hook
  *                              cannot sleep: decided from the digest cache, or by hashing
  *                              the page cache without I/O).
@@ -447,6 +449,107 @@ int BPF_PROG(execban_inode_setattr_idmap, struct mnt_idmap *idmap, struct dentry
 	if (ret)
 		return ret;
 	return setattr_check(dentry, attr);
+}
+
+/*
+ * A POSIX access ACL written to a file sets the permission bits of its mode too
+ * (posix_acl_update_mode()), with no inode_setattr: setfacl -m u::rx makes a file
+ * executable. Judged as a chmod when an entry grants execute and the file lacks an execute
+ * bit. (cp, install and chmod from coreutils write the ACL of the mode they set, so a file
+ * made 644 is written an ACL too: one without execute.)
+ */
+#define ACL_EXECUTE	0x01
+#define ACL_ENTRIES_MAX	32	/* more: taken as granting execute */
+
+static __always_inline bool acl_access_name(const char *name)
+{
+	static const char want[] = "system.posix_acl_access";
+	char n[sizeof(want)];
+	int i;
+
+	if (bpf_probe_read_kernel_str(n, sizeof(n), name) != sizeof(n))
+		return false;
+#pragma unroll
+	for (i = 0; i < sizeof(n); i++)
+		if (n[i] != want[i])
+			return false;
+	return true;
+}
+
+static __always_inline int acl_check(struct dentry *dentry, const bool can_hash)
+{
+	struct access a = { .dentry = dentry, .by_dentry = true, .action = EXECBAN_ACT_CHMOD };
+	struct inode *inode = dentry->d_inode;
+
+	if (!inode || (inode->i_mode & S_IXUGO) == S_IXUGO)
+		return 0;
+	return check_access(&a, can_hash);
+}
+
+/* The xattr form (struct posix_acl_xattr_header, then 8-byte entries): does one grant x? */
+static __always_inline bool acl_xattr_exec(const void *value, size_t size)
+{
+	__u16 perm;
+	__u32 i, n;
+
+	if (!value || size < 4)
+		return false;	/* not an ACL: the filesystem refuses it */
+	n = (size - 4) / 8;
+	if (n > ACL_ENTRIES_MAX)
+		return true;
+	for (i = 0; i < ACL_ENTRIES_MAX && i < n; i++)
+		if (bpf_probe_read_kernel(&perm, sizeof(perm), value + 4 + 8 * i + 2) ||
+		    (perm & ACL_EXECUTE))
+			return true;
+	return false;
+}
+
+static __always_inline bool acl_kacl_exec(struct posix_acl *kacl)
+{
+	__u32 i, n;
+
+	if (!kacl)
+		return false;	/* removing the ACL leaves the mode as it is */
+	n = BPF_CORE_READ(kacl, a_count);
+	if (n > ACL_ENTRIES_MAX)
+		return true;
+	for (i = 0; i < ACL_ENTRIES_MAX && i < n; i++)
+		if (BPF_CORE_READ(kacl, a_entries[i].e_perm) & ACL_EXECUTE)
+			return true;
+	return false;
+}
+
+/*
+ * ACLs reach the LSM as xattrs up to 6.2 (inode_setxattr), then through inode_set_acl,
+ * which cannot sleep (decided as link(2) is, below). One pin, link_execban_inode_acl; the
+ * loader loads the program of the hook the kernel has.
+ */
+SEC("lsm.s/inode_setxattr")
+int execban_inode_acl(unsigned long long *ctx)
+{
+	/* (ns, dentry, name, value, size, flags), ret */
+	struct dentry *dentry = (struct dentry *)ctx[1];
+	const char *name = (const char *)ctx[2];
+	int ret = (int)ctx[6];
+	__u64 value = 0;
+
+	/*
+	 * 6.1's verifier lets a program read no argument of type const void *: the value's
+	 * address is copied out of the context instead.
+	 */
+	bpf_probe_read_kernel(&value, sizeof(value), &ctx[3]);
+	if (ret || !acl_access_name(name) || !acl_xattr_exec((const void *)value, ctx[4]))
+		return ret;
+	return acl_check(dentry, true);
+}
+
+SEC("lsm/inode_set_acl")
+int BPF_PROG(execban_inode_acl_idmap, struct mnt_idmap *idmap, struct dentry *dentry,
+	     const char *acl_name, struct posix_acl *kacl, int ret)
+{
+	if (ret || !acl_access_name(acl_name) || !acl_kacl_exec(kacl))
+		return ret;
+	return acl_check(dentry, false);
 }
 
 /*

@@ -665,6 +665,9 @@ static int open_object(struct execban_bpf **skelp, int *fd, const struct load_op
 	idmap = lsm_hook_nargs("inode_setattr") == 3;
 	bpf_program__set_autoload(skel->progs.execban_inode_setattr, !idmap);
 	bpf_program__set_autoload(skel->progs.execban_inode_setattr_idmap, idmap);
+	idmap = lsm_hook_nargs("inode_set_acl") > 0;	/* 6.2: ACLs are no xattrs to the LSM */
+	bpf_program__set_autoload(skel->progs.execban_inode_acl, !idmap);
+	bpf_program__set_autoload(skel->progs.execban_inode_acl_idmap, idmap);
 	skel->rodata->bpf_hook_kernel_arg = lsm_hook_nargs("bpf") == 4;
 
 	ret = execban_bpf__load(skel);
@@ -750,7 +753,7 @@ static int attach_missing(struct execban_bpf *skel)
 
 		if (!bpf_program__autoload(prog))
 			continue;	/* the other kernel's layout of a hook */
-		/* Variants of one hook ("_idmap") share its pin. */
+		/* A program's variants for other kernels ("_idmap") share its pin. */
 		if (len > 6 && !strcmp(pname + len - 6, "_idmap"))
 			len -= 6;
 		snprintf(name, sizeof(name), "link_%.*s", (int)len, pname);

@@ -57,7 +57,7 @@ const char *const program_names[] = {
 	"execban_task_free", "execban_bpf", "execban_bpf_map", "execban_bpf_prog",
 	"execban_task_kill", "execban_ptrace_access_check", "execban_inode_unlink",
 	"execban_inode_rmdir", "execban_sb_umount", "execban_file_permission",
-	"execban_file_ioctl",
+	"execban_file_ioctl", "execban_inode_acl",
 };
 const int n_programs = sizeof(program_names) / sizeof(program_names[0]);
 

@@ -75,6 +75,29 @@ drain_events "$W/ev"
 check "chmod event names the file" event_has "$W/ev" \
 	"e['action']=='chmod' and e['verdict']=='denied' and '$W/noexec'.endswith(e['path']) and e['path'].endswith('/noexec')"
 
+# ---- a POSIX access ACL, which sets the mode's bits without a chmod (setfacl -m u::rwx) ----
+# acl755 FILE: the ACL of mode 755 (user::rwx group::r-x other::r-x) as setfacl writes it
+cat >"$W/acl755.py" <<'PY'
+import os, struct, sys
+acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, perm, 0xffffffff)
+                                      for tag, perm in ((0x01, 7), (0x04, 5), (0x20, 5)))
+try:
+    os.setxattr(sys.argv[1], "system.posix_acl_access", acl)
+    print("set")
+except OSError as e:
+    print("refused" if e.errno == 1 else "error %d" % e.errno)
+PY
+chmod 644 "$W/noexec"
+install -m 644 "$W/allowed" "$W/okacl"
+"$EB" events >/dev/null
+check "an access ACL with execute bits on a banned file is refused, its mode kept" \
+	[ "$(python3 "$W/acl755.py" "$W/noexec") $(stat -c %a "$W/noexec")" = "refused 644" ]
+check "control: the same ACL on an allowed file makes it 755" \
+	[ "$(python3 "$W/acl755.py" "$W/okacl") $(stat -c %a "$W/okacl")" = "set 755" ]
+drain_events "$W/ev"
+check "the refused ACL is a chmod event naming the file" event_has "$W/ev" \
+	"e['action']=='chmod' and e['verdict']=='denied' and e['path'].endswith('/noexec')"
+
 # ---- hard link: decided from the cache (the hook cannot sleep) ----
 expect_exec "the banned file is refused when run (and its digest cached)" "exec-error EPERM" "$W/banned"
 ln "$W/banned" "$W/hardlink" 2>"$W/ln.err"; rc=$?
