@@ -23,7 +23,11 @@ twins "$W/good" "$W/bad"
 check "policy loads, hashing through IMA (no execban.ko)" \
 	[ "$(status_json "d['kmod_hashing']")" = False ]
 
+# The user's files on an ext4: there, every change to a file needs a writer IMA sees close.
 mkdir "$W/u"
+modprobe loop 2>/dev/null
+truncate -s 16M "$W/u.img" && mkfs.ext4 -q -F "$W/u.img" && mount -o loop "$W/u.img" "$W/u" ||
+	not_ok "an ext4 for the user's files" "mkfs.ext4 or the loop mount failed"
 chown $U "$W/u"
 cp "$W/good" "$W/u/x"
 chown $U "$W/u/x"
@@ -70,6 +74,21 @@ drain_events "$W/ev"
 check "the refusal with a writer open is a hash_error event for the file" \
 	event_has "$W/ev" "e.get('path')=='$W/u/x' and e.get('hash_error') and e.get('verdict')=='denied'"
 
+# tmpfs: its pages can be written with no writer at all (io_uring fixed buffers: adv.py
+# pinned), so IMA's stored digest is not trusted there either: a file of a banned size is
+# refused; one of another size runs.
+mkdir "$W/t"
+cp "$W/good" "$W/t/x"
+unique_copy /bin/true "$W/t/other" ima-tmpfs
+chown -R $U "$W/t"
+out=$(setpriv --reuid=$U --regid=$U --clear-groups -- bash -c \
+	". '$W/u/mark.sh'; echo \"banned-size \$(mark \"\$('$LDSO' '$W/t/x' --version 2>&1)\")\"
+	 echo \"other-size \$(mark \"\$('$LDSO' '$W/t/other' --version 2>&1)\")\"" 2>&1)
+sed 's/^/# tmpfs: /' <<<"$out"
+check "tmpfs, IMA policy, no execban.ko: a file of a banned size is refused ($(got banned-size))" \
+	[ "$(got banned-size)" = EPERM ]
+check "control: a tmpfs file of another size runs ($(got other-size))" [ "$(got other-size)" = GNU ]
+
 # An overlay file whose layer is written directly: IMA keeps the digest it stored on the
 # overlay inode (6.1 never looks at the layer; 6.12 looks in its own hook, after execban's), so
 # with an IMA policy its digest is unknown to execban without execban.ko: a file of a banned
@@ -101,5 +120,6 @@ else
 fi
 
 "$EB" unload >/dev/null
+umount "$W/u"
 rm -rf "$W"
 finish
