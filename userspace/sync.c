@@ -387,9 +387,10 @@ static const char *jstr(struct json_object *o, const char *key)
 
 /*
  * One page of a ruledownload answer into s (in order: a later rule for the same target wins).
- * An answer without a "rules" list, or a rule without identifier, policy or rule_type, is an
- * error: the sync fails and nothing is applied. Types and policies execban has no meaning for
- * are counted in st->ignored.
+ * No "rules", or null, is a page of none (protobuf's JSON leaves an empty list out; Moroz
+ * sends null). A "rules" that is not a list, or a rule without identifier, policy or
+ * rule_type, is an error: the sync fails and nothing is applied. Types and policies execban
+ * has no meaning for are counted in st->ignored.
  */
 int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_stats *st,
 		     char *why, size_t why_len)
@@ -398,9 +399,11 @@ int sync_parse_rules(struct json_object *page, struct srules *s, struct sync_sta
 	size_t i, n;
 	char reason[128];
 
-	if (!json_object_object_get_ex(page, "rules", &rules) ||
-	    !json_object_is_type(rules, json_type_array)) {
-		snprintf(why, why_len, "no \"rules\" list");
+	/* No "rules", or null (Moroz's answer for none, a protobuf empty list): no rules. */
+	if (!json_object_object_get_ex(page, "rules", &rules) || !rules)
+		return 0;
+	if (!json_object_is_type(rules, json_type_array)) {
+		snprintf(why, why_len, "\"rules\" is not a list");
 		return -EINVAL;
 	}
 	n = json_object_array_length(rules);
@@ -601,21 +604,31 @@ size_t srules_drop_banned(struct srules *s, const struct policy *local, struct s
 		const struct policy_rule *hit = NULL;
 		uint8_t id[EXECBAN_SHA256_LEN];
 
-		if (sr->allow && !policy_parse_hex(sr->id, 64, id, sizeof(id)))
+		/*
+		 * One identity cannot be both allowed and banned (policy_finish()): where the
+		 * server and the local policy disagree, the local rule stays.
+		 */
+		if (!policy_parse_hex(sr->id, 64, id, sizeof(id)))
 			for (j = 0; j < local->n_rules && !hit; j++) {
 				const struct policy_rule *lr = &local->rules[j];
 
-				if (lr->action != EXECBAN_RULE_ALLOW &&
+				if ((lr->action == EXECBAN_RULE_ALLOW) != sr->allow &&
 				    lr->ident_kind == kind[sr->type] &&
 				    lr->ident_len == sizeof(id) && !memcmp(lr->ident, id, sizeof(id)))
 					hit = lr;
 			}
-		if (hit) {
+		if (hit && sr->allow) {
 			warn("sync: the server's allow of %s=%s is not applied: the local policy %s "
 			     "it at %s:%u, and a local ban wins (counted as ignored)",
 			     kind_word[sr->type], sr->id,
 			     hit->action == EXECBAN_RULE_DENY ? "denies" : "audits",
 			     hit->file ? hit->file : "?", hit->line);
+		} else if (hit) {
+			warn("sync: the server's ban of %s=%s is not applied: the local policy allows "
+			     "it at %s:%u, and a local exception wins (counted as ignored)",
+			     kind_word[sr->type], sr->id, hit->file ? hit->file : "?", hit->line);
+		}
+		if (hit) {
 			free(sr->reason);
 			st->ignored++;
 			if (st->processed)
@@ -1192,6 +1205,15 @@ int cmd_sync(int argc, char **argv)
 	interval = jlong(resp, "full_sync_interval", 0);
 	if (interval > 0 && interval < 60)
 		interval = 60;	/* the protocol's floor */
+	/*
+	 * And a ceiling: a schedule a server got wrong (milliseconds, or a huge number) would
+	 * not sync again for years, and the server could not correct it.
+	 */
+	if (interval > SYNC_INTERVAL_MAX) {
+		warn("sync: the server's full_sync_interval of %ld s is taken as %d s (one day)",
+		     interval, SYNC_INTERVAL_MAX);
+		interval = SYNC_INTERVAL_MAX;
+	}
 	preflight_ok = true;
 	json_object_put(resp);
 	resp = NULL;
@@ -1225,6 +1247,7 @@ int cmd_sync(int argc, char **argv)
 	/* 3. ruledownload, every page */
 	cur_stage = "ruledownload";
 	for (pages = 0; pages < MAX_PAGES && !stop; pages++) {
+		struct json_object *cur;
 		const char *cursor = NULL;
 
 		req = json_object_new_object();
@@ -1241,6 +1264,12 @@ int cmd_sync(int argc, char **argv)
 			goto out;
 		if (sync_parse_rules(resp, &s, &st, why, sizeof(why))) {
 			err("sync: ruledownload page %d: %s", pages + 1, why);
+			goto out;
+		}
+		/* A cursor of another type would end the paging early: a partial rule set. */
+		if (json_object_object_get_ex(resp, "cursor", &cur) && cur &&
+		    !json_object_is_type(cur, json_type_string)) {
+			err("sync: ruledownload page %d: \"cursor\" is not a string", pages + 1);
 			goto out;
 		}
 		cursor = jstr(resp, "cursor");

@@ -107,7 +107,7 @@ struct num_key {
 #define NK(k, lo, hi, dur, what) { #k, offsetof(struct sync_conf, k), lo, hi, dur, what }
 static const struct num_key num_keys[] = {
 	NK(timeout, 1, 3600, true, "1 to 3600 seconds"),
-	NK(interval, 10, 86400, true, "10 seconds to 1 day (90, 90s, 10m, 2h, 1d)"),
+	NK(interval, 10, SYNC_INTERVAL_MAX, true, "10 seconds to 1 day (90, 90s, 10m, 2h, 1d)"),
 	NK(retry, 1, 86400, true, "1 second to 1 day (90, 90s, 10m, 2h, 1d)"),
 	NK(max_sync_age, 0, 365 * 86400L, true, "a duration (90, 90s, 10m, 2h, 1d), 0 for none"),
 	NK(queue_max, 1, SYNCQ_MAX_MAX, false, "1 to 1000000 events"),
@@ -634,6 +634,12 @@ int syncq_count(const char *dir, uint64_t *len, uint64_t *dropped)
 
 /* ---- the sync state ---- */
 
+/* A server's interval as written by an execban that kept any (sync.c clamps it since). */
+static long clamp_interval(long v)
+{
+	return v < 0 ? 0 : v > SYNC_INTERVAL_MAX ? SYNC_INTERVAL_MAX : v;
+}
+
 int sync_state_read(const char *path, struct sync_state *s)
 {
 	char *line = NULL, *v;
@@ -659,7 +665,7 @@ int sync_state_read(const char *path, struct sync_state *s)
 		else if (!strcmp(line, "error"))
 			snprintf(s->error, sizeof(s->error), "%s", v);
 		else if (!strcmp(line, "interval"))
-			s->interval = atol(v);
+			s->interval = clamp_interval(atol(v));
 		else if (!strcmp(line, "batch_size"))
 			s->batch_size = atol(v);
 		else if (!strcmp(line, "uploaded"))

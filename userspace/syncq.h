@@ -24,6 +24,9 @@
 
 struct json_object;
 
+/* The longest time between syncs: sync.conf's interval=, or a server's full_sync_interval. */
+#define SYNC_INTERVAL_MAX	86400
+
 struct sync_conf {
 	char *server, *ca_file, *client_cert, *client_key, *proxy, *machine_id, *policy;
 	char *primary_user;

@@ -263,6 +263,43 @@ check "no change, again: the same generation ($g1): nothing compiled or written"
 check "no change: sync.policy the same bytes" cmp -s "$SP" "$W/sp.same"
 expect_exec "no change: the synced rule stays enforced" "exec-error EPERM" "$W/bad2"
 
+# 4c. what servers send that is odd but not wrong, and what is wrong
+cp "$SP" "$W/sp.before"
+echo '{"preflight": {}, "pages": ["null", "absent", []]}' | scenario
+sync_once
+check "\"rules\": null, and no \"rules\" (pages of none): exit 0" [ $? = 0 ]
+check "pages of none: nothing changed" cmp -s "$SP" "$W/sp.before"
+echo '{"preflight": {}, "pages": [[], []], "cursor_int": true}' | scenario
+sync_once
+check "a cursor that is a number: exit 1 (it would end the paging early)" [ $? = 1 ]
+check "a cursor that is a number: says so" \
+	grep -q 'ruledownload page 1: "cursor" is not a string' "$W/err"
+check "a cursor that is a number: sync.policy untouched" cmp -s "$SP" "$W/sp.before"
+echo '{"preflight": {"full_sync_interval": 9223372036854775807}, "pages": [[]]}' | scenario
+sync_once
+check "full_sync_interval far too long: exit 0" [ $? = 0 ]
+check "full_sync_interval far too long: taken as a day, and said" bash -c \
+	"grep -q 'full_sync_interval of 9223372036854775807 s is taken as 86400 s' '$W/err' &&
+	 grep -qx interval=86400 '$STATE'"
+# A fleet ban of a file the local policy allows: the local exception stays, the rest applies.
+unique_copy /bin/true "$W/excepted" sync-excepted
+unique_copy /bin/true "$W/fleet-ban" sync-fleet-ban
+hx=$(sha256 "$W/excepted") hf=$(sha256 "$W/fleet-ban")
+echo "allow sha256=$hx label=local-exception" >>"$W/local.policy"
+n=$(wc -l <"$W/local.policy")
+scenario <<EOF
+{"preflight": {}, "pages": [[{"identifier": "$hx", "policy": "BLOCKLIST", "rule_type": "BINARY"},
+                            {"identifier": "$hf", "policy": "BLOCKLIST", "rule_type": "BINARY"}]]}
+EOF
+sync_once
+rc=$?
+check "a ban of a locally allowed file: the sync succeeds" [ $rc = 0 ]
+[ $rc = 0 ] || cat "$W/err"
+check "a ban of a locally allowed file: warned, naming the local rule" \
+	grep -q "the server's ban of sha256=$hx is not applied: the local policy allows it at $W/local.policy:$n" "$W/err"
+expect_exec "a ban of a locally allowed file: the local exception stays" "exit 0" "$W/excepted"
+expect_exec "... and the other ban of that sync applies" "exec-error EPERM" "$W/fleet-ban"
+
 # 5. plain http only to loopback
 "$EB" sync --config "$W/sync.conf" --server http://10.0.2.2:$port >"$W/out" 2>"$W/err"
 check "http to a non-loopback address: exit 1" [ $? = 1 ]
@@ -537,6 +574,13 @@ rm -f "$STATE"
 check "status --check, never synced: exit 1" [ $? = 1 ]
 check "status --check, never synced: says so" \
 	grep -q "^execban: check: no sync with http://127.0.0.1:$port has succeeded yet" "$W/st"
+
+# A server that removed every rule: a clean sync of none lifts the fleet's bans.
+echo '{"preflight": {"sync_type": "CLEAN"}, "pages": ["null"]}' | scenario
+sync_once
+check "a clean sync answered \"rules\": null: exit 0" [ $? = 0 ]
+expect_exec "a clean sync of no rules: the fleet's bans are lifted" "exit 0" "$W/bad2"
+expect_exec "a clean sync of no rules: the local policy stays" "exec-error EPERM" "$W/local"
 
 stop_server
 "$EB" unload >/dev/null

@@ -14,7 +14,9 @@ usage: syncserver.py --dir DIR [--port PORT] [--tls-cert PEM --tls-key PEM [--cl
   DIR/scenario.json   read on every request, so a test changes the server's answers by
                       rewriting it:
       {"preflight": {...answer...},
-       "pages": [[rule, ...], ...],          ruledownload pages, chained by cursor
+       "pages": [[rule, ...], ...],          ruledownload pages, chained by cursor; a page
+                                             "null" answers "rules": null, "absent" {}
+       "cursor_int": true,                   the cursor as a number (a broken server)
        "fail": {"stage": "ruledownload", "page": 2, "how": "500|garbage|truncate|close"},
        "delay": {"stage": "eventupload", "seconds": 3}}   answer that stage this late
   DIR/port            written once listening (127.0.0.1)
@@ -227,9 +229,13 @@ class Handler(BaseHTTPRequestHandler):
             out = sc.get("preflight", {})
         elif stage == "ruledownload":
             pages = sc.get("pages", [[]])
-            out = {"rules": pages[page] if page < len(pages) else []}
+            rules = pages[page] if page < len(pages) else []
+            if rules == "absent":		# protobuf's JSON: an empty list left out
+                out = {}
+            else:			# "null": Moroz's answer for no rules
+                out = {"rules": None if rules == "null" else rules}
             if page + 1 < len(pages):
-                out["cursor"] = "page-%d" % (page + 1)
+                out["cursor"] = page + 1 if sc.get("cursor_int") else "page-%d" % (page + 1)
         elif stage == "eventupload":
             out = {}
             bs = sc.get("preflight", {}).get("batch_size", 50)
