@@ -22,6 +22,7 @@
 #include <string.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/vfs.h>
@@ -1160,7 +1161,7 @@ static int early_open_take(struct early_open *e, struct execban_bpf **skel, int 
 }
 
 /* Load files; with LOAD_PRINT_JSON the result goes into jo. An exit status. */
-static int load_run(const struct load_args *a, char **files, int n, struct json_object *jo)
+static int load_locked(const struct load_args *a, char **files, int n, struct json_object *jo)
 {
 	struct early_open early;
 	struct execban_lock lk;
@@ -1324,6 +1325,35 @@ out:
 	timing("record");
 	compiled_free(&c);
 	timing("free");
+	return ret;
+}
+
+/*
+ * Loads run one at a time, from before their compile to the end: the pin folder's lock is
+ * taken only once the policy is compiled, and two loads compiling side by side (a scheduled
+ * sync and an admin's reload) would otherwise switch in the order they finished compiling,
+ * the later one with files read before the other's. A lock of its own (the pin folder may
+ * not exist yet, and a load that fails must not leave one), which the kernel releases when
+ * a load is killed.
+ */
+#define LOAD_LOCK	"/run/execban/load.lock"
+
+static int load_run(const struct load_args *a, char **files, int n, struct json_object *jo)
+{
+	int fd, ret;
+
+	if (mkdir("/run/execban", 0755) && errno != EEXIST)
+		return load_locked(a, files, n, jo);	/* not root: refused later, as before */
+	fd = open(LOAD_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		if (a->print == LOAD_PRINT_TEXT)
+			fprintf(stderr, "execban: another load is running: waiting for it\n");
+		while (flock(fd, LOCK_EX) && errno == EINTR)
+			;
+	}
+	ret = load_locked(a, files, n, jo);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 

@@ -71,6 +71,22 @@ expect_exec "killed load: the new policy's rule is not in force" "exit 0" "$W/b"
 "$EB" load "$W/B.policy" >/dev/null
 expect_exec "the next load after a kill works" "exec-error EPERM" "$W/b"
 
+# ---- loads run one at a time: a load waits for one still compiling, whose files it may
+# have changed (userspace/load.c, load_run()) ----
+EXECBAN_TEST_STOP_AFTER_COMPILE=1 "$EB" load "$W/A.policy" >/dev/null 2>"$W/first.err" &
+kpid=$!
+for _ in $(seq 100); do grep -q "stopping after the compile" "$W/first.err" && break; sleep 0.1; done
+"$EB" load "$W/B.policy" >/dev/null 2>"$W/second.err" &
+bpid=$!
+sleep 1
+check "a load waits while another is between its compile and its switch" \
+	bash -c "kill -0 $bpid && grep -q 'another load is running: waiting for it' '$W/second.err'"
+kill -KILL $kpid; wait $kpid 2>/dev/null
+wait $bpid; rc=$?
+check "... and goes on once that one is gone" [ $rc = 0 ]
+expect_exec "... its policy in force" "exec-error EPERM" "$W/b"
+expect_exec "... not the killed one's" "exit 0" "$W/a"
+
 # ---- SIGKILL at every batch of a large load: old or new, never a mix ----
 python3 - "$W/b" >"$W/big-B.policy" <<'PY'
 import hashlib, os, sys
