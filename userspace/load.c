@@ -941,7 +941,8 @@ static void usage_load(void)
 	     "\n"
 	     "  --max-rules N        capacity of the rule maps, fixed at the first load\n"
 	     "                       (default 1048576)\n"
-	     "  --ringbuf-size BYTES event ring buffer size, fixed at the first load (default 4 MiB)\n"
+	     "  --ringbuf-size BYTES event ring buffer size, a power of two from 4 KiB to 1 GiB,\n"
+	     "                       fixed at the first load (default 4 MiB)\n"
 	     "  -j, --json           the result as one JSON object (warnings stay on stderr)\n"
 	     "  --signature SIG      lock mode: the policy's detached PKCS#7 signature (execban\n"
 	     "                       sign); the kernel checks it against the lock key\n"
@@ -1357,6 +1358,8 @@ static int load_run(const struct load_args *a, char **files, int n, struct json_
 	return ret;
 }
 
+#define RINGBUF_MAX	(1UL << 30)	/* 1 GiB of events: 100,000 of them */
+
 int cmd_load(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1373,6 +1376,7 @@ int cmd_load(int argc, char **argv)
 	struct load_args a = { .o = { EXECBAN_DEFAULT_MAX_RULES, EXECBAN_DEFAULT_RINGBUF },
 			       .print = LOAD_PRINT_TEXT };
 	struct json_object *o;
+	unsigned long n;
 	int opt, ret;
 	char *end;
 
@@ -1381,18 +1385,21 @@ int cmd_load(int argc, char **argv)
 		case 'm':
 			errno = 0;
 			a.o.max_rules = strtoul(optarg, &end, 10);
-			if (errno || *end || !a.o.max_rules || a.o.max_rules > EXECBAN_MAX_RULES_LIMIT) {
+			if (errno || *end || strchr(optarg, '-') || !a.o.max_rules ||
+			    a.o.max_rules > EXECBAN_MAX_RULES_LIMIT) {
 				return usage_error("load", "--max-rules %s: expected 1 to %u",
 						   optarg, EXECBAN_MAX_RULES_LIMIT);
 			}
 			break;
 		case 'r':
 			errno = 0;
-			a.o.ringbuf = (uint32_t)strtoul(optarg, &end, 0);
-			if (errno || *end || a.o.ringbuf < 4096 || (a.o.ringbuf & (a.o.ringbuf - 1))) {
+			n = strtoul(optarg, &end, 0);	/* strtoul() takes "-4096" as 2^64 - 4096 */
+			if (errno || *end || strchr(optarg, '-') || n < 4096 || n > RINGBUF_MAX ||
+			    (n & (n - 1))) {
 				return usage_error("load", "--ringbuf-size %s: expected a power of "
-						   "two >= 4096", optarg);
+						   "two from 4096 to %lu", optarg, RINGBUF_MAX);
 			}
+			a.o.ringbuf = (uint32_t)n;
 			break;
 		case 'j':
 			a.print = LOAD_PRINT_JSON;

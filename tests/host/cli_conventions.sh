@@ -80,6 +80,13 @@ usage_error "unknown global option" "" "--frob" --frob
 usage_error "load without POLICY" load "POLICY" load
 usage_error "load --max-rules without its argument" load "requires an argument" load --max-rules
 usage_error "load --max-rules 0" load "--max-rules" load --max-rules 0 x.policy
+# strtoul() reads a minus sign as 2^64 minus the number: these once came out as 1 and 2^31
+usage_error "load --max-rules -18446744073709551615" load "--max-rules" \
+	load --max-rules -18446744073709551615 x.policy
+usage_error "load --ringbuf-size -2147483648" load "expected a power of two" \
+	load --ringbuf-size -2147483648 x.policy
+usage_error "load --ringbuf-size 2^31 (over 1 GiB)" load "expected a power of two" \
+	load --ringbuf-size 2147483648 x.policy
 usage_error "hash without FILE" hash "FILE" hash
 usage_error "show with an argument" show "unexpected argument 'x'" show x
 usage_error "status with an argument" status "unexpected argument 'x'" status x
