@@ -44,6 +44,7 @@
 #include "policy.h"
 #include "sync.h"
 #include "syncq.h"
+#include "sysguard.h"
 
 #define LOCAL_POLICY	"/etc/execban/execban.policy"
 #define SYNC_LOCK	SYNC_DIR "/sync.lock"
@@ -660,6 +661,131 @@ static void drop_locally_banned(struct srules *s, const char *policy, struct syn
 	compiled_free(&cc);
 	if (quiet)
 		fclose(quiet);
+}
+
+/*
+ * A synced ban of a file the system needs to boot and to be repaired (sysguard.c) would have
+ * the load refuse the whole list, at this sync and every one after it: such a ban is not
+ * applied (only a local policy, loaded with --force, can ban such a file). The load that
+ * follows checks again, with every rule.
+ */
+struct guard_key {
+	uint8_t kind;			/* sysguard_query.kinds, strided */
+	uint8_t action;			/* and .actions */
+	size_t rule;			/* its index in the srules */
+	struct sha256_key key;
+};
+
+struct guard_scan {
+	const struct guard_key *gk;
+	size_t n;
+	char **hit;			/* per key: the first protected file it bans, or NULL */
+	bool nomem;
+};
+
+static int cmp_guard_key(const void *a, const void *b)
+{
+	return memcmp(((const struct guard_key *)a)->key.b, ((const struct guard_key *)b)->key.b,
+		      EXECBAN_SHA256_LEN);
+}
+
+static void on_guard_hit(void *arg, const struct sysguard_hit *h)
+{
+	struct guard_scan *g = arg;
+
+	if (h->idx >= g->n || g->hit[h->idx])
+		return;		/* SIZE_MAX: a signature unreadable, no rule of ours to drop */
+	if (asprintf(&g->hit[h->idx], "%s, %s", h->path, h->why) < 0) {
+		g->hit[h->idx] = NULL;
+		g->nomem = true;
+	}
+}
+
+static int cmp_srule_target(const void *a, const void *b)
+{
+	const struct srule *x = a, *y = b;
+
+	return x->type != y->type ? x->type - y->type : strcasecmp(x->id, y->id);
+}
+
+/*
+ * Only bans not in force already are looked at (those passed the load that put them in
+ * force): a sync that brings nothing new costs no look at the system's files.
+ */
+static void drop_protected(struct srules *s, struct sync_stats *st)
+{
+	struct guard_key *gk = calloc(s->n + 1, sizeof(*gk));
+	struct sha256_key *keys = calloc(s->n + 1, sizeof(*keys));
+	struct sysguard_query q = { .keys = keys, .kinds_stride = sizeof(*gk) };
+	struct guard_scan g = { .gk = gk };
+	struct srules cur = { 0 };
+	uint8_t id[EXECBAN_SHA256_LEN];
+	size_t i, out;
+
+	if (!gk || !keys)
+		goto out;
+	if (srules_read(SYNC_POLICY, &cur))
+		cur.n = 0;	/* unreadable: every ban is looked at */
+	qsort(cur.v, cur.n, sizeof(*cur.v), cmp_srule_target);
+	for (i = 0; i < s->n; i++) {
+		const struct srule *sr = &s->v[i], *was;
+		unsigned int kind = sr->type == SRULE_BINARY ? EXECBAN_IDENT_SHA256 :
+				    EXECBAN_IDENT_SIGNER_CERT_SHA256;
+
+		if (sr->remove || sr->allow || policy_parse_hex(sr->id, 64, id, sizeof(id)))
+			continue;
+		was = cur.n ? bsearch(sr, cur.v, cur.n, sizeof(*cur.v), cmp_srule_target) : NULL;
+		if (was && !was->allow)
+			continue;
+		gk[g.n] = (struct guard_key){ .kind = (uint8_t)kind, .action = EXECBAN_RULE_DENY,
+					      .rule = i };
+		ident_key(kind, id, sizeof(id), &gk[g.n].key);
+		q.digests |= kind == EXECBAN_IDENT_SHA256;
+		q.signers |= kind != EXECBAN_IDENT_SHA256;
+		g.n++;
+	}
+	if (!g.n)
+		goto out;
+	qsort(gk, g.n, sizeof(*gk), cmp_guard_key);
+	for (i = 0; i < g.n; i++)
+		keys[i] = gk[i].key;
+	q.kinds = &gk[0].kind;
+	q.actions = &gk[0].action;
+	q.n_keys = g.n;
+	g.hit = calloc(g.n, sizeof(*g.hit));
+	/* Cannot tell (reported on stderr): the load decides, as before. */
+	if (!g.hit || sysguard_run(&q, on_guard_hit, &g) < 0 || g.nomem)
+		goto out;
+	for (i = 0; i < g.n; i++) {
+		struct srule *sr = &s->v[gk[i].rule];
+
+		if (!g.hit[i])
+			continue;
+		warn("sync: the server's ban of %s=%s is not applied: it bans %s, which the system "
+		     "needs to boot and to be repaired (counted as ignored)",
+		     kind_word[sr->type], sr->id, g.hit[i]);
+		sr->remove = true;	/* dropped below */
+		st->ignored++;
+		if (st->processed)
+			st->processed--;
+	}
+	for (i = 0, out = 0; i < s->n; i++) {
+		if (s->v[i].remove) {
+			free(s->v[i].reason);
+			continue;
+		}
+		s->v[out] = s->v[i];
+		s->v[out].seq = out;
+		out++;
+	}
+	s->n = out;
+out:
+	for (i = 0; g.hit && i < g.n; i++)
+		free(g.hit[i]);
+	free(g.hit);
+	free(gk);
+	free(keys);
+	srules_free(&cur);
 }
 
 /* ---- the machine, as preflight reports it ---- */
@@ -1289,6 +1415,7 @@ int cmd_sync(int argc, char **argv)
 	cur_stage = "apply";
 	srules_resolve(&s);
 	drop_locally_banned(&s, c.policy, &st);
+	drop_protected(&s, &st);
 	if (apply(&s, &c, json)) {
 		ret = EXIT_FAIL;
 		goto out;

@@ -299,6 +299,22 @@ check "a ban of a locally allowed file: warned, naming the local rule" \
 	grep -q "the server's ban of sha256=$hx is not applied: the local policy allows it at $W/local.policy:$n" "$W/err"
 expect_exec "a ban of a locally allowed file: the local exception stays" "exit 0" "$W/excepted"
 expect_exec "... and the other ban of that sync applies" "exec-error EPERM" "$W/fleet-ban"
+# A fleet ban of a file the system needs to boot (sysguard: coreutils is Essential) would have
+# the load refuse the whole list at every sync: it is dropped, the rest applies.
+unique_copy /bin/true "$W/fleet-ban2" sync-fleet-ban2
+hs=$(sha256 "$(readlink -f /bin/true)") hf2=$(sha256 "$W/fleet-ban2")
+scenario <<EOF
+{"preflight": {}, "pages": [[{"identifier": "$hs", "policy": "BLOCKLIST", "rule_type": "BINARY"},
+                            {"identifier": "$hf2", "policy": "BLOCKLIST", "rule_type": "BINARY"}]]}
+EOF
+sync_once
+rc=$?
+check "a ban of a file the system needs: the sync succeeds" [ $rc = 0 ]
+[ $rc = 0 ] || cat "$W/err"
+check "a ban of a file the system needs: warned, naming the file" \
+	grep -qE "the server's ban of sha256=$hs is not applied: it bans (/usr)?/bin/true, package coreutils" "$W/err"
+expect_exec "a ban of a file the system needs: it still runs" "exit 0" /bin/true
+expect_exec "... and the other ban of that sync applies" "exec-error EPERM" "$W/fleet-ban2"
 
 # 5. plain http only to loopback
 "$EB" sync --config "$W/sync.conf" --server http://10.0.2.2:$port >"$W/out" 2>"$W/err"
